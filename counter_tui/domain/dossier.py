@@ -1,0 +1,331 @@
+"""The dossier (hồ sơ) and what happens to it: each change is an event in its history.
+
+:func:`apply` is the only way a dossier changes. It checks the transition
+against :data:`status.TRANSITIONS`, applies the action's effects (due date,
+supplement pause, reschedule, hand-over) and appends the event. It returns a
+new dossier and never mutates its argument.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from counter_tui.domain.calendar import Timeliness, WorkCalendar
+from counter_tui.domain.catalog import Procedure
+from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.domain.status import TRANSITIONS, Action, Status
+
+CHANNELS = ("direct", "online", "post")
+RETURN_METHODS = ("counter", "post", "online")
+
+
+class TransitionError(DomainError):
+    """The action is not allowed now; the message says why."""
+
+
+@dataclass
+class Applicant:
+    full_name: str
+    citizen_id: str | None = None
+    legacy_id: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class Submitter:
+    """Who brought the dossier, when it is not the owner."""
+
+    full_name: str
+    citizen_id: str | None = None
+    relation: str = ""
+    phone: str = ""
+
+
+@dataclass
+class DocItem:
+    name: str
+    copy: str
+    required: bool
+    copies: int = 1
+    received: bool = False
+
+
+@dataclass
+class Event:
+    action: str
+    at: str
+    actor: str
+    counter: str = ""
+    from_status: int | None = None
+    to_status: int | None = None
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Dossier:
+    uid: str
+    code: str
+    office: str
+    counter: str
+    procedure_code: str
+    procedure_version: str
+    procedure_name: str
+    applicant: Applicant
+    status: int | None = None
+    channel: str = "direct"
+    return_method: str = "counter"
+    submitter: Submitter | None = None
+    documents: list[DocItem] = field(default_factory=list)
+    sets: int = 1
+    fee_amount: int | None = None
+    received_at: str | None = None
+    due_at: str | None = None
+    original_due_at: str | None = None
+    paused_at: str | None = None
+    paused_from: int | None = None
+    reschedules: int = 0
+    ready_at: str | None = None
+    finished_at: str | None = None
+    handover: dict[str, Any] | None = None
+    reason: str = ""
+    missing: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def state(self) -> Status | None:
+        return Status(self.status) if self.status is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Dossier:
+        data = dict(raw)
+        known = cls.__dataclass_fields__
+        data = {k: v for k, v in data.items() if k in known}
+        data["applicant"] = Applicant(**data["applicant"])
+        if data.get("submitter"):
+            data["submitter"] = Submitter(**data["submitter"])
+        data["documents"] = [DocItem(**d) for d in data.get("documents", [])]
+        data["events"] = [Event(**e) for e in data.get("events", [])]
+        return cls(**data)
+
+    def missing_required(self) -> list[str]:
+        return [d.name for d in self.documents if d.required and not d.received]
+
+    def timeliness(self, now: datetime) -> Timeliness | None:
+        if not self.due_at:
+            return None
+        due = datetime.fromisoformat(self.due_at)
+        if self.finished_at and self.status in (Status.RETURNED, Status.READY):
+            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.finished_at))
+        if self.status == Status.RETURNED and self.handover:
+            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.handover["at"]))
+        return WorkCalendar.classify_open(due, now)
+
+
+def documents_for(procedure: Procedure) -> list[DocItem]:
+    """A fresh checklist for ``procedure``, nothing ticked yet."""
+    return [DocItem(d.name, d.copy.value, d.required) for d in procedure.documents]
+
+
+@dataclass
+class Context:
+    """Who does the action, when, and what the rules need to apply it."""
+
+    at: datetime
+    actor: str
+    counter: str = ""
+    note: str = ""
+    calendar: WorkCalendar | None = None
+    procedure: Procedure | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _err(code: str, vi: str, en: str, field_name: str | None = None) -> TransitionError:
+    return TransitionError(code, Msg(vi, en), field_name)
+
+
+def check_allowed(dossier: Dossier, action: Action) -> Status | None:
+    """The status after ``action``, or raise saying why it is not allowed."""
+    table = TRANSITIONS[action]
+    current = dossier.state
+    if current not in table:
+        now_vi = current.vi if current else "chưa tạo"
+        now_en = current.en if current else "not created"
+        raise _err(
+            "transition.illegal",
+            f"Không thể '{action.vi}' khi hồ sơ đang ở trạng thái '{now_vi}'.",
+            f"Cannot '{action.value}' while the dossier is '{now_en}'.",
+        )
+    target = table[current]
+    if action is Action.SUPPLEMENT_RECEIVED:
+        return Status(dossier.paused_from) if dossier.paused_from else Status.RECEIVED
+    return target if target is not None else current
+
+
+def _need_calendar(ctx: Context) -> WorkCalendar:
+    if ctx.calendar is None:
+        raise _err("context.calendar", "Thiếu lịch làm việc.", "A calendar is needed.")
+    return ctx.calendar
+
+
+def _start_clock(d: Dossier, ctx: Context) -> None:
+    missing = d.missing_required()
+    if missing:
+        raise _err(
+            "receive.incomplete",
+            "Hồ sơ chưa đủ giấy tờ bắt buộc: " + "; ".join(missing),
+            "Required documents missing: " + "; ".join(missing),
+            "documents",
+        )
+    if ctx.procedure is None:
+        raise _err("context.procedure", "Thiếu thủ tục.", "The procedure is needed.")
+    cal = _need_calendar(ctx)
+    d.received_at = ctx.at.isoformat()
+    due = cal.due_date(ctx.at, ctx.procedure.processing)
+    d.due_at = due.isoformat()
+    d.original_due_at = d.due_at
+
+
+def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
+    """The dossier after ``action``; raises :class:`TransitionError` if not allowed."""
+    target = check_allowed(dossier, action)
+    d = copy.deepcopy(dossier)
+    before = d.status
+    note = ctx.note.strip()
+    data = dict(ctx.data)
+    if action is Action.RECEIVE:
+        _start_clock(d, ctx)
+    elif action is Action.REQUEST_SUPPLEMENT:
+        missing = [str(m).strip() for m in data.get("missing", []) if str(m).strip()]
+        if not missing and not note:
+            raise _err(
+                "supplement.what",
+                "Cần ghi rõ giấy tờ phải bổ sung.",
+                "Say what must be supplemented.",
+                "missing",
+            )
+        d.missing = missing
+        if before is not None and Status(before) in (Status.RECEIVED, Status.PROCESSING):
+            d.paused_at = ctx.at.isoformat()
+            d.paused_from = before
+        else:
+            d.paused_from = None
+            d.paused_at = None
+    elif action is Action.SUPPLEMENT_RECEIVED:
+        if d.paused_from is None:
+            for item in d.documents:
+                item.received = item.received or item.name in d.missing
+            _start_clock(d, ctx)
+        else:
+            cal = _need_calendar(ctx)
+            if d.due_at and d.paused_at:
+                due = cal.extend_for_pause(
+                    datetime.fromisoformat(d.due_at), datetime.fromisoformat(d.paused_at), ctx.at
+                )
+                data["due_before"] = d.due_at
+                d.due_at = due.isoformat()
+        d.missing = []
+        d.paused_at = None
+        d.paused_from = None
+    elif action in (Action.REFUSE, Action.STOP):
+        if not note:
+            raise _err("refuse.reason", "Cần ghi lý do.", "A reason is required.", "reason")
+        d.reason = note
+        d.finished_at = ctx.at.isoformat()
+    elif action is Action.WITHDRAW:
+        d.reason = note
+        d.finished_at = ctx.at.isoformat()
+    elif action is Action.RESCHEDULE:
+        if d.reschedules >= 1:
+            raise _err(
+                "reschedule.once",
+                "Hồ sơ đã được xin lỗi và hẹn lại một lần; không hẹn lại lần nữa.",
+                "The dossier was already rescheduled once.",
+            )
+        if not note:
+            raise _err(
+                "reschedule.reason", "Cần ghi lý do trễ hạn.", "A reason is required.", "reason"
+            )
+        try:
+            new_due = datetime.fromisoformat(str(data.get("new_due", "")))
+        except ValueError as exc:
+            raise _err(
+                "reschedule.date", "Ngày hẹn mới không hợp lệ.", "Invalid new date.", "new_due"
+            ) from exc
+        if d.due_at and new_due <= datetime.fromisoformat(d.due_at):
+            raise _err(
+                "reschedule.earlier",
+                "Ngày hẹn mới phải sau ngày hẹn hiện tại.",
+                "The new date must be after the current due date.",
+                "new_due",
+            )
+        data["due_before"] = d.due_at
+        d.due_at = new_due.isoformat()
+        d.reschedules += 1
+    elif action in (Action.RESULT_READY, Action.RESULT_BACK):
+        d.ready_at = ctx.at.isoformat()
+        d.finished_at = ctx.at.isoformat()
+    elif action is Action.HAND_OVER:
+        receiver = str(data.get("receiver_name", "")).strip()
+        if not receiver:
+            raise _err(
+                "handover.receiver",
+                "Cần ghi tên người nhận kết quả.",
+                "The receiver's name is required.",
+                "receiver_name",
+            )
+        relation = str(data.get("relation", "owner"))
+        if relation != "owner" and not str(data.get("receiver_id", "")).strip():
+            raise _err(
+                "handover.authorised_id",
+                "Người được ủy quyền nhận phải có số giấy tờ tùy thân.",
+                "An authorised receiver must give an ID number.",
+                "receiver_id",
+            )
+        fee = data.get("fee", 0)
+        if not isinstance(fee, int) or isinstance(fee, bool) or fee < 0:
+            raise _err(
+                "handover.fee",
+                "Phí, lệ phí phải là số tiền không âm.",
+                "The fee must be a non-negative amount.",
+                "fee",
+            )
+        d.handover = {
+            "receiver_name": receiver,
+            "receiver_id": str(data.get("receiver_id", "")).strip(),
+            "relation": relation,
+            "fee": fee,
+            "at": ctx.at.isoformat(),
+        }
+    elif action is Action.EDIT_CONTACT:
+        for key in ("phone", "address", "email"):
+            if key in data:
+                setattr(d.applicant, key, str(data[key]).strip())
+    elif action is Action.TRANSFER and not str(data.get("unit", "")).strip():
+        raise _err(
+            "transfer.unit", "Cần ghi đơn vị nhận hồ sơ.", "Name the receiving unit.", "unit"
+        )
+    d.status = int(target) if target is not None else d.status
+    d.events.append(
+        Event(
+            action=action.value,
+            at=ctx.at.isoformat(),
+            actor=ctx.actor,
+            counter=ctx.counter,
+            from_status=before,
+            to_status=d.status,
+            note=note,
+            data=data,
+        )
+    )
+    return d

@@ -1,0 +1,46 @@
+"""Folding Vietnamese text for search: case, diacritics and spacing never matter.
+
+"Nguyễn Văn An", "nguyen van an" and "NGUYEN  VAN AN" all fold to the same
+string, so every search in the app goes through :func:`fold`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# đ/Đ are letters of their own, not d plus a mark, so NFD leaves them alone.
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics, map đ to d, keep letters and digits, one space between."""
+    if not text:
+        return ""
+    # NFKD before and after casefold: each can expose what the other changes (𝓐 -> A -> a).
+    s = unicodedata.normalize("NFKD", text.translate(_SPECIAL)).casefold()
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.translate(_SPECIAL)
+    s = _NON_WORD.sub(" ", s)
+    return " ".join(s.split())
+
+
+def tokens(text: str) -> list[str]:
+    """The folded words of ``text``, in order."""
+    return fold(text).split()
+
+
+def matches_words(query_tokens: list[str], target_tokens: list[str]) -> bool:
+    """True when every query word is a word of the target; the last may be a prefix.
+
+    The last word counts as a prefix because the user is still typing it.
+    """
+    if not query_tokens:
+        return False
+    *whole, last = query_tokens
+    targets = set(target_tokens)
+    if any(t not in targets for t in whole):
+        return False
+    return any(t.startswith(last) for t in target_tokens)
