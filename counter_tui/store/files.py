@@ -1,0 +1,68 @@
+"""Durable file helpers: atomic replace with fsync, owner-only modes, Windows retries."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def make_dir(path: Path) -> None:
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable (a no-op where directories cannot be opened)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_retrying(src: Path, dst: Path) -> None:
+    """``os.replace``, retried briefly: on Windows a scanner may hold the target open."""
+    for attempt in range(20):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old or the new file, whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    replace_retrying(tmp, path)
+
+
+def quarantine(path: Path, data: bytes | None = None) -> Path:
+    """Move a damaged file (or a damaged part of one) aside, never deleting it."""
+    n = 1
+    while True:
+        side = path.with_name(f"{path.name}.damaged-{n}")
+        if not side.exists():
+            break
+        n += 1
+    if data is None:
+        replace_retrying(path, side)
+    else:
+        write_atomic(side, data)
+    return side

@@ -1,0 +1,343 @@
+"""The repository the use cases call: dossiers, citizens, outbox, cursor, audit, catalog cache.
+
+Layout of the shards (each a small TinyDB):
+
+- ``d/NNNN`` (4096 of them, by CRC-32 of the citizen ID, or of the uid when a
+  dossier has none): tables ``dossiers`` and ``citizens``;
+- ``o/NNNNNN``: the outbox, 512 operations a shard, by sequence number;
+- ``a/NNNNNN``: the audit log, likewise, each entry chained to the previous by hash;
+- ``m/meta`` (settings and counters), ``m/rejected``, ``m/catalog``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import Query
+
+from counter_tui.store.directory import Directory, Summary
+from counter_tui.store.engine import Notice, Store, Txn, crc_shard, freeze_gc
+
+DATA_SHARDS = 4096
+OPS_PER_SHARD = 512
+INDEX_FILE = "index.bin"
+Q = Query()
+
+
+def shard_key_of(doc: dict[str, Any]) -> str:
+    cid = (doc.get("applicant") or {}).get("citizen_id")
+    return str(cid) if cid else f"uid:{doc['uid']}"
+
+
+class LocalStore:
+    """The counter's cache. Thread-safe: every call holds the store lock."""
+
+    def __init__(self, path: str | Path, *, background: bool = True, **store_options: Any) -> None:
+        t0 = time.perf_counter()
+        self.store = Store(path, **store_options)
+        self.path = Path(path)
+        try:
+            self.directory = self._open_directory()
+        except BaseException:
+            self.store.abandon()
+            raise
+        self.store.on_change(self._on_change)
+        self.store.save_indexes = lambda txn: self.directory.save(self.path / INDEX_FILE, txn)
+        freeze_gc()
+        self.open_seconds = time.perf_counter() - t0
+        if background:
+            self.store.start_background()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def notices(self) -> list[Notice]:
+        return self.store.notices
+
+    def close(self) -> None:
+        self.store.close()
+
+    def abandon(self) -> None:
+        self.store.abandon()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Txn]:
+        with self.store.transaction() as txn:
+            yield txn
+
+    def checkpoint(self, full: bool = False) -> None:
+        self.store.checkpoint(full=full)
+
+    # --- directory ------------------------------------------------------------------------
+
+    def _open_directory(self) -> Directory:
+        d = Directory.load(self.path / INDEX_FILE)
+        if d is not None and d.txn >= self.store.full_txn:
+            for rec in self.store.replay_records():
+                for shard, table, _doc_id, doc in rec["w"]:
+                    if table == "dossiers" and doc is not None and shard.startswith("d/"):
+                        d.put(doc["uid"], doc, shard_key_of(doc))
+            return d
+        if d is None and (self.path / INDEX_FILE).exists():
+            from counter_tui.domain.messages import Msg
+
+            self.store.notices.append(
+                Notice(
+                    "index.rebuilt",
+                    Msg(
+                        "Chỉ mục tra cứu bị hỏng nên đã được dựng lại từ dữ liệu.",
+                        "The lookup index was damaged and has been rebuilt from the data.",
+                    ),
+                )
+            )
+        return self._rebuild_directory()
+
+    def _rebuild_directory(self) -> Directory:
+        d = Directory()
+        for name in self.store.shard_names("d/"):
+            data = self.store.read_shard_uncached(name)
+            for doc in data.get("dossiers", {}).values():
+                d.put(doc["uid"], doc, shard_key_of(doc))
+        d.txn = self.store.last_txn
+        return d
+
+    def _on_change(self, shard: str, table: str, doc_id: str, before: Any, after: Any) -> None:
+        if table != "dossiers":
+            return
+        if after is not None:
+            self.directory.put(after["uid"], after, shard_key_of(after))
+            return
+        uid = before["uid"]
+        s = self.directory.summary(uid)
+        # A dossier moved between shards is deleted from the old one in the same commit.
+        if s is not None and self._data_shard(s.shard_key) == shard:
+            self.directory.put(uid, None)
+
+    # --- dossiers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _data_shard(shard_key: str) -> str:
+        return f"d/{crc_shard(shard_key, DATA_SHARDS):04d}"
+
+    def put_dossier(self, doc: dict[str, Any]) -> None:
+        """Insert or replace the dossier ``doc['uid']`` (call inside a transaction)."""
+        with self.store.transaction():
+            uid = doc["uid"]
+            key = shard_key_of(doc)
+            old = self.directory.summary(uid)
+            if old is not None and old.shard_key != key:
+                self.store.shard(self._data_shard(old.shard_key)).table("dossiers").remove(
+                    Q.uid == uid
+                )
+            table = self.store.shard(self._data_shard(key)).table("dossiers")
+            table.replace(doc, Q.uid == uid)
+
+    def _load(self, summary: Summary | None) -> dict[str, Any] | None:
+        if summary is None:
+            return None
+        with self.store.lock:
+            table = self.store.shard(self._data_shard(summary.shard_key)).table("dossiers")
+            return table.get(Q.uid == summary.uid)
+
+    def get_dossier(self, uid: str) -> dict[str, Any] | None:
+        with self.store.lock:
+            return self._load(self.directory.summary(uid))
+
+    def dossier_by_code(self, code: str) -> dict[str, Any] | None:
+        with self.store.lock:
+            uid = self.directory.uid_by_code(code)
+            return self._load(self.directory.summary(uid)) if uid else None
+
+    def dossiers_by_citizen(self, citizen_id: str) -> list[dict[str, Any]]:
+        """Every dossier of a citizen, newest first (one shard read: the partition key)."""
+        with self.store.lock:
+            table = self.store.shard(self._data_shard(citizen_id)).table("dossiers")
+            docs = table.search(Q.applicant.citizen_id == citizen_id)
+        return sorted(docs, key=lambda d: d.get("received_at") or "", reverse=True)
+
+    def dossiers_by_phone(self, phone: str) -> list[Summary]:
+        with self.store.lock:
+            return self.directory.by_phone_number(phone)
+
+    def search_names(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
+        with self.store.lock:
+            return self.directory.search_name(query, limit=limit)
+
+    def summary(self, uid: str) -> Summary | None:
+        with self.store.lock:
+            return self.directory.summary(uid)
+
+    def summary_by_code(self, code: str) -> Summary | None:
+        with self.store.lock:
+            uid = self.directory.uid_by_code(code)
+            return self.directory.summary(uid) if uid else None
+
+    def open_lists(self, today: date) -> dict[str, list[Summary]]:
+        with self.store.lock:
+            return self.directory.open_lists(today)
+
+    def dossier_count(self) -> int:
+        return len(self.directory)
+
+    def all_summaries(self) -> list[Summary]:
+        with self.store.lock:
+            return [s for u in list(self.directory.rows) if (s := self.directory.summary(u))]
+
+    # --- citizens -------------------------------------------------------------------------
+
+    def put_citizen(self, record: dict[str, Any]) -> None:
+        with self.store.transaction():
+            table = self.store.shard(self._data_shard(record["citizen_id"])).table("citizens")
+            table.replace(record, Q.citizen_id == record["citizen_id"])
+
+    def get_citizen(self, citizen_id: str) -> dict[str, Any] | None:
+        with self.store.lock:
+            table = self.store.shard(self._data_shard(citizen_id)).table("citizens")
+            return table.get(Q.citizen_id == citizen_id)
+
+    # --- settings and counters ------------------------------------------------------------
+
+    def _kv(self):
+        return self.store.shard("m/meta").table("kv")
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        with self.store.lock:
+            doc = self._kv().get(Q.k == key)
+            return doc["v"] if doc is not None else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self.store.transaction():
+            self._kv().replace({"k": key, "v": value}, Q.k == key)
+
+    def next_code_number(self, day: date, slot: int) -> int:
+        """The next number for ``day`` at this counter; allocated in the caller's transaction."""
+        key = f"code:{slot}:{day.isoformat()}"
+        with self.store.transaction():
+            n = int(self.get_meta(key, 0)) + 1
+            self.set_meta(key, n)
+            return n
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    def _ops_table(self, seq: int):
+        return self.store.shard(f"o/{seq // OPS_PER_SHARD:06d}").table("ops")
+
+    def enqueue(self, op: dict[str, Any]) -> int:
+        """Add ``op`` to the outbox with the next sequence number (inside the caller's txn)."""
+        with self.store.transaction():
+            seq = int(self.get_meta("op_seq", 0)) + 1
+            self.set_meta("op_seq", seq)
+            self._ops_table(seq).insert({**op, "seq": seq, "state": "pending"})
+            return seq
+
+    def last_seq(self) -> int:
+        return int(self.get_meta("op_seq", 0))
+
+    def acked_seq(self) -> int:
+        return int(self.get_meta("acked_seq", 0))
+
+    def pending_count(self) -> int:
+        return self.last_seq() - self.acked_seq()
+
+    def pending_ops(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The oldest operations the central service has not acknowledged, in order."""
+        with self.store.lock:
+            first = self.acked_seq() + 1
+            last = min(self.last_seq(), first + limit - 1)
+            out = []
+            for seq in range(first, last + 1):
+                doc = self._ops_table(seq).get(Q.seq == seq)
+                if doc is not None:
+                    out.append(doc)
+            return out
+
+    def get_op(self, seq: int) -> dict[str, Any] | None:
+        with self.store.lock:
+            return self._ops_table(seq).get(Q.seq == seq)
+
+    def ack_ops(self, results: list[dict[str, Any]]) -> None:
+        """Record the service's answers; rejected ones go to the list the clerk must see."""
+        with self.store.transaction():
+            acked = self.acked_seq()
+            for r in sorted(results, key=lambda r: r["seq"]):
+                seq = int(r["seq"])
+                if seq <= acked:
+                    continue
+                table = self._ops_table(seq)
+                table.update({"state": r["status"], "result": r}, Q.seq == seq)
+                if r["status"] != "applied":
+                    op = table.get(Q.seq == seq)
+                    self.store.shard("m/rejected").table("ops").insert(
+                        {**(op or {}), "state": r["status"], "result": r, "resolved": False}
+                    )
+                acked = seq
+            self.set_meta("acked_seq", acked)
+
+    def ack_through(self, last_seq: int) -> None:
+        """The service says it has everything up to ``last_seq`` (its answers were lost)."""
+        with self.store.transaction():
+            if last_seq > self.acked_seq():
+                for seq in range(self.acked_seq() + 1, last_seq + 1):
+                    self._ops_table(seq).update({"state": "applied"}, Q.seq == seq)
+                self.set_meta("acked_seq", min(last_seq, self.last_seq()))
+
+    def rejected_ops(self, include_resolved: bool = False) -> list[dict[str, Any]]:
+        with self.store.lock:
+            docs = self.store.shard("m/rejected").table("ops").all()
+        return [d for d in docs if include_resolved or not d.get("resolved")]
+
+    def resolve_rejected(self, seq: int, note: str) -> None:
+        with self.store.transaction():
+            self.store.shard("m/rejected").table("ops").update(
+                {"resolved": True, "resolution": note}, Q.seq == seq
+            )
+
+    # --- audit log ------------------------------------------------------------------------
+
+    def audit(self, entry: dict[str, Any]) -> int:
+        """Append an audit entry chained by hash to the previous one (inside the caller's txn)."""
+        with self.store.transaction():
+            seq = int(self.get_meta("audit_seq", 0)) + 1
+            prev = self.get_meta("audit_hash", "")
+            body = {**entry, "seq": seq, "prev": prev}
+            digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            self.store.shard(f"a/{seq // OPS_PER_SHARD:06d}").table("events").insert(
+                {**body, "hash": digest}
+            )
+            self.set_meta("audit_seq", seq)
+            self.set_meta("audit_hash", digest)
+            return seq
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        with self.store.lock:
+            out: list[dict[str, Any]] = []
+            for name in self.store.shard_names("a/"):
+                out.extend(self.store.shard(name).table("events").all())
+        return sorted(out, key=lambda e: e["seq"])
+
+    # --- catalog cache --------------------------------------------------------------------
+
+    def save_catalog(self, procedures: list[dict[str, Any]], etag: str) -> None:
+        with self.store.transaction():
+            table = self.store.shard("m/catalog").table("procedures")
+            table.truncate()
+            table.insert_multiple(procedures)
+            self.set_meta("catalog_etag", etag)
+
+    def cached_catalog(self) -> tuple[list[dict[str, Any]], str | None]:
+        with self.store.lock:
+            docs = self.store.shard("m/catalog").table("procedures").all()
+        return [dict(d) for d in docs], self.get_meta("catalog_etag")
