@@ -23,8 +23,18 @@ from counter_tui.domain.text import fold
 from counter_tui.store.files import write_atomic
 
 MAGIC = b"CTDIR1\n"
-FIELDS = ("code", "citizen_id", "phone", "name", "status", "due_at", "received_at",
-          "procedure_code", "shard_key", "folded")
+FIELDS = (
+    "code",
+    "citizen_id",
+    "phone",
+    "name",
+    "status",
+    "due_at",
+    "received_at",
+    "procedure_code",
+    "shard_key",
+    "folded",
+)
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
 
@@ -146,9 +156,9 @@ class Directory:
         uids = self.by_phone.get(normalize_phone(phone), [])
         return [summary_of(u, self.rows[u]) for u in reversed(uids) if u in self.rows]
 
-    def search_name(self, query: str, limit: int = 50, count_cap: int = 1000) -> tuple[
-        list[Summary], int
-    ]:
+    def search_name(
+        self, query: str, limit: int = 50, count_cap: int = 1000
+    ) -> tuple[list[Summary], int]:
         """Dossiers whose applicant name has every query word (the last as a prefix).
 
         Newest first; counts matches up to ``count_cap`` (the UI says "more than").
@@ -202,7 +212,10 @@ class Directory:
         """Due today, overdue, awaiting supplement, ready to hand over (open dossiers only)."""
         iso = today.isoformat()
         lists: dict[str, list[Summary]] = {
-            "due_today": [], "overdue": [], "awaiting_supplement": [], "ready": []
+            "due_today": [],
+            "overdue": [],
+            "awaiting_supplement": [],
+            "ready": [],
         }
         for uid, (status, due) in self.open.items():
             key = None
@@ -254,7 +267,12 @@ class Directory:
             return None
         d = cls()
         d.txn, d.rows, d.by_code, d.by_phone, d.by_token, d.open = (
-            txn, rows, by_code, by_phone, by_token, open_
+            txn,
+            rows,
+            by_code,
+            by_phone,
+            by_token,
+            open_,
         )
         d._tokens_sorted = sorted(by_token)
         return d

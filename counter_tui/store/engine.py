@@ -156,6 +156,9 @@ class Shard:
         self.images: dict[str, dict[str, bytes]] = {}
         self.dirty = False  # changed since the last checkpoint
         self.in_txn = False  # touched by the open transaction: must not be evicted
+        # Being written by a checkpoint: until the file is replaced, the file is older than
+        # memory, so evicting (and later reloading) would go back in time.
+        self.flushing = False
         self.db = _TinyDB(storage=ShardStorage, shard=self)
 
     def table(self, name: str) -> SafeTable:
@@ -164,9 +167,7 @@ class Shard:
     def before_write(self, table: str) -> None:
         txn = self.store._current_txn()
         if table not in self.images:
-            self.images[table] = {
-                k: orjson.dumps(v) for k, v in self.data.get(table, {}).items()
-            }
+            self.images[table] = {k: orjson.dumps(v) for k, v in self.data.get(table, {}).items()}
         txn.touched.add((self.name, table))
         self.in_txn = True
 
@@ -443,7 +444,7 @@ class Store:
             if len(self._shards) <= limit:
                 break
             sh = self._shards[name]
-            if not sh.dirty and not sh.in_txn:
+            if not sh.dirty and not sh.in_txn and not sh.flushing:
                 del self._shards[name]
 
     # --- transactions ---------------------------------------------------------------------
@@ -509,8 +510,15 @@ class Store:
             changes.append((sh, table, diff))
             for doc_id, b in diff:
                 parts.append(
-                    b"[" + orjson.dumps(shard_name) + b"," + orjson.dumps(table) + b","
-                    + orjson.dumps(doc_id) + b"," + (b if b is not None else b"null") + b"]"
+                    b"["
+                    + orjson.dumps(shard_name)
+                    + b","
+                    + orjson.dumps(table)
+                    + b","
+                    + orjson.dumps(doc_id)
+                    + b","
+                    + (b if b is not None else b"null")
+                    + b"]"
                 )
         if not parts:
             return
@@ -636,14 +644,16 @@ class Store:
                         continue
                     blob = orjson.dumps(sh.data)
                     sh.dirty = False
+                    sh.flushing = True
                 try:
                     write_atomic(self.shard_file(name), blob)
                 except BaseException:
                     with self.lock:
-                        if name in self._shards:
-                            self._shards[name].dirty = True
+                        sh.dirty = True
+                        sh.flushing = False
                     raise
                 with self.lock:
+                    sh.flushing = False
                     self._manifest_shards[name] = len(blob)
             if dirty:
                 fsync_dir(self.path / "shards")

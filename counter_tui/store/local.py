@@ -138,6 +138,9 @@ class LocalStore:
             uid = doc["uid"]
             key = shard_key_of(doc)
             old = self.directory.summary(uid)
+            if old is None:
+                self.store.shard(self._data_shard(key)).table("dossiers").insert(doc)
+                return
             if old is not None and old.shard_key != key:
                 self.store.shard(self._data_shard(old.shard_key)).table("dossiers").remove(
                     Q.uid == uid

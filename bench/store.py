@@ -1,0 +1,259 @@
+"""Benchmark of the local store against stock TinyDB, at several sizes.
+
+    python bench/store.py                      # N = 10k, 100k, 500k
+    python bench/store.py --sizes 10000,100000
+
+Builds a store of N realistic dossiers (Vietnamese names and addresses, 2-4
+document items, history; about 1.2 KB each) through the store's own API,
+then measures in a fresh process (so RSS is the store's, not the builder's):
+open time, RSS after open, durable write (dossier + outbox entry, fsync'd),
+lookups by citizen ID and by code, name search, the open-dossier lists.
+Stock TinyDB (JSONStorage) is measured at 10k and 100k in the same run.
+Prints a table, then one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.factories import dossier  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+STOCK_SIZES = {10_000, 100_000}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def rss_mb() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(path: Path, n: int) -> None:
+    from counter_tui.store.local import LocalStore
+
+    rng = random.Random(n)
+    store = LocalStore(path, background=False, flush_dirty=10**9, full_checkpoint_bytes=1 << 62)
+    batch = 20_000
+    t0 = time.perf_counter()
+    for start in range(0, n, batch):
+        with store.transaction():
+            for i in range(start, min(n, start + batch)):
+                st = 10 if rng.random() < 0.93 else rng.choice([2, 4, 5, 9])
+                d = dossier(rng, i, status=st)
+                store.put_dossier(d)
+        store.checkpoint(full=False)
+        print(
+            f"  built {min(n, start + batch):>7,} / {n:,}  ({time.perf_counter() - t0:.0f} s)",
+            file=sys.stderr,
+        )
+    store.close()
+
+
+def measure(path: Path, n: int) -> dict:
+    """Run in a fresh process: open, then time writes and lookups."""
+    import gc
+
+    from counter_tui.domain.text import fold
+    from counter_tui.store.local import LocalStore
+
+    gc.collect()
+    t0 = time.perf_counter()
+    store = LocalStore(path, background=True)
+    open_s = time.perf_counter() - t0
+    rss = rss_mb()
+    rng = random.Random(7)
+    uids = list(store.directory.rows)
+    sample = [store.summary(rng.choice(uids)) for _ in range(1000)]
+
+    code_ms, cid_ms, name_ms, write_ms = [], [], [], []
+    for s in sample:
+        t = time.perf_counter()
+        doc = store.dossier_by_code(s.code)
+        code_ms.append((time.perf_counter() - t) * 1000)
+        assert doc is not None
+    for s in sample:
+        t = time.perf_counter()
+        docs = store.dossiers_by_citizen(s.citizen_id)
+        cid_ms.append((time.perf_counter() - t) * 1000)
+        assert docs
+    queries = []
+    for s in sample[:300]:
+        words = s.name.split()
+        queries.append(rng.choice([s.name, fold(s.name), " ".join(words[::2]), s.name[:-1]]))
+    for q in queries:
+        t = time.perf_counter()
+        _results, _count = store.search_names(q, limit=50)
+        name_ms.append((time.perf_counter() - t) * 1000)
+    for s in sample[:500]:
+        doc = store.get_dossier(s.uid)
+        doc["status"] = 10 if doc["status"] == 9 else 9
+        t = time.perf_counter()
+        with store.transaction():
+            store.put_dossier(doc)
+            store.enqueue({"type": "dossier.patch", "uid": doc["uid"], "status": doc["status"]})
+        write_ms.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    lists = store.open_lists(date(2026, 3, 2))
+    open_list_ms = (time.perf_counter() - t) * 1000
+    store.close()
+    return {
+        "n": n,
+        "open_s": round(open_s, 3),
+        "rss_mb": round(rss, 1),
+        "write_p50_ms": round(statistics.median(write_ms), 3),
+        "write_p99_ms": round(pct(write_ms, 99), 3),
+        "citizen_lookup_p50_ms": round(statistics.median(cid_ms), 3),
+        "citizen_lookup_p99_ms": round(pct(cid_ms, 99), 3),
+        "code_lookup_p50_ms": round(statistics.median(code_ms), 3),
+        "code_lookup_p99_ms": round(pct(code_ms, 99), 3),
+        "name_search_p50_ms": round(statistics.median(name_ms), 3),
+        "name_search_p99_ms": round(pct(name_ms, 99), 3),
+        "open_list_ms": round(open_list_ms, 3),
+        "open_dossiers": sum(len(v) for v in lists.values()),
+    }
+
+
+def stock(n: int) -> dict:
+    """Stock TinyDB with JSONStorage: one insert and one citizen lookup, at N documents."""
+    from tinydb import Query, TinyDB
+
+    rng = random.Random(n)
+    docs = [dossier(rng, i) for i in range(n)]
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        db = TinyDB(tmp / "db.json", encoding="utf-8")
+        db.table("dossiers").insert_multiple(docs)
+        table = db.table("dossiers")
+        writes, lookups = [], []
+        for i in range(3):
+            d = dossier(rng, n + i)
+            t = time.perf_counter()
+            table.insert(d)
+            writes.append((time.perf_counter() - t) * 1000)
+        q = Query()
+        for _ in range(3):
+            cid = docs[rng.randrange(n)]["applicant"]["citizen_id"]
+            t = time.perf_counter()
+            table.clear_cache()
+            table.search(q.applicant.citizen_id == cid)
+            lookups.append((time.perf_counter() - t) * 1000)
+        db.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "stock_write_ms": round(statistics.median(writes), 1),
+        "stock_lookup_ms": round(statistics.median(lookups), 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000,500000")
+    ap.add_argument("--measure", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--keep", action="store_true", help="keep built stores in bench/out")
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), int(args.measure[1]))))
+        return
+    rows = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        path = OUT / f"store-{n}"
+        if not (path / "manifest.json").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            print(f"building {n:,} dossiers ...", file=sys.stderr)
+            build(path, n)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure", str(path), str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=dict(os.environ),
+        )
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        if n in STOCK_SIZES:
+            print(f"stock TinyDB at {n:,} ...", file=sys.stderr)
+            row.update(stock(n))
+        rows.append(row)
+        if not args.keep:
+            shutil.rmtree(path, ignore_errors=True)
+    head = (
+        "N",
+        "open s",
+        "RSS MB",
+        "write p50/p99 ms",
+        "citizen p50/p99 ms",
+        "code p50/p99 ms",
+        "name p50/p99 ms",
+        "open lists ms",
+        "stock write ms",
+        "stock lookup ms",
+        "write ratio",
+        "lookup ratio",
+    )
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for r in rows:
+        sw, sl = r.get("stock_write_ms"), r.get("stock_lookup_ms")
+        print(
+            " | ".join(
+                [
+                    f"{r['n']:,}",
+                    f"{r['open_s']:.3f}",
+                    f"{r['rss_mb']:.0f}",
+                    f"{r['write_p50_ms']:.2f} / {r['write_p99_ms']:.2f}",
+                    f"{r['citizen_lookup_p50_ms']:.2f} / {r['citizen_lookup_p99_ms']:.2f}",
+                    f"{r['code_lookup_p50_ms']:.2f} / {r['code_lookup_p99_ms']:.2f}",
+                    f"{r['name_search_p50_ms']:.2f} / {r['name_search_p99_ms']:.2f}",
+                    f"{r['open_list_ms']:.1f}",
+                    f"{sw:.0f}" if sw else "-",
+                    f"{sl:.0f}" if sl else "-",
+                    f"{sw / r['write_p50_ms']:.0f}x" if sw else "-",
+                    f"{sl / r['citizen_lookup_p50_ms']:.0f}x" if sl else "-",
+                ]
+            )
+        )
+    keys = (
+        "n",
+        "open_s",
+        "rss_mb",
+        "write_p50_ms",
+        "write_p99_ms",
+        "citizen_lookup_p99_ms",
+        "code_lookup_p99_ms",
+        "name_search_p99_ms",
+        "open_list_ms",
+        "stock_write_ms",
+        "stock_lookup_ms",
+    )
+    print(json.dumps([{k: r[k] for k in keys if k in r} for r in rows]))
+
+
+if __name__ == "__main__":
+    main()
