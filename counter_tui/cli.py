@@ -58,6 +58,52 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def _central_db(args: argparse.Namespace):
+    from counter_tui.central.db import CentralDB
+
+    return CentralDB(args.db)
+
+
+def _cmd_central(args: argparse.Namespace) -> int:
+    action = args.central_action or "serve"
+    if action == "serve":
+        import uvicorn
+
+        from counter_tui.central.app import create_app
+
+        if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+            print("Refusing to listen beyond loopback without --allow-remote.", file=sys.stderr)
+            return 2
+        app = create_app(args.db)
+        print(f"central service on http://{args.host}:{args.port} (db {args.db})", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        return 0
+    db = _central_db(args)
+    if action == "add-office":
+        db.add_office(args.code, args.name)
+        print(f"office {args.code}: {args.name}")
+    elif action == "add-counter":
+        client, token = db.add_client(
+            args.office, args.name, "backoffice" if args.backoffice else "counter"
+        )
+        kind = "back office" if args.backoffice else f"counter slot {client.slot}"
+        print(f"{kind} id {client.id} '{client.name}' of {client.office}")
+        print(f"token (shown once, store it in the counter's config): {token}")
+    elif action == "rotate":
+        print(f"new token: {db.rotate_token(args.id)}")
+    elif action == "revoke":
+        db.revoke(args.id)
+        print(f"revoked client {args.id}")
+    elif action == "list":
+        for c in db.clients():
+            state = "revoked" if c["revoked"] else "active"
+            print(
+                f"{c['id']:4} {c['office']:16} {c['role']:10} slot {c['slot']!s:4} "
+                f"{c['name']:20} last_seq {c['last_seq']} {state}"
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
     parser.add_argument("--lang", choices=["vi", "en"], default="vi")
@@ -70,6 +116,36 @@ def build_parser() -> argparse.ArgumentParser:
     p_cat.add_argument("--file")
     p_cat.add_argument("--limit", type=int, default=20)
     p_cat.set_defaults(func=_cmd_catalog)
+
+    p_c = sub.add_parser("central", help="the reference central service and its operator commands")
+    p_c.add_argument("--db", default="central.sqlite3", help="SQLite database file")
+    p_c.set_defaults(
+        func=_cmd_central,
+        central_action=None,
+        host="127.0.0.1",
+        port=8765,
+        allow_remote=False,
+        log_level="warning",
+    )
+    csub = p_c.add_subparsers(dest="central_action")
+    p_serve = csub.add_parser("serve", help="run the service (the default)")
+    for p in (p_c, p_serve):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8765)
+        p.add_argument("--allow-remote", action="store_true")
+        p.add_argument("--log-level", default="warning")
+    p_off = csub.add_parser("add-office", help="register an office by its agency code")
+    p_off.add_argument("code")
+    p_off.add_argument("name")
+    p_cnt = csub.add_parser("add-counter", help="register a counter and print its token")
+    p_cnt.add_argument("office")
+    p_cnt.add_argument("name")
+    p_cnt.add_argument("--backoffice", action="store_true", help="a back-office user instead")
+    p_rot = csub.add_parser("rotate", help="issue a new token for a client")
+    p_rot.add_argument("id", type=int)
+    p_rev = csub.add_parser("revoke", help="revoke a client's token")
+    p_rev.add_argument("id", type=int)
+    csub.add_parser("list", help="list counters and back-office users")
     return parser
 
 

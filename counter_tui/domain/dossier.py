@@ -218,6 +218,11 @@ def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
         if before is not None and Status(before) in (Status.RECEIVED, Status.PROCESSING):
             d.paused_at = ctx.at.isoformat()
             d.paused_from = before
+        elif before is not None and Status(before) is Status.READY:
+            d.paused_at = ctx.at.isoformat()
+            d.paused_from = int(Status.PROCESSING)
+            d.ready_at = None
+            d.finished_at = None
         else:
             d.paused_from = None
             d.paused_at = None

@@ -127,6 +127,8 @@ TRANSITIONS: dict[Action, dict[Status | None, Status | None]] = {
         Status.SUBMITTED_ONLINE: Status.AWAITING_SUPPLEMENT,
         Status.RECEIVED: Status.AWAITING_SUPPLEMENT,
         Status.PROCESSING: Status.AWAITING_SUPPLEMENT,
+        # The back office may reopen a result found wanting before it is handed over.
+        Status.READY: Status.AWAITING_SUPPLEMENT,
     },
     Action.SUPPLEMENT_RECEIVED: {Status.AWAITING_SUPPLEMENT: None},  # back to where it paused
     Action.REFUSE: {

@@ -1,0 +1,251 @@
+"""The FastAPI application of the central service (OpenAPI at /openapi.json, docs at /docs).
+
+No ``from __future__ import annotations`` here: FastAPI must resolve the
+annotations of the dependency closures defined inside :func:`create_app`.
+"""
+
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from counter_tui.central.db import CentralDB, Client
+from counter_tui.central.service import ActionRefused, CentralService
+from counter_tui.config_files import catalog_path, holidays_path
+from counter_tui.domain.calendar import load_calendar
+from counter_tui.domain.catalog import load_catalog
+
+MAX_BODY = 4 * 1024 * 1024
+MAX_BATCH = 500
+
+
+class BodyLimit:
+    """Refuse request bodies over ``MAX_BODY`` (413) before anything reads them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await _too_large(send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return msg
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = orjson.dumps({"detail": "Request body too large", "code": "body.too_large"})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PushOp(Strict):
+    seq: int = Field(ge=1)
+    op_id: str = Field(min_length=1, max_length=64)
+    type: Literal["dossier.receive", "dossier.action"]
+    uid: str = Field(min_length=1, max_length=64)
+    at: str = Field(max_length=40)
+    actor: str = Field(default="", max_length=100)
+    counter: str = Field(default="", max_length=100)
+    doc: dict[str, Any] | None = None
+    action: str | None = Field(default=None, max_length=40)
+    note: str = Field(default="", max_length=2000)
+    data: dict[str, Any] = Field(default_factory=dict)
+    base_version: int = Field(default=0, ge=0)
+    state: str | None = Field(default=None, max_length=20)  # the counter's own bookkeeping
+
+
+class PushRequest(Strict):
+    ops: list[PushOp] = Field(max_length=MAX_BATCH)
+
+
+class BackOfficeRequest(Strict):
+    action: str = Field(max_length=40)
+    note: str = Field(default="", max_length=2000)
+    data: dict[str, Any] = Field(default_factory=dict)
+    actor: str = Field(default="", max_length=100)
+
+
+def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> FastAPI:
+    db = CentralDB(db_path)
+    catalog_file = Path(catalog_file or catalog_path())
+    body = catalog_file.read_bytes()
+    catalog = load_catalog(catalog_file)
+    db.set_catalog(body)
+    service = CentralService(db, catalog, load_calendar(holidays_path()))
+    app = FastAPI(title="counter-tui central service", version="1")
+    app.state.db = db
+    app.state.service = service
+    app.add_middleware(BodyLimit)
+    bearer = HTTPBearer(auto_error=False)
+
+    def client(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Client:
+        if creds is None or not creds.credentials:
+            raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        c = db.client_by_token(creds.credentials)
+        if c is None:
+            raise HTTPException(
+                401, "Unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return c
+
+    def counter(c: Annotated[Client, Depends(client)]) -> Client:
+        if c.role != "counter":
+            raise HTTPException(403, "A counter token is required")
+        return c
+
+    def back_office(c: Annotated[Client, Depends(client)]) -> Client:
+        if c.role != "backoffice":
+            raise HTTPException(403, "A back-office token is required")
+        return c
+
+    def raw_json(payload: bytes, status: int = 200) -> Response:
+        return Response(payload, status_code=status, media_type="application/json")
+
+    @app.get("/v1/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "server_time": time.time(), "epoch": db.epoch}
+
+    @app.get("/v1/me")
+    def me(c: Annotated[Client, Depends(client)]) -> dict[str, Any]:
+        office = db.office(c.office) or {}
+        return {
+            "office": c.office,
+            "office_name": office.get("name", ""),
+            "name": c.name,
+            "role": c.role,
+            "slot": c.slot,
+            "server_time": time.time(),
+        }
+
+    @app.post("/v1/sync/push")
+    def push(req: PushRequest, c: Annotated[Client, Depends(counter)]) -> Response:
+        seqs = [op.seq for op in req.ops]
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            raise HTTPException(422, "Operations must be in increasing seq order")
+        out = service.push(c, [op.model_dump() for op in req.ops])
+        payload = {"results": out.results, "last_seq": out.last_seq, "server_time": time.time()}
+        if out.error:
+            payload["error"] = out.error
+            return raw_json(orjson.dumps(payload), 409)
+        return raw_json(orjson.dumps(payload))
+
+    @app.get("/v1/sync/pull")
+    def pull(
+        c: Annotated[Client, Depends(counter)],
+        cursor: Annotated[str, Query(max_length=64)] = "",
+        limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+    ) -> Response:
+        epoch = db.epoch
+        since = 0
+        if cursor:
+            ep, _, ver = cursor.partition(":")
+            if not ver.isdigit():
+                raise HTTPException(422, "Malformed cursor")
+            if ep != epoch:
+                return raw_json(
+                    orjson.dumps({"detail": "Cursor from another epoch: resync", "code": "resync"}),
+                    410,
+                )
+            since = int(ver)
+        rows = db.changes(c.office, since, limit + 1)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        last_version = rows[-1][1] if rows else since
+        last_seq = (
+            db.read().execute("SELECT last_seq FROM clients WHERE id=?", (c.id,)).fetchone()[0]
+        )
+        parts = [
+            b'{"uid":' + orjson.dumps(uid) + b',"version":%d,"doc":' % ver + bytes(doc) + b"}"
+            for uid, ver, doc in rows
+        ]
+        head = orjson.dumps(
+            {
+                "cursor": f"{epoch}:{last_version}",
+                "has_more": has_more,
+                "last_seq": last_seq,
+                "server_time": time.time(),
+            }
+        )
+        return raw_json(head[:-1] + b',"changes":[' + b",".join(parts) + b"]}")
+
+    @app.get("/v1/catalog")
+    def catalog_(
+        c: Annotated[Client, Depends(client)],
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        found = db.catalog()
+        if found is None:
+            raise HTTPException(404, "No catalog")
+        etag, blob = found
+        quoted = f'"{etag}"'
+        if if_none_match and if_none_match.strip() in (quoted, etag):
+            return Response(status_code=304, headers={"ETag": quoted})
+        return Response(blob, media_type="application/json", headers={"ETag": quoted})
+
+    @app.get("/v1/citizens/{citizen_id}/dossiers")
+    def citizen_dossiers(citizen_id: str, c: Annotated[Client, Depends(client)]) -> Response:
+        if not (citizen_id.isdigit() and len(citizen_id) in (9, 12)):
+            raise HTTPException(422, "A citizen ID has 12 digits (or 9 for an old CMND)")
+        found = db.dossiers_by_citizen(c.office, citizen_id)
+        return raw_json(orjson.dumps({"dossiers": [{"version": v, "doc": d} for d, v in found]}))
+
+    @app.get("/v1/dossiers/{code}")
+    def dossier(code: str, c: Annotated[Client, Depends(client)]) -> Response:
+        found = db.dossier_by_code(c.office, code) or db.dossier_by_uid(c.office, code)
+        if found is None:
+            raise HTTPException(404, "No such dossier in this office")
+        return raw_json(orjson.dumps({"version": found[1], "doc": found[0]}))
+
+    @app.post("/v1/backoffice/dossiers/{key}/actions")
+    def back_office_action(
+        key: str, req: BackOfficeRequest, c: Annotated[Client, Depends(back_office)]
+    ) -> Response:
+        try:
+            doc, version = service.back_office(c, key, req.action, req.note, req.data, req.actor)
+        except ActionRefused as exc:
+            return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+        return raw_json(orjson.dumps({"version": version, "doc": doc}))
+
+    @app.get("/v1/backoffice/conflicts")
+    def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:
+        return {"conflicts": db.conflicts()}
+
+    return app

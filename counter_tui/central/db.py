@@ -1,0 +1,295 @@
+"""Central state in SQLite (WAL): offices, counters, dossiers, applied operations, change feed.
+
+Every write runs in ``BEGIN IMMEDIATE``, so writers are serialised and the
+change-feed version (one counter row, bumped in the same transaction) is
+assigned in commit order: a reader can never see version 7 before version 6
+has committed. Tokens are stored as SHA-256 hashes; the token itself is shown
+once, when the counter is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS offices (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, next_slot INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS clients (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    office TEXT NOT NULL REFERENCES offices(code),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('counter', 'backoffice')),
+    slot INTEGER,
+    token_hash TEXT NOT NULL UNIQUE,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS dossiers (
+    uid TEXT PRIMARY KEY,
+    office TEXT NOT NULL,
+    code TEXT NOT NULL UNIQUE,
+    citizen_id TEXT,
+    version INTEGER NOT NULL,
+    doc BLOB NOT NULL,
+    received_at_server REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS dossiers_feed ON dossiers(office, version);
+CREATE INDEX IF NOT EXISTS dossiers_citizen ON dossiers(office, citizen_id);
+CREATE TABLE IF NOT EXISTS ops (
+    client_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    op_id TEXT NOT NULL,
+    uid TEXT,
+    result BLOB NOT NULL,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (client_id, seq));
+CREATE TABLE IF NOT EXISTS conflicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid TEXT, client_id INTEGER, seq INTEGER, reason TEXT NOT NULL, op BLOB NOT NULL,
+    at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS catalog (id INTEGER PRIMARY KEY CHECK (id = 1), etag TEXT, body BLOB);
+"""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    office: str
+    name: str
+    role: str
+    slot: int | None
+    last_seq: int
+
+
+class CentralDB:
+    """SQLite behind the operations the service needs (a PostgreSQL class would match it)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        conn = self._conn()
+        conn.executescript(SCHEMA)
+        with self.write() as c:
+            if c.execute("SELECT v FROM meta WHERE k='epoch'").fetchone() is None:
+                c.execute("INSERT INTO meta VALUES ('epoch', ?)", (uuid.uuid4().hex[:12],))
+                c.execute("INSERT INTO meta VALUES ('version', '0')")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def read(self) -> sqlite3.Connection:
+        return self._conn()
+
+    # --- identity -------------------------------------------------------------------------
+
+    @property
+    def epoch(self) -> str:
+        return self.read().execute("SELECT v FROM meta WHERE k='epoch'").fetchone()[0]
+
+    def add_office(self, code: str, name: str) -> None:
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO offices(code, name) VALUES (?, ?) "
+                "ON CONFLICT(code) DO UPDATE SET name=excluded.name",
+                (code, name),
+            )
+
+    def office(self, code: str) -> dict[str, Any] | None:
+        row = self.read().execute("SELECT code, name FROM offices WHERE code=?", (code,)).fetchone()
+        return {"code": row[0], "name": row[1]} if row else None
+
+    def add_client(self, office: str, name: str, role: str = "counter") -> tuple[Client, str]:
+        """Register a counter (or a back-office user); returns it and its token (shown once)."""
+        token = secrets.token_urlsafe(32)
+        with self.write() as c:
+            row = c.execute("SELECT next_slot FROM offices WHERE code=?", (office,)).fetchone()
+            if row is None:
+                raise KeyError(office)
+            slot = None
+            if role == "counter":
+                slot = int(row[0])
+                if slot > 99:
+                    raise ValueError("an office has at most 99 counters")
+                c.execute("UPDATE offices SET next_slot=? WHERE code=?", (slot + 1, office))
+            cur = c.execute(
+                "INSERT INTO clients(office, name, role, slot, token_hash, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (office, name, role, slot, hash_token(token), time.time()),
+            )
+            client = Client(int(cur.lastrowid or 0), office, name, role, slot, 0)
+        return client, token
+
+    def rotate_token(self, client_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.write() as c:
+            c.execute("UPDATE clients SET token_hash=? WHERE id=?", (hash_token(token), client_id))
+        return token
+
+    def revoke(self, client_id: int) -> None:
+        with self.write() as c:
+            c.execute("UPDATE clients SET revoked=1 WHERE id=?", (client_id,))
+
+    def client_by_token(self, token: str) -> Client | None:
+        row = (
+            self.read()
+            .execute(
+                "SELECT id, office, name, role, slot, last_seq FROM clients "
+                "WHERE token_hash=? AND revoked=0",
+                (hash_token(token),),
+            )
+            .fetchone()
+        )
+        return Client(*row) if row else None
+
+    def clients(self) -> list[dict[str, Any]]:
+        rows = (
+            self.read()
+            .execute(
+                "SELECT id, office, name, role, slot, last_seq, revoked FROM clients ORDER BY id"
+            )
+            .fetchall()
+        )
+        keys = ("id", "office", "name", "role", "slot", "last_seq", "revoked")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # --- dossiers and the feed ------------------------------------------------------------
+
+    @staticmethod
+    def next_version(c: sqlite3.Connection) -> int:
+        v = int(c.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0]) + 1
+        c.execute("UPDATE meta SET v=? WHERE k='version'", (str(v),))
+        return v
+
+    @staticmethod
+    def get_dossier(c: sqlite3.Connection, uid: str) -> tuple[dict[str, Any], int, str] | None:
+        row = c.execute("SELECT doc, version, office FROM dossiers WHERE uid=?", (uid,)).fetchone()
+        return (orjson.loads(row[0]), int(row[1]), row[2]) if row else None
+
+    def put_dossier(self, c: sqlite3.Connection, doc: dict[str, Any], office: str) -> int:
+        version = self.next_version(c)
+        c.execute(
+            "INSERT INTO dossiers(uid, office, code, citizen_id, version, doc, received_at_server)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET "
+            "version=excluded.version, doc=excluded.doc, citizen_id=excluded.citizen_id",
+            (
+                doc["uid"],
+                office,
+                doc["code"],
+                (doc.get("applicant") or {}).get("citizen_id"),
+                version,
+                orjson.dumps(doc),
+                time.time(),
+            ),
+        )
+        return version
+
+    def dossier_by_code(self, office: str, code: str) -> tuple[dict[str, Any], int] | None:
+        row = (
+            self.read()
+            .execute("SELECT doc, version FROM dossiers WHERE office=? AND code=?", (office, code))
+            .fetchone()
+        )
+        return (orjson.loads(row[0]), int(row[1])) if row else None
+
+    def dossier_by_uid(self, office: str, uid: str) -> tuple[dict[str, Any], int] | None:
+        row = (
+            self.read()
+            .execute("SELECT doc, version FROM dossiers WHERE office=? AND uid=?", (office, uid))
+            .fetchone()
+        )
+        return (orjson.loads(row[0]), int(row[1])) if row else None
+
+    def dossiers_by_citizen(self, office: str, citizen_id: str) -> list[tuple[dict[str, Any], int]]:
+        rows = (
+            self.read()
+            .execute(
+                "SELECT doc, version FROM dossiers WHERE office=? AND citizen_id=? ORDER BY version",
+                (office, citizen_id),
+            )
+            .fetchall()
+        )
+        return [(orjson.loads(r[0]), int(r[1])) for r in rows]
+
+    def changes(self, office: str, since: int, limit: int) -> list[tuple[str, int, bytes]]:
+        return (
+            self.read()
+            .execute(
+                "SELECT uid, version, doc FROM dossiers WHERE office=? AND version>? "
+                "ORDER BY version LIMIT ?",
+                (office, since, limit),
+            )
+            .fetchall()
+        )
+
+    def count_dossiers(self, office: str | None = None) -> int:
+        if office is None:
+            return int(self.read().execute("SELECT count(*) FROM dossiers").fetchone()[0])
+        return int(
+            self.read()
+            .execute("SELECT count(*) FROM dossiers WHERE office=?", (office,))
+            .fetchone()[0]
+        )
+
+    def conflicts(self, uid: str | None = None) -> list[dict[str, Any]]:
+        q = "SELECT uid, client_id, seq, reason, op, at FROM conflicts"
+        rows = (
+            self.read()
+            .execute(q + (" WHERE uid=?" if uid else ""), (uid,) if uid else ())
+            .fetchall()
+        )
+        return [
+            {"uid": r[0], "client_id": r[1], "seq": r[2], "reason": r[3], "op": orjson.loads(r[4])}
+            for r in rows
+        ]
+
+    # --- catalog --------------------------------------------------------------------------
+
+    def set_catalog(self, body: bytes) -> str:
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO catalog(id, etag, body) VALUES (1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET etag=excluded.etag, body=excluded.body",
+                (etag, body),
+            )
+        return etag
+
+    def catalog(self) -> tuple[str, bytes] | None:
+        row = self.read().execute("SELECT etag, body FROM catalog WHERE id=1").fetchone()
+        return (row[0], bytes(row[1])) if row else None

@@ -1,0 +1,227 @@
+"""What the central service decides: counter operations and back-office actions.
+
+The service is the authority. An operation it cannot accept is answered as
+``rejected`` (or ``conflict`` when the dossier changed centrally since the
+counter last saw it) with the reason, in a successful response, so it never
+blocks the counter's queue. Each counter numbers its operations: an
+operation pushed twice is applied once; a gap or a reused number is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from counter_tui.central.db import CentralDB, Client
+from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.catalog import Catalog
+from counter_tui.domain.codes import CodeError, parse_code
+from counter_tui.domain.dossier import Event
+from counter_tui.domain.messages import DomainError
+from counter_tui.domain.ops import ACTION, OP_TYPES, RECEIVE, apply_op, parse_dossier
+from counter_tui.domain.status import BACK_OFFICE_ACTIONS, COUNTER_ACTIONS, Action
+
+
+@dataclass
+class PushOutcome:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    last_seq: int = 0
+    error: dict[str, Any] | None = None
+
+
+class ActionRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _result(
+    seq: int, status: str, reason: str = "", version: int | None = None, code: str = ""
+) -> dict[str, Any]:
+    r: dict[str, Any] = {"seq": seq, "status": status}
+    if reason:
+        r["reason"] = reason
+    if code:
+        r["code"] = code
+    if version is not None:
+        r["server_version"] = version
+    return r
+
+
+class CentralService:
+    def __init__(self, db: CentralDB, catalog: Catalog, calendar: WorkCalendar) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.calendar = calendar
+
+    # --- push -----------------------------------------------------------------------------
+
+    def push(self, client: Client, ops: list[dict[str, Any]]) -> PushOutcome:
+        out = PushOutcome()
+        with self.db.write() as c:
+            last = int(
+                c.execute("SELECT last_seq FROM clients WHERE id=?", (client.id,)).fetchone()[0]
+            )
+            for op in ops:
+                seq = int(op["seq"])
+                if seq <= last:
+                    row = c.execute(
+                        "SELECT op_id, result FROM ops WHERE client_id=? AND seq=?",
+                        (client.id, seq),
+                    ).fetchone()
+                    if row is not None and row[0] == op["op_id"]:
+                        out.results.append(orjson.loads(row[1]))
+                        continue
+                    out.error = {
+                        "code": "seq_reused",
+                        "expected": last + 1,
+                        "message": f"Số thứ tự {seq} đã được dùng cho thao tác khác (máy sao chép?)",
+                    }
+                    break
+                if seq > last + 1:
+                    out.error = {
+                        "code": "gap",
+                        "expected": last + 1,
+                        "message": f"Thiếu thao tác số {last + 1}",
+                    }
+                    break
+                result = self._apply(c, client, op)
+                c.execute(
+                    "INSERT INTO ops(client_id, seq, op_id, uid, result, received_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (client.id, seq, op["op_id"], op.get("uid"), orjson.dumps(result), time.time()),
+                )
+                out.results.append(result)
+                last = seq
+            c.execute("UPDATE clients SET last_seq=? WHERE id=?", (last, client.id))
+            out.last_seq = last
+        return out
+
+    def _apply(self, c: sqlite3.Connection, client: Client, op: dict[str, Any]) -> dict[str, Any]:
+        seq = int(op["seq"])
+        if op.get("type") not in OP_TYPES:
+            return _result(seq, "rejected", f"Loại thao tác lạ: {op.get('type')!r}", code="op.type")
+        uid = op.get("uid")
+        current = self.db.get_dossier(c, uid) if isinstance(uid, str) else None
+        try:
+            if op["type"] == RECEIVE:
+                return self._receive(c, client, op, current)
+            return self._action(c, client, op, current)
+        except DomainError as exc:
+            return _result(seq, "rejected", exc.msg.vi, code=exc.code)
+
+    def _receive(self, c, client: Client, op, current) -> dict[str, Any]:
+        seq = int(op["seq"])
+        d = parse_dossier(op.get("doc"))
+        if d.uid != op.get("uid"):
+            return _result(seq, "rejected", "Mã hồ sơ nội bộ không khớp", code="op.uid")
+        if current is not None:
+            return _result(seq, "rejected", "Hồ sơ đã có ở trung tâm", code="op.exists")
+        if d.office != client.office:
+            return _result(seq, "rejected", "Hồ sơ thuộc cơ quan khác", code="op.office")
+        try:
+            code = parse_code(d.code)
+        except CodeError as exc:
+            return _result(seq, "rejected", exc.msg.vi, code=exc.code)
+        if code.agency != client.office or code.slot != client.slot:
+            return _result(
+                seq,
+                "rejected",
+                f"Mã hồ sơ {d.code} không thuộc quầy này (quầy số {client.slot})",
+                code="op.code_owner",
+            )
+        doc = d.to_dict()
+        try:
+            version = self.db.put_dossier(c, doc, client.office)
+        except sqlite3.IntegrityError:
+            return _result(seq, "rejected", f"Mã hồ sơ {d.code} đã được dùng", code="op.code_taken")
+        return _result(seq, "applied", version=version)
+
+    def _action(self, c, client: Client, op, current) -> dict[str, Any]:
+        seq = int(op["seq"])
+        if current is None:
+            return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
+        doc, version, office = current
+        if office != client.office:
+            return _result(seq, "rejected", "Hồ sơ thuộc cơ quan khác", code="op.office")
+        try:
+            action = Action(op.get("action"))
+        except ValueError:
+            return _result(seq, "rejected", "Thao tác không hợp lệ", code="op.action")
+        if action not in COUNTER_ACTIONS:
+            return _result(seq, "rejected", "Quầy không được làm thao tác này", code="op.role")
+        try:
+            new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
+        except DomainError as exc:
+            base = int(op.get("base_version") or 0)
+            if version > base:
+                # Both facts are kept: the centre's state stands, the counter's act is recorded.
+                reason = (
+                    f"{exc.msg.vi} Trung tâm đã thay đổi hồ sơ sau khi quầy xem "
+                    f"(phiên bản {base} → {version})."
+                )
+                doc.setdefault("events", []).append(
+                    Event(
+                        action="conflict",
+                        at=str(op.get("at", "")),
+                        actor=str(op.get("actor", "")),
+                        counter=str(op.get("counter", "")),
+                        note=reason,
+                        data={"op": {k: v for k, v in op.items() if k != "doc"}},
+                    ).__dict__
+                )
+                new_version = self.db.put_dossier(c, doc, office)
+                c.execute(
+                    "INSERT INTO conflicts(uid, client_id, seq, reason, op, at) VALUES (?,?,?,?,?,?)",
+                    (doc["uid"], client.id, seq, reason, orjson.dumps(op), time.time()),
+                )
+                return _result(seq, "conflict", reason, new_version, code=exc.code)
+            return _result(seq, "rejected", exc.msg.vi, code=exc.code)
+        return _result(seq, "applied", version=self.db.put_dossier(c, new, office))
+
+    # --- back office ----------------------------------------------------------------------
+
+    def back_office(
+        self,
+        client: Client,
+        key: str,
+        action_name: str,
+        note: str,
+        data: dict[str, Any],
+        actor: str,
+    ) -> tuple[dict[str, Any], int]:
+        try:
+            action = Action(action_name)
+        except ValueError as exc:
+            raise ActionRefused(422, "action.unknown", f"Thao tác lạ: {action_name}") from exc
+        if action not in BACK_OFFICE_ACTIONS:
+            raise ActionRefused(403, "action.role", "Bộ phận xử lý không làm thao tác này")
+        with self.db.write() as c:
+            row = c.execute(
+                "SELECT uid FROM dossiers WHERE office=? AND (uid=? OR code=?)",
+                (client.office, key, key),
+            ).fetchone()
+            if row is None:
+                raise ActionRefused(404, "dossier.unknown", "Không tìm thấy hồ sơ của cơ quan này")
+            doc, _version, office = self.db.get_dossier(c, row[0])  # type: ignore[misc]
+            op = {
+                "type": ACTION,
+                "uid": row[0],
+                "action": action.value,
+                "note": note,
+                "data": data,
+                "actor": actor or client.name,
+                "counter": client.name,
+                "at": datetime.now().replace(microsecond=0).isoformat(),
+            }
+            try:
+                new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
+            except DomainError as exc:
+                raise ActionRefused(409, exc.code, exc.msg.vi) from exc
+            version = self.db.put_dossier(c, new, office)
+        return new, version

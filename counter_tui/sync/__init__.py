@@ -1,0 +1,1 @@
+"""Sync with the central service: ``client`` speaks HTTP (httpx), ``engine`` runs the loop."""

@@ -1,0 +1,166 @@
+"""``CentralClient``: the counter's HTTP client for the central service, with explicit timeouts.
+
+Every failure is one of a few kinds the engine understands: the service is
+unreachable or failing for now (retry the same request later), the token is
+refused (stop and tell the operator), the cursor is too old (full resync),
+or the request itself was refused (a bug or a clone: stop and show it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=20.0, write=20.0, pool=3.0)
+
+
+class SyncError(Exception):
+    pass
+
+
+class Unreachable(SyncError):
+    """Network down, timeout, or a 5xx: transient, retry the same request."""
+
+
+class AuthRefused(SyncError):
+    """401/403: the counter's token is unknown, revoked or not allowed."""
+
+
+class ResyncRequired(SyncError):
+    """410: the cursor cannot be continued; pull everything again."""
+
+
+class Refused(SyncError):
+    """A 4xx the counter cannot fix by retrying."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+@dataclass
+class Timed:
+    body: dict[str, Any]
+    sent: float
+    received: float
+
+    @property
+    def skew(self) -> float | None:
+        """Server clock minus PC clock, estimated at the round trip's midpoint (seconds)."""
+        server = self.body.get("server_time")
+        if not isinstance(server, int | float):
+            return None
+        return float(server) - (self.sent + self.received) / 2
+
+
+class CentralClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        verify: bool | str = True,
+    ) -> None:
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "counter-tui"},
+            timeout=timeout,
+            transport=transport,
+            verify=verify,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _request(self, method: str, url: str, **kw: Any) -> tuple[httpx.Response, float, float]:
+        sent = time.time()
+        try:
+            resp = self.http.request(method, url, **kw)
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        received = time.time()
+        if resp.status_code >= 500:
+            raise Unreachable(f"HTTP {resp.status_code}")
+        if resp.status_code in (401, 403):
+            raise AuthRefused(resp.text[:200])
+        if resp.status_code == 410:
+            raise ResyncRequired(resp.text[:200])
+        return resp, sent, received
+
+    def _json(self, resp: httpx.Response) -> dict[str, Any]:
+        try:
+            body = orjson.loads(resp.content)
+        except orjson.JSONDecodeError as exc:
+            # A proxy's error page, or a body cut short: treat as transient.
+            raise Unreachable(f"unreadable response ({resp.status_code})") from exc
+        if not isinstance(body, dict):
+            raise Unreachable("unexpected response")
+        return body
+
+    def health(self) -> Timed:
+        resp, s, r = self._request("GET", "/v1/health")
+        return Timed(self._json(resp), s, r)
+
+    def me(self) -> dict[str, Any]:
+        resp, _, _ = self._request("GET", "/v1/me")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return self._json(resp)
+
+    def push(self, ops: list[dict[str, Any]]) -> Timed:
+        """Push a batch; a 409 (gap, reused number) comes back as a body with ``error``."""
+        content = orjson.dumps({"ops": ops})
+        resp, s, r = self._request(
+            "POST", "/v1/sync/push", content=content, headers={"Content-Type": "application/json"}
+        )
+        if resp.status_code not in (200, 409):
+            raise Refused(resp.status_code, resp.text[:500])
+        return Timed(self._json(resp), s, r)
+
+    def pull(self, cursor: str | None, limit: int = 500) -> Timed:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        resp, s, r = self._request("GET", "/v1/sync/pull", params=params)
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return Timed(self._json(resp), s, r)
+
+    def catalog(self, etag: str | None) -> tuple[int, bytes | None, str | None]:
+        headers = {"If-None-Match": etag} if etag else {}
+        resp, _, _ = self._request("GET", "/v1/catalog", headers=headers)
+        if resp.status_code == 304:
+            return 304, None, etag
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return 200, resp.content, resp.headers.get("ETag")
+
+    def dossier(self, code: str) -> dict[str, Any] | None:
+        resp, _, _ = self._request("GET", f"/v1/dossiers/{code}")
+        if resp.status_code == 404:
+            return None
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return self._json(resp)
+
+    def citizen_dossiers(self, citizen_id: str) -> list[dict[str, Any]]:
+        resp, _, _ = self._request("GET", f"/v1/citizens/{citizen_id}/dossiers")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return list(self._json(resp).get("dossiers", []))
+
+    def back_office(
+        self, key: str, action: str, note: str = "", data: dict | None = None, actor: str = ""
+    ) -> httpx.Response:
+        """Play the back office (demos and tests); returns the raw response."""
+        return self.http.post(
+            f"/v1/backoffice/dossiers/{key}/actions",
+            json={"action": action, "note": note, "data": data or {}, "actor": actor},
+        )
