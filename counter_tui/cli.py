@@ -27,11 +27,11 @@ def _cmd_id(args: argparse.Namespace) -> int:
             print(f"Ngày sinh: {rec.birth_date:%d/%m/%Y}  Giới tính: {rec.gender.vi}")
             print(f"Địa chỉ:   {rec.address}")
             for problem in rec.check.values():
-                print(f"Kiểm tra:  {problem.text(args.lang)}")
+                print(f"Kiểm tra:  {problem.text(args.lang or 'vi')}")
             return 0
         parsed = parse_any_id(text, today=today)
     except IdError as exc:
-        print(exc.text(args.lang), file=sys.stderr)
+        print(exc.text(args.lang or "vi"), file=sys.stderr)
         return 2
     if hasattr(parsed, "province_name"):
         print(f"Số CCCD:      {parsed.number}")
@@ -49,7 +49,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(args.file or catalog_path())
     except CatalogError as exc:
-        print(exc.text(args.lang), file=sys.stderr)
+        print(exc.text(args.lang or "vi"), file=sys.stderr)
         return 2
     on = date.today()
     for hit in catalog.search(" ".join(args.query), on, limit=args.limit):
@@ -104,10 +104,56 @@ def _cmd_central(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    from counter_tui.settings import SettingsError, load_settings
+    from counter_tui.store.lock import StoreLockedError
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(exc.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    if args.lang:
+        settings.language = args.lang
+    from counter_tui.ui.i18n import set_language
+
+    set_language(settings.language)
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+
+    try:
+        services = make_services(settings)
+    except StoreLockedError as exc:
+        print(exc.msg.text(settings.language), file=sys.stderr)
+        return 3
+    try:
+        build_app(services).run()
+    finally:
+        services.desk.store.close()
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from counter_tui.demo import run_demo
+
+    if args.lang:
+        from counter_tui.ui.i18n import set_language
+
+        set_language(args.lang)
+    return run_demo(keep=args.keep, n=args.dossiers)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
-    parser.add_argument("--lang", choices=["vi", "en"], default="vi")
+    parser.add_argument("--lang", choices=["vi", "en"], default=None,
+                        help="language of the screens and messages (default: settings, vi)")
+    parser.add_argument("--config", help="settings file (default: the platform config folder)")
+    parser.set_defaults(func=_cmd_app)
     sub = parser.add_subparsers(dest="command")
+    p_demo = sub.add_parser("demo", help="bundled central service with demo data, app as counter Q1")
+    p_demo.add_argument("--keep", metavar="DIR", help="keep the demo data in DIR")
+    p_demo.add_argument("--dossiers", type=int, default=300)
+    p_demo.set_defaults(func=_cmd_demo)
     p_id = sub.add_parser("id", help="decode a citizen ID or a card QR payload")
     p_id.add_argument("value", nargs="+")
     p_id.set_defaults(func=_cmd_id)
@@ -152,9 +198,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
     return int(args.func(args))
 
 

@@ -66,7 +66,7 @@ class Summary:
         return Status(self.status)
 
 
-def row_of(doc: dict[str, Any], shard_key: str) -> str:
+def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
     a = doc.get("applicant") or {}
     name = str(a.get("full_name", ""))
     values = (
@@ -81,19 +81,22 @@ def row_of(doc: dict[str, Any], shard_key: str) -> str:
         shard_key,
         fold(name),
     )
-    return "\t".join(v.replace("\t", " ") for v in values)
+    # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
+    # character, and half a million rows is where that shows.
+    return "\t".join(v.replace("\t", " ") for v in values).encode("utf-8")
 
 
-def summary_of(uid: str, row: str) -> Summary:
-    f = row.split("\t")
+def summary_of(uid: str, row: bytes) -> Summary:
+    f = row.decode("utf-8").split("\t")
     return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], f[8])
 
 
 class Directory:
     def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
+        self.rows: dict[str, bytes] = {}
         self.by_code: dict[str, str] = {}
-        self.by_phone: dict[str, list[str]] = {}
+        # Most phone numbers belong to one dossier: a bare uid then, a list when shared.
+        self.by_phone: dict[str, str | list[str]] = {}
         self.by_token: dict[str, list[str]] = {}
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
@@ -104,35 +107,48 @@ class Directory:
 
     # --- keeping in step ------------------------------------------------------------------
 
+    def _phone_add(self, phone: str, uid: str) -> None:
+        cur = self.by_phone.get(phone)
+        if cur is None:
+            self.by_phone[phone] = uid
+        elif isinstance(cur, str):
+            if cur != uid:
+                self.by_phone[phone] = [cur, uid]
+        elif uid not in cur:
+            cur.append(uid)
+
+    def _phone_remove(self, phone: str, uid: str) -> None:
+        cur = self.by_phone.get(phone)
+        if cur == uid:
+            del self.by_phone[phone]
+        elif isinstance(cur, list) and uid in cur:
+            cur.remove(uid)
+            if len(cur) == 1:
+                self.by_phone[phone] = cur[0]
+
     def put(self, uid: str, doc: dict[str, Any] | None, shard_key: str = "") -> None:
         """Index the dossier ``uid`` as ``doc`` (None removes it). Idempotent."""
         old = self.rows.get(uid)
         new = row_of(doc, shard_key) if doc is not None else None
         if old == new:
             return
-        if old is not None:
-            f = old.split("\t")
-            if self.by_code.get(f[0]) == uid:
-                del self.by_code[f[0]]
-            if f[2]:
-                lst = self.by_phone.get(f[2])
-                if lst and uid in lst:
-                    lst.remove(uid)
-                    if not lst:
-                        del self.by_phone[f[2]]
+        old_f = old.decode("utf-8").split("\t") if old is not None else None
+        if old_f is not None:
+            if self.by_code.get(old_f[0]) == uid:
+                del self.by_code[old_f[0]]
+            if old_f[2]:
+                self._phone_remove(old_f[2], uid)
             self.open.pop(uid, None)
         if new is None:
             self.rows.pop(uid, None)
             return
         self.rows[uid] = new
-        f = new.split("\t")
+        f = new.decode("utf-8").split("\t")
         if f[0]:
             self.by_code[f[0]] = uid
         if f[2]:
-            lst = self.by_phone.setdefault(f[2], [])
-            if uid not in lst:
-                lst.append(uid)
-        old_tokens = set(old.split("\t")[9].split()) if old is not None else set()
+            self._phone_add(f[2], uid)
+        old_tokens = set(old_f[9].split()) if old_f is not None else set()
         for tok in set(f[9].split()) - old_tokens:
             postings = self.by_token.get(tok)
             if postings is None:
@@ -153,69 +169,100 @@ class Directory:
         return self.by_code.get(code.strip().upper())
 
     def by_phone_number(self, phone: str) -> list[Summary]:
-        uids = self.by_phone.get(normalize_phone(phone), [])
+        cur = self.by_phone.get(normalize_phone(phone))
+        uids = [cur] if isinstance(cur, str) else list(cur or [])
         return [summary_of(u, self.rows[u]) for u in reversed(uids) if u in self.rows]
 
-    def search_name(
-        self, query: str, limit: int = 50, count_cap: int = 1000
-    ) -> tuple[list[Summary], int]:
+    def search_name(self, query: str, limit: int = 50, count_cap: int = 1000) -> tuple[
+        list[Summary], int
+    ]:
         """Dossiers whose applicant name has every query word (the last as a prefix).
 
-        Newest first; counts matches up to ``count_cap`` (the UI says "more than").
+        Candidates come from intersecting the words' posting lists (smallest
+        first), so the cost follows the rarest word, not the size of the cache.
+        Newest first; counts up to ``count_cap`` (the UI then says "more than").
         """
         words = fold(query).split()
         if not words:
             return [], 0
         *whole, last = words
-        if whole:
-            lists = [self.by_token.get(w) for w in whole]
-            if any(lst is None for lst in lists):
+        lists = []
+        for w in whole:
+            postings = self.by_token.get(w)
+            if postings is None:
                 return [], 0
-            candidates: list[str] | set[str] = min(lists, key=len)  # type: ignore[arg-type]
-            ordered = True
+            lists.append(postings)
+        i = bisect_left(self._tokens_sorted, last)
+        prefix_lists = []
+        total = 0
+        while i < len(self._tokens_sorted) and self._tokens_sorted[i].startswith(last):
+            postings = self.by_token[self._tokens_sorted[i]]
+            prefix_lists.append(postings)
+            total += len(postings)
+            i += 1
+        if not prefix_lists:
+            return [], 0
+        lists.sort(key=len)
+        if lists:
+            candidates = set(lists[0])
+            for other in lists[1:]:
+                candidates.intersection_update(other)
+            if total < 4 * len(candidates):
+                allowed: set[str] = set()
+                for postings in prefix_lists:
+                    allowed.update(postings)
+                candidates &= allowed
         else:
-            i = bisect_left(self._tokens_sorted, last)
-            merged: set[str] = set()
-            while i < len(self._tokens_sorted) and self._tokens_sorted[i].startswith(last):
-                merged.update(self.by_token[self._tokens_sorted[i]])
-                i += 1
-                if len(merged) > 200_000:
-                    break
-            candidates = merged
-            ordered = False
-        needles = [f" {w} " for w in whole]
-        prefix = f" {last}"
-        out: list[Summary] = []
-        count = 0
-        seq = reversed(candidates) if ordered else candidates  # type: ignore[arg-type]
-        seen: set[str] = set()
-        for uid in seq:
-            row = self.rows.get(uid)
-            if row is None or uid in seen:
-                continue
-            folded = " " + row[row.rfind("\t") + 1 :] + " "
-            if prefix not in folded or not all(n in folded for n in needles):
-                continue
-            seen.add(uid)
-            count += 1
-            if len(out) < limit:
-                out.append(summary_of(uid, row))
-            if count >= count_cap:
-                break
-        if not ordered:
-            out.sort(key=lambda s: s.received_at, reverse=True)
-        exact = fold(query)
-        out.sort(key=lambda s: fold(s.name) != exact)
-        return out, count
+            # One short prefix ("n") can match most of the cache: take the newest part of
+            # each posting list (they grow in time order) and count the rest.
+            candidates = set()
+            tail = -2000 if total > 20_000 else 0
+            for postings in prefix_lists:
+                candidates.update(postings[tail:])
+            if tail:
+                exact = fold(query).encode()
+                found = self._verify(candidates, [], f" {last}".encode(), exact, limit)
+                return found, min(total, count_cap)
+        needles = [f" {w} ".encode() for w in whole]
+        prefix = f" {last}".encode()
+        matched = self._match(candidates, needles, prefix)
+        exact = fold(query).encode()
+        out = self._order(matched, exact)[:limit]
+        return [summary_of(uid, row) for row, uid in out], min(len(matched), count_cap)
 
-    def open_lists(self, today: date) -> dict[str, list[Summary]]:
-        """Due today, overdue, awaiting supplement, ready to hand over (open dossiers only)."""
+    def _verify(self, candidates: set[str], needles: list[bytes], prefix: bytes, exact: bytes,
+                limit: int) -> list[Summary]:
+        ordered = self._order(self._match(candidates, needles, prefix), exact)
+        return [summary_of(uid, row) for row, uid in ordered[:limit]]
+
+    def _match(self, candidates: set[str], needles: list[bytes], prefix: bytes) -> list[
+        tuple[bytes, str]
+    ]:
+        matched: list[tuple[bytes, str]] = []
+        for uid in candidates:
+            row = self.rows.get(uid)
+            if row is None:
+                continue
+            folded = b" " + row[row.rfind(b"\t") + 1 :] + b" "
+            if prefix in folded and all(n in folded for n in needles):
+                matched.append((row, uid))
+        return matched
+
+    @staticmethod
+    def _order(matched: list[tuple[bytes, str]], exact: bytes) -> list[tuple[bytes, str]]:
+        """Exact full-name matches first, then newest first (received_at, the 7th field)."""
+        matched.sort(key=lambda m: m[0].split(b"\t", 7)[6], reverse=True)
+        matched.sort(key=lambda m: m[0][m[0].rfind(b"\t") + 1 :] != exact)
+        return matched
+
+    def open_lists(self, today: date, limit: int = 500) -> dict[str, list[Summary]]:
+        """Due today, overdue, awaiting supplement, ready to hand over (open dossiers only).
+
+        Each list is sorted by due date and cut at ``limit`` rows.
+        """
         iso = today.isoformat()
-        lists: dict[str, list[Summary]] = {
-            "due_today": [],
-            "overdue": [],
-            "awaiting_supplement": [],
-            "ready": [],
+        keys: dict[str, list[tuple[str, str]]] = {
+            "due_today": [], "overdue": [], "awaiting_supplement": [], "ready": []
         }
         for uid, (status, due) in self.open.items():
             key = None
@@ -230,10 +277,12 @@ class Directory:
                 elif day < iso:
                     key = "overdue"
             if key:
-                lists[key].append(summary_of(uid, self.rows[uid]))
-        for lst in lists.values():
-            lst.sort(key=lambda s: (s.due_at, s.code))
-        return lists
+                keys[key].append((due, uid))
+        out: dict[str, list[Summary]] = {}
+        for name, items in keys.items():
+            items.sort()
+            out[name] = [summary_of(uid, self.rows[uid]) for _due, uid in items[:limit]]
+        return out
 
     # --- persistence ----------------------------------------------------------------------
 

@@ -120,9 +120,52 @@ class SafeTable(Table):
         return found.doc_id
 
     def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+        # TinyDB's own logic, with a dict that notes which documents the updater
+        # touches (and their state before), so a commit serializes only those.
         storage: ShardStorage = self._storage  # type: ignore[assignment]
-        storage.shard.before_write(self.name)
-        super()._update_table(updater)
+        pre = storage.shard.before_write(self.name)
+        tables = storage.read()
+        raw = tables.get(self.name, {})
+        table = _Recording({self.document_id_class(k): v for k, v in raw.items()}, pre)
+        updater(table)
+        tables[self.name] = {str(k): v for k, v in dict.items(table)}
+        storage.write(tables)
+        self.clear_cache()
+
+
+class _Recording(dict):
+    """A dict that records the serialized state of each entry before its first change."""
+
+    def __init__(self, data: dict[int, Any], pre: dict[str, bytes | None]) -> None:
+        super().__init__(data)
+        self._pre = pre
+
+    def _note(self, key: Any) -> None:
+        k = str(key)
+        if k not in self._pre:
+            v = dict.get(self, key)
+            self._pre[k] = orjson.dumps(v) if v is not None else None
+
+    def __getitem__(self, key: Any) -> Any:
+        self._note(key)
+        return dict.__getitem__(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._note(key)
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._note(key)
+        dict.__delitem__(self, key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._note(key)
+        return dict.pop(self, key, *default)
+
+    def clear(self) -> None:
+        for k in list(dict.keys(self)):
+            self._note(k)
+        dict.clear(self)
 
 
 class ShardStorage(Storage):
@@ -146,14 +189,12 @@ class _TinyDB(TinyDB):
 
 
 class Shard:
-    """One partition: a TinyDB over a JSON file, plus the durable image of each document."""
+    """One partition: a TinyDB over one JSON file, held in memory while cached."""
 
     def __init__(self, store: Store, name: str, data: dict[str, dict[str, Any]]) -> None:
         self.store = store
         self.name = name
         self.data = data
-        # table -> doc id -> serialized document as last committed; built on first write.
-        self.images: dict[str, dict[str, bytes]] = {}
         self.dirty = False  # changed since the last checkpoint
         self.in_txn = False  # touched by the open transaction: must not be evicted
         # Being written by a checkpoint: until the file is replaced, the file is older than
@@ -164,41 +205,41 @@ class Shard:
     def table(self, name: str) -> SafeTable:
         return self.db.table(name)  # type: ignore[return-value]
 
-    def before_write(self, table: str) -> None:
+    def before_write(self, table: str) -> dict[str, bytes | None]:
+        """Join the open transaction; returns where to note documents' prior states."""
         txn = self.store._current_txn()
-        if table not in self.images:
-            self.images[table] = {k: orjson.dumps(v) for k, v in self.data.get(table, {}).items()}
-        txn.touched.add((self.name, table))
         self.in_txn = True
+        return txn.pre.setdefault((self.name, table), {})
 
-    def diff(self, table: str) -> list[tuple[str, bytes | None]]:
-        """Documents of ``table`` that differ from their committed image (None: removed)."""
-        images = self.images.get(table, {})
+    def diff(self, table: str, pre: dict[str, bytes | None]) -> list[tuple[str, bytes | None, bytes | None]]:
+        """(doc id, before, after) for each touched document that really changed."""
         live = self.data.get(table, {})
-        out: list[tuple[str, bytes | None]] = []
-        for k, v in live.items():
-            b = orjson.dumps(v)
-            if images.get(k) != b:
-                out.append((k, b))
-        out.extend((k, None) for k in images if k not in live)
+        out = []
+        for k, before in pre.items():
+            cur = live.get(k)
+            after = orjson.dumps(cur) if cur is not None else None
+            if after != before:
+                out.append((k, before, after))
         return out
 
-    def rollback(self, table: str) -> None:
-        images = self.images.get(table, {})
-        self.data[table] = {k: orjson.loads(b) for k, b in images.items()}
-        if not self.data[table]:
+    def rollback(self, table: str, pre: dict[str, bytes | None]) -> None:
+        live = self.data.setdefault(table, {})
+        for k, before in pre.items():
+            if before is None:
+                live.pop(k, None)
+            else:
+                live[k] = orjson.loads(before)
+        if not live:
             self.data.pop(table, None)
         t = self.db._tables.get(table)
         if t is not None:
             t._next_id = None
 
-    def apply_images(self, table: str, changes: list[tuple[str, bytes | None]]) -> None:
-        images = self.images.setdefault(table, {})
-        for k, b in changes:
-            if b is None:
-                images.pop(k, None)
-            else:
-                images[k] = b
+    def release(self) -> None:
+        """Break the shard <-> TinyDB reference cycle so an evicted shard is freed at once."""
+        self.db._storage = None  # type: ignore[assignment]
+        self.db._tables.clear()
+        self.data = {}
 
     def apply_record(self, table: str, doc_id: str, doc: Any) -> None:
         """Re-apply one logged post-image (recovery)."""
@@ -209,7 +250,6 @@ class Shard:
             t[doc_id] = doc
         if not t:
             self.data.pop(table, None)
-        self.images.pop(table, None)
         tbl = self.db._tables.get(table)
         if tbl is not None:
             tbl._next_id = None
@@ -218,7 +258,8 @@ class Shard:
 
 @dataclass
 class Txn:
-    touched: set[tuple[str, str]] = field(default_factory=set)
+    # (shard, table) -> doc id -> serialized state before the transaction (None: absent)
+    pre: dict[tuple[str, str], dict[str, bytes | None]] = field(default_factory=dict)
     hooks: list[Callable[[list[tuple[str, str, str, bytes | None]]], None]] = field(
         default_factory=list
     )
@@ -405,6 +446,11 @@ class Store:
             if getattr(self._local, "txn", None) is None:
                 self._evict(room_for=1)
             self._shards[name] = sh
+            # Loaded documents live long: keep them out of the cyclic GC's full passes,
+            # which would otherwise pause lookups for hundreds of ms on a large cache.
+            # (Plain JSON trees are freed by reference counting; release() breaks the
+            # one cycle a shard has when it is evicted.)
+            gc.freeze()
             return sh
 
     def shard_exists(self, name: str) -> bool:
@@ -446,6 +492,7 @@ class Store:
             sh = self._shards[name]
             if not sh.dirty and not sh.in_txn and not sh.flushing:
                 del self._shards[name]
+                sh.release()
 
     # --- transactions ---------------------------------------------------------------------
 
@@ -486,7 +533,7 @@ class Store:
                 raise
             finally:
                 self._local.txn = None
-                for shard_name, _ in txn.touched:
+                for shard_name, _ in txn.pre:
                     sh = self._shards.get(shard_name)
                     if sh is not None:
                         sh.in_txn = False
@@ -494,30 +541,24 @@ class Store:
         self.maybe_checkpoint()
 
     def _rollback(self, txn: Txn) -> None:
-        for shard_name, table in txn.touched:
+        for (shard_name, table), pre in txn.pre.items():
             sh = self._shards.get(shard_name)
             if sh is not None:
-                sh.rollback(table)
+                sh.rollback(table, pre)
 
     def _commit(self, txn: Txn) -> None:
-        changes: list[tuple[Shard, str, list[tuple[str, bytes | None]]]] = []
+        changes: list[tuple[Shard, str, list[tuple[str, bytes | None, bytes | None]]]] = []
         parts: list[bytes] = []
-        for shard_name, table in sorted(txn.touched):
+        for (shard_name, table), pre in sorted(txn.pre.items()):
             sh = self._shards[shard_name]
-            diff = sh.diff(table)
+            diff = sh.diff(table, pre)
             if not diff:
                 continue
             changes.append((sh, table, diff))
-            for doc_id, b in diff:
+            head = b"[" + orjson.dumps(shard_name) + b"," + orjson.dumps(table) + b","
+            for doc_id, _before, after in diff:
                 parts.append(
-                    b"["
-                    + orjson.dumps(shard_name)
-                    + b","
-                    + orjson.dumps(table)
-                    + b","
-                    + orjson.dumps(doc_id)
-                    + b","
-                    + (b if b is not None else b"null")
+                    head + orjson.dumps(doc_id) + b"," + (after if after is not None else b"null")
                     + b"]"
                 )
         if not parts:
@@ -535,12 +576,10 @@ class Store:
             ) from exc
         self._txn_counter = t
         for sh, table, diff in changes:
-            before = sh.images.get(table, {})
-            old = {k: before.get(k) for k, _ in diff}
-            sh.apply_images(table, diff)
             sh.dirty = True
-            for doc_id, b in diff:
-                prev = old[doc_id]
+            if not self._listeners:
+                continue
+            for doc_id, before, after in diff:
                 for listener in self._listeners:
                     # The commit is durable already: a failing index update must not undo it.
                     try:
@@ -548,8 +587,8 @@ class Store:
                             sh.name,
                             table,
                             doc_id,
-                            orjson.loads(prev) if prev is not None else None,
-                            orjson.loads(b) if b is not None else None,
+                            orjson.loads(before) if before is not None else None,
+                            orjson.loads(after) if after is not None else None,
                         )
                     except Exception as exc:
                         self.notices.append(
@@ -692,6 +731,8 @@ class Store:
             finally:
                 self._closed = True
                 self._log.close()
+                for sh in self._shards.values():
+                    sh.release()
                 self._shards.clear()
                 self._dirlock.release()
 
@@ -753,5 +794,4 @@ def migrate(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
 
 def freeze_gc() -> None:
     """Move what is loaded so far out of the GC's way (long-lived index objects)."""
-    gc.collect()
     gc.freeze()

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from tinydb import Query
+from tinydb.table import Document
 
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import Notice, Store, Txn, crc_shard, freeze_gc
@@ -243,7 +244,8 @@ class LocalStore:
         with self.store.transaction():
             seq = int(self.get_meta("op_seq", 0)) + 1
             self.set_meta("op_seq", seq)
-            self._ops_table(seq).insert({**op, "seq": seq, "state": "pending"})
+            # The document id is the sequence number: lookups and acks need no scan.
+            self._ops_table(seq).insert(Document({**op, "seq": seq, "state": "pending"}, seq))
             return seq
 
     def last_seq(self) -> int:
@@ -262,14 +264,14 @@ class LocalStore:
             last = min(self.last_seq(), first + limit - 1)
             out = []
             for seq in range(first, last + 1):
-                doc = self._ops_table(seq).get(Q.seq == seq)
+                doc = self._ops_table(seq).get(doc_id=seq)
                 if doc is not None:
                     out.append(doc)
             return out
 
     def get_op(self, seq: int) -> dict[str, Any] | None:
         with self.store.lock:
-            return self._ops_table(seq).get(Q.seq == seq)
+            return self._ops_table(seq).get(doc_id=seq)
 
     def ack_ops(self, results: list[dict[str, Any]]) -> None:
         """Record the service's answers; rejected ones go to the list the clerk must see."""
@@ -280,9 +282,9 @@ class LocalStore:
                 if seq <= acked:
                     continue
                 table = self._ops_table(seq)
-                table.update({"state": r["status"], "result": r}, Q.seq == seq)
+                table.update({"state": r["status"], "result": r}, doc_ids=[seq])
                 if r["status"] != "applied":
-                    op = table.get(Q.seq == seq)
+                    op = table.get(doc_id=seq)
                     self.store.shard("m/rejected").table("ops").insert(
                         {**(op or {}), "state": r["status"], "result": r, "resolved": False}
                     )
@@ -294,7 +296,7 @@ class LocalStore:
         with self.store.transaction():
             if last_seq > self.acked_seq():
                 for seq in range(self.acked_seq() + 1, last_seq + 1):
-                    self._ops_table(seq).update({"state": "applied"}, Q.seq == seq)
+                    self._ops_table(seq).update({"state": "applied"}, doc_ids=[seq])
                 self.set_meta("acked_seq", min(last_seq, self.last_seq()))
 
     def rejected_ops(self, include_resolved: bool = False) -> list[dict[str, Any]]:

@@ -1,0 +1,53 @@
+"""Wiring: settings -> store, catalog, calendar, desk, sync engine -> the app's services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from counter_tui.config_files import catalog_path, holidays_path
+from counter_tui.desk import Desk, Identity, local_now
+from counter_tui.domain.calendar import load_calendar
+from counter_tui.domain.catalog import Catalog, catalog_from_dict, load_catalog
+from counter_tui.settings import Settings
+from counter_tui.store.local import LocalStore
+from counter_tui.store.paths import data_dir
+
+
+def load_catalog_cached(store: LocalStore) -> Catalog:
+    """The catalog last pulled from the centre, else the one shipped in config/."""
+    procs, etag = store.cached_catalog()
+    if procs and etag:
+        try:
+            return catalog_from_dict({"procedures": procs}, path="(cache)")
+        except ValueError:
+            pass
+    return load_catalog(catalog_path())
+
+
+def make_services(settings: Settings, *, clock: Callable[[], datetime] = local_now,
+                  data: Path | None = None, start_sync: bool = True):
+    from counter_tui.ui.services import Services
+
+    store = LocalStore(data or data_dir(settings.data_dir or None))
+    try:
+        catalog = load_catalog_cached(store)
+        calendar = load_calendar(holidays_path(), settings.sessions)
+        identity = Identity(settings.office, settings.office_name, settings.counter, settings.slot,
+                            settings.clerk)
+        desk = Desk(store, catalog, calendar, identity, clock=clock)
+        engine = None
+        if not settings.standalone:
+            from counter_tui.sync.client import CentralClient
+            from counter_tui.sync.engine import SyncEngine
+
+            client = CentralClient(settings.central_url, settings.central_token,
+                                   verify=settings.verify_tls)
+            engine = SyncEngine(store, client, catalog=catalog, calendar=calendar,
+                                interval=settings.sync_interval_s)
+            desk.on_write = engine.notify_write
+    except BaseException:
+        store.close()
+        raise
+    return Services(desk=desk, settings=settings, sync=engine, clock=clock, start_sync=start_sync)

@@ -1,0 +1,156 @@
+"""The counter app: screens per flow (F2-F5), the status bar, help, the command palette.
+
+Keys are defined once (``BINDINGS`` with ids) and feed the footer, the F1 help
+and the command palette; a counter remaps them by id in its settings
+(``[keys]``). Startup never waits for the network: the cache is shown first
+and the sync engine runs in its own thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+
+from counter_tui.ui.i18n import set_language, t
+from counter_tui.ui.screens.hand_over import HandOverScreen
+from counter_tui.ui.screens.help import HelpScreen
+from counter_tui.ui.screens.lookup import LookupScreen
+from counter_tui.ui.screens.receive import ReceiveScreen
+from counter_tui.ui.screens.sync import SyncScreen
+from counter_tui.ui.services import Services
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+
+class ScreenCommands(Provider):
+    """Every binding of the current screen and the app, searchable by its description."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        app = self.app
+        for _key, active in app.screen.active_bindings.items():
+            b = active.binding
+            if not b.description or not active.enabled:
+                continue
+            score = matcher.match(b.description)
+            if score > 0:
+                yield Hit(score, matcher.highlight(b.description),
+                          partial(app.simulate_key, b.key.split(",")[0]), help=b.id or "")
+
+
+class CounterApp(App[None]):
+    TITLE = "counter-tui"
+    CSS_PATH = "app.tcss"
+    MODES = {
+        "lookup": LookupScreen,
+        "receive": ReceiveScreen,
+        "hand_over": HandOverScreen,
+        "sync": SyncScreen,
+    }
+    DEFAULT_MODE = "lookup"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("f1", "help", t("help"), id="help"),
+        Binding("f2", "mode('receive')", t("receive"), id="receive"),
+        Binding("f3", "mode('lookup')", t("lookup"), id="lookup"),
+        Binding("f4", "mode('hand_over')", t("hand_over"), id="hand_over"),
+        Binding("f5", "mode('sync')", t("sync"), id="sync"),
+        Binding("escape", "back", t("back"), show=False, id="back_home"),
+        Binding("ctrl+q", "quit", t("quit"), id="quit"),
+    ]
+
+    def __init__(self, services: Services) -> None:
+        set_language(services.settings.language)
+        super().__init__()
+        self.services = services
+        self.lang = services.settings.language
+        self.last_saved = None
+
+    # --- startup --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.services.settings.keys:
+            self.set_keymap(self.services.settings.keys)
+        for notice in self.services.desk.store.notices:
+            self.notify(notice.msg.text(self.lang), severity="warning", timeout=30)
+        sync = self.services.sync
+        if sync is not None:
+            sync.on_status = self._status_from_thread
+            if self.services.start_sync:
+                sync.start()
+        self.set_interval(1.0, self.refresh_status)
+        self.call_after_refresh(self.refresh_status)
+
+    def on_unmount(self) -> None:
+        if self.services.sync is not None:
+            self.services.sync.on_status = None
+            self.services.sync.stop()
+
+    def _status_from_thread(self, _status: object) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self.refresh_status)
+
+    # --- the status bar -------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        if not self.is_running or not self.screen_stack:
+            return
+        s = self.services.settings
+        sync = self.services.sync
+        store = self.services.desk.store
+        if sync is None:
+            text, state, pending, conflicts = t("standalone"), "standalone", None, None
+        else:
+            st = sync.status()
+            text, state = f"● {st.state.vi}", st.state.value
+            pending, conflicts = st.pending, st.conflicts
+            if st.warnings:
+                text += " ⚠ " + st.warnings[0].text(self.lang)
+        clock = self.services.clock().strftime("%H:%M %d/%m/%Y")
+        for bar in self.screen.query(StatusBar):
+            bar.show(office=s.office_name, counter=s.counter, clerk=s.clerk, sync=text,
+                     pending=pending if pending is not None else (store.pending_count()
+                                                                  if sync else None),
+                     conflicts=conflicts, clock=clock, state=state)
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def action_mode(self, mode: str) -> None:
+        self.switch_mode(mode)
+        self.refresh_status()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "lookup":
+            self.switch_mode("lookup")
+        self.refresh_status()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def open_hand_over(self, code: str) -> None:
+        self.switch_mode("hand_over")
+        screen = self.screen
+        if isinstance(screen, HandOverScreen):
+            screen.query_one("#ho_key").value = code  # type: ignore[attr-defined]
+            screen.find(code)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.description and b.id not in ("back_home",):
+                yield SystemCommand(f"{b.description} ({b.key.upper()})", b.id or "",
+                                    partial(self.run_action, b.action))
+
+
+def build_app(services: Services) -> CounterApp:
+    """The one factory the CLI, the demo and the tests use."""
+    return CounterApp(services)

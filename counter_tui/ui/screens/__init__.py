@@ -1,0 +1,1 @@
+"""One module a screen: receive, lookup, dossier detail, hand over, sync, help, dialogs."""

@@ -1,0 +1,166 @@
+"""F4 Hand over: find the dossier, see whether it is early, on time or late, record who took it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.citizen_id import normalize
+from counter_tui.domain.codes import looks_like_code
+from counter_tui.domain.messages import DomainError
+from counter_tui.domain.status import Action, Status
+from counter_tui.slips import text as slips
+from counter_tui.ui.i18n import t
+from counter_tui.ui.screens.dialogs import SlipScreen
+from counter_tui.ui.screens.dossier import when
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+
+class HandOverScreen(Screen[None]):
+    TITLE = "Trả kết quả"
+    AUTO_FOCUS = "#ho_key"
+    BINDINGS = [Binding("ctrl+s", "confirm", t("confirm_hand_over"), id="confirm_hand_over")]
+    DEFAULT_CSS = """
+    HandOverScreen #ho_msg { color: $error; height: auto; }
+    HandOverScreen #ho_info { height: auto; }
+    HandOverScreen #ho_matches { height: auto; max-height: 8; }
+    HandOverScreen .row { height: auto; }
+    HandOverScreen .row > Input { width: 1fr; }
+    """
+
+    def __init__(self, key: str = "") -> None:
+        super().__init__()
+        self.initial = key
+        self.doc: dict | None = None
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(can_focus=False):
+            yield Input(placeholder="Mã hồ sơ hoặc số CCCD, rồi Enter", id="ho_key", max_length=60)
+            yield DataTable(id="ho_matches", cursor_type="row")
+            yield Static("", id="ho_info")
+            with Horizontal(classes="row"):
+                yield Select([("Chủ hồ sơ nhận", "owner"), ("Người được ủy quyền", "authorised")],
+                             value="owner", allow_blank=False, id="ho_relation")
+                yield Input(placeholder="Họ tên người nhận", id="ho_name", max_length=100)
+            with Horizontal(classes="row"):
+                yield Input(placeholder="Số CCCD người nhận (bắt buộc nếu ủy quyền)", id="ho_id",
+                            max_length=20)
+                yield Input(placeholder="Phí, lệ phí đã thu (đồng)", id="ho_fee", value="0",
+                            max_length=12)
+            yield Static("", id="ho_msg")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ho_matches", DataTable).add_columns("Mã hồ sơ", "Chủ hồ sơ", "Trạng thái",
+                                                             "Hẹn trả")
+        if self.initial:
+            self.query_one("#ho_key", Input).value = self.initial
+            self.find(self.initial)
+
+    @on(Input.Submitted, "#ho_key")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.find(event.value)
+
+    def find(self, key: str) -> None:
+        key = key.strip()
+        msg = self.query_one("#ho_msg", Static)
+        table = self.query_one("#ho_matches", DataTable)
+        table.clear()
+        self.doc = None
+        self.query_one("#ho_info", Static).update("")
+        store = self.services.desk.store
+        if looks_like_code(key):
+            doc = store.dossier_by_code(key.upper())
+            docs = [doc] if doc else []
+        elif normalize(key).isdigit() and len(normalize(key)) == 12:
+            docs = store.dossiers_by_citizen(normalize(key))
+        else:
+            msg.update("Nhập mã hồ sơ (vd 000.00.00.H56-261125-10001) hoặc 12 số CCCD.")
+            return
+        if not docs:
+            msg.update("Không tìm thấy hồ sơ (F3 để tra cứu theo tên).")
+            return
+        msg.update("")
+        ready = [d for d in docs if d["status"] == Status.READY]
+        if len(docs) == 1 or len(ready) == 1:
+            self.select((ready or docs)[0])
+            return
+        for d in docs:
+            table.add_row(d["code"], d["applicant"]["full_name"], Status(d["status"]).vi,
+                          when(d.get("due_at")), key=d["uid"])
+        table.focus()
+
+    @on(DataTable.RowSelected, "#ho_matches")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        doc = self.services.desk.dossier(str(event.row_key.value))
+        if doc:
+            self.select(doc)
+
+    def select(self, doc: dict) -> None:
+        self.doc = doc
+        status = Status(doc["status"])
+        now = self.services.clock()
+        timely = ""
+        if doc.get("due_at"):
+            from datetime import datetime
+
+            timely = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]), now).vi
+        ready = status is Status.READY
+        self.query_one("#ho_info", Static).update(
+            f"[b]{doc['code']}[/b] · {doc['procedure_name']}\n"
+            f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.vi}"
+            + (" ✓ Có kết quả" if ready else " ✗ Chưa có kết quả để trả")
+            + f"\nHẹn trả: {when(doc.get('due_at'))} · Trả bây giờ: {timely}"
+        )
+        name = self.query_one("#ho_name", Input)
+        if not name.value:
+            name.value = doc["applicant"]["full_name"]
+        name.focus()
+
+    def action_confirm(self) -> None:
+        msg = self.query_one("#ho_msg", Static)
+        if self.doc is None:
+            msg.update("Chưa chọn hồ sơ.")
+            return
+        fee_text = self.query_one("#ho_fee", Input).value.strip().replace(".", "") or "0"
+        if not fee_text.isdigit():
+            msg.update("Phí, lệ phí phải là số tiền (chỉ chữ số).")
+            return
+        data = {
+            "receiver_name": self.query_one("#ho_name", Input).value.strip(),
+            "receiver_id": normalize(self.query_one("#ho_id", Input).value),
+            "relation": str(self.query_one("#ho_relation", Select).value),
+            "fee": int(fee_text),
+        }
+        try:
+            dossier = self.services.desk.act(self.doc["uid"], Action.HAND_OVER, data=data)
+        except DomainError as exc:
+            msg.update("Chưa trả: " + exc.msg.vi)
+            return
+        doc = dossier.to_dict()
+        from datetime import datetime
+
+        timely = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]),
+                                                datetime.fromisoformat(doc["handover"]["at"])).vi
+        self.app.last_saved = dossier  # type: ignore[attr-defined]
+        slip = slips.return_receipt(doc, self.services.settings.office_name, timely)
+        self.app.push_screen(SlipScreen(slip), lambda _: self.clear())
+
+    def clear(self) -> None:
+        for inp in self.query(Input):
+            inp.value = "0" if inp.id == "ho_fee" else ""
+        self.query_one("#ho_info", Static).update("")
+        self.query_one("#ho_msg", Static).update("")
+        self.query_one("#ho_matches", DataTable).clear()
+        self.doc = None
+        self.query_one("#ho_key", Input).focus()

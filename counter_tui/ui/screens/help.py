@@ -1,0 +1,41 @@
+"""F1 help, generated from the bindings that are really active on the screen beneath."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1", "close", "Đóng", id="help_close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; height: 80%; border: thick $primary;
+                                  background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, under: Screen) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(f"[b]Phím tắt — {self.under.title or self.under.__class__.__name__}[/b]")
+            yield DataTable(id="help_keys", cursor_type="none")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Phím", "Việc", "Mã (đổi phím trong [keys])")
+        seen = set()
+        for key, active in sorted(self.under.active_bindings.items()):
+            b = active.binding
+            if not b.description or (b.id, key) in seen:
+                continue
+            seen.add((b.id, key))
+            table.add_row(self.app.get_key_display(b), b.description, b.id or "")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,182 @@
+"""F3 Lookup: one field for code, citizen ID, phone or name; results as you type, one page at a time.
+
+The search runs in a thread worker (the store answers in milliseconds, but the
+event loop never waits on it); a newer keystroke cancels the older search.
+When the cache has nothing and the counter is online, the centre is asked.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from counter_tui.domain.citizen_id import normalize
+from counter_tui.domain.codes import looks_like_code
+from counter_tui.domain.status import Status
+from counter_tui.store.directory import Summary
+from counter_tui.sync.engine import Connection
+from counter_tui.ui.i18n import t
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+PAGE = 20
+FILTERS = {
+    "all": "Tất cả",
+    "due_today": "Hạn hôm nay",
+    "overdue": "Quá hạn",
+    "ready": "Chờ trả kết quả",
+    "awaiting_supplement": "Chờ bổ sung",
+}
+
+
+def short_date(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else ""
+
+
+class LookupScreen(Screen[None]):
+    TITLE = "Tra cứu hồ sơ"
+    AUTO_FOCUS = "#query"
+    BINDINGS = [
+        Binding("ctrl+a", "filter('all')", t("filter_all"), id="filter_all"),
+        Binding("ctrl+t", "filter('due_today')", t("filter_today"), id="filter_today"),
+        Binding("ctrl+o", "filter('overdue')", t("filter_overdue"), id="filter_overdue"),
+        Binding("ctrl+e", "filter('ready')", t("filter_ready"), id="filter_ready"),
+        Binding("ctrl+u", "filter('awaiting_supplement')", t("filter_supplement"),
+                id="filter_supplement"),
+        Binding("pagedown", "page(1)", t("next_page"), id="next_page"),
+        Binding("pageup", "page(-1)", t("prev_page"), id="prev_page"),
+        Binding("down", "focus_results", show=False, id="to_results"),
+    ]
+    DEFAULT_CSS = """
+    LookupScreen #bar { height: 1; }
+    LookupScreen #lookup_msg { height: auto; color: $text-muted; }
+    LookupScreen #results { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter = "all"
+        self.page = 0
+        self.found: list[Summary] = []
+        self.total = 0
+        self.note = ""
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Input(placeholder="Mã hồ sơ, số CCCD, số điện thoại hoặc họ tên (không cần dấu)",
+                    id="query", max_length=100)
+        with Horizontal(id="bar"):
+            yield Label("", id="filter_label")
+        yield Static("", id="lookup_msg")
+        yield DataTable(id="results", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#results", DataTable)
+        table.add_columns("Mã hồ sơ", "Chủ hồ sơ", "Số CCCD", "Thủ tục", "Trạng thái", "Hẹn trả")
+        self.action_filter("all")
+
+    @on(Input.Changed, "#query")
+    def _changed(self, event: Input.Changed) -> None:
+        self.page = 0
+        self.search(event.value, self.filter)
+
+    def action_filter(self, name: str) -> None:
+        self.filter = name
+        self.page = 0
+        self.query_one("#filter_label", Label).update(f"Lọc: [b]{FILTERS[name]}[/b]  "
+                                                      "(Ctrl+A/T/O/E/U đổi bộ lọc)")
+        self.search(self.query_one("#query", Input).value, name)
+
+    def action_page(self, delta: int) -> None:
+        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        self.page = max(0, min(pages - 1, self.page + delta))
+        self._render_page()
+
+    def action_focus_results(self) -> None:
+        self.query_one("#results", DataTable).focus()
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def search(self, query: str, filter_name: str) -> None:
+        desk = self.services.desk
+        note = ""
+        if query.strip():
+            found, total = desk.find(query, limit=200)
+            if not found and self._online() and self._remote_key(query):
+                found, total, note = self._ask_centre(query)
+        elif filter_name == "all":
+            # With no query, the most recent dossiers (capped: never thousands of rows).
+            found = sorted(desk.store.all_summaries(), key=lambda s: s.received_at,
+                           reverse=True)[:200] if desk.store.dossier_count() <= 20_000 else []
+            total = len(found)
+        else:
+            found = []
+            total = 0
+        if filter_name != "all":
+            lists = desk.store.open_lists(self.services.clock().date())
+            wanted = {s.uid for s in lists[filter_name]}
+            found = [s for s in found if s.uid in wanted] if query.strip() else lists[filter_name]
+            total = len(found)
+        self.app.call_from_thread(self._show, found, total, note)
+
+    def _online(self) -> bool:
+        sync = self.services.sync
+        return sync is not None and sync.status().state is Connection.ONLINE
+
+    @staticmethod
+    def _remote_key(query: str) -> bool:
+        digits = normalize(query)
+        return looks_like_code(query) or (digits.isdigit() and len(digits) == 12)
+
+    def _ask_centre(self, query: str) -> tuple[list[Summary], int, str]:
+        from counter_tui.sync.client import SyncError
+
+        sync = self.services.sync
+        try:
+            if looks_like_code(query):
+                doc = sync.fetch_dossier(query.strip().upper())
+            else:
+                doc = None
+                for item in sync.client.citizen_dossiers(normalize(query)):
+                    doc = sync.fetch_dossier(item["doc"]["code"])
+        except SyncError:
+            return [], 0, "Không có trong bộ đệm; hỏi trung tâm không được (mất kết nối)."
+        if doc is None:
+            return [], 0, "Không có trong bộ đệm, trung tâm cũng không có."
+        found, total = self.services.desk.find(query, limit=200)
+        return found, total, "Lấy từ hệ thống trung tâm."
+
+    def _show(self, found: list[Summary], total: int, note: str) -> None:
+        self.found, self.total, self.note = found, total, note
+        self._render_page()
+
+    def _render_page(self) -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        start = self.page * PAGE
+        for s in self.found[start : start + PAGE]:
+            table.add_row(s.code, s.name, s.citizen_id, s.procedure_code,
+                          Status(s.status).vi, short_date(s.due_at), key=s.uid)
+        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        more = "+" if self.total >= 1000 else ""
+        if self.found:
+            count = f"{self.total}{more} hồ sơ · trang {self.page + 1}/{pages} (PgUp/PgDn)"
+        elif self.query_one("#query", Input).value.strip() or self.filter != "all":
+            count = "Không tìm thấy hồ sơ nào."
+        else:
+            count = ""
+        self.query_one("#lookup_msg", Static).update(" ".join(x for x in (self.note, count) if x))
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from counter_tui.ui.screens.dossier import DossierScreen
+
+        if event.row_key.value:
+            self.app.push_screen(DossierScreen(event.row_key.value))

@@ -1,0 +1,460 @@
+"""F2 Receive: citizen ID or card QR, procedure picker, checklist, contact, live due date, save.
+
+Every field is checked as typed; a bad value shows a message beside the field
+and nothing is saved. Save issues the code and shows the receipt (form 01);
+an incomplete checklist offers the supplement-request slip (form 02) instead.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    OptionList,
+    Select,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from counter_tui.domain.catalog import CopyKind, Procedure
+from counter_tui.domain.citizen_id import (
+    IdError,
+    looks_like_card_qr,
+    normalize,
+    parse_any_id,
+    parse_card_qr,
+)
+from counter_tui.domain.dossier import Applicant, DocItem, Submitter
+from counter_tui.domain.messages import DomainError
+from counter_tui.domain.status import Action, Status
+from counter_tui.slips import text as slips
+from counter_tui.ui.i18n import t
+from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+
+def fmt_due(value: datetime) -> str:
+    return f"{value:%H:%M} {WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
+
+
+class PickerInput(Input):
+    """The procedure search field: up and down move through the results below it."""
+
+    BINDINGS = [
+        Binding("down", "pick_next", "Thủ tục sau", show=False, id="picker_down"),
+        Binding("up", "pick_prev", "Thủ tục trước", show=False, id="picker_up"),
+    ]
+
+    def action_pick_next(self) -> None:
+        self.screen.query_one("#proc_list", OptionList).action_cursor_down()
+
+    def action_pick_prev(self) -> None:
+        self.screen.query_one("#proc_list", OptionList).action_cursor_up()
+
+
+class DocRow(ListItem):
+    def __init__(self, item: DocItem) -> None:
+        super().__init__(Label(self._text(item)))
+        self.item = item
+
+    @staticmethod
+    def _text(item: DocItem) -> str:
+        mark = "[x]" if item.received else "[ ]"
+        need = "bắt buộc" if item.required else "nếu có"
+        return f"{mark} {item.name} · {CopyKind(item.copy).vi} · {item.copies} bản · {need}"
+
+    def refresh_label(self) -> None:
+        self.query_one(Label).update(self._text(self.item))
+
+
+class Checklist(ListView):
+    BINDINGS = [
+        Binding("space", "toggle_doc", t("toggle_doc"), id="doc_toggle"),
+        Binding("plus,equals_sign", "copies(1)", t("more_copies"), id="doc_more"),
+        Binding("minus", "copies(-1)", t("fewer_copies"), id="doc_fewer"),
+    ]
+
+    def _row(self) -> DocRow | None:
+        row = self.highlighted_child
+        return row if isinstance(row, DocRow) else None
+
+    def action_toggle_doc(self) -> None:
+        row = self._row()
+        if row:
+            row.item.received = not row.item.received
+            row.refresh_label()
+            self.post_message(self.Changed(self))
+
+    def action_copies(self, delta: int) -> None:
+        row = self._row()
+        if row:
+            row.item.copies = max(1, min(20, row.item.copies + delta))
+            row.refresh_label()
+
+    class Changed(ListView.Highlighted):
+        def __init__(self, checklist: Checklist) -> None:
+            super().__init__(checklist, checklist.highlighted_child)
+
+
+class ReceiveScreen(Screen[None]):
+    TITLE = "Tiếp nhận hồ sơ"
+    AUTO_FOCUS = "#cid"
+    BINDINGS = [
+        Binding("ctrl+s", "save", t("save"), id="save"),
+        Binding("ctrl+r", "refuse", t("refuse"), id="refuse"),
+        Binding("ctrl+n", "new", t("new_form"), id="new_form"),
+    ]
+    DEFAULT_CSS = """
+    ReceiveScreen #form { width: 2fr; }
+    ReceiveScreen #side { width: 1fr; border-left: solid $primary; padding: 0 1; }
+    ReceiveScreen Input { margin: 0; }
+    ReceiveScreen .msg { color: $error; height: auto; }
+    ReceiveScreen .check { color: $warning; height: auto; }
+    ReceiveScreen .info { color: $text-muted; height: auto; }
+    ReceiveScreen #proc_list { height: 6; }
+    ReceiveScreen #checklist { height: auto; max-height: 8; }
+    ReceiveScreen #due { text-style: bold; height: auto; }
+    ReceiveScreen .row { height: auto; }
+    ReceiveScreen .row > Input { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.procedure: Procedure | None = None
+        self.documents: list[DocItem] = []
+        self.card = None
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal():
+            with VerticalScroll(id="form", can_focus=False):
+                yield Input(placeholder="Số CCCD (12 số) hoặc quét mã QR trên thẻ", id="cid",
+                            max_length=400)
+                yield Static("", id="cid_msg", classes="info")
+                with Horizontal(classes="row"):
+                    yield Input(placeholder="Họ và tên chủ hồ sơ", id="name", max_length=100)
+                    yield Input(placeholder="Ngày sinh dd/mm/yyyy", id="birth", max_length=10)
+                yield Static("", id="name_msg", classes="check")
+                with Horizontal(classes="row"):
+                    yield Input(placeholder="Điện thoại", id="phone", max_length=15)
+                    yield Input(placeholder="Địa chỉ thường trú", id="address", max_length=200)
+                yield Static("", id="contact_msg", classes="msg")
+                yield PickerInput(placeholder="Thủ tục: gõ mã hoặc tên (không cần dấu)",
+                                  id="proc", max_length=100)
+                yield OptionList(id="proc_list")
+                yield Static("", id="proc_info", classes="info")
+                yield Checklist(id="checklist")
+                yield Static("", id="checklist_msg", classes="check")
+                with Horizontal(classes="row"):
+                    yield Input(placeholder="Người nộp (nếu không phải chủ hồ sơ)",
+                                id="submitter", max_length=100)
+                    yield Select(
+                        [("Nhận tại quầy", "counter"), ("Qua bưu chính", "post"),
+                         ("Trực tuyến", "online")],
+                        value="counter", allow_blank=False, id="return_method",
+                    )
+                yield Static("", id="due")
+                yield Static("", id="save_msg", classes="msg")
+            with Vertical(id="side"):
+                yield Label("[b]Hồ sơ của công dân này[/b]")
+                yield DataTable(id="history", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history", DataTable)
+        table.add_columns("Mã hồ sơ", "Thủ tục", "Trạng thái", "Hẹn trả")
+        self._show_procedures("")
+
+    # --- citizen ID and card QR -----------------------------------------------------------
+
+    @on(Input.Changed, "#cid")
+    def _cid_changed(self, event: Input.Changed) -> None:
+        value = event.value
+        msg = self.query_one("#cid_msg", Static)
+        if "|" in value:
+            msg.update("Đang nhận mã QR…")
+            return
+        digits = normalize(value)
+        if not digits:
+            msg.update("")
+            return
+        if not digits.isdigit():
+            msg.set_classes("msg")
+            msg.update("Số CCCD chỉ gồm chữ số.")
+            return
+        if len(digits) in (9, 12):
+            self._check_id(digits)
+        else:
+            msg.set_classes("info")
+            msg.update(f"{len(digits)}/12 chữ số")
+
+    @on(Input.Submitted, "#cid")
+    def _cid_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if looks_like_card_qr(value):
+            self._apply_card(value)
+        elif value:
+            self._check_id(normalize(value))
+            self.query_one("#name", Input).focus()
+
+    def _today(self) -> date:
+        return self.services.clock().date()
+
+    def _check_id(self, digits: str) -> bool:
+        msg = self.query_one("#cid_msg", Static)
+        try:
+            parsed = parse_any_id(digits, today=self._today())
+        except IdError as exc:
+            msg.set_classes("msg")
+            msg.update(exc.text(self.app.lang))  # type: ignore[attr-defined]
+            return False
+        msg.set_classes("info")
+        if hasattr(parsed, "province_name"):
+            msg.update(f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · "
+                       f"ĐK khai sinh: {parsed.province_name}")
+            self._load_citizen(parsed.number)
+        else:
+            msg.update("✓ Số CMND cũ (9 số)")
+        return True
+
+    def _apply_card(self, payload: str) -> None:
+        msg = self.query_one("#cid_msg", Static)
+        try:
+            card = parse_card_qr(payload, today=self._today())
+        except IdError as exc:
+            msg.set_classes("msg")
+            msg.update("Mã QR: " + exc.text(self.app.lang))  # type: ignore[attr-defined]
+            self.query_one("#cid", Input).value = ""
+            return
+        self.card = card
+        self.query_one("#cid", Input).value = card.citizen_id.number
+        self.query_one("#name", Input).value = card.full_name
+        self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
+        self.query_one("#address", Input).value = card.address
+        checks = " ".join(m.vi for m in card.check.values())
+        self.query_one("#name_msg", Static).update(checks)
+        msg.set_classes("info")
+        msg.update(f"✓ Đã đọc thẻ: {card.gender.vi} · {card.birth_date:%d/%m/%Y}")
+        self.query_one("#phone", Input).focus()
+
+    @work(thread=True, exclusive=True, group="citizen")
+    def _load_citizen(self, number: str) -> None:
+        docs = self.services.desk.store.dossiers_by_citizen(number)
+        citizen = self.services.desk.store.get_citizen(number)
+        self.app.call_from_thread(self._show_citizen, docs, citizen)
+
+    def _show_citizen(self, docs: list[dict], citizen: dict | None) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for d in docs[:50]:
+            due = d.get("due_at") or ""
+            table.add_row(d["code"], d["procedure_name"][:28], Status(d["status"]).vi,
+                          due[8:10] + "/" + due[5:7] if due else "")
+        if citizen:
+            for field, key in (("#name", "full_name"), ("#phone", "phone"), ("#address", "address")):
+                inp = self.query_one(field, Input)
+                if not inp.value and citizen.get(key):
+                    inp.value = citizen[key]
+
+    # --- procedure picker -----------------------------------------------------------------
+
+    @on(Input.Changed, "#proc")
+    def _proc_changed(self, event: Input.Changed) -> None:
+        self._show_procedures(event.value)
+
+    def _show_procedures(self, query: str) -> None:
+        hits = self.services.desk.catalog.search(query, self._today(), limit=30)
+        ol = self.query_one("#proc_list", OptionList)
+        ol.clear_options()
+        ol.add_options([Option(f"{h.procedure.code}  {h.procedure.name}", id=h.procedure.code)
+                        for h in hits])
+        if hits:
+            ol.highlighted = 0
+
+    @on(Input.Submitted, "#proc")
+    def _proc_submitted(self) -> None:
+        ol = self.query_one("#proc_list", OptionList)
+        if ol.highlighted is not None and ol.option_count:
+            self._choose(ol.get_option_at_index(ol.highlighted).id or "")
+            self.query_one("#checklist", Checklist).focus()
+
+    @on(OptionList.OptionSelected, "#proc_list")
+    def _proc_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id or "")
+
+    def _choose(self, code: str) -> None:
+        try:
+            p = self.services.desk.procedure(code)
+        except DomainError as exc:
+            self.query_one("#proc_info", Static).update(exc.msg.vi)
+            return
+        self.procedure = p
+        fee = "Miễn phí" if p.fee_amount == 0 else (
+            f"{p.fee_amount:,} đ".replace(",", ".") if p.fee_amount else "theo quy định")
+        warn = " · ⚠ cần xác nhận với tỉnh: " + ", ".join(p.uncertain) if p.uncertain else ""
+        self.query_one("#proc_info", Static).update(
+            f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
+        )
+        self.documents = [DocItem(d.name, d.copy.value, d.required) for d in p.documents]
+        cl = self.query_one("#checklist", Checklist)
+        cl.clear()
+        for item in self.documents:
+            cl.append(DocRow(item))
+        cl.index = 0
+        self._update_due()
+        self._update_checklist_msg()
+
+    @on(Checklist.Changed)
+    def _checklist_changed(self) -> None:
+        self._update_checklist_msg()
+
+    def _missing(self) -> list[str]:
+        return [d.name for d in self.documents if d.required and not d.received]
+
+    def _update_checklist_msg(self) -> None:
+        missing = self._missing()
+        self.query_one("#checklist_msg", Static).update(
+            f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)" if missing else
+            ("✓ Đủ giấy tờ bắt buộc" if self.documents else "")
+        )
+
+    def _update_due(self) -> None:
+        if self.procedure is None:
+            return
+        due = self.services.desk.calendar.due_date(self.services.clock(), self.procedure.processing)
+        self.query_one("#due", Static).update(f"Hẹn trả kết quả: {fmt_due(due)}")
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def _collect(self):
+        """The draft dossier, or None with the problems shown beside their fields."""
+        problems: list[str] = []
+        cid_text = normalize(self.query_one("#cid", Input).value)
+        cid = legacy = None
+        if cid_text:
+            if not self._check_id(cid_text):
+                problems.append("Số CCCD")
+            elif len(cid_text) == 12:
+                cid = cid_text
+            else:
+                legacy = cid_text
+        name = " ".join(self.query_one("#name", Input).value.split())
+        if not name:
+            problems.append("Họ tên")
+            self.query_one("#name_msg", Static).update("Cần nhập họ tên chủ hồ sơ.")
+        birth_text = self.query_one("#birth", Input).value.strip()
+        birth = None
+        if birth_text:
+            try:
+                birth = datetime.strptime(birth_text, "%d/%m/%Y").date()
+                if birth > self._today():
+                    raise ValueError
+            except ValueError:
+                problems.append("Ngày sinh")
+                self.query_one("#name_msg", Static).update("Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai.")
+        phone = self.query_one("#phone", Input).value.strip().replace(" ", "")
+        contact = self.query_one("#contact_msg", Static)
+        contact.update("")
+        if phone and not PHONE_RE.match(phone):
+            problems.append("Điện thoại")
+            contact.update("Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).")
+        if self.procedure is None:
+            problems.append("Thủ tục")
+            self.query_one("#proc_info", Static).update("Chưa chọn thủ tục (gõ rồi Enter).")
+        if problems:
+            self.query_one("#save_msg", Static).update("Chưa lưu: kiểm tra " + ", ".join(problems) + ".")
+            return None
+        applicant = Applicant(
+            full_name=name, citizen_id=cid, legacy_id=legacy,
+            birth_date=birth.isoformat() if birth else None,
+            gender=self.card.gender.value if self.card else None,
+            address=self.query_one("#address", Input).value.strip(), phone=phone,
+        )
+        sub_name = self.query_one("#submitter", Input).value.strip()
+        submitter = Submitter(sub_name, relation="được ủy quyền") if sub_name else None
+        method = self.query_one("#return_method", Select).value
+        draft = self.services.desk.draft(self.procedure.code, applicant, submitter=submitter,
+                                         return_method=str(method))
+        draft.documents = [DocItem(d.name, d.copy, d.required, d.copies, d.received)
+                           for d in self.documents]
+        return draft
+
+    def action_save(self) -> None:
+        draft = self._collect()
+        if draft is None:
+            return
+        missing = self._missing()
+        if missing:
+            body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
+            body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
+
+            def chosen(yes: bool | None) -> None:
+                if yes:
+                    self._save(draft, Action.REQUEST_SUPPLEMENT, missing=missing)
+
+            self.app.push_screen(ConfirmDialog("Hồ sơ chưa đủ", body), chosen)
+            return
+        self._save(draft, Action.RECEIVE)
+
+    def action_refuse(self) -> None:
+        draft = self._collect()
+        if draft is None:
+            return
+
+        def reason(text: str | None) -> None:
+            if text:
+                self._save(draft, Action.REFUSE, note=text)
+
+        self.app.push_screen(ReasonDialog("Từ chối tiếp nhận (Mẫu 03): lý do"), reason)
+
+    def _save(self, draft, outcome: Action, note: str = "", missing: list[str] | None = None) -> None:
+        try:
+            dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
+        except DomainError as exc:
+            self.query_one("#save_msg", Static).update("Chưa lưu: " + exc.msg.vi)
+            return
+        except Exception as exc:  # disk full, cache closed: say so, keep the form
+            self.query_one("#save_msg", Static).update(f"Chưa lưu được: {exc}")
+            return
+        doc = dossier.to_dict()
+        office = self.services.settings.office_name
+        if outcome is Action.RECEIVE:
+            slip = slips.receipt(doc, office, self.procedure.processing.describe())
+        elif outcome is Action.REQUEST_SUPPLEMENT:
+            slip = slips.supplement_request(doc, office)
+        else:
+            slip = slips.refusal(doc, office)
+        self.app.last_saved = dossier  # type: ignore[attr-defined]
+        self.app.push_screen(SlipScreen(slip), lambda _: self.action_new())
+
+    def action_new(self) -> None:
+        for inp in self.query(Input):
+            inp.value = ""
+        for s in ("#cid_msg", "#name_msg", "#contact_msg", "#proc_info", "#checklist_msg", "#due",
+                  "#save_msg"):
+            self.query_one(s, Static).update("")
+        self.query_one("#checklist", Checklist).clear()
+        self.query_one("#history", DataTable).clear()
+        self.query_one("#return_method", Select).value = "counter"
+        self.procedure, self.documents, self.card = None, [], None
+        self._show_procedures("")
+        self.query_one("#cid", Input).focus()

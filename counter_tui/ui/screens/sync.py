@@ -1,0 +1,103 @@
+"""F5 Sync: the engine's state, what waits to be sent, and every rejected operation with its reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from counter_tui.ui.i18n import t
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+WHAT_TO_DO = {
+    "conflict": "Trung tâm đã đổi hồ sơ trước: xem lịch sử hồ sơ, báo công dân, làm lại nếu cần.",
+    "rejected": "Trung tâm không nhận thao tác: đọc lý do, sửa hồ sơ hoặc báo quản trị viên.",
+}
+
+
+class SyncScreen(Screen[None]):
+    TITLE = "Đồng bộ"
+    BINDINGS = [
+        Binding("ctrl+y", "sync_now", t("sync_now"), id="sync_now"),
+        Binding("ctrl+k", "handled", t("mark_handled"), id="mark_handled"),
+    ]
+    DEFAULT_CSS = """
+    SyncScreen #sync_state { height: auto; }
+    SyncScreen DataTable { height: auto; max-height: 12; }
+    """
+
+    @property
+    def services(self):
+        return self.app.services  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(can_focus=False):
+            yield Static("", id="sync_state")
+            yield Label("[b]Thao tác bị trung tâm từ chối hoặc xung đột (cần xử lý)[/b]")
+            yield DataTable(id="rejected", cursor_type="row")
+            yield Label("[b]Đang chờ gửi[/b]")
+            yield DataTable(id="pending", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#rejected", DataTable).add_columns("Số", "Hồ sơ", "Thao tác", "Kết quả",
+                                                           "Lý do", "Nên làm")
+        self.query_one("#pending", DataTable).add_columns("Số", "Hồ sơ", "Thao tác", "Lúc")
+        self.refresh_view()
+        self.set_interval(1.0, self.refresh_view)
+
+    def refresh_view(self) -> None:
+        store = self.services.desk.store
+        sync = self.services.sync
+        lines = []
+        if sync is None:
+            lines.append(t("standalone"))
+        else:
+            st = sync.status()
+            last = (datetime.fromtimestamp(st.last_success).strftime("%H:%M:%S %d/%m/%Y")
+                    if st.last_success else "chưa lần nào")
+            lines.append(f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}")
+            if st.error:
+                lines.append(st.error.vi)
+            lines += [w.vi for w in st.warnings]
+        lines.append(f"Chờ gửi: {store.pending_count()} · Cần xử lý: {len(store.rejected_ops())}")
+        lines += [n.msg.vi for n in store.notices]
+        self.query_one("#sync_state", Static).update("\n".join(lines))
+        rej = self.query_one("#rejected", DataTable)
+        rej.clear()
+        for op in store.rejected_ops():
+            r = op.get("result") or {}
+            code = (op.get("doc") or {}).get("code") or op.get("uid", "")[:8]
+            rej.add_row(op["seq"], code, op.get("action") or "tiếp nhận", r.get("status", ""),
+                        r.get("reason", "")[:60], WHAT_TO_DO.get(r.get("status", ""), "")[:50],
+                        key=str(op["seq"]))
+        pend = self.query_one("#pending", DataTable)
+        pend.clear()
+        for op in store.pending_ops(limit=50):
+            code = (op.get("doc") or {}).get("code") or op.get("uid", "")[:8]
+            pend.add_row(op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16])
+
+    def action_sync_now(self) -> None:
+        if self.services.sync is not None:
+            self._sync()
+
+    @work(thread=True, exclusive=True, group="sync_now")
+    def _sync(self) -> None:
+        self.services.sync.sync_once()
+        self.app.call_from_thread(self.refresh_view)
+
+    def action_handled(self) -> None:
+        table = self.query_one("#rejected", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key:
+            self.services.desk.store.resolve_rejected(int(key), f"đã xử lý bởi "
+                                                      f"{self.services.settings.clerk}")
+            self.refresh_view()

@@ -1,0 +1,20 @@
+"""What the app is given to work with: the desk's use cases, the sync engine's state, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from counter_tui.desk import Desk
+from counter_tui.settings import Settings
+from counter_tui.sync.engine import SyncEngine
+
+
+@dataclass
+class Services:
+    desk: Desk
+    settings: Settings
+    sync: SyncEngine | None = None
+    clock: Callable[[], datetime] = datetime.now
+    start_sync: bool = True  # tests drive sync by hand
