@@ -51,14 +51,17 @@ def seed_central(central: CentralProcess, n: int) -> None:
             central.db.put_dossier(c, d, OFFICE)
 
 
-async def poll(url: str, token: str, cursor: str, counters: int, seconds: float,
-               max_requests: int) -> list[float]:
+async def poll(
+    url: str, token: str, cursor: str, counters: int, seconds: float, max_requests: int
+) -> list[float]:
     """Counters already at the head of the feed asking "anything new?" as fast as they can."""
     lat: list[float] = []
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=counters)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"},
-                                 limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as http:
+
         async def one() -> None:
             while time.perf_counter() < deadline and len(lat) < max_requests:
                 t = time.perf_counter()
@@ -121,22 +124,45 @@ def main() -> None:
         central.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     rows = [
-        ("HTTP floor: GET /v1/health, 1 client", f"{statistics.median(base):.2f} ms median",
-         f"p95 {pct(base, 95):.2f} ms", "1.0x"),
-        (f"push {args.push:,} queued ops", f"{push_s:.2f} s",
-         f"{args.push / push_s:,.0f} ops/s", "target <= 10 s"),
-        (f"pull {args.pull:,} changes into empty cache ({got:,} stored)", f"{pull_s:.2f} s",
-         f"{args.pull / pull_s:,.0f} changes/s", "target <= 30 s"),
-        (f"{args.counters} counters polling", f"{rps:,.0f} req/s",
-         f"p50 {statistics.median(lat):.1f} ms, p95 {pct(lat, 95):.1f} ms",
-         f"p95 = {pct(lat, 95) / statistics.median(base):.0f}x floor; target >= 300 rps, p95 <= 50"),
+        (
+            "HTTP floor: GET /v1/health, 1 client",
+            f"{statistics.median(base):.2f} ms median",
+            f"p95 {pct(base, 95):.2f} ms",
+            "1.0x",
+        ),
+        (
+            f"push {args.push:,} queued ops",
+            f"{push_s:.2f} s",
+            f"{args.push / push_s:,.0f} ops/s",
+            "target <= 10 s",
+        ),
+        (
+            f"pull {args.pull:,} changes into empty cache ({got:,} stored)",
+            f"{pull_s:.2f} s",
+            f"{args.pull / pull_s:,.0f} changes/s",
+            "target <= 30 s",
+        ),
+        (
+            f"{args.counters} counters polling",
+            f"{rps:,.0f} req/s",
+            f"p50 {statistics.median(lat):.1f} ms, p95 {pct(lat, 95):.1f} ms",
+            f"p95 = {pct(lat, 95) / statistics.median(base):.0f}x floor; target >= 300 rps, p95 <= 50",
+        ),
     ]
     print("measure | result | rate / latency | note")
     print("--- | --- | --- | ---")
     for r in rows:
         print(" | ".join(r))
-    print(json.dumps({"push_10k_s": round(push_s, 2), "pull_100k_s": round(pull_s, 2),
-                      "pull_rps": round(rps, 1), "pull_p95_ms": round(pct(lat, 95), 2)}))
+    print(
+        json.dumps(
+            {
+                "push_10k_s": round(push_s, 2),
+                "pull_100k_s": round(pull_s, 2),
+                "pull_rps": round(rps, 1),
+                "pull_p95_ms": round(pct(lat, 95), 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

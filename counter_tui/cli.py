@@ -145,12 +145,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
-    parser.add_argument("--lang", choices=["vi", "en"], default=None,
-                        help="language of the screens and messages (default: settings, vi)")
+    parser.add_argument(
+        "--lang",
+        choices=["vi", "en"],
+        default=None,
+        help="language of the screens and messages (default: settings, vi)",
+    )
     parser.add_argument("--config", help="settings file (default: the platform config folder)")
     parser.set_defaults(func=_cmd_app)
     sub = parser.add_subparsers(dest="command")
-    p_demo = sub.add_parser("demo", help="bundled central service with demo data, app as counter Q1")
+    p_demo = sub.add_parser(
+        "demo", help="bundled central service with demo data, app as counter Q1"
+    )
     p_demo.add_argument("--keep", metavar="DIR", help="keep the demo data in DIR")
     p_demo.add_argument("--dossiers", type=int, default=300)
     p_demo.set_defaults(func=_cmd_demo)

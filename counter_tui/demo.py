@@ -16,8 +16,18 @@ from counter_tui.demo_data import COMMUNES, FAMILY, GIVEN, MIDDLE, STREETS
 
 OFFICE = "000.00.00.H56"
 OFFICE_NAME = "UBND xã Quảng Phú (demo)"
-PROCEDURES = ["1.001193", "1.004873", "2.000815", "2.000884", "1.004222", "1.004194",
-              "2.000635", "1.000656", "1.004837", "1.010041"]
+PROCEDURES = [
+    "1.001193",
+    "1.004873",
+    "2.000815",
+    "2.000884",
+    "1.004222",
+    "1.004194",
+    "2.000635",
+    "1.000656",
+    "1.004837",
+    "1.010041",
+]
 
 
 def _free_port() -> int:
@@ -36,8 +46,11 @@ class EmbeddedCentral:
 
         self.port = _free_port()
         self.app = create_app(db_path)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="error", access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app, host="127.0.0.1", port=self.port, log_level="error", access_log=False
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, name="central", daemon=True)
 
     @property
@@ -94,8 +107,9 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
         desk.clock = lambda moment=moment: moment
         cid, name, phone = _citizen(rng)
         address = f"Số {rng.randint(1, 200)} {rng.choice(STREETS)}, {rng.choice(COMMUNES)}"
-        d = desk.draft(rng.choice(PROCEDURES), Applicant(name, citizen_id=cid, phone=phone,
-                                                         address=address))
+        d = desk.draft(
+            rng.choice(PROCEDURES), Applicant(name, citizen_id=cid, phone=phone, address=address)
+        )
         complete = rng.random() > 0.08
         for item in d.documents:
             item.received = complete or not item.required
@@ -120,8 +134,7 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     engine.sync_once()
     desk.clock = lambda: datetime.now().replace(microsecond=0)
     for d in ready[: len(ready) // 2]:
-        desk.act(d.uid, Action.HAND_OVER,
-                 data={"receiver_name": d.applicant.full_name, "fee": 0})
+        desk.act(d.uid, Action.HAND_OVER, data={"receiver_name": d.applicant.full_name, "fee": 0})
     engine.sync_once()
     client.close()
     bo.close()
@@ -142,9 +155,17 @@ def run_demo(keep: str | None = None, n: int = 300) -> int:
         print(f"hệ thống trung tâm: {central.url}; đang tạo {n} hồ sơ mẫu…", flush=True)
         creds = seed(central, work, n)
         q1, token = creds["q1"]
-        settings = Settings(office=OFFICE, office_name=OFFICE_NAME, counter="Q1", slot=q1.slot,
-                            clerk="canbo01", central_url=central.url, central_token=token,
-                            sync_interval_s=10, source="(demo)")
+        settings = Settings(
+            office=OFFICE,
+            office_name=OFFICE_NAME,
+            counter="Q1",
+            slot=q1.slot,
+            clerk="canbo01",
+            central_url=central.url,
+            central_token=token,
+            sync_interval_s=10,
+            source="(demo)",
+        )
         services = make_services(settings, data=work / "q1")
         if services.sync is not None:
             services.sync.sync_once()

@@ -26,26 +26,34 @@ def load_catalog_cached(store: LocalStore) -> Catalog:
     return load_catalog(catalog_path())
 
 
-def make_services(settings: Settings, *, clock: Callable[[], datetime] = local_now,
-                  data: Path | None = None, start_sync: bool = True):
+def make_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = local_now,
+    data: Path | None = None,
+    start_sync: bool = True,
+):
     from counter_tui.ui.services import Services
 
     store = LocalStore(data or data_dir(settings.data_dir or None))
     try:
         catalog = load_catalog_cached(store)
         calendar = load_calendar(holidays_path(), settings.sessions)
-        identity = Identity(settings.office, settings.office_name, settings.counter, settings.slot,
-                            settings.clerk)
+        identity = Identity(
+            settings.office, settings.office_name, settings.counter, settings.slot, settings.clerk
+        )
         desk = Desk(store, catalog, calendar, identity, clock=clock)
         engine = None
         if not settings.standalone:
             from counter_tui.sync.client import CentralClient
             from counter_tui.sync.engine import SyncEngine
 
-            client = CentralClient(settings.central_url, settings.central_token,
-                                   verify=settings.verify_tls)
-            engine = SyncEngine(store, client, catalog=catalog, calendar=calendar,
-                                interval=settings.sync_interval_s)
+            client = CentralClient(
+                settings.central_url, settings.central_token, verify=settings.verify_tls
+            )
+            engine = SyncEngine(
+                store, client, catalog=catalog, calendar=calendar, interval=settings.sync_interval_s
+            )
             desk.on_write = engine.notify_write
     except BaseException:
         store.close()

@@ -97,7 +97,7 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
             if not isinstance(value, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
-                raise _fail(shown, "[keys]", "mỗi dòng: mã phím = \"phím\"", "id = \"key\" pairs")
+                raise _fail(shown, "[keys]", 'mỗi dòng: mã phím = "phím"', 'id = "key" pairs')
             s.keys = dict(value)
             continue
         fields = _SECTIONS.get(section)
@@ -108,12 +108,20 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
                 raise _fail(shown, f"[{section}] {key}", "tùy chọn không có", "unknown setting")
             attr, kind = fields[key]
             if (isinstance(v, bool) and kind is not bool) or not isinstance(v, kind):
-                raise _fail(shown, f"[{section}] {key}", f"sai kiểu ({type(v).__name__})",
-                            f"wrong type ({type(v).__name__})")
+                raise _fail(
+                    shown,
+                    f"[{section}] {key}",
+                    f"sai kiểu ({type(v).__name__})",
+                    f"wrong type ({type(v).__name__})",
+                )
             setattr(s, attr, v)
     if not AGENCY_RE.match(s.office):
-        raise _fail(shown, "[counter] office", "mã cơ quan sai dạng (vd 000.00.00.H56)",
-                    "agency code shape, e.g. 000.00.00.H56")
+        raise _fail(
+            shown,
+            "[counter] office",
+            "mã cơ quan sai dạng (vd 000.00.00.H56)",
+            "agency code shape, e.g. 000.00.00.H56",
+        )
     if not 1 <= s.slot <= 99:
         raise _fail(shown, "[counter] slot", "số quầy từ 1 đến 99", "slot must be 1-99")
     if s.language not in ("vi", "en"):
@@ -121,8 +129,12 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
     if s.central_url:
         loopback = any(h in s.central_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
         if s.central_url.startswith("http://") and not loopback and not s.allow_plain_http:
-            raise _fail(shown, "[central] url", "chỉ dùng https (http chỉ cho máy cục bộ)",
-                        "https only (plain http only to loopback) unless allow_plain_http")
+            raise _fail(
+                shown,
+                "[central] url",
+                "chỉ dùng https (http chỉ cho máy cục bộ)",
+                "https only (plain http only to loopback) unless allow_plain_http",
+            )
         if not s.central_token:
             raise _fail(shown, "[central] token", "thiếu khóa truy cập của quầy", "token missing")
     return s

@@ -11,8 +11,11 @@ from typing import Any
 
 from counter_tui.domain.catalog import CopyKind
 
-RETURN_VI = {"counter": "Tại bộ phận một cửa", "post": "Qua dịch vụ bưu chính",
-             "online": "Trực tuyến"}
+RETURN_VI = {
+    "counter": "Tại bộ phận một cửa",
+    "post": "Qua dịch vụ bưu chính",
+    "online": "Trực tuyến",
+}
 
 
 def _dt(value: str | None, with_time: bool = True) -> str:
@@ -44,7 +47,9 @@ def _applicant(doc: dict[str, Any]) -> list[str]:
     ]
     sub = doc.get("submitter")
     if sub:
-        lines.append(f"Người nộp hồ sơ: {sub['full_name']} ({sub.get('relation') or 'được ủy quyền'})")
+        lines.append(
+            f"Người nộp hồ sơ: {sub['full_name']} ({sub.get('relation') or 'được ủy quyền'})"
+        )
     lines.append(f"Nội dung yêu cầu giải quyết: {doc['procedure_name']} ({doc['procedure_code']})")
     return lines
 
@@ -84,8 +89,12 @@ def supplement_request(doc: dict[str, Any], office_name: str) -> str:
     for i, m in enumerate(doc.get("missing") or [], 1):
         lines.append(f"   {i}. {m}")
     note = _last_note(doc, "request_supplement")
-    lines += [f"Lý do: {note or 'Hồ sơ chưa đủ thành phần theo quy định.'}",
-              "", f"{'NGƯỜI HƯỚNG DẪN':>60}", f"{_actor(doc):>60}"]
+    lines += [
+        f"Lý do: {note or 'Hồ sơ chưa đủ thành phần theo quy định.'}",
+        "",
+        f"{'NGƯỜI HƯỚNG DẪN':>60}",
+        f"{_actor(doc):>60}",
+    ]
     return "\n".join(lines)
 
 
@@ -93,9 +102,16 @@ def refusal(doc: dict[str, Any], office_name: str) -> str:
     """Form 03: Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
     lines = _head(office_name, "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", doc["code"])
     lines += _applicant(doc)
-    lines += ["", "Qua xem xét, thông báo không tiếp nhận, giải quyết hồ sơ này với lý do:",
-              f"   {doc.get('reason') or '…'}", "", "Xin thông báo để Ông/Bà biết.",
-              "", f"{'NGƯỜI TIẾP NHẬN':>60}", f"{_actor(doc):>60}"]
+    lines += [
+        "",
+        "Qua xem xét, thông báo không tiếp nhận, giải quyết hồ sơ này với lý do:",
+        f"   {doc.get('reason') or '…'}",
+        "",
+        "Xin thông báo để Ông/Bà biết.",
+        "",
+        f"{'NGƯỜI TIẾP NHẬN':>60}",
+        f"{_actor(doc):>60}",
+    ]
     return "\n".join(lines)
 
 

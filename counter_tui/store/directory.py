@@ -173,9 +173,9 @@ class Directory:
         uids = [cur] if isinstance(cur, str) else list(cur or [])
         return [summary_of(u, self.rows[u]) for u in reversed(uids) if u in self.rows]
 
-    def search_name(self, query: str, limit: int = 50, count_cap: int = 1000) -> tuple[
-        list[Summary], int
-    ]:
+    def search_name(
+        self, query: str, limit: int = 50, count_cap: int = 1000
+    ) -> tuple[list[Summary], int]:
         """Dossiers whose applicant name has every query word (the last as a prefix).
 
         Candidates come from intersecting the words' posting lists (smallest
@@ -230,14 +230,15 @@ class Directory:
         out = self._order(matched, exact)[:limit]
         return [summary_of(uid, row) for row, uid in out], min(len(matched), count_cap)
 
-    def _verify(self, candidates: set[str], needles: list[bytes], prefix: bytes, exact: bytes,
-                limit: int) -> list[Summary]:
+    def _verify(
+        self, candidates: set[str], needles: list[bytes], prefix: bytes, exact: bytes, limit: int
+    ) -> list[Summary]:
         ordered = self._order(self._match(candidates, needles, prefix), exact)
         return [summary_of(uid, row) for row, uid in ordered[:limit]]
 
-    def _match(self, candidates: set[str], needles: list[bytes], prefix: bytes) -> list[
-        tuple[bytes, str]
-    ]:
+    def _match(
+        self, candidates: set[str], needles: list[bytes], prefix: bytes
+    ) -> list[tuple[bytes, str]]:
         matched: list[tuple[bytes, str]] = []
         for uid in candidates:
             row = self.rows.get(uid)
@@ -262,7 +263,10 @@ class Directory:
         """
         iso = today.isoformat()
         keys: dict[str, list[tuple[str, str]]] = {
-            "due_today": [], "overdue": [], "awaiting_supplement": [], "ready": []
+            "due_today": [],
+            "overdue": [],
+            "awaiting_supplement": [],
+            "ready": [],
         }
         for uid, (status, due) in self.open.items():
             key = None

@@ -211,7 +211,9 @@ class Shard:
         self.in_txn = True
         return txn.pre.setdefault((self.name, table), {})
 
-    def diff(self, table: str, pre: dict[str, bytes | None]) -> list[tuple[str, bytes | None, bytes | None]]:
+    def diff(
+        self, table: str, pre: dict[str, bytes | None]
+    ) -> list[tuple[str, bytes | None, bytes | None]]:
         """(doc id, before, after) for each touched document that really changed."""
         live = self.data.get(table, {})
         out = []
@@ -558,7 +560,10 @@ class Store:
             head = b"[" + orjson.dumps(shard_name) + b"," + orjson.dumps(table) + b","
             for doc_id, _before, after in diff:
                 parts.append(
-                    head + orjson.dumps(doc_id) + b"," + (after if after is not None else b"null")
+                    head
+                    + orjson.dumps(doc_id)
+                    + b","
+                    + (after if after is not None else b"null")
                     + b"]"
                 )
         if not parts:

@@ -9,14 +9,14 @@ and the sync engine runs in its own thread.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable
 from functools import partial
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
-from textual.screen import Screen
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import set_language, t
 from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
@@ -28,19 +28,33 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 
 
 class ScreenCommands(Provider):
-    """Every binding of the current screen and the app, searchable by its description."""
+    """Every binding active on the current screen (the app's too), found by folded words:
+    "tiep nhan" finds "Tiếp nhận", as every search in the app does."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        out = []
+        seen = set()
+        for key, active in self.screen.active_bindings.items():
+            b = active.binding
+            if not b.description or not active.enabled or (b.id or b.action) in seen:
+                continue
+            seen.add(b.id or b.action)
+            label = f"{b.description} ({app.get_key_display(b)})"
+            run = partial(app.run_action, b.action, active.node)
+            out.append((label, b.id or key, run))
+        return out
+
+    async def discover(self) -> Hits:
+        for label, help_text, run in self._commands():
+            yield DiscoveryHit(label, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        app = self.app
-        for _key, active in app.screen.active_bindings.items():
-            b = active.binding
-            if not b.description or not active.enabled:
-                continue
-            score = matcher.match(b.description)
-            if score > 0:
-                yield Hit(score, matcher.highlight(b.description),
-                          partial(app.simulate_key, b.key.split(",")[0]), help=b.id or "")
+        words = tokens(query)
+        for label, help_text, run in self._commands():
+            target = tokens(label) + tokens(help_text.replace("_", " "))
+            if words and matches_words(words, target):
+                yield Hit(1.0 - len(label) / 1000, label, run, help=help_text)
 
 
 class CounterApp(App[None]):
@@ -113,10 +127,18 @@ class CounterApp(App[None]):
                 text += " ⚠ " + st.warnings[0].text(self.lang)
         clock = self.services.clock().strftime("%H:%M %d/%m/%Y")
         for bar in self.screen.query(StatusBar):
-            bar.show(office=s.office_name, counter=s.counter, clerk=s.clerk, sync=text,
-                     pending=pending if pending is not None else (store.pending_count()
-                                                                  if sync else None),
-                     conflicts=conflicts, clock=clock, state=state)
+            bar.show(
+                office=s.office_name,
+                counter=s.counter,
+                clerk=s.clerk,
+                sync=text,
+                pending=pending
+                if pending is not None
+                else (store.pending_count() if sync else None),
+                conflicts=conflicts,
+                clock=clock,
+                state=state,
+            )
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -142,13 +164,6 @@ class CounterApp(App[None]):
         if isinstance(screen, HandOverScreen):
             screen.query_one("#ho_key").value = code  # type: ignore[attr-defined]
             screen.find(code)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for b in self.BINDINGS:
-            if isinstance(b, Binding) and b.description and b.id not in ("back_home",):
-                yield SystemCommand(f"{b.description} ({b.key.upper()})", b.id or "",
-                                    partial(self.run_action, b.action))
 
 
 def build_app(services: Services) -> CounterApp:

@@ -33,28 +33,56 @@ def _state(central: CentralProcess):
     )
 
 
-GOOD_OP = {"seq": 2, "op_id": "x1", "type": "dossier.action", "uid": "u", "at": "2026-11-25T09:00:00",
-           "action": "withdraw"}
+GOOD_OP = {
+    "seq": 2,
+    "op_id": "x1",
+    "type": "dossier.action",
+    "uid": "u",
+    "at": "2026-11-25T09:00:00",
+    "action": "withdraw",
+}
 
 
 @pytest.mark.parametrize(
     ("method", "url", "kwargs", "status"),
     [
-        ("POST", "/v1/sync/push", {"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 422),
+        (
+            "POST",
+            "/v1/sync/push",
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            422,
+        ),
         ("POST", "/v1/sync/push", {"json": {"ops": "many"}}, 422),
         ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, seq="two")]}}, 422),
         ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, colour="red")]}}, 422),
         ("POST", "/v1/sync/push", {"json": {"ops": [GOOD_OP], "extra": 1}}, 422),
         ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, seq=0)]}}, 422),
-        ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, seq=3), dict(GOOD_OP, seq=2)]}}, 422),
-        ("POST", "/v1/sync/push", {"content": b'{"ops":[' + b'1,' * 3_000_000 + b"1]}",
-                                    "headers": {"Content-Type": "application/json"}}, 413),
+        (
+            "POST",
+            "/v1/sync/push",
+            {"json": {"ops": [dict(GOOD_OP, seq=3), dict(GOOD_OP, seq=2)]}},
+            422,
+        ),
+        (
+            "POST",
+            "/v1/sync/push",
+            {
+                "content": b'{"ops":[' + b"1," * 3_000_000 + b"1]}",
+                "headers": {"Content-Type": "application/json"},
+            },
+            413,
+        ),
         ("GET", "/v1/sync/pull?cursor=abc", {}, 422),
         ("GET", "/v1/sync/pull?limit=0", {}, 422),
         ("GET", "/v1/sync/pull?limit=ten", {}, 422),
         ("GET", "/v1/citizens/12ab/dossiers", {}, 422),
         ("GET", "/v1/dossiers/000.00.00.H56-261125-99999", {}, 404),
-        ("POST", "/v1/backoffice/dossiers/x/actions", {"json": {"action": "start_processing"}}, 403),
+        (
+            "POST",
+            "/v1/backoffice/dossiers/x/actions",
+            {"json": {"action": "start_processing"}},
+            403,
+        ),
     ],
 )
 def test_bad_requests_get_a_clear_4xx_and_change_nothing(setup, method, url, kwargs, status):
@@ -86,9 +114,13 @@ def test_a_reused_sequence_number_is_refused(setup):
 @pytest.mark.parametrize("auth", [None, "Bearer wrong", "Bearer Bearer", "Basic dXNlcjpwdw=="])
 def test_wrong_token_is_401_everywhere(setup, auth):
     central, _http, d = setup
-    for method, url in [("GET", "/v1/sync/pull"), ("POST", "/v1/sync/push"),
-                        ("GET", "/v1/catalog"), ("GET", f"/v1/dossiers/{d.code}"),
-                        ("GET", "/v1/me")]:
+    for method, url in [
+        ("GET", "/v1/sync/pull"),
+        ("POST", "/v1/sync/push"),
+        ("GET", "/v1/catalog"),
+        ("GET", f"/v1/dossiers/{d.code}"),
+        ("GET", "/v1/me"),
+    ]:
         headers = {"Authorization": auth} if auth else {}
         r = httpx.request(method, central.url + url, headers=headers, json={"ops": []})
         assert r.status_code == 401, (url, r.status_code)
@@ -110,8 +142,12 @@ def test_another_offices_dossier_is_out_of_reach(setup):
     assert "cơ quan khác" in r.json()["results"][0]["reason"]
     assert central.db.dossier_by_code(OFFICE, d.code)[0]["status"] == d.status
     bo = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {bo_token}"})
-    assert bo.post(f"/v1/backoffice/dossiers/{d.code}/actions",
-                   json={"action": "start_processing"}).status_code == 404
+    assert (
+        bo.post(
+            f"/v1/backoffice/dossiers/{d.code}/actions", json={"action": "start_processing"}
+        ).status_code
+        == 404
+    )
     assert _state(central)[0] == before[0]
     other.close()
     bo.close()

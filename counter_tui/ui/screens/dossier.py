@@ -62,8 +62,9 @@ class DossierScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#events", DataTable).add_columns("Thời điểm", "Việc", "Người làm", "Quầy",
-                                                          "Ghi chú")
+        self.query_one("#events", DataTable).add_columns(
+            "Thời điểm", "Việc", "Người làm", "Quầy", "Ghi chú"
+        )
         self.reload()
 
     def reload(self) -> None:
@@ -74,11 +75,15 @@ class DossierScreen(Screen[None]):
         self.doc = doc
         d = Dossier.from_dict(strip_sync(doc))
         sync = doc.get(SYNC_KEY) or {}
-        where = (f"Đã xác nhận với trung tâm (phiên bản {sync.get('version')})"
-                 if sync.get("confirmed") else "Mới có ở quầy này — chưa xác nhận với trung tâm")
+        where = (
+            f"Đã xác nhận với trung tâm (phiên bản {sync.get('version')})"
+            if sync.get("confirmed")
+            else "Mới có ở quầy này — chưa xác nhận với trung tâm"
+        )
         timely = d.timeliness(self.services.clock())
-        docs = "\n".join(f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} bản)"
-                         for i in d.documents)
+        docs = "\n".join(
+            f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} bản)" for i in d.documents
+        )
         a = d.applicant
         lines = [
             f"[b]{d.code}[/b]  ·  {Status(d.status).vi}  ·  {where}",
@@ -105,8 +110,13 @@ class DossierScreen(Screen[None]):
         table = self.query_one("#events", DataTable)
         table.clear()
         for e in d.events:
-            table.add_row(when(e.at), Action(e.action).vi if e.action in Action._value2member_map_
-                          else "⚠ Xung đột", e.actor, e.counter, e.note[:60])
+            table.add_row(
+                when(e.at),
+                Action(e.action).vi if e.action in Action._value2member_map_ else "⚠ Xung đột",
+                e.actor,
+                e.counter,
+                e.note[:60],
+            )
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -114,8 +124,11 @@ class DossierScreen(Screen[None]):
         if doc is None:
             return True
         status = Status(doc["status"]) if doc.get("status") else None
-        needs = {"hand_over": Action.HAND_OVER, "supplement": Action.SUPPLEMENT_RECEIVED,
-                 "withdraw": Action.WITHDRAW}.get(action)
+        needs = {
+            "hand_over": Action.HAND_OVER,
+            "supplement": Action.SUPPLEMENT_RECEIVED,
+            "withdraw": Action.WITHDRAW,
+        }.get(action)
         if needs is None:
             return True
         return True if status in TRANSITIONS[needs] else None  # None: shown disabled

@@ -49,20 +49,29 @@ class HandOverScreen(Screen[None]):
             yield DataTable(id="ho_matches", cursor_type="row")
             yield Static("", id="ho_info")
             with Horizontal(classes="row"):
-                yield Select([("Chủ hồ sơ nhận", "owner"), ("Người được ủy quyền", "authorised")],
-                             value="owner", allow_blank=False, id="ho_relation")
+                yield Select(
+                    [("Chủ hồ sơ nhận", "owner"), ("Người được ủy quyền", "authorised")],
+                    value="owner",
+                    allow_blank=False,
+                    id="ho_relation",
+                )
                 yield Input(placeholder="Họ tên người nhận", id="ho_name", max_length=100)
             with Horizontal(classes="row"):
-                yield Input(placeholder="Số CCCD người nhận (bắt buộc nếu ủy quyền)", id="ho_id",
-                            max_length=20)
-                yield Input(placeholder="Phí, lệ phí đã thu (đồng)", id="ho_fee", value="0",
-                            max_length=12)
+                yield Input(
+                    placeholder="Số CCCD người nhận (bắt buộc nếu ủy quyền)",
+                    id="ho_id",
+                    max_length=20,
+                )
+                yield Input(
+                    placeholder="Phí, lệ phí đã thu (đồng)", id="ho_fee", value="0", max_length=12
+                )
             yield Static("", id="ho_msg")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#ho_matches", DataTable).add_columns("Mã hồ sơ", "Chủ hồ sơ", "Trạng thái",
-                                                             "Hẹn trả")
+        self.query_one("#ho_matches", DataTable).add_columns(
+            "Mã hồ sơ", "Chủ hồ sơ", "Trạng thái", "Hẹn trả"
+        )
         if self.initial:
             self.query_one("#ho_key", Input).value = self.initial
             self.find(self.initial)
@@ -96,8 +105,13 @@ class HandOverScreen(Screen[None]):
             self.select((ready or docs)[0])
             return
         for d in docs:
-            table.add_row(d["code"], d["applicant"]["full_name"], Status(d["status"]).vi,
-                          when(d.get("due_at")), key=d["uid"])
+            table.add_row(
+                d["code"],
+                d["applicant"]["full_name"],
+                Status(d["status"]).vi,
+                when(d.get("due_at")),
+                key=d["uid"],
+            )
         table.focus()
 
     @on(DataTable.RowSelected, "#ho_matches")
@@ -150,8 +164,9 @@ class HandOverScreen(Screen[None]):
         doc = dossier.to_dict()
         from datetime import datetime
 
-        timely = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]),
-                                                datetime.fromisoformat(doc["handover"]["at"])).vi
+        timely = WorkCalendar.classify_finished(
+            datetime.fromisoformat(doc["due_at"]), datetime.fromisoformat(doc["handover"]["at"])
+        ).vi
         self.app.last_saved = dossier  # type: ignore[attr-defined]
         slip = slips.return_receipt(doc, self.services.settings.office_name, timely)
         self.app.push_screen(SlipScreen(slip), lambda _: self.clear())

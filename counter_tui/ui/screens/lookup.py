@@ -39,13 +39,18 @@ def short_date(iso: str) -> str:
 class LookupScreen(Screen[None]):
     TITLE = "Tra cứu hồ sơ"
     AUTO_FOCUS = "#query"
+    # Not ctrl+a/e/u/w/k/d: the search field uses those for editing.
     BINDINGS = [
-        Binding("ctrl+a", "filter('all')", t("filter_all"), id="filter_all"),
+        Binding("ctrl+l", "filter('all')", t("filter_all"), id="filter_all"),
         Binding("ctrl+t", "filter('due_today')", t("filter_today"), id="filter_today"),
         Binding("ctrl+o", "filter('overdue')", t("filter_overdue"), id="filter_overdue"),
-        Binding("ctrl+e", "filter('ready')", t("filter_ready"), id="filter_ready"),
-        Binding("ctrl+u", "filter('awaiting_supplement')", t("filter_supplement"),
-                id="filter_supplement"),
+        Binding("ctrl+f", "filter('ready')", t("filter_ready"), id="filter_ready"),
+        Binding(
+            "ctrl+b",
+            "filter('awaiting_supplement')",
+            t("filter_supplement"),
+            id="filter_supplement",
+        ),
         Binding("pagedown", "page(1)", t("next_page"), id="next_page"),
         Binding("pageup", "page(-1)", t("prev_page"), id="prev_page"),
         Binding("down", "focus_results", show=False, id="to_results"),
@@ -63,6 +68,7 @@ class LookupScreen(Screen[None]):
         self.found: list[Summary] = []
         self.total = 0
         self.note = ""
+        self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
 
     @property
     def services(self):
@@ -70,8 +76,11 @@ class LookupScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Input(placeholder="Mã hồ sơ, số CCCD, số điện thoại hoặc họ tên (không cần dấu)",
-                    id="query", max_length=100)
+        yield Input(
+            placeholder="Mã hồ sơ, số CCCD, số điện thoại hoặc họ tên (không cần dấu)",
+            id="query",
+            max_length=100,
+        )
         with Horizontal(id="bar"):
             yield Label("", id="filter_label")
         yield Static("", id="lookup_msg")
@@ -86,14 +95,20 @@ class LookupScreen(Screen[None]):
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
         self.page = 0
-        self.search(event.value, self.filter)
+        self._start(event.value, self.filter)
+
+    def _start(self, query: str, filter_name: str) -> None:
+        self.generation += 1
+        self.search(query, filter_name, self.generation)
 
     def action_filter(self, name: str) -> None:
         self.filter = name
         self.page = 0
-        self.query_one("#filter_label", Label).update(f"Lọc: [b]{FILTERS[name]}[/b]  "
-                                                      "(Ctrl+A/T/O/E/U đổi bộ lọc)")
-        self.search(self.query_one("#query", Input).value, name)
+        self.query_one("#filter_label", Label).update(
+            f"Lọc: [b]{FILTERS[name]}[/b]  "
+            "(Ctrl+L tất cả · T hạn hôm nay · O quá hạn · F chờ trả · B chờ bổ sung)"
+        )
+        self._start(self.query_one("#query", Input).value, name)
 
     def action_page(self, delta: int) -> None:
         pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
@@ -104,7 +119,7 @@ class LookupScreen(Screen[None]):
         self.query_one("#results", DataTable).focus()
 
     @work(thread=True, exclusive=True, group="lookup")
-    def search(self, query: str, filter_name: str) -> None:
+    def search(self, query: str, filter_name: str, generation: int = 0) -> None:
         desk = self.services.desk
         note = ""
         if query.strip():
@@ -113,8 +128,11 @@ class LookupScreen(Screen[None]):
                 found, total, note = self._ask_centre(query)
         elif filter_name == "all":
             # With no query, the most recent dossiers (capped: never thousands of rows).
-            found = sorted(desk.store.all_summaries(), key=lambda s: s.received_at,
-                           reverse=True)[:200] if desk.store.dossier_count() <= 20_000 else []
+            found = (
+                sorted(desk.store.all_summaries(), key=lambda s: s.received_at, reverse=True)[:200]
+                if desk.store.dossier_count() <= 20_000
+                else []
+            )
             total = len(found)
         else:
             found = []
@@ -124,7 +142,7 @@ class LookupScreen(Screen[None]):
             wanted = {s.uid for s in lists[filter_name]}
             found = [s for s in found if s.uid in wanted] if query.strip() else lists[filter_name]
             total = len(found)
-        self.app.call_from_thread(self._show, found, total, note)
+        self.app.call_from_thread(self._show, found, total, note, generation)
 
     def _online(self) -> bool:
         sync = self.services.sync
@@ -153,7 +171,9 @@ class LookupScreen(Screen[None]):
         found, total = self.services.desk.find(query, limit=200)
         return found, total, "Lấy từ hệ thống trung tâm."
 
-    def _show(self, found: list[Summary], total: int, note: str) -> None:
+    def _show(self, found: list[Summary], total: int, note: str, generation: int = 0) -> None:
+        if generation != self.generation:
+            return
         self.found, self.total, self.note = found, total, note
         self._render_page()
 
@@ -162,8 +182,15 @@ class LookupScreen(Screen[None]):
         table.clear()
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
-            table.add_row(s.code, s.name, s.citizen_id, s.procedure_code,
-                          Status(s.status).vi, short_date(s.due_at), key=s.uid)
+            table.add_row(
+                s.code,
+                s.name,
+                s.citizen_id,
+                s.procedure_code,
+                Status(s.status).vi,
+                short_date(s.due_at),
+                key=s.uid,
+            )
         pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
         more = "+" if self.total >= 1000 else ""
         if self.found:

@@ -147,8 +147,9 @@ class ReceiveScreen(Screen[None]):
         yield StatusBar()
         with Horizontal():
             with VerticalScroll(id="form", can_focus=False):
-                yield Input(placeholder="Số CCCD (12 số) hoặc quét mã QR trên thẻ", id="cid",
-                            max_length=400)
+                yield Input(
+                    placeholder="Số CCCD (12 số) hoặc quét mã QR trên thẻ", id="cid", max_length=400
+                )
                 yield Static("", id="cid_msg", classes="info")
                 with Horizontal(classes="row"):
                     yield Input(placeholder="Họ và tên chủ hồ sơ", id="name", max_length=100)
@@ -158,19 +159,28 @@ class ReceiveScreen(Screen[None]):
                     yield Input(placeholder="Điện thoại", id="phone", max_length=15)
                     yield Input(placeholder="Địa chỉ thường trú", id="address", max_length=200)
                 yield Static("", id="contact_msg", classes="msg")
-                yield PickerInput(placeholder="Thủ tục: gõ mã hoặc tên (không cần dấu)",
-                                  id="proc", max_length=100)
+                yield PickerInput(
+                    placeholder="Thủ tục: gõ mã hoặc tên (không cần dấu)", id="proc", max_length=100
+                )
                 yield OptionList(id="proc_list")
                 yield Static("", id="proc_info", classes="info")
                 yield Checklist(id="checklist")
                 yield Static("", id="checklist_msg", classes="check")
                 with Horizontal(classes="row"):
-                    yield Input(placeholder="Người nộp (nếu không phải chủ hồ sơ)",
-                                id="submitter", max_length=100)
+                    yield Input(
+                        placeholder="Người nộp (nếu không phải chủ hồ sơ)",
+                        id="submitter",
+                        max_length=100,
+                    )
                     yield Select(
-                        [("Nhận tại quầy", "counter"), ("Qua bưu chính", "post"),
-                         ("Trực tuyến", "online")],
-                        value="counter", allow_blank=False, id="return_method",
+                        [
+                            ("Nhận tại quầy", "counter"),
+                            ("Qua bưu chính", "post"),
+                            ("Trực tuyến", "online"),
+                        ],
+                        value="counter",
+                        allow_blank=False,
+                        id="return_method",
                     )
                 yield Static("", id="due")
                 yield Static("", id="save_msg", classes="msg")
@@ -229,8 +239,10 @@ class ReceiveScreen(Screen[None]):
             return False
         msg.set_classes("info")
         if hasattr(parsed, "province_name"):
-            msg.update(f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · "
-                       f"ĐK khai sinh: {parsed.province_name}")
+            msg.update(
+                f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · "
+                f"ĐK khai sinh: {parsed.province_name}"
+            )
             self._load_citizen(parsed.number)
         else:
             msg.update("✓ Số CMND cũ (9 số)")
@@ -267,10 +279,18 @@ class ReceiveScreen(Screen[None]):
         table.clear()
         for d in docs[:50]:
             due = d.get("due_at") or ""
-            table.add_row(d["code"], d["procedure_name"][:28], Status(d["status"]).vi,
-                          due[8:10] + "/" + due[5:7] if due else "")
+            table.add_row(
+                d["code"],
+                d["procedure_name"][:28],
+                Status(d["status"]).vi,
+                due[8:10] + "/" + due[5:7] if due else "",
+            )
         if citizen:
-            for field, key in (("#name", "full_name"), ("#phone", "phone"), ("#address", "address")):
+            for field, key in (
+                ("#name", "full_name"),
+                ("#phone", "phone"),
+                ("#address", "address"),
+            ):
                 inp = self.query_one(field, Input)
                 if not inp.value and citizen.get(key):
                     inp.value = citizen[key]
@@ -285,8 +305,9 @@ class ReceiveScreen(Screen[None]):
         hits = self.services.desk.catalog.search(query, self._today(), limit=30)
         ol = self.query_one("#proc_list", OptionList)
         ol.clear_options()
-        ol.add_options([Option(f"{h.procedure.code}  {h.procedure.name}", id=h.procedure.code)
-                        for h in hits])
+        ol.add_options(
+            [Option(f"{h.procedure.code}  {h.procedure.name}", id=h.procedure.code) for h in hits]
+        )
         if hits:
             ol.highlighted = 0
 
@@ -308,8 +329,11 @@ class ReceiveScreen(Screen[None]):
             self.query_one("#proc_info", Static).update(exc.msg.vi)
             return
         self.procedure = p
-        fee = "Miễn phí" if p.fee_amount == 0 else (
-            f"{p.fee_amount:,} đ".replace(",", ".") if p.fee_amount else "theo quy định")
+        fee = (
+            "Miễn phí"
+            if p.fee_amount == 0
+            else (f"{p.fee_amount:,} đ".replace(",", ".") if p.fee_amount else "theo quy định")
+        )
         warn = " · ⚠ cần xác nhận với tỉnh: " + ", ".join(p.uncertain) if p.uncertain else ""
         self.query_one("#proc_info", Static).update(
             f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
@@ -333,8 +357,9 @@ class ReceiveScreen(Screen[None]):
     def _update_checklist_msg(self) -> None:
         missing = self._missing()
         self.query_one("#checklist_msg", Static).update(
-            f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)" if missing else
-            ("✓ Đủ giấy tờ bắt buộc" if self.documents else "")
+            f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)"
+            if missing
+            else ("✓ Đủ giấy tờ bắt buộc" if self.documents else "")
         )
 
     def _update_due(self) -> None:
@@ -370,7 +395,9 @@ class ReceiveScreen(Screen[None]):
                     raise ValueError
             except ValueError:
                 problems.append("Ngày sinh")
-                self.query_one("#name_msg", Static).update("Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai.")
+                self.query_one("#name_msg", Static).update(
+                    "Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai."
+                )
         phone = self.query_one("#phone", Input).value.strip().replace(" ", "")
         contact = self.query_one("#contact_msg", Static)
         contact.update("")
@@ -381,21 +408,28 @@ class ReceiveScreen(Screen[None]):
             problems.append("Thủ tục")
             self.query_one("#proc_info", Static).update("Chưa chọn thủ tục (gõ rồi Enter).")
         if problems:
-            self.query_one("#save_msg", Static).update("Chưa lưu: kiểm tra " + ", ".join(problems) + ".")
+            self.query_one("#save_msg", Static).update(
+                "Chưa lưu: kiểm tra " + ", ".join(problems) + "."
+            )
             return None
         applicant = Applicant(
-            full_name=name, citizen_id=cid, legacy_id=legacy,
+            full_name=name,
+            citizen_id=cid,
+            legacy_id=legacy,
             birth_date=birth.isoformat() if birth else None,
             gender=self.card.gender.value if self.card else None,
-            address=self.query_one("#address", Input).value.strip(), phone=phone,
+            address=self.query_one("#address", Input).value.strip(),
+            phone=phone,
         )
         sub_name = self.query_one("#submitter", Input).value.strip()
         submitter = Submitter(sub_name, relation="được ủy quyền") if sub_name else None
         method = self.query_one("#return_method", Select).value
-        draft = self.services.desk.draft(self.procedure.code, applicant, submitter=submitter,
-                                         return_method=str(method))
-        draft.documents = [DocItem(d.name, d.copy, d.required, d.copies, d.received)
-                           for d in self.documents]
+        draft = self.services.desk.draft(
+            self.procedure.code, applicant, submitter=submitter, return_method=str(method)
+        )
+        draft.documents = [
+            DocItem(d.name, d.copy, d.required, d.copies, d.received) for d in self.documents
+        ]
         return draft
 
     def action_save(self) -> None:
@@ -426,7 +460,9 @@ class ReceiveScreen(Screen[None]):
 
         self.app.push_screen(ReasonDialog("Từ chối tiếp nhận (Mẫu 03): lý do"), reason)
 
-    def _save(self, draft, outcome: Action, note: str = "", missing: list[str] | None = None) -> None:
+    def _save(
+        self, draft, outcome: Action, note: str = "", missing: list[str] | None = None
+    ) -> None:
         try:
             dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
         except DomainError as exc:
@@ -449,8 +485,15 @@ class ReceiveScreen(Screen[None]):
     def action_new(self) -> None:
         for inp in self.query(Input):
             inp.value = ""
-        for s in ("#cid_msg", "#name_msg", "#contact_msg", "#proc_info", "#checklist_msg", "#due",
-                  "#save_msg"):
+        for s in (
+            "#cid_msg",
+            "#name_msg",
+            "#contact_msg",
+            "#proc_info",
+            "#checklist_msg",
+            "#due",
+            "#save_msg",
+        ):
             self.query_one(s, Static).update("")
         self.query_one("#checklist", Checklist).clear()
         self.query_one("#history", DataTable).clear()

@@ -46,8 +46,9 @@ class SyncScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#rejected", DataTable).add_columns("Số", "Hồ sơ", "Thao tác", "Kết quả",
-                                                           "Lý do", "Nên làm")
+        self.query_one("#rejected", DataTable).add_columns(
+            "Số", "Hồ sơ", "Thao tác", "Kết quả", "Lý do", "Nên làm"
+        )
         self.query_one("#pending", DataTable).add_columns("Số", "Hồ sơ", "Thao tác", "Lúc")
         self.refresh_view()
         self.set_interval(1.0, self.refresh_view)
@@ -60,9 +61,14 @@ class SyncScreen(Screen[None]):
             lines.append(t("standalone"))
         else:
             st = sync.status()
-            last = (datetime.fromtimestamp(st.last_success).strftime("%H:%M:%S %d/%m/%Y")
-                    if st.last_success else "chưa lần nào")
-            lines.append(f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}")
+            last = (
+                datetime.fromtimestamp(st.last_success).strftime("%H:%M:%S %d/%m/%Y")
+                if st.last_success
+                else "chưa lần nào"
+            )
+            lines.append(
+                f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}"
+            )
             if st.error:
                 lines.append(st.error.vi)
             lines += [w.vi for w in st.warnings]
@@ -74,9 +80,15 @@ class SyncScreen(Screen[None]):
         for op in store.rejected_ops():
             r = op.get("result") or {}
             code = (op.get("doc") or {}).get("code") or op.get("uid", "")[:8]
-            rej.add_row(op["seq"], code, op.get("action") or "tiếp nhận", r.get("status", ""),
-                        r.get("reason", "")[:60], WHAT_TO_DO.get(r.get("status", ""), "")[:50],
-                        key=str(op["seq"]))
+            rej.add_row(
+                op["seq"],
+                code,
+                op.get("action") or "tiếp nhận",
+                r.get("status", ""),
+                r.get("reason", "")[:60],
+                WHAT_TO_DO.get(r.get("status", ""), "")[:50],
+                key=str(op["seq"]),
+            )
         pend = self.query_one("#pending", DataTable)
         pend.clear()
         for op in store.pending_ops(limit=50):
@@ -98,6 +110,7 @@ class SyncScreen(Screen[None]):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key:
-            self.services.desk.store.resolve_rejected(int(key), f"đã xử lý bởi "
-                                                      f"{self.services.settings.clerk}")
+            self.services.desk.store.resolve_rejected(
+                int(key), f"đã xử lý bởi {self.services.settings.clerk}"
+            )
             self.refresh_view()

@@ -14,8 +14,18 @@ class StatusBar(Static):
     StatusBar.-error { background: $error-darken-2; }
     """
 
-    def show(self, *, office: str, counter: str, clerk: str, sync: str, pending: int | None,
-             conflicts: int | None, clock: str, state: str) -> None:
+    def show(
+        self,
+        *,
+        office: str,
+        counter: str,
+        clerk: str,
+        sync: str,
+        pending: int | None,
+        conflicts: int | None,
+        clock: str,
+        state: str,
+    ) -> None:
         parts = [f"{office} · {t('counter')} {counter} · {clerk}", sync]
         if pending is not None:
             parts.append(f"{t('pending')}: {pending} · {t('conflicts')}: {conflicts}")
