@@ -13,7 +13,7 @@ from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.dialogs import ConfirmDialog, SlipScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.receive import ReceiveScreen
-from tests.ui.conftest import NOW, seed, settings
+from tests.ui.conftest import seed, settings
 
 
 def text(app, selector: str) -> str:
