@@ -111,34 +111,29 @@ class CounterApp(App[None]):
 
     # --- the status bar -------------------------------------------------------------------
 
+    def status_line(self) -> tuple[list[str], str]:
+        """The status bar's parts (identity, sync state in words, counts, clock) and state."""
+        s = self.services.settings
+        sync = self.services.sync
+        parts = [f"{s.office_name} · {t('counter')} {s.counter} · {s.clerk}"]
+        if sync is None:
+            parts.append(t("standalone"))
+            state = "standalone"
+        else:
+            st = sync.status()
+            state = st.state.value
+            text = f"● {st.state.vi}"
+            if st.warnings:
+                text += " ⚠ " + st.warnings[0].text(self.lang)
+            parts += [text, f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}"]
+        parts.append(self.services.clock().strftime("%H:%M %d/%m/%Y"))
+        return parts, state
+
     def refresh_status(self) -> None:
         if not self.is_running or not self.screen_stack:
             return
-        s = self.services.settings
-        sync = self.services.sync
-        store = self.services.desk.store
-        if sync is None:
-            text, state, pending, conflicts = t("standalone"), "standalone", None, None
-        else:
-            st = sync.status()
-            text, state = f"● {st.state.vi}", st.state.value
-            pending, conflicts = st.pending, st.conflicts
-            if st.warnings:
-                text += " ⚠ " + st.warnings[0].text(self.lang)
-        clock = self.services.clock().strftime("%H:%M %d/%m/%Y")
         for bar in self.screen.query(StatusBar):
-            bar.show(
-                office=s.office_name,
-                counter=s.counter,
-                clerk=s.clerk,
-                sync=text,
-                pending=pending
-                if pending is not None
-                else (store.pending_count() if sync else None),
-                conflicts=conflicts,
-                clock=clock,
-                state=state,
-            )
+            bar.refresh()
 
     # --- navigation -----------------------------------------------------------------------
 

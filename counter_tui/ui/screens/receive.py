@@ -52,6 +52,11 @@ def fmt_due(value: datetime) -> str:
     return f"{value:%H:%M} {WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
 
 
+def field(label: str, widget) -> Horizontal:
+    """One form row: a fixed-width label, then the field (the label stays when it is filled)."""
+    return Horizontal(Label(label, classes="lbl"), widget, classes="field")
+
+
 class PickerInput(Input):
     """The procedure search field: up and down move through the results below it."""
 
@@ -120,17 +125,18 @@ class ReceiveScreen(Screen[None]):
         Binding("ctrl+n", "new", t("new_form"), id="new_form"),
     ]
     DEFAULT_CSS = """
-    ReceiveScreen #form { width: 2fr; }
+    ReceiveScreen #form { width: 2fr; padding: 0 1; }
     ReceiveScreen #side { width: 1fr; border-left: solid $primary; padding: 0 1; }
-    ReceiveScreen Input { margin: 0; }
+    ReceiveScreen .field { height: auto; }
+    ReceiveScreen .field > .lbl { width: 14; padding-top: 0; }
+    ReceiveScreen .field > Input { width: 1fr; }
+    ReceiveScreen .field > Select { width: 1fr; }
     ReceiveScreen .msg { color: $error; height: auto; }
     ReceiveScreen .check { color: $warning; height: auto; }
     ReceiveScreen .info { color: $text-muted; height: auto; }
-    ReceiveScreen #proc_list { height: 6; }
+    ReceiveScreen #proc_list { height: 5; border: none; margin-left: 14; }
     ReceiveScreen #checklist { height: auto; max-height: 8; }
     ReceiveScreen #due { text-style: bold; height: auto; }
-    ReceiveScreen .row { height: auto; }
-    ReceiveScreen .row > Input { width: 1fr; }
     """
 
     def __init__(self) -> None:
@@ -147,41 +153,51 @@ class ReceiveScreen(Screen[None]):
         yield StatusBar()
         with Horizontal():
             with VerticalScroll(id="form", can_focus=False):
-                yield Input(
-                    placeholder="Số CCCD (12 số) hoặc quét mã QR trên thẻ", id="cid", max_length=400
+                yield field(
+                    "Số CCCD / QR",
+                    Input(placeholder="12 số, hoặc quét mã QR trên thẻ", id="cid", max_length=400),
                 )
                 yield Static("", id="cid_msg", classes="info")
-                with Horizontal(classes="row"):
-                    yield Input(placeholder="Họ và tên chủ hồ sơ", id="name", max_length=100)
-                    yield Input(placeholder="Ngày sinh dd/mm/yyyy", id="birth", max_length=10)
+                yield field("Họ và tên", Input(placeholder="chủ hồ sơ", id="name", max_length=100))
+                yield field("Ngày sinh", Input(placeholder="dd/mm/yyyy", id="birth", max_length=10))
                 yield Static("", id="name_msg", classes="check")
-                with Horizontal(classes="row"):
-                    yield Input(placeholder="Điện thoại", id="phone", max_length=15)
-                    yield Input(placeholder="Địa chỉ thường trú", id="address", max_length=200)
+                yield field(
+                    "Điện thoại", Input(placeholder="09xxxxxxxx", id="phone", max_length=15)
+                )
+                yield field(
+                    "Địa chỉ", Input(placeholder="thường trú", id="address", max_length=200)
+                )
                 yield Static("", id="contact_msg", classes="msg")
-                yield PickerInput(
-                    placeholder="Thủ tục: gõ mã hoặc tên (không cần dấu)", id="proc", max_length=100
+                yield field(
+                    "Thủ tục",
+                    PickerInput(
+                        placeholder="gõ mã hoặc tên, không cần dấu; Enter chọn",
+                        id="proc",
+                        max_length=100,
+                    ),
                 )
                 yield OptionList(id="proc_list")
                 yield Static("", id="proc_info", classes="info")
+                yield Label("Giấy tờ (Space: đã nhận, +/-: số bản)", classes="lbl")
                 yield Checklist(id="checklist")
                 yield Static("", id="checklist_msg", classes="check")
-                with Horizontal(classes="row"):
-                    yield Input(
-                        placeholder="Người nộp (nếu không phải chủ hồ sơ)",
-                        id="submitter",
-                        max_length=100,
-                    )
-                    yield Select(
+                yield field(
+                    "Người nộp",
+                    Input(placeholder="nếu không phải chủ hồ sơ", id="submitter", max_length=100),
+                )
+                yield field(
+                    "Nhận kết quả",
+                    Select(
                         [
-                            ("Nhận tại quầy", "counter"),
+                            ("Tại quầy", "counter"),
                             ("Qua bưu chính", "post"),
                             ("Trực tuyến", "online"),
                         ],
                         value="counter",
                         allow_blank=False,
                         id="return_method",
-                    )
+                    ),
+                )
                 yield Static("", id="due")
                 yield Static("", id="save_msg", classes="msg")
             with Vertical(id="side"):

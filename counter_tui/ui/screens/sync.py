@@ -79,7 +79,7 @@ class SyncScreen(Screen[None]):
         rej.clear()
         for op in store.rejected_ops():
             r = op.get("result") or {}
-            code = (op.get("doc") or {}).get("code") or op.get("uid", "")[:8]
+            code = self._code(op)
             rej.add_row(
                 op["seq"],
                 code,
@@ -92,8 +92,15 @@ class SyncScreen(Screen[None]):
         pend = self.query_one("#pending", DataTable)
         pend.clear()
         for op in store.pending_ops(limit=50):
-            code = (op.get("doc") or {}).get("code") or op.get("uid", "")[:8]
+            code = self._code(op)
             pend.add_row(op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16])
+
+    def _code(self, op: dict) -> str:
+        code = (op.get("doc") or {}).get("code")
+        if code:
+            return code
+        summary = self.services.desk.store.summary(op.get("uid", ""))
+        return summary.code if summary else op.get("uid", "")[:8]
 
     def action_sync_now(self) -> None:
         if self.services.sync is not None:

@@ -1,35 +1,35 @@
-"""The line that is always visible: office, counter, clerk, sync state (as words), the clock."""
+"""The line that is always visible: office, counter, clerk, sync state (as words), the clock.
+
+It renders from the app's current state whenever it is drawn, so a newly
+shown screen never shows an empty or stale bar.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
 
-from counter_tui.ui.i18n import t
+STATE_STYLE = {
+    "offline": "bold black on yellow",
+    "error": "bold white on red",
+    "syncing": "bold",
+    "online": "bold",
+}
 
 
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; background: $primary-background; color: $text; padding: 0 1; }
-    StatusBar.-offline { background: $warning-darken-2; }
-    StatusBar.-error { background: $error-darken-2; }
     """
 
-    def show(
-        self,
-        *,
-        office: str,
-        counter: str,
-        clerk: str,
-        sync: str,
-        pending: int | None,
-        conflicts: int | None,
-        clock: str,
-        state: str,
-    ) -> None:
-        parts = [f"{office} · {t('counter')} {counter} · {clerk}", sync]
-        if pending is not None:
-            parts.append(f"{t('pending')}: {pending} · {t('conflicts')}: {conflicts}")
-        parts.append(clock)
-        self.update(" │ ".join(parts))
-        self.set_class(state == "offline", "-offline")
-        self.set_class(state == "error", "-error")
+    def render(self) -> Text:
+        line = getattr(self.app, "status_line", None)
+        if line is None:
+            return Text("")
+        parts, state = line()
+        text = Text()
+        for i, part in enumerate(parts):
+            if i:
+                text.append(" │ ")
+            text.append(part, style=STATE_STYLE.get(state, "") if i == 1 else "")
+        return text

@@ -1,0 +1,118 @@
+"""Snapshot tests of each screen (120x40) and of the receive screen at 80x24.
+
+Update after an intended change with ``pytest tests/ui/test_snapshots.py --snapshot-update``
+and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from tests.ui.conftest import seed
+
+ROWS = [
+    ("Nguyễn Văn An", "001203012345", "0912345678", "1.004873", datetime(2026, 11, 20, 9), 2),
+    ("Đặng Thị Ánh", "079185000001", "0987654321", "2.000815", datetime(2026, 11, 21, 9), 9),
+    ("Lê Văn Cường", "031090123456", "0911111111", "1.004222", datetime(2026, 11, 16, 9), 4),
+]
+
+
+@pytest.fixture
+def seeded(app, services, clock):
+    seed(services.desk, clock, ROWS)
+    return app
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_lookup_screen(snap_compare, seeded):
+    async def run(pilot):
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_lookup_results_for_a_name(snap_compare, seeded):
+    async def run(pilot):
+        pilot.app.screen.query_one("#query", Input).value = "nguyen van"
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def _fill_receive(pilot):
+    screen = pilot.app.screen
+    screen.query_one("#cid", Input).value = "079185000001"
+    screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+    screen.query_one("#phone", Input).value = "0987654321"
+    screen.query_one("#address", Input).value = "Số 12 Lê Lợi, xã Quảng Phú"
+    screen.query_one("#proc", Input).value = "xac nhan hon nhan"
+
+
+def test_receive_screen(snap_compare, seeded):
+    async def run(pilot):
+        await pilot.press("f2")
+        _fill_receive(pilot)
+        await settle(pilot)
+        pilot.app.screen.query_one("#proc", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_receive_screen_small_terminal(snap_compare, seeded):
+    async def run(pilot):
+        await pilot.press("f2")
+        _fill_receive(pilot)
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(80, 24), run_before=run)
+
+
+def test_dossier_screen(snap_compare, seeded):
+    async def run(pilot):
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#results", DataTable)
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_hand_over_screen(snap_compare, seeded, services):
+    code = services.desk.store.dossiers_by_citizen("079185000001")[0]["code"]
+
+    async def run(pilot):
+        await pilot.press("f4")
+        pilot.app.screen.query_one("#ho_key", Input).value = code
+        pilot.app.screen.query_one("#ho_key", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_sync_screen(snap_compare, seeded):
+    async def run(pilot):
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_help_screen(snap_compare, seeded):
+    async def run(pilot):
+        await pilot.press("f2")
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
