@@ -20,8 +20,6 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-import holidays
-
 from counter_tui.domain.catalog import ProcessingTime, TimeUnit
 from counter_tui.domain.messages import DomainError, Msg
 
@@ -93,6 +91,8 @@ class Timeliness(StrEnum):
 
 @lru_cache(maxsize=64)
 def _vn_holidays(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    import holidays  # imported on first use: it costs ~70 ms, and startup comes first
+
     vn = holidays.country_holidays("VN", years=year)
     days_off = frozenset(d for d in vn if d.year == year)
     workdays = frozenset(d for d in getattr(vn, "weekend_workdays", ()) if d.year == year)

@@ -256,6 +256,13 @@ class Directory:
         matched.sort(key=lambda m: m[0][m[0].rfind(b"\t") + 1 :] != exact)
         return matched
 
+    def recent(self, limit: int = 200) -> list[Summary]:
+        """The most recently received dossiers, newest first, parsing only those shown."""
+        import heapq
+
+        top = heapq.nlargest(limit, self.rows.items(), key=lambda kv: kv[1].split(b"\t", 7)[6])
+        return [summary_of(uid, row) for uid, row in top]
+
     def open_lists(self, today: date, limit: int = 500) -> dict[str, list[Summary]]:
         """Due today, overdue, awaiting supplement, ready to hand over (open dossiers only).
 

@@ -196,6 +196,10 @@ class LocalStore:
     def dossier_count(self) -> int:
         return len(self.directory)
 
+    def recent(self, limit: int = 200) -> list[Summary]:
+        with self.store.lock:
+            return self.directory.recent(limit)
+
     def all_summaries(self) -> list[Summary]:
         with self.store.lock:
             return [s for u in list(self.directory.rows) if (s := self.directory.summary(u))]

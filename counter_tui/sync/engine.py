@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from counter_tui.domain.calendar import WorkCalendar
@@ -34,25 +33,10 @@ from counter_tui.sync.client import (
     Timed,
     Unreachable,
 )
+from counter_tui.sync.state import Connection
 
 SKEW_LIMIT_S = 120.0
 LOCAL_KEYS = ("state", "result", "seq_local")
-
-
-class Connection(StrEnum):
-    ONLINE = "online"
-    OFFLINE = "offline"
-    SYNCING = "syncing"
-    ERROR = "error"
-
-    @property
-    def vi(self) -> str:
-        return {
-            "online": "Trực tuyến",
-            "offline": "Mất kết nối",
-            "syncing": "Đang đồng bộ",
-            "error": "Lỗi đồng bộ",
-        }[self.value]
 
 
 @dataclass

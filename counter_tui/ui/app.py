@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
@@ -59,7 +60,7 @@ class ScreenCommands(Provider):
 
 class CounterApp(App[None]):
     TITLE = "counter-tui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     MODES = {
         "lookup": LookupScreen,
         "receive": ReceiveScreen,
@@ -98,6 +99,10 @@ class CounterApp(App[None]):
             if self.services.start_sync:
                 sync.start()
         self.set_interval(1.0, self.refresh_status)
+        # Warm the holiday tables off the UI thread, before the first due date is needed.
+        calendar = self.services.desk.calendar
+        today = self.services.clock().date()
+        self.run_worker(lambda: calendar.is_working_day(today), thread=True, group="warm")
         self.call_after_refresh(self.refresh_status)
 
     def on_unmount(self) -> None:

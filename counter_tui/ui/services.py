@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from counter_tui.desk import Desk
 from counter_tui.settings import Settings
-from counter_tui.sync.engine import SyncEngine
+
+if TYPE_CHECKING:  # httpx is imported only when a central service is configured
+    from counter_tui.sync.engine import SyncEngine
 
 
 @dataclass

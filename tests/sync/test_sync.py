@@ -8,7 +8,7 @@ import httpx
 
 from counter_tui.domain.status import Action, Status
 from counter_tui.sync.client import CentralClient
-from counter_tui.sync.engine import Connection
+from counter_tui.sync.state import Connection
 from tests.support.central import OFFICE
 from tests.support.counter import make_counter
 

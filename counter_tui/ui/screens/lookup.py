@@ -7,6 +7,8 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +20,7 @@ from counter_tui.domain.citizen_id import normalize
 from counter_tui.domain.codes import looks_like_code
 from counter_tui.domain.status import Status
 from counter_tui.store.directory import Summary
-from counter_tui.sync.engine import Connection
+from counter_tui.sync.state import Connection
 from counter_tui.ui.i18n import t
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -68,7 +70,10 @@ class LookupScreen(Screen[None]):
         self.found: list[Summary] = []
         self.total = 0
         self.note = ""
-        self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
+        self.generation = 0
+        self.t_changed = self.t_shown = (
+            0.0  # a thread worker cannot be stopped: late answers are dropped
+        )
 
     @property
     def services(self):
@@ -98,6 +103,7 @@ class LookupScreen(Screen[None]):
         self._start(event.value, self.filter)
 
     def _start(self, query: str, filter_name: str) -> None:
+        self.t_changed = time.perf_counter()  # read by bench/ui.py
         self.generation += 1
         self.search(query, filter_name, self.generation)
 
@@ -200,6 +206,7 @@ class LookupScreen(Screen[None]):
         else:
             count = ""
         self.query_one("#lookup_msg", Static).update(" ".join(x for x in (self.note, count) if x))
+        self.t_shown = time.perf_counter()
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:

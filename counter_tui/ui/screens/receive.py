@@ -8,6 +8,7 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime
 
 from textual import on, work
@@ -318,6 +319,7 @@ class ReceiveScreen(Screen[None]):
         self._show_procedures(event.value)
 
     def _show_procedures(self, query: str) -> None:
+        t0 = time.perf_counter()
         hits = self.services.desk.catalog.search(query, self._today(), limit=30)
         ol = self.query_one("#proc_list", OptionList)
         ol.clear_options()
@@ -326,6 +328,7 @@ class ReceiveScreen(Screen[None]):
         )
         if hits:
             ol.highlighted = 0
+        self.picker_ms = (time.perf_counter() - t0) * 1000  # read by bench/ui.py
 
     @on(Input.Submitted, "#proc")
     def _proc_submitted(self) -> None:
@@ -449,6 +452,7 @@ class ReceiveScreen(Screen[None]):
         return draft
 
     def action_save(self) -> None:
+        self.t_save = time.perf_counter()  # read by bench/ui.py
         draft = self._collect()
         if draft is None:
             return

@@ -1,0 +1,234 @@
+"""Benchmark of the counter app: first screen, keystroke to results, save to receipt.
+
+    python bench/ui.py [--dossiers 500000] [--procedures 2000]
+
+- first screen: process start to the first screen drawn (headless), on an empty
+  cache and on the N-dossier cache; Textual alone (an empty App) is the baseline.
+- lookup and picker: from the Input.Changed event of one more typed character to
+  the result table (or option list) updated, N dossiers and 2,000 procedures
+  cached (the terminal's own input parsing, a few ms, is not included).
+- save: from the save key's action to the receipt on screen.
+Reuses bench/out/store-N from ``bench/store.py --keep`` when present.
+Prints a table, then one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "out"
+
+FIRST_SCREEN = r"""
+import sys, time
+from textual.app import App
+mode, data = sys.argv[1], sys.argv[2]
+if mode == "textual":
+    class A(App):
+        def on_ready(self):
+            print(time.time()); self.exit()
+    A().run(headless=True)
+else:
+    from counter_tui.launch import make_services
+    from counter_tui.settings import Settings
+    from counter_tui.ui.app import CounterApp
+    class A(CounterApp):
+        def on_ready(self):
+            print(time.time()); self.exit()
+    s = make_services(Settings(), data=__import__("pathlib").Path(data), start_sync=False)
+    A(s).run(headless=True)
+    s.desk.store.close()
+"""
+
+
+def first_screen(mode: str, data: Path, runs: int = 5) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.time()
+        r = subprocess.run(
+            [sys.executable, "-c", FIRST_SCREEN, mode, str(data)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=dict(os.environ),
+        )
+        out.append(float(r.stdout.strip().splitlines()[-1]) - t0)
+    return out
+
+
+def big_catalog(n: int):
+    """``n`` procedures: the shipped ones and variants of them (codes x.yyyyyy.NN)."""
+    from counter_tui.config_files import catalog_path
+    from counter_tui.domain.catalog import Catalog, load_catalog
+
+    base = load_catalog(catalog_path()).current(date(2026, 1, 1))
+    procs = list(base)
+    rng = random.Random(1)
+    words = ["cấp", "đổi", "bổ sung", "điều chỉnh", "gia hạn", "xác nhận", "thu hồi", "đăng ký lại"]
+    i = 0
+    while len(procs) < n:
+        p = base[i % len(base)]
+        i += 1
+        from dataclasses import replace
+
+        from counter_tui.domain.text import fold
+
+        name = f"{p.name} ({rng.choice(words)} lần {i})"
+        procs.append(
+            replace(
+                p,
+                code=f"{p.code}.{i % 100:02d}"
+                if i < 100
+                else f"{p.code[:2]}{(int(p.code[2:]) + i) % 1_000_000:06d}",
+                name=name,
+                folded_name=fold(name),
+            )
+        )
+    seen, unique = set(), []
+    for p in procs:
+        if p.code not in seen:
+            seen.add(p.code)
+            unique.append(p)
+    return Catalog(unique)
+
+
+def pct(v: list[float], p: float) -> float:
+    v = sorted(v)
+    return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))]
+
+
+async def interactive(data: Path, procedures: int) -> dict:
+    from textual.widgets import Input
+
+    from counter_tui.launch import make_services
+    from counter_tui.settings import Settings
+    from counter_tui.ui.app import build_app
+    from counter_tui.ui.screens.dialogs import SlipScreen
+
+    services = make_services(
+        Settings(), data=data, start_sync=False, clock=lambda: datetime(2026, 3, 2, 9, 0)
+    )
+    services.desk.catalog = big_catalog(procedures)
+    app = build_app(services)
+    store = services.desk.store
+    rng = random.Random(3)
+    names = [store.summary(u).name for u in rng.sample(list(store.directory.rows), 60)]
+    lookup_ms, picker_ms, save_ms = [], [], []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        screen = app.screen
+        inp = screen.query_one("#query", Input)
+        for name in names:
+            for k in range(3, len(name) + 1, 3):
+                before = screen.t_changed
+                inp.value = name[:k]
+                deadline = time.perf_counter() + 5
+                while (screen.t_changed == before or screen.t_shown < screen.t_changed) and (
+                    time.perf_counter() < deadline
+                ):
+                    await asyncio.sleep(0.0005)
+                lookup_ms.append((screen.t_shown - screen.t_changed) * 1000)
+        await pilot.press("f2")
+        screen = app.screen
+        picker = screen.query_one("#proc", Input)
+        for q in [
+            "k",
+            "kh",
+            "kha",
+            "khai",
+            "khai s",
+            "khai sinh",
+            "1",
+            "1.0",
+            "1.00",
+            "1.001",
+            "chung",
+            "chung thuc",
+            "xac nhan",
+            "xac nhan tinh",
+            "dang ky",
+            "dang ky ket",
+        ] * 4:
+            picker.value = q
+            await pilot.pause()
+            picker_ms.append(screen.picker_ms)
+        for i in range(30):
+            screen.query_one("#cid", Input).value = f"001203{i:06d}"
+            screen.query_one("#name", Input).value = "Nguyễn Văn Bench"
+            screen._choose("2.000884")
+            for item in screen.documents:
+                item.received = True
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            slip = app.screen
+            assert isinstance(slip, SlipScreen)
+            save_ms.append((slip.t_shown - screen.t_save) * 1000)
+            await pilot.press("escape")
+            await pilot.pause()
+    store.close()
+    return {"lookup": lookup_ms, "picker": picker_ms, "save": save_ms}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dossiers", type=int, default=500_000)
+    ap.add_argument("--procedures", type=int, default=2000)
+    args = ap.parse_args()
+    n = args.dossiers
+    src = OUT / f"store-{n}"
+    if not (src / "manifest.json").exists():
+        from bench.store import build
+
+        print(f"building {n:,} dossiers ...", file=sys.stderr)
+        build(src, n)
+    empty = Path(tempfile.mkdtemp()) / "empty"
+    base = first_screen("textual", empty)
+    fs_empty = first_screen("app", empty)
+    fs_big = first_screen("app", src, runs=3)
+    res = asyncio.run(interactive(src, args.procedures))
+    base_med = statistics.median(base)
+    rows = [
+        ("first screen: Textual alone (baseline)", base, "s"),
+        ("first screen: counter-tui, empty cache", fs_empty, "s"),
+        (f"first screen: counter-tui, {n:,} dossiers", fs_big, "s"),
+        (f"lookup: keystroke to results ({n:,} dossiers)", res["lookup"], "ms"),
+        (f"picker: keystroke to list ({args.procedures:,} procedures)", res["picker"], "ms"),
+        ("receive: save key to receipt shown", res["save"], "ms"),
+    ]
+    print("measure | runs | median | p95 | ratio to baseline")
+    print("--- | --- | --- | --- | ---")
+    for label, values, unit in rows:
+        med = statistics.median(values)
+        ratio = f"{med / base_med:.1f}x" if unit == "s" else "-"
+        print(
+            f"{label} | {len(values)} | {med:.3f} {unit} | {pct(values, 95):.3f} {unit} | {ratio}"
+        )
+    print(
+        json.dumps(
+            {
+                "first_screen_s": round(statistics.median(fs_empty), 3),
+                "first_screen_big_s": round(statistics.median(fs_big), 3),
+                "lookup_key_ms": round(pct(res["lookup"], 95), 2),
+                "picker_key_ms": round(pct(res["picker"], 95), 2),
+                "save_ms": round(pct(res["save"], 95), 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
