@@ -178,83 +178,67 @@ class Directory:
     ) -> tuple[list[Summary], int]:
         """Dossiers whose applicant name has every query word (the last as a prefix).
 
-        Candidates come from intersecting the words' posting lists (smallest
-        first), so the cost follows the rarest word, not the size of the cache.
-        Newest first; counts up to ``count_cap`` (the UI then says "more than").
+        Walks the rarest word's posting list from its newest end, checks the
+        others by set membership and the row's folded name, and stops at
+        ``count_cap`` matches (the UI then says "more than"): the cost follows
+        the rarest word and the cap, never the size of the cache. Exact
+        full-name matches first, then newest first.
         """
         words = fold(query).split()
         if not words:
             return [], 0
         *whole, last = words
-        lists = []
+        lists: list[list[str]] = []
         for w in whole:
             postings = self.by_token.get(w)
             if postings is None:
                 return [], 0
             lists.append(postings)
         i = bisect_left(self._tokens_sorted, last)
-        prefix_lists = []
-        total = 0
+        prefix_lists: list[list[str]] = []
         while i < len(self._tokens_sorted) and self._tokens_sorted[i].startswith(last):
-            postings = self.by_token[self._tokens_sorted[i]]
-            prefix_lists.append(postings)
-            total += len(postings)
+            prefix_lists.append(self.by_token[self._tokens_sorted[i]])
             i += 1
         if not prefix_lists:
             return [], 0
-        lists.sort(key=len)
-        if lists:
-            candidates = set(lists[0])
-            for other in lists[1:]:
-                candidates.intersection_update(other)
-            if total < 4 * len(candidates):
-                allowed: set[str] = set()
-                for postings in prefix_lists:
-                    allowed.update(postings)
-                candidates &= allowed
+
+        def received(u: str) -> bytes:
+            return self.rows[u].split(b"\t", 7)[6] if u in self.rows else b""
+
+        if len(lists) > 1:
+            # Several whole words: intersect in C, then order the (few) survivors by time.
+            lists.sort(key=len)
+            survivors = set(lists[0]).intersection(*lists[1:])
+            base: list[str] = sorted(survivors, key=received)
+        elif lists:
+            base = lists[0]
         else:
-            # One short prefix ("n") can match most of the cache: take the newest part of
-            # each posting list (they grow in time order) and count the rest.
-            candidates = set()
-            tail = -2000 if total > 20_000 else 0
-            for postings in prefix_lists:
-                candidates.update(postings[tail:])
-            if tail:
-                exact = fold(query).encode()
-                found = self._verify(candidates, [], f" {last}".encode(), exact, limit)
-                return found, min(total, count_cap)
+            # Newest first across the tokens that start with the prefix.
+            tail = count_cap + limit
+            pool = {u for lst in prefix_lists for u in lst[-tail:] if u in self.rows}
+            base = sorted(pool, key=received)
         needles = [f" {w} ".encode() for w in whole]
         prefix = f" {last}".encode()
-        matched = self._match(candidates, needles, prefix)
-        exact = fold(query).encode()
-        out = self._order(matched, exact)[:limit]
-        return [summary_of(uid, row) for row, uid in out], min(len(matched), count_cap)
-
-    def _verify(
-        self, candidates: set[str], needles: list[bytes], prefix: bytes, exact: bytes, limit: int
-    ) -> list[Summary]:
-        ordered = self._order(self._match(candidates, needles, prefix), exact)
-        return [summary_of(uid, row) for row, uid in ordered[:limit]]
-
-    def _match(
-        self, candidates: set[str], needles: list[bytes], prefix: bytes
-    ) -> list[tuple[bytes, str]]:
+        # "Ngô Ng…" must find a second word starting with "ng", not "Ngô" again.
+        need = 1 + sum(w.startswith(last) for w in whole)
         matched: list[tuple[bytes, str]] = []
-        for uid in candidates:
+        seen: set[str] = set()
+        for uid in reversed(base):
+            if uid in seen:
+                continue
             row = self.rows.get(uid)
             if row is None:
                 continue
             folded = b" " + row[row.rfind(b"\t") + 1 :] + b" "
-            if prefix in folded and all(n in folded for n in needles):
-                matched.append((row, uid))
-        return matched
-
-    @staticmethod
-    def _order(matched: list[tuple[bytes, str]], exact: bytes) -> list[tuple[bytes, str]]:
-        """Exact full-name matches first, then newest first (received_at, the 7th field)."""
-        matched.sort(key=lambda m: m[0].split(b"\t", 7)[6], reverse=True)
+            if folded.count(prefix) < need or not all(n in folded for n in needles):
+                continue
+            seen.add(uid)
+            matched.append((row, uid))
+            if len(matched) >= count_cap:
+                break
+        exact = fold(query).encode()
         matched.sort(key=lambda m: m[0][m[0].rfind(b"\t") + 1 :] != exact)
-        return matched
+        return [summary_of(uid, row) for row, uid in matched[:limit]], len(matched)
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recently received dossiers, newest first, parsing only those shown."""
