@@ -42,7 +42,13 @@ from counter_tui.store.commitlog import (
     read_segment,
     segment_start,
 )
-from counter_tui.store.files import fsync_dir, make_dir, quarantine, write_atomic
+from counter_tui.store.files import (
+    fsync_dir,
+    make_dir,
+    quarantine,
+    write_atomic,
+    write_many_atomic,
+)
 from counter_tui.store.lock import DirLock
 
 FORMAT = 1
@@ -681,24 +687,29 @@ class Store:
                 dirty = [sh.name for sh in self._shards.values() if sh.dirty]
                 if full:
                     self._log.open_segment(covered + 1)
+            # Take the bytes of each dirty shard (briefly holding the lock for each),
+            # then write them all and make them durable together.
+            batch: list[tuple[Shard, Path, bytes]] = []
             for name in dirty:
                 with self.lock:
                     sh = self._shards.get(name)
                     if sh is None or not sh.dirty:
                         continue
-                    blob = orjson.dumps(sh.data)
+                    batch.append((sh, self.shard_file(name), orjson.dumps(sh.data)))
                     sh.dirty = False
                     sh.flushing = True
-                try:
-                    write_atomic(self.shard_file(name), blob)
-                except BaseException:
-                    with self.lock:
+            try:
+                write_many_atomic([(path, blob) for _sh, path, blob in batch])
+            except BaseException:
+                with self.lock:
+                    for sh, _path, _blob in batch:
                         sh.dirty = True
                         sh.flushing = False
-                    raise
-                with self.lock:
+                raise
+            with self.lock:
+                for sh, _path, blob in batch:
                     sh.flushing = False
-                    self._manifest_shards[name] = len(blob)
+                    self._manifest_shards[sh.name] = len(blob)
             if dirty:
                 fsync_dir(self.path / "shards")
             with self.lock:
