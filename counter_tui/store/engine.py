@@ -505,7 +505,11 @@ class Store:
     # --- transactions ---------------------------------------------------------------------
 
     def on_change(self, listener: ChangeListener) -> None:
-        """Call ``listener(shard, table, doc_id, before, after)`` for every committed change."""
+        """Call ``listener(shard, table, doc_id, before, after)`` for every committed change.
+
+        ``after`` is the live document (read it, never change it); ``before`` is
+        given only when the document was removed.
+        """
         self._listeners.append(listener)
 
     def _current_txn(self) -> Txn:
@@ -590,17 +594,16 @@ class Store:
             sh.dirty = True
             if not self._listeners:
                 continue
+            live = sh.data.get(table, {})
             for doc_id, before, after in diff:
+                # Listeners read the live document (no copy: they must not change it);
+                # the prior state is parsed only for a removal, the one case needing it.
+                after_doc = live.get(doc_id) if after is not None else None
+                before_doc = orjson.loads(before) if after is None and before is not None else None
                 for listener in self._listeners:
                     # The commit is durable already: a failing index update must not undo it.
                     try:
-                        listener(
-                            sh.name,
-                            table,
-                            doc_id,
-                            orjson.loads(before) if before is not None else None,
-                            orjson.loads(after) if after is not None else None,
-                        )
+                        listener(sh.name, table, doc_id, before_doc, after_doc)
                     except Exception as exc:
                         self.notices.append(
                             Notice("index.failed", Msg(f"Lỗi chỉ mục: {exc}", f"Index: {exc}"))

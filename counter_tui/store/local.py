@@ -281,19 +281,28 @@ class LocalStore:
         """Record the service's answers; rejected ones go to the list the clerk must see."""
         with self.store.transaction():
             acked = self.acked_seq()
-            for r in sorted(results, key=lambda r: r["seq"]):
-                seq = int(r["seq"])
-                if seq <= acked:
-                    continue
-                table = self._ops_table(seq)
-                table.update({"state": r["status"], "result": r}, doc_ids=[seq])
+            fresh = sorted((r for r in results if int(r["seq"]) > acked), key=lambda r: r["seq"])
+            by_shard: dict[int, dict[int, dict[str, Any]]] = {}
+            for r in fresh:
+                by_shard.setdefault(int(r["seq"]) // OPS_PER_SHARD, {})[int(r["seq"])] = r
+            for part in by_shard.values():
+                table = self._ops_table(next(iter(part)))
+
+                def record(doc: dict[str, Any], part: dict[int, dict[str, Any]] = part) -> None:
+                    r = part[doc["seq"]]
+                    doc["state"] = r["status"]
+                    doc["result"] = r
+
+                # One table update a shard, not one an operation.
+                table.update(record, doc_ids=[seq for seq in part if table.contains(doc_id=seq)])
+            for r in fresh:
                 if r["status"] != "applied":
-                    op = table.get(doc_id=seq)
+                    op = self._ops_table(int(r["seq"])).get(doc_id=int(r["seq"]))
                     self.store.shard("m/rejected").table("ops").insert(
                         {**(op or {}), "state": r["status"], "result": r, "resolved": False}
                     )
-                acked = seq
-            self.set_meta("acked_seq", acked)
+            if fresh:
+                self.set_meta("acked_seq", int(fresh[-1]["seq"]))
 
     def ack_through(self, last_seq: int) -> None:
         """The service says it has everything up to ``last_seq`` (its answers were lost)."""
