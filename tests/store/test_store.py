@@ -266,3 +266,28 @@ def test_files_are_owner_only(tmp_path):
     for p in [tmp_path / "c", *(tmp_path / "c").rglob("*")]:
         mode = p.stat().st_mode & 0o777
         assert mode & 0o077 == 0, (p, oct(mode))
+
+
+def test_a_cache_from_a_newer_version_is_refused(tmp_path):
+    s = LocalStore(tmp_path / "c", background=False)
+    seed(s, 2)
+    s.close()
+    manifest = tmp_path / "c" / "manifest.json"
+    import orjson
+
+    m = orjson.loads(manifest.read_bytes())
+    m["format"] = 99
+    manifest.write_bytes(orjson.dumps(m))
+    with pytest.raises(StoreError) as info:
+        LocalStore(tmp_path / "c", background=False)
+    assert "phiên bản mới hơn" in info.value.msg.vi
+
+
+def test_data_directory_comes_from_env_then_settings_then_platform(tmp_path, monkeypatch):
+    from counter_tui.store.paths import ENV_VAR, data_dir
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert data_dir(str(tmp_path / "cfg")) == tmp_path / "cfg"
+    assert "counter-tui" in str(data_dir(None))
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
+    assert data_dir(str(tmp_path / "cfg")) == tmp_path / "env"

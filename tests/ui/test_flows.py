@@ -377,3 +377,32 @@ async def test_offline_path_with_a_real_central_service(tmp_path, clock):
     finally:
         central.stop()
         s.desk.store.close()
+
+
+async def test_a_lookup_that_misses_locally_asks_the_centre_when_online(tmp_path, clock):
+    from tests.support.central import OFFICE, CentralProcess
+    from tests.support.counter import make_counter
+
+    central = CentralProcess(tmp_path / "central.sqlite3")
+    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    q1, t1 = central.db.add_client(OFFICE, "Q1")
+    q2, t2 = central.db.add_client(OFFICE, "Q2")
+    central.start()
+    s = make_services(settings(central_url=central.url, central_token=t1, slot=q1.slot),
+                      clock=clock, data=tmp_path / "c", start_sync=False)
+    assert s.sync.sync_once()  # Q1 is online ...
+    other = make_counter(tmp_path / "q2", central.url, t2, q2.slot, name="Q2")
+    theirs = other.receive("Mai Thị Xuân", "001185000777")
+    assert other.engine.sync_once()  # ... and Q2's new dossier is at the centre, not yet at Q1
+    assert s.desk.store.dossier_by_code(theirs.code) is None
+    app = build_app(s)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f3")
+            assert await _lookup(pilot, theirs.code) == [theirs.code]
+            assert "trung tâm" in text(app, "#lookup_msg")
+        assert s.desk.store.dossier_by_code(theirs.code)["_sync"]["confirmed"] is True
+    finally:
+        other.close()
+        central.stop()
+        s.desk.store.close()
