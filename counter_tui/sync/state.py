@@ -19,3 +19,6 @@ class Connection(StrEnum):
             "syncing": "Đang đồng bộ",
             "error": "Lỗi đồng bộ",
         }[self.value]
+
+    def label(self, lang: str = "vi") -> str:
+        return self.value.capitalize() if lang == "en" else self.vi

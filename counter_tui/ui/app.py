@@ -127,7 +127,7 @@ class CounterApp(App[None]):
         else:
             st = sync.status()
             state = st.state.value
-            text = f"● {st.state.vi}"
+            text = f"● {st.state.label(self.lang)}"
             if st.warnings:
                 text += " ⚠ " + st.warnings[0].text(self.lang)
             parts += [text, f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}"]

@@ -50,3 +50,8 @@ def language() -> str:
 def t(key: str) -> str:
     vi, en = WORDS[key]
     return en if _LANG["value"] == "en" else vi
+
+
+def tr(vi: str, en: str) -> str:
+    """The Vietnamese text, or its English equivalent when English is selected."""
+    return en if _LANG["value"] == "en" else vi

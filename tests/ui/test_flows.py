@@ -406,3 +406,25 @@ async def test_a_lookup_that_misses_locally_asks_the_centre_when_online(tmp_path
         other.close()
         central.stop()
         s.desk.store.close()
+
+
+async def test_english_is_selectable(tmp_path, clock):
+    from counter_tui.ui.i18n import set_language
+
+    s = make_services(settings(language="en"), clock=clock, data=tmp_path / "c", start_sync=False)
+    app = build_app(s)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f2")
+            screen = app.screen
+            labels = " ".join(str(w.render()) for w in screen.query(".lbl"))
+            assert "Full name" in labels and "Procedure" in labels
+            screen.query_one("#cid", Input).value = "00120301234a"
+            await pilot.pause()
+            assert "digits only" in text(app, "#cid_msg")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert "Not saved" in text(app, "#save_msg")
+    finally:
+        set_language("vi")
+        s.desk.store.close()

@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from counter_tui.ui.i18n import tr
+
 
 class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
@@ -30,7 +32,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical():
             yield Label(f"[b]{self.title_text}[/b]")
             yield Static(self.body, id="confirm_body")
-            yield Label("[Enter] Đồng ý    [Esc] Quay lại")
+            yield Label(tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"))
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -59,12 +61,14 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Label(f"[b]{self.title_text}[/b]")
             yield Input(placeholder=self.placeholder, id="reason", max_length=500)
             yield Static("", id="reason_msg")
-            yield Label("[Enter] Xác nhận    [Esc] Quay lại")
+            yield Label(tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.query_one("#reason_msg", Static).update("Cần ghi lý do.")
+            self.query_one("#reason_msg", Static).update(
+                tr("Cần ghi lý do.", "A reason is required.")
+            )
             return
         self.dismiss(text)
 

@@ -14,7 +14,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
-from counter_tui.ui.i18n import t
+from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.dialogs import ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -57,7 +57,7 @@ class DossierScreen(Screen[None]):
             yield Static("", id="summary")
             yield Static("", id="actions")
             yield Static("", id="action_msg")
-            yield Label("[b]Lịch sử[/b]")
+            yield Label(tr("[b]Lịch sử[/b]", "[b]History[/b]"))
             yield DataTable(id="events", cursor_type="row")
         yield Footer()
 
@@ -70,7 +70,9 @@ class DossierScreen(Screen[None]):
     def reload(self) -> None:
         doc = self.services.desk.dossier(self.uid)
         if doc is None:
-            self.query_one("#summary", Static).update("Không tìm thấy hồ sơ.")
+            self.query_one("#summary", Static).update(
+                tr("Không tìm thấy hồ sơ.", "Dossier not found.")
+            )
             return
         self.doc = doc
         d = Dossier.from_dict(strip_sync(doc))
@@ -86,14 +88,14 @@ class DossierScreen(Screen[None]):
         )
         a = d.applicant
         lines = [
-            f"[b]{d.code}[/b]  ·  {Status(d.status).vi}  ·  {where}",
+            f"[b]{d.code}[/b]  ·  {Status(d.status).label(self.app.lang)}  ·  {where}",
             f"Thủ tục: {d.procedure_code} {d.procedure_name}",
             f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
             f"ĐT: {a.phone or '—'}",
             f"Địa chỉ: {a.address or '—'}",
             f"Nhận: {when(d.received_at)}  ·  Hẹn trả: {when(d.due_at)}"
             + (f" (hẹn ban đầu {when(d.original_due_at)})" if d.original_due_at != d.due_at else "")
-            + (f"  ·  {timely.vi}" if timely else ""),
+            + (f"  ·  {tr(timely.vi, timely.value.replace('_', ' '))}" if timely else ""),
             "Giấy tờ:\n" + docs if docs else "",
         ]
         if d.reason:
@@ -105,14 +107,20 @@ class DossierScreen(Screen[None]):
         acts = []
         for action, (key, word) in COUNTER_KEYS.items():
             ok = status in TRANSITIONS[action]
-            acts.append(f"{key.upper()} {t(word)}" + ("" if ok else " (không áp dụng)"))
-        self.query_one("#actions", Static).update("Việc có thể làm: " + "   ".join(acts))
+            acts.append(
+                f"{key.upper()} {t(word)}" + ("" if ok else tr(" (không áp dụng)", " (not now)"))
+            )
+        self.query_one("#actions", Static).update(
+            tr("Việc có thể làm: ", "Actions: ") + "   ".join(acts)
+        )
         table = self.query_one("#events", DataTable)
         table.clear()
         for e in d.events:
             table.add_row(
                 when(e.at),
-                Action(e.action).vi if e.action in Action._value2member_map_ else "⚠ Xung đột",
+                Action(e.action).vi
+                if e.action in Action._value2member_map_
+                else tr("⚠ Xung đột", "⚠ Conflict"),
                 e.actor,
                 e.counter,
                 e.note[:60],
@@ -143,7 +151,7 @@ class DossierScreen(Screen[None]):
         try:
             self.services.desk.act(self.uid, action, note=note)
         except DomainError as exc:
-            self.query_one("#action_msg", Static).update(exc.msg.vi)
+            self.query_one("#action_msg", Static).update(exc.text(self.app.lang))
             return
         self.query_one("#action_msg", Static).update("")
         self.reload()
@@ -156,4 +164,9 @@ class DossierScreen(Screen[None]):
             if reason:
                 self._act(Action.WITHDRAW, reason)
 
-        self.app.push_screen(ReasonDialog("Công dân rút hồ sơ: lý do"), done)
+        self.app.push_screen(
+            ReasonDialog(
+                tr("Công dân rút hồ sơ: lý do", "Withdrawal at the citizen's request: reason")
+            ),
+            done,
+        )

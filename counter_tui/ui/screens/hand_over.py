@@ -15,7 +15,7 @@ from counter_tui.domain.codes import looks_like_code
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
-from counter_tui.ui.i18n import t
+from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -45,25 +45,44 @@ class HandOverScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(can_focus=False):
-            yield Input(placeholder="Mã hồ sơ hoặc số CCCD, rồi Enter", id="ho_key", max_length=60)
+            yield Input(
+                placeholder=tr(
+                    "Mã hồ sơ hoặc số CCCD, rồi Enter", "Dossier code or citizen ID, then Enter"
+                ),
+                id="ho_key",
+                max_length=60,
+            )
             yield DataTable(id="ho_matches", cursor_type="row")
             yield Static("", id="ho_info")
             with Horizontal(classes="row"):
                 yield Select(
-                    [("Chủ hồ sơ nhận", "owner"), ("Người được ủy quyền", "authorised")],
+                    [
+                        (tr("Chủ hồ sơ nhận", "The owner"), "owner"),
+                        (tr("Người được ủy quyền", "An authorised person"), "authorised"),
+                    ],
                     value="owner",
                     allow_blank=False,
                     id="ho_relation",
                 )
-                yield Input(placeholder="Họ tên người nhận", id="ho_name", max_length=100)
+                yield Input(
+                    placeholder=tr("Họ tên người nhận", "Receiver's name"),
+                    id="ho_name",
+                    max_length=100,
+                )
             with Horizontal(classes="row"):
                 yield Input(
-                    placeholder="Số CCCD người nhận (bắt buộc nếu ủy quyền)",
+                    placeholder=tr(
+                        "Số CCCD người nhận (bắt buộc nếu ủy quyền)",
+                        "Receiver's ID (required if authorised)",
+                    ),
                     id="ho_id",
                     max_length=20,
                 )
                 yield Input(
-                    placeholder="Phí, lệ phí đã thu (đồng)", id="ho_fee", value="0", max_length=12
+                    placeholder=tr("Phí, lệ phí đã thu (đồng)", "Fee collected (VND)"),
+                    id="ho_fee",
+                    value="0",
+                    max_length=12,
                 )
             yield Static("", id="ho_msg")
         yield Footer()
@@ -94,10 +113,20 @@ class HandOverScreen(Screen[None]):
         elif normalize(key).isdigit() and len(normalize(key)) == 12:
             docs = store.dossiers_by_citizen(normalize(key))
         else:
-            msg.update("Nhập mã hồ sơ (vd 000.00.00.H56-261125-10001) hoặc 12 số CCCD.")
+            msg.update(
+                tr(
+                    "Nhập mã hồ sơ (vd 000.00.00.H56-261125-10001) hoặc 12 số CCCD.",
+                    "Enter a dossier code (e.g. 000.00.00.H56-261125-10001) or a 12-digit citizen ID.",
+                )
+            )
             return
         if not docs:
-            msg.update("Không tìm thấy hồ sơ (F3 để tra cứu theo tên).")
+            msg.update(
+                tr(
+                    "Không tìm thấy hồ sơ (F3 để tra cứu theo tên).",
+                    "No dossier found (F3 to look up by name).",
+                )
+            )
             return
         msg.update("")
         ready = [d for d in docs if d["status"] == Status.READY]
@@ -108,7 +137,7 @@ class HandOverScreen(Screen[None]):
             table.add_row(
                 d["code"],
                 d["applicant"]["full_name"],
-                Status(d["status"]).vi,
+                Status(d["status"]).label(self.app.lang),
                 when(d.get("due_at")),
                 key=d["uid"],
             )
@@ -128,12 +157,17 @@ class HandOverScreen(Screen[None]):
         if doc.get("due_at"):
             from datetime import datetime
 
-            timely = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]), now).vi
+            tl = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]), now)
+            timely = tr(tl.vi, tl.value.replace("_", " "))
         ready = status is Status.READY
         self.query_one("#ho_info", Static).update(
             f"[b]{doc['code']}[/b] · {doc['procedure_name']}\n"
-            f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.vi}"
-            + (" ✓ Có kết quả" if ready else " ✗ Chưa có kết quả để trả")
+            f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.label(self.app.lang)}"
+            + (
+                tr(" ✓ Có kết quả", " ✓ Result ready")
+                if ready
+                else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
+            )
             + f"\nHẹn trả: {when(doc.get('due_at'))} · Trả bây giờ: {timely}"
         )
         name = self.query_one("#ho_name", Input)
@@ -144,11 +178,16 @@ class HandOverScreen(Screen[None]):
     def action_confirm(self) -> None:
         msg = self.query_one("#ho_msg", Static)
         if self.doc is None:
-            msg.update("Chưa chọn hồ sơ.")
+            msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
         fee_text = self.query_one("#ho_fee", Input).value.strip().replace(".", "") or "0"
         if not fee_text.isdigit():
-            msg.update("Phí, lệ phí phải là số tiền (chỉ chữ số).")
+            msg.update(
+                tr(
+                    "Phí, lệ phí phải là số tiền (chỉ chữ số).",
+                    "The fee must be an amount (digits only).",
+                )
+            )
             return
         data = {
             "receiver_name": self.query_one("#ho_name", Input).value.strip(),
@@ -159,7 +198,7 @@ class HandOverScreen(Screen[None]):
         try:
             dossier = self.services.desk.act(self.doc["uid"], Action.HAND_OVER, data=data)
         except DomainError as exc:
-            msg.update("Chưa trả: " + exc.msg.vi)
+            msg.update(tr("Chưa trả: ", "Not handed over: ") + exc.text(self.app.lang))
             return
         doc = dossier.to_dict()
         from datetime import datetime

@@ -21,7 +21,7 @@ from counter_tui.domain.codes import looks_like_code
 from counter_tui.domain.status import Status
 from counter_tui.store.directory import Summary
 from counter_tui.sync.state import Connection
-from counter_tui.ui.i18n import t
+from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 PAGE = 20
@@ -82,7 +82,10 @@ class LookupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Input(
-            placeholder="Mã hồ sơ, số CCCD, số điện thoại hoặc họ tên (không cần dấu)",
+            placeholder=tr(
+                "Mã hồ sơ, số CCCD, số điện thoại hoặc họ tên (không cần dấu)",
+                "Dossier code, citizen ID, phone or name (diacritics optional)",
+            ),
             id="query",
             max_length=100,
         )
@@ -171,11 +174,25 @@ class LookupScreen(Screen[None]):
                 for item in sync.client.citizen_dossiers(normalize(query)):
                     doc = sync.fetch_dossier(item["doc"]["code"])
         except SyncError:
-            return [], 0, "Không có trong bộ đệm; hỏi trung tâm không được (mất kết nối)."
+            return (
+                [],
+                0,
+                tr(
+                    "Không có trong bộ đệm; hỏi trung tâm không được (mất kết nối).",
+                    "Not in the cache; the centre could not be asked (offline).",
+                ),
+            )
         if doc is None:
-            return [], 0, "Không có trong bộ đệm, trung tâm cũng không có."
+            return (
+                [],
+                0,
+                tr(
+                    "Không có trong bộ đệm, trung tâm cũng không có.",
+                    "Not in the cache, nor at the centre.",
+                ),
+            )
         found, total = self.services.desk.find(query, limit=200)
-        return found, total, "Lấy từ hệ thống trung tâm."
+        return found, total, tr("Lấy từ hệ thống trung tâm.", "Fetched from the central service.")
 
     def _show(self, found: list[Summary], total: int, note: str, generation: int = 0) -> None:
         if generation != self.generation:
@@ -193,16 +210,19 @@ class LookupScreen(Screen[None]):
                 s.name,
                 s.citizen_id,
                 s.procedure_code,
-                Status(s.status).vi,
+                Status(s.status).label(self.app.lang),
                 short_date(s.due_at),
                 key=s.uid,
             )
         pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
         more = "+" if self.total >= 1000 else ""
         if self.found:
-            count = f"{self.total}{more} hồ sơ · trang {self.page + 1}/{pages} (PgUp/PgDn)"
+            count = tr(
+                f"{self.total}{more} hồ sơ · trang {self.page + 1}/{pages} (PgUp/PgDn)",
+                f"{self.total}{more} dossiers · page {self.page + 1}/{pages} (PgUp/PgDn)",
+            )
         elif self.query_one("#query", Input).value.strip() or self.filter != "all":
-            count = "Không tìm thấy hồ sơ nào."
+            count = tr("Không tìm thấy hồ sơ nào.", "No dossier found.")
         else:
             count = ""
         self.query_one("#lookup_msg", Static).update(" ".join(x for x in (self.note, count) if x))

@@ -41,7 +41,7 @@ from counter_tui.domain.dossier import Applicant, DocItem, Submitter
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
-from counter_tui.ui.i18n import t
+from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -155,44 +155,71 @@ class ReceiveScreen(Screen[None]):
         with Horizontal():
             with VerticalScroll(id="form", can_focus=False):
                 yield field(
-                    "Số CCCD / QR",
-                    Input(placeholder="12 số, hoặc quét mã QR trên thẻ", id="cid", max_length=400),
+                    tr("Số CCCD / QR", "Citizen ID / QR"),
+                    Input(
+                        placeholder=tr(
+                            "12 số, hoặc quét mã QR trên thẻ", "12 digits, or scan the card QR"
+                        ),
+                        id="cid",
+                        max_length=400,
+                    ),
                 )
                 yield Static("", id="cid_msg", classes="info")
-                yield field("Họ và tên", Input(placeholder="chủ hồ sơ", id="name", max_length=100))
-                yield field("Ngày sinh", Input(placeholder="dd/mm/yyyy", id="birth", max_length=10))
-                yield Static("", id="name_msg", classes="check")
                 yield field(
-                    "Điện thoại", Input(placeholder="09xxxxxxxx", id="phone", max_length=15)
+                    tr("Họ và tên", "Full name"),
+                    Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=100),
                 )
                 yield field(
-                    "Địa chỉ", Input(placeholder="thường trú", id="address", max_length=200)
+                    tr("Ngày sinh", "Birth date"),
+                    Input(placeholder="dd/mm/yyyy", id="birth", max_length=10),
+                )
+                yield Static("", id="name_msg", classes="check")
+                yield field(
+                    tr("Điện thoại", "Phone"),
+                    Input(placeholder="09xxxxxxxx", id="phone", max_length=15),
+                )
+                yield field(
+                    tr("Địa chỉ", "Address"),
+                    Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=200),
                 )
                 yield Static("", id="contact_msg", classes="msg")
                 yield field(
-                    "Thủ tục",
+                    tr("Thủ tục", "Procedure"),
                     PickerInput(
-                        placeholder="gõ mã hoặc tên, không cần dấu; Enter chọn",
+                        placeholder=tr(
+                            "gõ mã hoặc tên, không cần dấu; Enter chọn",
+                            "type a code or words of the name; Enter picks",
+                        ),
                         id="proc",
                         max_length=100,
                     ),
                 )
                 yield OptionList(id="proc_list")
                 yield Static("", id="proc_info", classes="info")
-                yield Label("Giấy tờ (Space: đã nhận, +/-: số bản)", classes="lbl")
+                yield Label(
+                    tr(
+                        "Giấy tờ (Space: đã nhận, +/-: số bản)",
+                        "Documents (Space: received, +/-: copies)",
+                    ),
+                    classes="lbl",
+                )
                 yield Checklist(id="checklist")
                 yield Static("", id="checklist_msg", classes="check")
                 yield field(
-                    "Người nộp",
-                    Input(placeholder="nếu không phải chủ hồ sơ", id="submitter", max_length=100),
+                    tr("Người nộp", "Submitter"),
+                    Input(
+                        placeholder=tr("nếu không phải chủ hồ sơ", "if not the owner"),
+                        id="submitter",
+                        max_length=100,
+                    ),
                 )
                 yield field(
-                    "Nhận kết quả",
+                    tr("Nhận kết quả", "Result by"),
                     Select(
                         [
-                            ("Tại quầy", "counter"),
-                            ("Qua bưu chính", "post"),
-                            ("Trực tuyến", "online"),
+                            (tr("Tại quầy", "At the counter"), "counter"),
+                            (tr("Qua bưu chính", "By post"), "post"),
+                            (tr("Trực tuyến", "Online"), "online"),
                         ],
                         value="counter",
                         allow_blank=False,
@@ -202,13 +229,23 @@ class ReceiveScreen(Screen[None]):
                 yield Static("", id="due")
                 yield Static("", id="save_msg", classes="msg")
             with Vertical(id="side"):
-                yield Label("[b]Hồ sơ của công dân này[/b]")
+                yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
                 yield DataTable(id="history", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)
-        table.add_columns("Mã hồ sơ", "Thủ tục", "Trạng thái", "Hẹn trả")
+        table.add_columns(
+            *(
+                tr(v, e)
+                for v, e in (
+                    ("Mã hồ sơ", "Code"),
+                    ("Thủ tục", "Procedure"),
+                    ("Trạng thái", "Status"),
+                    ("Hẹn trả", "Due"),
+                )
+            )
+        )
         self._show_procedures("")
 
     # --- citizen ID and card QR -----------------------------------------------------------
@@ -218,7 +255,7 @@ class ReceiveScreen(Screen[None]):
         value = event.value
         msg = self.query_one("#cid_msg", Static)
         if "|" in value:
-            msg.update("Đang nhận mã QR…")
+            msg.update(tr("Đang nhận mã QR…", "Reading the QR code…"))
             return
         digits = normalize(value)
         if not digits:
@@ -226,13 +263,13 @@ class ReceiveScreen(Screen[None]):
             return
         if not digits.isdigit():
             msg.set_classes("msg")
-            msg.update("Số CCCD chỉ gồm chữ số.")
+            msg.update(tr("Số CCCD chỉ gồm chữ số.", "A citizen ID has digits only."))
             return
         if len(digits) in (9, 12):
             self._check_id(digits)
         else:
             msg.set_classes("info")
-            msg.update(f"{len(digits)}/12 chữ số")
+            msg.update(tr(f"{len(digits)}/12 chữ số", f"{len(digits)}/12 digits"))
 
     @on(Input.Submitted, "#cid")
     def _cid_submitted(self, event: Input.Submitted) -> None:
@@ -257,12 +294,15 @@ class ReceiveScreen(Screen[None]):
         msg.set_classes("info")
         if hasattr(parsed, "province_name"):
             msg.update(
-                f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · "
-                f"ĐK khai sinh: {parsed.province_name}"
+                tr(
+                    f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · ĐK khai sinh: ",
+                    f"✓ {parsed.gender.value} · born {parsed.birth_year} · birth registered in: ",
+                )
+                + parsed.province_name
             )
             self._load_citizen(parsed.number)
         else:
-            msg.update("✓ Số CMND cũ (9 số)")
+            msg.update(tr("✓ Số CMND cũ (9 số)", "✓ Old 9-digit CMND"))
         return True
 
     def _apply_card(self, payload: str) -> None:
@@ -279,10 +319,13 @@ class ReceiveScreen(Screen[None]):
         self.query_one("#name", Input).value = card.full_name
         self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
         self.query_one("#address", Input).value = card.address
-        checks = " ".join(m.vi for m in card.check.values())
+        checks = " ".join(m.text(self.app.lang) for m in card.check.values())
         self.query_one("#name_msg", Static).update(checks)
         msg.set_classes("info")
-        msg.update(f"✓ Đã đọc thẻ: {card.gender.vi} · {card.birth_date:%d/%m/%Y}")
+        msg.update(
+            tr(f"✓ Đã đọc thẻ: {card.gender.vi}", f"✓ Card read: {card.gender.value}")
+            + f" · {card.birth_date:%d/%m/%Y}"
+        )
         self.query_one("#phone", Input).focus()
 
     @work(thread=True, exclusive=True, group="citizen")
@@ -299,7 +342,7 @@ class ReceiveScreen(Screen[None]):
             table.add_row(
                 d["code"],
                 d["procedure_name"][:28],
-                Status(d["status"]).vi,
+                Status(d["status"]).label(self.app.lang),
                 due[8:10] + "/" + due[5:7] if due else "",
             )
         if citizen:
@@ -345,7 +388,7 @@ class ReceiveScreen(Screen[None]):
         try:
             p = self.services.desk.procedure(code)
         except DomainError as exc:
-            self.query_one("#proc_info", Static).update(exc.msg.vi)
+            self.query_one("#proc_info", Static).update(exc.text(self.app.lang))
             return
         self.procedure = p
         fee = (
@@ -385,7 +428,9 @@ class ReceiveScreen(Screen[None]):
         if self.procedure is None:
             return
         due = self.services.desk.calendar.due_date(self.services.clock(), self.procedure.processing)
-        self.query_one("#due", Static).update(f"Hẹn trả kết quả: {fmt_due(due)}")
+        self.query_one("#due", Static).update(
+            tr("Hẹn trả kết quả: ", "Result due: ") + fmt_due(due)
+        )
 
     # --- saving ---------------------------------------------------------------------------
 
@@ -404,7 +449,9 @@ class ReceiveScreen(Screen[None]):
         name = " ".join(self.query_one("#name", Input).value.split())
         if not name:
             problems.append("Họ tên")
-            self.query_one("#name_msg", Static).update("Cần nhập họ tên chủ hồ sơ.")
+            self.query_one("#name_msg", Static).update(
+                tr("Cần nhập họ tên chủ hồ sơ.", "Enter the owner's full name.")
+            )
         birth_text = self.query_one("#birth", Input).value.strip()
         birth = None
         if birth_text:
@@ -415,20 +462,30 @@ class ReceiveScreen(Screen[None]):
             except ValueError:
                 problems.append("Ngày sinh")
                 self.query_one("#name_msg", Static).update(
-                    "Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai."
+                    tr(
+                        "Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai.",
+                        "Birth date must be dd/mm/yyyy, not in the future.",
+                    )
                 )
         phone = self.query_one("#phone", Input).value.strip().replace(" ", "")
         contact = self.query_one("#contact_msg", Static)
         contact.update("")
         if phone and not PHONE_RE.match(phone):
             problems.append("Điện thoại")
-            contact.update("Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).")
+            contact.update(
+                tr(
+                    "Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).",
+                    "Invalid phone number (10-11 digits, starting 0 or +84).",
+                )
+            )
         if self.procedure is None:
             problems.append("Thủ tục")
-            self.query_one("#proc_info", Static).update("Chưa chọn thủ tục (gõ rồi Enter).")
+            self.query_one("#proc_info", Static).update(
+                tr("Chưa chọn thủ tục (gõ rồi Enter).", "No procedure chosen (type, then Enter).")
+            )
         if problems:
             self.query_one("#save_msg", Static).update(
-                "Chưa lưu: kiểm tra " + ", ".join(problems) + "."
+                tr("Chưa lưu: kiểm tra ", "Not saved: check ") + ", ".join(problems) + "."
             )
             return None
         applicant = Applicant(
@@ -465,7 +522,9 @@ class ReceiveScreen(Screen[None]):
                 if yes:
                     self._save(draft, Action.REQUEST_SUPPLEMENT, missing=missing)
 
-            self.app.push_screen(ConfirmDialog("Hồ sơ chưa đủ", body), chosen)
+            self.app.push_screen(
+                ConfirmDialog(tr("Hồ sơ chưa đủ", "Dossier incomplete"), body), chosen
+            )
             return
         self._save(draft, Action.RECEIVE)
 
@@ -478,7 +537,10 @@ class ReceiveScreen(Screen[None]):
             if text:
                 self._save(draft, Action.REFUSE, note=text)
 
-        self.app.push_screen(ReasonDialog("Từ chối tiếp nhận (Mẫu 03): lý do"), reason)
+        self.app.push_screen(
+            ReasonDialog(tr("Từ chối tiếp nhận (Mẫu 03): lý do", "Refuse (form 03): reason")),
+            reason,
+        )
 
     def _save(
         self, draft, outcome: Action, note: str = "", missing: list[str] | None = None
@@ -486,10 +548,14 @@ class ReceiveScreen(Screen[None]):
         try:
             dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
         except DomainError as exc:
-            self.query_one("#save_msg", Static).update("Chưa lưu: " + exc.msg.vi)
+            self.query_one("#save_msg", Static).update(
+                tr("Chưa lưu: ", "Not saved: ") + exc.text(self.app.lang)
+            )
             return
         except Exception as exc:  # disk full, cache closed: say so, keep the form
-            self.query_one("#save_msg", Static).update(f"Chưa lưu được: {exc}")
+            self.query_one("#save_msg", Static).update(
+                tr(f"Chưa lưu được: {exc}", f"Could not save: {exc}")
+            )
             return
         doc = dossier.to_dict()
         office = self.services.settings.office_name

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from counter_tui.ui.i18n import t
+from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 WHAT_TO_DO = {
@@ -39,9 +39,14 @@ class SyncScreen(Screen[None]):
         yield StatusBar()
         with VerticalScroll(can_focus=False):
             yield Static("", id="sync_state")
-            yield Label("[b]Thao tác bị trung tâm từ chối hoặc xung đột (cần xử lý)[/b]")
+            yield Label(
+                tr(
+                    "[b]Thao tác bị trung tâm từ chối hoặc xung đột (cần xử lý)[/b]",
+                    "[b]Operations the centre rejected or found in conflict (act on each)[/b]",
+                )
+            )
             yield DataTable(id="rejected", cursor_type="row")
-            yield Label("[b]Đang chờ gửi[/b]")
+            yield Label(tr("[b]Đang chờ gửi[/b]", "[b]Waiting to be sent[/b]"))
             yield DataTable(id="pending", cursor_type="row")
         yield Footer()
 
@@ -67,13 +72,21 @@ class SyncScreen(Screen[None]):
                 else "chưa lần nào"
             )
             lines.append(
-                f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}"
+                tr(
+                    f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}",
+                    f"State: [b]{st.state.label('en')}[/b] · Last successful sync: {last}",
+                )
             )
             if st.error:
-                lines.append(st.error.vi)
-            lines += [w.vi for w in st.warnings]
-        lines.append(f"Chờ gửi: {store.pending_count()} · Cần xử lý: {len(store.rejected_ops())}")
-        lines += [n.msg.vi for n in store.notices]
+                lines.append(st.error.text(self.app.lang))
+            lines += [w.text(self.app.lang) for w in st.warnings]
+        lines.append(
+            tr(
+                f"Chờ gửi: {store.pending_count()} · Cần xử lý: {len(store.rejected_ops())}",
+                f"Pending: {store.pending_count()} · To act on: {len(store.rejected_ops())}",
+            )
+        )
+        lines += [n.msg.text(self.app.lang) for n in store.notices]
         self.query_one("#sync_state", Static).update("\n".join(lines))
         rej = self.query_one("#rejected", DataTable)
         rej.clear()
