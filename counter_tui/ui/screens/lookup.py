@@ -127,30 +127,37 @@ class LookupScreen(Screen[None]):
     def action_focus_results(self) -> None:
         self.query_one("#results", DataTable).focus()
 
-    @work(thread=True, exclusive=True, group="lookup")
     def search(self, query: str, filter_name: str, generation: int = 0) -> None:
+        """Search the cache inline (in-memory indexes: milliseconds, measured in
+        bench/ui.py); only a question to the central service goes to a thread."""
+        found, total = self._local(query, filter_name)
+        if not found and query.strip() and self._online() and self._remote_key(query):
+            self._remote(query, filter_name, generation)
+            return
+        self._show(found, total, "", generation)
+
+    def _local(self, query: str, filter_name: str) -> tuple[list[Summary], int]:
         desk = self.services.desk
-        note = ""
         if query.strip():
             found, total = desk.find(query, limit=200)
-            if not found and self._online() and self._remote_key(query):
-                found, total, note = self._ask_centre(query)
         elif filter_name == "all":
             # With no query, the most recent dossiers (capped: never thousands of rows).
-            found = (
-                sorted(desk.store.all_summaries(), key=lambda s: s.received_at, reverse=True)[:200]
-                if desk.store.dossier_count() <= 20_000
-                else []
-            )
+            found = desk.store.recent(200) if desk.store.dossier_count() <= 50_000 else []
             total = len(found)
         else:
-            found = []
-            total = 0
+            found, total = [], 0
         if filter_name != "all":
             lists = desk.store.open_lists(self.services.clock().date())
             wanted = {s.uid for s in lists[filter_name]}
             found = [s for s in found if s.uid in wanted] if query.strip() else lists[filter_name]
             total = len(found)
+        return found, total
+
+    @work(thread=True, exclusive=True, group="lookup_remote")
+    def _remote(self, query: str, filter_name: str, generation: int) -> None:
+        found, total, note = self._ask_centre(query)
+        if filter_name != "all" and found:
+            found, total = self._local(query, filter_name)
         self.app.call_from_thread(self._show, found, total, note, generation)
 
     def _online(self) -> bool:
