@@ -117,15 +117,7 @@ class Desk:
             raise ValueError(outcome)
         now = self.clock()
         p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
-        ctx = Context(
-            at=now,
-            actor=self.identity.clerk,
-            counter=self.identity.counter,
-            note=note,
-            calendar=self.calendar,
-            procedure=p,
-            data={"missing": missing or draft.missing_required()},
-        )
+        ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
         with self.store.transaction():
@@ -161,15 +153,7 @@ class Desk:
             p = self.catalog.version(current.procedure_version) or self.catalog.get(
                 current.procedure_code, now.date()
             )
-            ctx = Context(
-                at=now,
-                actor=self.identity.clerk,
-                counter=self.identity.counter,
-                note=note,
-                calendar=self.calendar,
-                procedure=p,
-                data=dict(data or {}),
-            )
+            ctx = self._context(now, p, note, dict(data or {}))
             dossier = apply(current, action, ctx)
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
@@ -190,6 +174,19 @@ class Desk:
             self._audit(action.value, dossier)
         self._written()
         return dossier
+
+    def _context(
+        self, now: datetime, procedure: Procedure | None, note: str, data: dict[str, Any]
+    ) -> Context:
+        return Context(
+            at=now,
+            actor=self.identity.clerk,
+            counter=self.identity.counter,
+            note=note,
+            calendar=self.calendar,
+            procedure=procedure,
+            data=data,
+        )
 
     def _remember_citizen(self, a: Applicant) -> None:
         self.store.put_citizen(

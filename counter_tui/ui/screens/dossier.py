@@ -7,7 +7,6 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.domain.dossier import Dossier
@@ -15,6 +14,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.screens.dialogs import ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -29,7 +29,7 @@ def when(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y") if iso else "—"
 
 
-class DossierScreen(Screen[None]):
+class DossierScreen(CounterScreen):
     TITLE = "Chi tiết hồ sơ"
     BINDINGS = [
         Binding("ctrl+g", "hand_over", t("go_hand_over"), id="go_hand_over"),
@@ -46,10 +46,6 @@ class DossierScreen(Screen[None]):
     def __init__(self, uid: str) -> None:
         super().__init__()
         self.uid = uid
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

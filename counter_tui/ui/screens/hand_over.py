@@ -6,7 +6,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from counter_tui.domain.calendar import WorkCalendar
@@ -16,12 +15,13 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 
-class HandOverScreen(Screen[None]):
+class HandOverScreen(CounterScreen):
     TITLE = "Trả kết quả"
     AUTO_FOCUS = "#ho_key"
     BINDINGS = [Binding("ctrl+s", "confirm", t("confirm_hand_over"), id="confirm_hand_over")]
@@ -37,10 +37,6 @@ class HandOverScreen(Screen[None]):
         super().__init__()
         self.initial = key
         self.doc: dict | None = None
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -13,7 +13,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from counter_tui.domain.citizen_id import normalize
@@ -22,6 +21,7 @@ from counter_tui.domain.status import Status
 from counter_tui.store.directory import Summary
 from counter_tui.sync.state import Connection
 from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 PAGE = 20
@@ -38,7 +38,7 @@ def short_date(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else ""
 
 
-class LookupScreen(Screen[None]):
+class LookupScreen(CounterScreen):
     TITLE = "Tra cứu hồ sơ"
     AUTO_FOCUS = "#query"
     # Not ctrl+a/e/u/w/k/d: the search field uses those for editing.
@@ -74,10 +74,6 @@ class LookupScreen(Screen[None]):
         self.t_changed = self.t_shown = (
             0.0  # a thread worker cannot be stopped: late answers are dropped
         )
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Footer,
@@ -42,6 +41,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -117,7 +117,7 @@ class Checklist(ListView):
             super().__init__(checklist, checklist.highlighted_child)
 
 
-class ReceiveScreen(Screen[None]):
+class ReceiveScreen(CounterScreen):
     TITLE = "Tiếp nhận hồ sơ"
     AUTO_FOCUS = "#cid"
     BINDINGS = [
@@ -145,10 +145,6 @@ class ReceiveScreen(Screen[None]):
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
         self.card = None
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

@@ -8,10 +8,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 WHAT_TO_DO = {
@@ -20,7 +20,7 @@ WHAT_TO_DO = {
 }
 
 
-class SyncScreen(Screen[None]):
+class SyncScreen(CounterScreen):
     TITLE = "Đồng bộ"
     BINDINGS = [
         Binding("ctrl+y", "sync_now", t("sync_now"), id="sync_now"),
@@ -30,10 +30,6 @@ class SyncScreen(Screen[None]):
     SyncScreen #sync_state { height: auto; }
     SyncScreen DataTable { height: auto; max-height: 12; }
     """
-
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
