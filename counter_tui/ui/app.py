@@ -85,6 +85,7 @@ class CounterApp(App[None]):
         self.services = services
         self.lang = services.settings.language
         self.last_saved = None
+        self.pending_hand_over: str | None = None
 
     # --- startup --------------------------------------------------------------------------
 
@@ -159,11 +160,11 @@ class CounterApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def open_hand_over(self, code: str) -> None:
+        # The hand-over screen may not exist yet: it picks the code up when shown.
+        self.pending_hand_over = code
         self.switch_mode("hand_over")
-        screen = self.screen
-        if isinstance(screen, HandOverScreen):
-            screen.query_one("#ho_key").value = code  # type: ignore[attr-defined]
-            screen.find(code)
+        if isinstance(self.screen, HandOverScreen) and self.screen.is_mounted:
+            self.screen.take_pending()
 
 
 def build_app(services: Services) -> CounterApp:

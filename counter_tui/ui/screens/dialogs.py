@@ -31,7 +31,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]{self.title_text}[/b]")
-            yield Static(self.body, id="confirm_body")
+            yield Static(self.body, id="confirm_body", markup=False)
             yield Label(tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"))
 
     def action_yes(self) -> None:
@@ -60,7 +60,7 @@ class ReasonDialog(ModalScreen[str | None]):
         with Vertical():
             yield Label(f"[b]{self.title_text}[/b]")
             yield Input(placeholder=self.placeholder, id="reason", max_length=500)
-            yield Static("", id="reason_msg")
+            yield Static("", id="reason_msg", markup=False)
             yield Label(tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -14,7 +15,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import t, tr
-from counter_tui.ui.screens.base import CounterScreen
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -52,7 +53,7 @@ class DossierScreen(CounterScreen):
         with VerticalScroll(can_focus=False):
             yield Static("", id="summary")
             yield Static("", id="actions")
-            yield Static("", id="action_msg")
+            yield Static("", id="action_msg", markup=False)
             yield Label(tr("[b]Lịch sử[/b]", "[b]History[/b]"))
             yield DataTable(id="events", cursor_type="row")
         yield Footer()
@@ -84,7 +85,7 @@ class DossierScreen(CounterScreen):
         )
         a = d.applicant
         lines = [
-            f"[b]{d.code}[/b]  ·  {Status(d.status).label(self.app.lang)}  ·  {where}",
+            f"{d.code}  ·  {Status(d.status).label(self.app.lang)}  ·  {where}",
             f"Thủ tục: {d.procedure_code} {d.procedure_name}",
             f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
             f"ĐT: {a.phone or '—'}",
@@ -98,7 +99,9 @@ class DossierScreen(CounterScreen):
             lines.append(f"Lý do: {d.reason}")
         if d.missing:
             lines.append("Cần bổ sung: " + "; ".join(d.missing))
-        self.query_one("#summary", Static).update("\n".join(x for x in lines if x))
+        summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
+        summary.stylize("bold", 0, len(d.code))
+        self.query_one("#summary", Static).update(summary)
         status = d.state
         acts = []
         for action, (key, word) in COUNTER_KEYS.items():
@@ -112,7 +115,7 @@ class DossierScreen(CounterScreen):
         table = self.query_one("#events", DataTable)
         table.clear()
         for e in d.events:
-            table.add_row(
+            add_plain_row(table,
                 when(e.at),
                 Action(e.action).vi
                 if e.action in Action._value2member_map_

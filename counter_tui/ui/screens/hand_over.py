@@ -15,7 +15,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
-from counter_tui.ui.screens.base import CounterScreen
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -49,7 +49,7 @@ class HandOverScreen(CounterScreen):
                 max_length=60,
             )
             yield DataTable(id="ho_matches", cursor_type="row")
-            yield Static("", id="ho_info")
+            yield Static("", id="ho_info", markup=False)
             with Horizontal(classes="row"):
                 yield Select(
                     [
@@ -80,7 +80,7 @@ class HandOverScreen(CounterScreen):
                     value="0",
                     max_length=12,
                 )
-            yield Static("", id="ho_msg")
+            yield Static("", id="ho_msg", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -90,6 +90,18 @@ class HandOverScreen(CounterScreen):
         if self.initial:
             self.query_one("#ho_key", Input).value = self.initial
             self.find(self.initial)
+        self.take_pending()
+
+    def on_screen_resume(self) -> None:
+        self.take_pending()
+
+    def take_pending(self) -> None:
+        """A dossier handed over from elsewhere (the detail screen's Ctrl+G)."""
+        code = getattr(self.app, "pending_hand_over", None)
+        if code:
+            self.app.pending_hand_over = None  # type: ignore[attr-defined]
+            self.query_one("#ho_key", Input).value = code
+            self.find(code)
 
     @on(Input.Submitted, "#ho_key")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -130,7 +142,7 @@ class HandOverScreen(CounterScreen):
             self.select((ready or docs)[0])
             return
         for d in docs:
-            table.add_row(
+            add_plain_row(table,
                 d["code"],
                 d["applicant"]["full_name"],
                 Status(d["status"]).label(self.app.lang),
@@ -157,7 +169,7 @@ class HandOverScreen(CounterScreen):
             timely = tr(tl.vi, tl.value.replace("_", " "))
         ready = status is Status.READY
         self.query_one("#ho_info", Static).update(
-            f"[b]{doc['code']}[/b] · {doc['procedure_name']}\n"
+            f"{doc['code']} · {doc['procedure_name']}\n"
             f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.label(self.app.lang)}"
             + (
                 tr(" ✓ Có kết quả", " ✓ Result ready")

@@ -21,7 +21,7 @@ from counter_tui.domain.status import Status
 from counter_tui.store.directory import Summary
 from counter_tui.sync.state import Connection
 from counter_tui.ui.i18n import t, tr
-from counter_tui.ui.screens.base import CounterScreen
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 PAGE = 20
@@ -87,7 +87,7 @@ class LookupScreen(CounterScreen):
         )
         with Horizontal(id="bar"):
             yield Label("", id="filter_label")
-        yield Static("", id="lookup_msg")
+        yield Static("", id="lookup_msg", markup=False)
         yield DataTable(id="results", cursor_type="row")
         yield Footer()
 
@@ -208,7 +208,7 @@ class LookupScreen(CounterScreen):
         table.clear()
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
-            table.add_row(
+            add_plain_row(table,
                 s.code,
                 s.name,
                 s.citizen_id,

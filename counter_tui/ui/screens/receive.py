@@ -11,7 +11,7 @@ import re
 import time
 from datetime import date, datetime
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -41,7 +41,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
 from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
-from counter_tui.ui.screens.base import CounterScreen
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -160,7 +160,7 @@ class ReceiveScreen(CounterScreen):
                         max_length=400,
                     ),
                 )
-                yield Static("", id="cid_msg", classes="info")
+                yield Static("", id="cid_msg", markup=False, classes="info")
                 yield field(
                     tr("Họ và tên", "Full name"),
                     Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=100),
@@ -169,7 +169,7 @@ class ReceiveScreen(CounterScreen):
                     tr("Ngày sinh", "Birth date"),
                     Input(placeholder="dd/mm/yyyy", id="birth", max_length=10),
                 )
-                yield Static("", id="name_msg", classes="check")
+                yield Static("", id="name_msg", markup=False, classes="check")
                 yield field(
                     tr("Điện thoại", "Phone"),
                     Input(placeholder="09xxxxxxxx", id="phone", max_length=15),
@@ -178,7 +178,7 @@ class ReceiveScreen(CounterScreen):
                     tr("Địa chỉ", "Address"),
                     Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=200),
                 )
-                yield Static("", id="contact_msg", classes="msg")
+                yield Static("", id="contact_msg", markup=False, classes="msg")
                 yield field(
                     tr("Thủ tục", "Procedure"),
                     PickerInput(
@@ -191,7 +191,7 @@ class ReceiveScreen(CounterScreen):
                     ),
                 )
                 yield OptionList(id="proc_list")
-                yield Static("", id="proc_info", classes="info")
+                yield Static("", id="proc_info", markup=False, classes="info")
                 yield Label(
                     tr(
                         "Giấy tờ (Space: đã nhận, +/-: số bản)",
@@ -200,7 +200,7 @@ class ReceiveScreen(CounterScreen):
                     classes="lbl",
                 )
                 yield Checklist(id="checklist")
-                yield Static("", id="checklist_msg", classes="check")
+                yield Static("", id="checklist_msg", markup=False, classes="check")
                 yield field(
                     tr("Người nộp", "Submitter"),
                     Input(
@@ -222,8 +222,8 @@ class ReceiveScreen(CounterScreen):
                         id="return_method",
                     ),
                 )
-                yield Static("", id="due")
-                yield Static("", id="save_msg", classes="msg")
+                yield Static("", id="due", markup=False)
+                yield Static("", id="save_msg", markup=False, classes="msg")
             with Vertical(id="side"):
                 yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
                 yield DataTable(id="history", cursor_type="row")
@@ -324,18 +324,18 @@ class ReceiveScreen(CounterScreen):
         )
         self.query_one("#phone", Input).focus()
 
-    @work(thread=True, exclusive=True, group="citizen")
     def _load_citizen(self, number: str) -> None:
+        # One shard read (the citizen ID is the partition key): milliseconds, so inline.
         docs = self.services.desk.store.dossiers_by_citizen(number)
         citizen = self.services.desk.store.get_citizen(number)
-        self.app.call_from_thread(self._show_citizen, docs, citizen)
+        self._show_citizen(docs, citizen)
 
     def _show_citizen(self, docs: list[dict], citizen: dict | None) -> None:
         table = self.query_one("#history", DataTable)
         table.clear()
         for d in docs[:50]:
             due = d.get("due_at") or ""
-            table.add_row(
+            add_plain_row(table,
                 d["code"],
                 d["procedure_name"][:28],
                 Status(d["status"]).label(self.app.lang),

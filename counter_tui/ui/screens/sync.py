@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.ui.i18n import t, tr
-from counter_tui.ui.screens.base import CounterScreen
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 WHAT_TO_DO = {
@@ -34,7 +34,7 @@ class SyncScreen(CounterScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(can_focus=False):
-            yield Static("", id="sync_state")
+            yield Static("", id="sync_state", markup=False)
             yield Label(
                 tr(
                     "[b]Thao tác bị trung tâm từ chối hoặc xung đột (cần xử lý)[/b]",
@@ -69,8 +69,8 @@ class SyncScreen(CounterScreen):
             )
             lines.append(
                 tr(
-                    f"Trạng thái: [b]{st.state.vi}[/b] · Lần đồng bộ thành công gần nhất: {last}",
-                    f"State: [b]{st.state.label('en')}[/b] · Last successful sync: {last}",
+                    f"Trạng thái: {st.state.vi} · Lần đồng bộ thành công gần nhất: {last}",
+                    f"State: {st.state.label('en')} · Last successful sync: {last}",
                 )
             )
             if st.error:
@@ -89,7 +89,7 @@ class SyncScreen(CounterScreen):
         for op in store.rejected_ops():
             r = op.get("result") or {}
             code = self._code(op)
-            rej.add_row(
+            add_plain_row(rej,
                 op["seq"],
                 code,
                 op.get("action") or "tiếp nhận",
@@ -102,7 +102,7 @@ class SyncScreen(CounterScreen):
         pend.clear()
         for op in store.pending_ops(limit=50):
             code = self._code(op)
-            pend.add_row(op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16])
+            add_plain_row(pend, op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16])
 
     def _code(self, op: dict) -> str:
         code = (op.get("doc") or {}).get("code")
