@@ -10,9 +10,14 @@ the shards and the log).
 
 from __future__ import annotations
 
+import gc
+import heapq
 import marshal
+import threading
+import time
 import zlib
 from bisect import bisect_left, insort
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +27,7 @@ from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.text import fold
 from counter_tui.store.files import write_atomic
 
-MAGIC = b"CTDIR1\n"
+MAGIC = b"CTDIR2\n"  # 2: phone and name indexes are rebuilt after open, not saved
 FIELDS = (
     "code",
     "citizen_id",
@@ -101,6 +106,10 @@ class Directory:
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
+        # The phone and name indexes are derived from ``rows`` after a load, in a
+        # background thread (see build_secondary); lookups by phone or name wait for it.
+        self.secondary_ready = threading.Event()
+        self.secondary_ready.set()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -203,27 +212,33 @@ class Directory:
             return [], 0
 
         def received(u: str) -> bytes:
-            return self.rows[u].split(b"\t", 7)[6] if u in self.rows else b""
+            row = self.rows.get(u)
+            return row.split(b"\t", 7)[6] if row is not None else b""
 
-        if len(lists) > 1:
-            # Several whole words: intersect in C, then order the (few) survivors by time.
+        def newest_first(postings: list[list[str]]) -> Iterable[str]:
+            # Each posting list grows in time order: merge them from their newest ends.
+            return heapq.merge(*(reversed(p) for p in postings), key=received, reverse=True)
+
+        prefix_total = sum(len(p) for p in prefix_lists)
+        walk: Iterable[str]
+        if lists:
+            # Narrow with set operations (in C), then walk the rarest whole word's
+            # postings from the newest end, keeping the survivors: no sort needed.
             lists.sort(key=len)
-            survivors = set(lists[0]).intersection(*lists[1:])
-            base: list[str] = sorted(survivors, key=received)
-        elif lists:
             base = lists[0]
+            survivors = set(base).intersection(*lists[1:]) if len(lists) > 1 else set(base)
+            if prefix_total <= 100_000:
+                survivors.intersection_update(set().union(*prefix_lists))
+            walk = (u for u in reversed(base) if u in survivors)
         else:
-            # Newest first across the tokens that start with the prefix.
-            tail = count_cap + limit
-            pool = {u for lst in prefix_lists for u in lst[-tail:] if u in self.rows}
-            base = sorted(pool, key=received)
+            walk = newest_first(prefix_lists)
         needles = [f" {w} ".encode() for w in whole]
         prefix = f" {last}".encode()
         # "Ngô Ng…" must find a second word starting with "ng", not "Ngô" again.
         need = 1 + sum(w.startswith(last) for w in whole)
         matched: list[tuple[bytes, str]] = []
         seen: set[str] = set()
-        for uid in reversed(base):
+        for uid in walk:
             if uid in seen:
                 continue
             row = self.rows.get(uid)
@@ -242,7 +257,6 @@ class Directory:
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recently received dossiers, newest first, parsing only those shown."""
-        import heapq
 
         top = heapq.nlargest(limit, self.rows.items(), key=lambda kv: kv[1].split(b"\t", 7)[6])
         return [summary_of(uid, row) for uid, row in top]
@@ -281,11 +295,39 @@ class Directory:
 
     # --- persistence ----------------------------------------------------------------------
 
+    def build_secondary(self, lock: threading.RLock, chunk: int = 20_000) -> None:
+        """Derive the phone and name indexes from the rows, a chunk at a time.
+
+        Loading them from disk cost 0.5 s of the open at 500k dossiers; deriving
+        them in the background keeps the open short, and the lock is released
+        between chunks so the clerk's saves and lookups go on meanwhile.
+        """
+        with lock:
+            uids = list(self.rows)
+        for i in range(0, len(uids), chunk):
+            with lock:
+                for uid in uids[i : i + chunk]:
+                    row = self.rows.get(uid)
+                    if row is None:
+                        continue
+                    f = row.decode("utf-8").split("\t")
+                    if f[2]:
+                        self._phone_add(f[2], uid)
+                    for tok in set(f[9].split()):
+                        postings = self.by_token.get(tok)
+                        if postings is None:
+                            postings = self.by_token[tok] = []
+                        postings.append(uid)
+            time.sleep(0)
+        with lock:
+            self._tokens_sorted = sorted(self.by_token)
+            # Long-lived now: out of the cyclic GC's full passes, as the rest of the index.
+            gc.freeze()
+        self.secondary_ready.set()
+
     def save(self, path: Path, txn: int) -> None:
         self.txn = txn
-        payload = marshal.dumps(
-            (txn, self.rows, self.by_code, self.by_phone, self.by_token, self.open), 4
-        )
+        payload = marshal.dumps((txn, self.rows, self.by_code, self.open), 4)
         write_atomic(path, MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
 
     @classmethod
@@ -305,18 +347,17 @@ class Directory:
         payload = memoryview(raw)[head:]
         if zlib.crc32(payload) != crc:
             return None
+        # Millions of new objects: keep the cyclic GC from scanning them as they appear.
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
-            txn, rows, by_code, by_phone, by_token, open_ = marshal.loads(payload)
+            txn, rows, by_code, open_ = marshal.loads(payload)
         except (ValueError, EOFError, TypeError):
             return None
+        finally:
+            if was_enabled:
+                gc.enable()
         d = cls()
-        d.txn, d.rows, d.by_code, d.by_phone, d.by_token, d.open = (
-            txn,
-            rows,
-            by_code,
-            by_phone,
-            by_token,
-            open_,
-        )
-        d._tokens_sorted = sorted(by_token)
+        d.txn, d.rows, d.by_code, d.open = txn, rows, by_code, open_
+        d.secondary_ready.clear()
         return d

@@ -71,13 +71,16 @@ def quarantine(path: Path, data: bytes | None = None) -> Path:
 def write_many_atomic(items: list[tuple[Path, bytes]]) -> None:
     """Write several files so that each is old or new, whole, after a crash.
 
-    Where the OS offers ``sync()`` (POSIX) the temporary files are flushed with
-    one call instead of one fsync each (a checkpoint may write hundreds of
-    shards); elsewhere each file is fsync'd. Renames come only after the flush.
+    For a large batch, where the OS offers ``sync()`` (POSIX), the temporary
+    files are flushed with one call instead of one fsync each (a checkpoint
+    after a bulk pull writes thousands of shards); otherwise each file is
+    fsync'd. Renames come only after the flush.
     """
     if not items:
         return
-    if len(items) == 1 or not hasattr(os, "sync"):
+    # os.sync() flushes the whole system, which also delays a concurrent commit's fsync:
+    # worth it only for a bulk checkpoint (a pull), not for the few shards a clerk dirties.
+    if len(items) < 200 or not hasattr(os, "sync"):
         for path, data in items:
             write_atomic(path, data)
         return

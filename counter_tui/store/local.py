@@ -12,6 +12,7 @@ Layout of the shards (each a small TinyDB):
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,6 +54,13 @@ class LocalStore:
         self.store.save_indexes = lambda txn: self.directory.save(self.path / INDEX_FILE, txn)
         freeze_gc()
         self.open_seconds = time.perf_counter() - t0
+        if not self.directory.secondary_ready.is_set():
+            threading.Thread(
+                target=self.directory.build_secondary,
+                args=(self.store.lock,),
+                name="index-build",
+                daemon=True,
+            ).start()
         if background:
             self.store.start_background()
 
@@ -172,11 +180,17 @@ class LocalStore:
             docs = table.search(Q.applicant.citizen_id == citizen_id)
         return sorted(docs, key=lambda d: d.get("received_at") or "", reverse=True)
 
+    def wait_indexes(self, timeout: float = 60.0) -> bool:
+        """Wait until the phone and name indexes are built (a second or two after open)."""
+        return self.directory.secondary_ready.wait(timeout)
+
     def dossiers_by_phone(self, phone: str) -> list[Summary]:
+        self.wait_indexes()  # before taking the lock: the builder needs it
         with self.store.lock:
             return self.directory.by_phone_number(phone)
 
     def search_names(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
+        self.wait_indexes()
         with self.store.lock:
             return self.directory.search_name(query, limit=limit)
 

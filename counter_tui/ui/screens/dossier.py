@@ -115,7 +115,8 @@ class DossierScreen(CounterScreen):
         table = self.query_one("#events", DataTable)
         table.clear()
         for e in d.events:
-            add_plain_row(table,
+            add_plain_row(
+                table,
                 when(e.at),
                 Action(e.action).vi
                 if e.action in Action._value2member_map_

@@ -142,7 +142,8 @@ class HandOverScreen(CounterScreen):
             self.select((ready or docs)[0])
             return
         for d in docs:
-            add_plain_row(table,
+            add_plain_row(
+                table,
                 d["code"],
                 d["applicant"]["full_name"],
                 Status(d["status"]).label(self.app.lang),

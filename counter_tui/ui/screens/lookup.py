@@ -208,7 +208,8 @@ class LookupScreen(CounterScreen):
         table.clear()
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
-            add_plain_row(table,
+            add_plain_row(
+                table,
                 s.code,
                 s.name,
                 s.citizen_id,

@@ -335,7 +335,8 @@ class ReceiveScreen(CounterScreen):
         table.clear()
         for d in docs[:50]:
             due = d.get("due_at") or ""
-            add_plain_row(table,
+            add_plain_row(
+                table,
                 d["code"],
                 d["procedure_name"][:28],
                 Status(d["status"]).label(self.app.lang),

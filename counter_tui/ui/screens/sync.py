@@ -89,7 +89,8 @@ class SyncScreen(CounterScreen):
         for op in store.rejected_ops():
             r = op.get("result") or {}
             code = self._code(op)
-            add_plain_row(rej,
+            add_plain_row(
+                rej,
                 op["seq"],
                 code,
                 op.get("action") or "tiếp nhận",
@@ -102,7 +103,9 @@ class SyncScreen(CounterScreen):
         pend.clear()
         for op in store.pending_ops(limit=50):
             code = self._code(op)
-            add_plain_row(pend, op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16])
+            add_plain_row(
+                pend, op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16]
+            )
 
     def _code(self, op: dict) -> str:
         code = (op.get("doc") or {}).get("code")
