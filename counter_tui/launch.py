@@ -35,7 +35,8 @@ def make_services(
 ):
     from counter_tui.ui.services import Services
 
-    store = LocalStore(data or data_dir(settings.data_dir or None))
+    # The phone and name indexes are built once the first screen is up (CounterApp.on_ready).
+    store = LocalStore(data or data_dir(settings.data_dir or None), build_indexes=False)
     try:
         catalog = load_catalog_cached(store)
         calendar = load_calendar(holidays_path(), settings.sessions)

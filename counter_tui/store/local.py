@@ -41,7 +41,14 @@ def shard_key_of(doc: dict[str, Any]) -> str:
 class LocalStore:
     """The counter's cache. Thread-safe: every call holds the store lock."""
 
-    def __init__(self, path: str | Path, *, background: bool = True, **store_options: Any) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        background: bool = True,
+        build_indexes: bool = True,
+        **store_options: Any,
+    ) -> None:
         t0 = time.perf_counter()
         self.store = Store(path, **store_options)
         self.path = Path(path)
@@ -54,13 +61,9 @@ class LocalStore:
         self.store.save_indexes = lambda txn: self.directory.save(self.path / INDEX_FILE, txn)
         freeze_gc()
         self.open_seconds = time.perf_counter() - t0
-        if not self.directory.secondary_ready.is_set():
-            threading.Thread(
-                target=self.directory.build_secondary,
-                args=(self.store.lock,),
-                name="index-build",
-                daemon=True,
-            ).start()
+        self._index_thread: threading.Thread | None = None
+        if build_indexes:
+            self.build_indexes_in_background()
         if background:
             self.store.start_background()
 
@@ -180,8 +183,22 @@ class LocalStore:
             docs = table.search(Q.applicant.citizen_id == citizen_id)
         return sorted(docs, key=lambda d: d.get("received_at") or "", reverse=True)
 
+    def build_indexes_in_background(self) -> None:
+        """Start deriving the phone and name indexes (the app does it after its first paint,
+        so the build does not compete with the first screen for the interpreter)."""
+        if self.directory.secondary_ready.is_set() or self._index_thread is not None:
+            return
+        self._index_thread = threading.Thread(
+            target=self.directory.build_secondary,
+            args=(self.store.lock,),
+            name="index-build",
+            daemon=True,
+        )
+        self._index_thread.start()
+
     def wait_indexes(self, timeout: float = 60.0) -> bool:
         """Wait until the phone and name indexes are built (a second or two after open)."""
+        self.build_indexes_in_background()
         return self.directory.secondary_ready.wait(timeout)
 
     def dossiers_by_phone(self, phone: str) -> list[Summary]:

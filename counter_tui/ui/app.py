@@ -106,6 +106,9 @@ class CounterApp(App[None]):
         self.run_worker(lambda: calendar.is_working_day(today), thread=True, group="warm")
         self.call_after_refresh(self.refresh_status)
 
+    def on_ready(self) -> None:
+        self.services.desk.store.build_indexes_in_background()
+
     def on_unmount(self) -> None:
         if self.services.sync is not None:
             self.services.sync.on_status = None
