@@ -143,6 +143,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep=args.keep, n=args.dossiers)
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from counter_tui.settings import SettingsError, load_settings
+    from counter_tui.store.local import LocalStore
+    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.paths import data_dir
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(exc.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    path = args.data or data_dir(settings.data_dir or None)
+    try:
+        store = LocalStore(path, background=False, build_indexes=False)
+    except StoreLockedError as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    try:
+        checked, problem = store.verify_audit()
+    finally:
+        store.abandon()  # read-only check: no checkpoint
+    if problem:
+        print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+        return 1
+    print(f"audit chain intact: {checked} entries")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
     parser.add_argument(
@@ -160,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--keep", metavar="DIR", help="keep the demo data in DIR")
     p_demo.add_argument("--dossiers", type=int, default=300)
     p_demo.set_defaults(func=_cmd_demo)
+    p_audit = sub.add_parser("audit", help="check the local audit log's hash chain")
+    p_audit.add_argument("action", choices=["verify"])
+    p_audit.add_argument("--data", help="data directory (default: the settings')")
+    p_audit.set_defaults(func=_cmd_audit)
     p_id = sub.add_parser("id", help="decode a citizen ID or a card QR payload")
     p_id.add_argument("value", nargs="+")
     p_id.set_defaults(func=_cmd_id)

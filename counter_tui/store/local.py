@@ -370,6 +370,28 @@ class LocalStore:
             self.set_meta("audit_hash", digest)
             return seq
 
+    def verify_audit(self) -> tuple[int, str | None]:
+        """Check the audit chain: (entries checked, None) or the first broken link, described.
+
+        Each entry stores the hash of its own content and of the previous entry,
+        so an edited, removed or reordered entry breaks the chain where it was.
+        """
+        prev = ""
+        entries = self.audit_entries()
+        for i, e in enumerate(entries, 1):
+            body = {k: v for k, v in e.items() if k != "hash"}
+            digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            if e.get("seq") != i:
+                return i - 1, f"entry {i}: sequence number {e.get('seq')} (an entry is missing)"
+            if e.get("prev") != prev:
+                return i - 1, f"entry {i}: does not follow entry {i - 1}"
+            if e.get("hash") != digest:
+                return i - 1, f"entry {i}: content changed after it was written"
+            prev = digest
+        if entries and self.get_meta("audit_hash") != prev:
+            return len(entries), "the last entries were removed"
+        return len(entries), None
+
     def audit_entries(self) -> list[dict[str, Any]]:
         with self.store.lock:
             out: list[dict[str, Any]] = []

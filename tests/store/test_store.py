@@ -291,3 +291,33 @@ def test_data_directory_comes_from_env_then_settings_then_platform(tmp_path, mon
     assert "counter-tui" in str(data_dir(None))
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "env"))
     assert data_dir(str(tmp_path / "cfg")) == tmp_path / "env"
+
+
+def test_audit_chain_verifies_and_a_tampered_entry_is_found(tmp_path):
+    import orjson
+
+    path = tmp_path / "c"
+    s = LocalStore(path, background=False)
+    for i in range(5):
+        with s.transaction():
+            s.audit({"action": "receive", "actor": "canbo01", "n": i})
+    assert s.verify_audit() == (5, None)
+    s.close()
+    # edit entry 3 in the file, as someone with access to the disk might
+    shard = path / "shards" / "a-000000.json"
+    data = orjson.loads(shard.read_bytes())
+    for doc in data["events"].values():
+        if doc["seq"] == 3:
+            doc["actor"] = "someone-else"
+    shard.write_bytes(orjson.dumps(data))
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", "audit", "verify", "--data", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    assert "after 2 good entries" in out.stdout and "entry 3" in out.stdout

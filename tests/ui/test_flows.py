@@ -388,8 +388,12 @@ async def test_a_lookup_that_misses_locally_asks_the_centre_when_online(tmp_path
     q1, t1 = central.db.add_client(OFFICE, "Q1")
     q2, t2 = central.db.add_client(OFFICE, "Q2")
     central.start()
-    s = make_services(settings(central_url=central.url, central_token=t1, slot=q1.slot),
-                      clock=clock, data=tmp_path / "c", start_sync=False)
+    s = make_services(
+        settings(central_url=central.url, central_token=t1, slot=q1.slot),
+        clock=clock,
+        data=tmp_path / "c",
+        start_sync=False,
+    )
     assert s.sync.sync_once()  # Q1 is online ...
     other = make_counter(tmp_path / "q2", central.url, t2, q2.slot, name="Q2")
     theirs = other.receive("Mai Thị Xuân", "001185000777")

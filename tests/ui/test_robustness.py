@@ -9,9 +9,26 @@ from textual.widgets import Input
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 
 NASTY = [
-    "", " ", "|", "||||||", "001203012345|||||", "001203012345||x|99999999|?|y|00000000",
-    "0" * 400, "💥🇻🇳", "\x00\x01", "Nguyễn\tVăn", "' OR 1=1 --", "../../etc/passwd",
-    "000.00.00.H56-999999-99999", "+84", "-1", "1e9", "ĐĐĐĐ", "[b]markup[/b]", "[red", "%s%n",
+    "",
+    " ",
+    "|",
+    "||||||",
+    "001203012345|||||",
+    "001203012345||x|99999999|?|y|00000000",
+    "0" * 400,
+    "💥🇻🇳",
+    "\x00\x01",
+    "Nguyễn\tVăn",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "000.00.00.H56-999999-99999",
+    "+84",
+    "-1",
+    "1e9",
+    "ĐĐĐĐ",
+    "[b]markup[/b]",
+    "[red",
+    "%s%n",
 ]
 
 
@@ -24,8 +41,20 @@ async def test_random_input_on_every_screen_never_crashes(app, services):
                 for inp in list(app.screen.query(Input)):
                     inp.value = rng.choice(NASTY) + rng.choice(NASTY)
                 await pilot.pause()
-                for key in rng.sample(["ctrl+s", "ctrl+r", "enter", "ctrl+n", "tab", "ctrl+y",
-                                       "ctrl+k", "pagedown", "ctrl+t"], 3):
+                for key in rng.sample(
+                    [
+                        "ctrl+s",
+                        "ctrl+r",
+                        "enter",
+                        "ctrl+n",
+                        "tab",
+                        "ctrl+y",
+                        "ctrl+k",
+                        "pagedown",
+                        "ctrl+t",
+                    ],
+                    3,
+                ):
                     await pilot.press(key)
                     await pilot.pause()
                     if isinstance(app.screen, ConfirmDialog | ReasonDialog | SlipScreen):
@@ -41,9 +70,20 @@ async def test_names_that_look_like_markup_are_shown_as_typed(app, services, clo
 
     from tests.ui.conftest import seed
 
-    d = seed(services.desk, clock, [
-        ("[/b] Lê [red", "001203012345", "0912345678", "1.004873", datetime(2026, 11, 20, 9), 9),
-    ])[0]
+    d = seed(
+        services.desk,
+        clock,
+        [
+            (
+                "[/b] Lê [red",
+                "001203012345",
+                "0912345678",
+                "1.004873",
+                datetime(2026, 11, 20, 9),
+                9,
+            ),
+        ],
+    )[0]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("f3")
