@@ -104,14 +104,22 @@ def _cmd_central(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_app(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace):
+    """The settings named by --config (or the default file), or None after saying why not."""
     from counter_tui.settings import SettingsError, load_settings
-    from counter_tui.store.lock import StoreLockedError
 
     try:
-        settings = load_settings(args.config)
+        return load_settings(args.config)
     except SettingsError as exc:
         print(exc.text(args.lang or "vi"), file=sys.stderr)
+        return None
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from counter_tui.store.lock import StoreLockedError
+
+    settings = _settings(args)
+    if settings is None:
         return 2
     if args.lang:
         settings.language = args.lang
@@ -144,15 +152,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from counter_tui.settings import SettingsError, load_settings
     from counter_tui.store.local import LocalStore
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
 
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(exc.text(args.lang or "vi"), file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     path = args.data or data_dir(settings.data_dir or None)
     try:

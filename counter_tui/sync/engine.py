@@ -95,8 +95,13 @@ class SyncEngine:
     # --- state for the UI -----------------------------------------------------------------
 
     def status(self) -> SyncStatus:
-        self._refresh_counts()
+        # Called on every draw of the status bar: only the cheap count is read here;
+        # the conflict count changes only in a sync cycle or when the clerk marks one handled.
+        self._status.pending = self.store.pending_count()
         return self._status
+
+    def refresh_conflicts(self) -> None:
+        self._refresh_counts()
 
     def _refresh_counts(self) -> None:
         self._status.pending = self.store.pending_count()

@@ -132,4 +132,6 @@ class SyncScreen(CounterScreen):
             self.services.desk.store.resolve_rejected(
                 int(key), f"đã xử lý bởi {self.services.settings.clerk}"
             )
+            if self.services.sync is not None:
+                self.services.sync.refresh_conflicts()
             self.refresh_view()
