@@ -121,10 +121,18 @@ class Dossier:
     def missing_required(self) -> list[str]:
         return [d.name for d in self.documents if d.required and not d.received]
 
+    def legal_due_at(self) -> str | None:
+        """The deadline the dossier is judged by: an apology's new date does not move it."""
+        for e in self.events:
+            if e.action == Action.RESCHEDULE and e.data.get("due_before"):
+                return str(e.data["due_before"])
+        return self.due_at
+
     def timeliness(self, now: datetime) -> Timeliness | None:
-        if not self.due_at:
+        legal = self.legal_due_at()
+        if not legal:
             return None
-        due = datetime.fromisoformat(self.due_at)
+        due = datetime.fromisoformat(legal)
         if self.finished_at and self.status in (Status.RETURNED, Status.READY):
             return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.finished_at))
         if self.status == Status.RETURNED and self.handover:

@@ -1,0 +1,220 @@
+"""The period report (DOMAIN.md section 4.2): received, resolved early / on time / late,
+in progress within time / overdue, awaiting supplement, withdrawn, the on-time rate.
+
+Each dossier is judged from its own history (events carry the status they led
+to), so a report for last month says what was true at the end of last month,
+not what is true today. Choices, also in docs/reports.md:
+
+- Granularity is the date: resolved on the due date is on time (the common reading).
+- "Resolved" is the moment the result was ready (status 9); handing it over
+  later does not make it late. A result sent back for supplement is unresolved again.
+- The deadline judged is the legal one: the due date after supplement pauses,
+  but before an apology and reschedule. An apology slip admits lateness, so a
+  rescheduled dossier finished after its first date counts as late.
+- An open dossier is overdue when its legal due date is before the earlier of
+  the period's last day and now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from counter_tui.domain.status import Status
+
+IN_PROGRESS = frozenset(
+    {Status.RECEIVED, Status.PROCESSING, Status.AWAITING_PAYMENT, Status.AWAITING_SUPPLEMENT}
+)
+RESOLVED = frozenset({Status.READY, Status.RETURNED})
+
+
+@dataclass
+class Counts:
+    """One line of figures: the whole office, or one procedure."""
+
+    received: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    within: int = 0
+    overdue: int = 0
+    awaiting_supplement: int = 0
+    withdrawn: int = 0
+    refused: int = 0
+    rescheduled: int = 0
+
+    @property
+    def resolved(self) -> int:
+        return self.early + self.on_time + self.late
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Percentage resolved early or on time; ``None`` when nothing was resolved."""
+        if not self.resolved:
+            return None
+        return 100.0 * (self.early + self.on_time) / self.resolved
+
+
+@dataclass
+class OverdueItem:
+    uid: str
+    code: str
+    name: str
+    procedure_code: str
+    due: date
+    days_late: int
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    office: str | None
+    as_of: date
+    carried_over: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+    total: Counts = field(default_factory=Counts)
+    per_procedure: dict[str, Counts] = field(default_factory=dict)
+    procedure_names: dict[str, str] = field(default_factory=dict)
+    overdue: list[OverdueItem] = field(default_factory=list)
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def status_at(doc: dict[str, Any], moment: datetime) -> Status | None:
+    """The dossier's status at ``moment``, read from its history."""
+    state: int | None = None
+    for e in doc.get("events") or []:
+        if datetime.fromisoformat(e["at"]) > moment:
+            break
+        if e.get("to_status") is not None:
+            state = e["to_status"]
+    return Status(state) if state is not None else None
+
+
+def legal_due(doc: dict[str, Any]) -> datetime | None:
+    """The deadline the dossier is judged by: before any reschedule, after supplement pauses."""
+    for e in doc.get("events") or []:
+        if e.get("action") == "reschedule":
+            before = (e.get("data") or {}).get("due_before")
+            if before:
+                return datetime.fromisoformat(before)
+    return _dt(doc.get("due_at"))
+
+
+def resolved_at(doc: dict[str, Any], moment: datetime) -> datetime | None:
+    """When the result became ready, if it is resolved at ``moment``."""
+    if status_at(doc, moment) not in RESOLVED:
+        return None
+    at = None
+    for e in doc.get("events") or []:
+        when = datetime.fromisoformat(e["at"])
+        if when > moment:
+            break
+        if e.get("to_status") == Status.READY:
+            at = when
+    if at is None:  # a result recorded straight as returned (older data)
+        at = _dt(doc.get("finished_at")) or _dt((doc.get("handover") or {}).get("at"))
+    return at
+
+
+def _events_in(doc: dict[str, Any], action: str, start: datetime, end: datetime) -> bool:
+    return any(
+        e.get("action") == action and start <= datetime.fromisoformat(e["at"]) <= end
+        for e in doc.get("events") or []
+    )
+
+
+def build_report(
+    dossiers: Iterable[dict[str, Any]],
+    start: date,
+    end: date,
+    now: datetime,
+    office: str | None = None,
+) -> Report:
+    """Figures for the days ``start``..``end`` (both included) for ``office`` (or all)."""
+    if end < start:
+        start, end = end, start
+    begin = datetime.combine(start, time.min)
+    finish = datetime.combine(end, time.max)
+    as_of = min(finish, now)
+    report = Report(start, end, office, as_of.date())
+    for doc in dossiers:
+        if office and doc.get("office") != office:
+            continue
+        proc = str(doc.get("procedure_code", ""))
+        report.procedure_names.setdefault(proc, str(doc.get("procedure_name", "")))
+        line = report.per_procedure.setdefault(proc, Counts())
+        touched = _judge(doc, begin, as_of, report, line)
+        if not touched and not any(vars(line).values()):
+            del report.per_procedure[proc]
+    report.overdue.sort(key=lambda o: (o.due, o.code))
+    return report
+
+
+def _judge(
+    doc: dict[str, Any], begin: datetime, as_of: datetime, report: Report, line: Counts
+) -> bool:
+    received = _dt(doc.get("received_at"))
+    due = legal_due(doc)
+    touched = False
+
+    def add(name: str) -> None:
+        setattr(report.total, name, getattr(report.total, name) + 1)
+        setattr(line, name, getattr(line, name) + 1)
+
+    if (
+        received is not None
+        and received < begin
+        and status_at(doc, begin - timedelta(microseconds=1)) in IN_PROGRESS
+    ):
+        report.carried_over += 1
+    if received is not None and begin <= received <= as_of:
+        add("received")
+        channel = str(doc.get("channel") or "direct")
+        report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
+        touched = True
+    done = resolved_at(doc, as_of)
+    if done is not None and begin <= done <= as_of and due is not None:
+        if done.date() < due.date():
+            add("early")
+        elif done.date() == due.date():
+            add("on_time")
+        else:
+            add("late")
+        touched = True
+    state = status_at(doc, as_of)
+    if state is Status.AWAITING_SUPPLEMENT:
+        add("awaiting_supplement")
+        touched = True
+    elif state in IN_PROGRESS and received is not None and due is not None:
+        if due.date() < as_of.date():
+            add("overdue")
+            a = doc.get("applicant") or {}
+            report.overdue.append(
+                OverdueItem(
+                    str(doc.get("uid", "")),
+                    str(doc.get("code", "")),
+                    str(a.get("full_name", "")),
+                    str(doc.get("procedure_code", "")),
+                    due.date(),
+                    (as_of.date() - due.date()).days,
+                )
+            )
+        else:
+            add("within")
+        touched = True
+    if _events_in(doc, "withdraw", begin, as_of):
+        add("withdrawn")
+        touched = True
+    if _events_in(doc, "refuse", begin, as_of):
+        add("refused")
+        touched = True
+    if _events_in(doc, "reschedule", begin, as_of):
+        add("rescheduled")
+        touched = True
+    return touched
