@@ -36,6 +36,10 @@ class Settings:
     sync_interval_s: float = 15.0
     sessions: list[list[str]] | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    place: str = ""
+    print_folder: str = ""
+    slip_templates: str = ""
+    print_commands: dict[str, list[str]] = field(default_factory=dict)
     source: str = "(defaults)"
 
     @property
@@ -52,6 +56,14 @@ _SECTIONS: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "clerk": ("clerk", str),
         "language": ("language", str),
         "data_dir": ("data_dir", str),
+        "place": ("place", str),
+    },
+    "printing": {
+        "folder": ("print_folder", str),
+        "templates": ("slip_templates", str),
+        "windows": ("print_commands", list),
+        "linux": ("print_commands", list),
+        "macos": ("print_commands", list),
     },
     "central": {
         "url": ("central_url", str),
@@ -114,6 +126,16 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
                     f"sai kiểu ({type(v).__name__})",
                     f"wrong type ({type(v).__name__})",
                 )
+            if attr == "print_commands":
+                if not v or not all(isinstance(a, str) for a in v):
+                    raise _fail(
+                        shown,
+                        f"[{section}] {key}",
+                        'cần danh sách lệnh, vd ["lp", "{file}"]',
+                        'a command list, e.g. ["lp", "{file}"]',
+                    )
+                s.print_commands[key] = list(v)
+                continue
             setattr(s, attr, v)
     if not AGENCY_RE.match(s.office):
         raise _fail(

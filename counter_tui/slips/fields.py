@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.calendar import Timeliness, WorkCalendar
 from counter_tui.domain.catalog import CopyKind
 from counter_tui.domain.status import Status
 
@@ -21,7 +21,7 @@ RETURN_VI = {
     "post": "Qua dịch vụ bưu chính công ích",
     "online": "Trực tuyến",
 }
-TIMELY_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+TIMELY_VI = {t.value: t.vi for t in Timeliness}
 
 
 @dataclass(frozen=True)

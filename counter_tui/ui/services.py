@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from counter_tui.desk import Desk
+from counter_tui.paperwork import Paperwork
 from counter_tui.settings import Settings
 
 if TYPE_CHECKING:  # httpx is imported only when a central service is configured
@@ -21,3 +23,7 @@ class Services:
     sync: SyncEngine | None = None
     clock: Callable[[], datetime] = datetime.now
     start_sync: bool = True  # tests drive sync by hand
+
+    @cached_property
+    def paperwork(self) -> Paperwork:
+        return Paperwork(self.desk, self.settings)

@@ -120,7 +120,7 @@ def test_the_control_slip_has_a_row_per_hand_over_with_the_result():
         ("Bộ phận tiếp nhận và trả kết quả", "Công chức Tư pháp - Hộ tịch"),
         ("Công chức Tư pháp - Hộ tịch", "Bộ phận tiếp nhận và trả kết quả"),
     ]
-    assert rows[1]["result"] == "Quá hạn"  # back on 25/02, the legal date was 13/02
+    assert rows[1]["result"] == "Trễ hạn"  # back on 25/02, the legal date was 13/02
     flat = " ".join(pdf_text(render_pdf(slip)).split())
     assert "Đỗ Văn Bảy" in flat and "10 giờ 00 phút, ngày 10/02/2026" in flat
 

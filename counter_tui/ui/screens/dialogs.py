@@ -1,15 +1,22 @@
-"""Modal dialogs: confirm, ask for a reason, show a slip. Esc always closes without acting."""
+"""Modal dialogs: confirm, ask for a reason or a few fields, pick a form, show and print a slip.
+
+Esc always closes without acting."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
+from counter_tui.domain.messages import DomainError
+from counter_tui.slips import Slip
+from counter_tui.slips.output import Delivered
 from counter_tui.ui.i18n import tr
 
 
@@ -76,29 +83,156 @@ class ReasonDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class FieldsDialog(ModalScreen[dict[str, str] | None]):
+    """A few labelled inputs (new date and reason, unit and person); ``check`` returns the
+    error to show in Vietnamese, or ``None`` to accept. Nothing is done until it accepts."""
+
+    BINDINGS = [Binding("escape", "cancel", "Quay lại", id="dialog_cancel")]
+    DEFAULT_CSS = """
+    FieldsDialog { align: center middle; }
+    FieldsDialog > Vertical { width: 84; height: auto; border: thick $accent; padding: 1 2;
+                              background: $surface; }
+    FieldsDialog Input { margin-bottom: 1; }
+    #fields_msg { color: $error; height: auto; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, str]],
+        check: Callable[[dict[str, str]], str | None],
+        values: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text, self.fields, self.check = title, fields, check
+        self.values = values or {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{self.title_text}[/b]")
+            for key, label, placeholder in self.fields:
+                yield Label(label)
+                yield Input(
+                    self.values.get(key, ""), placeholder=placeholder, id=f"f_{key}", max_length=300
+                )
+            yield Static("", id="fields_msg", markup=False)
+            yield Label(
+                tr(
+                    "[Enter] ô tiếp theo / xác nhận    [Esc] Quay lại",
+                    "[Enter] next field / confirm    [Esc] Back",
+                )
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        at = inputs.index(event.input)
+        if at < len(inputs) - 1 and not inputs[at + 1].value.strip():
+            inputs[at + 1].focus()
+            return
+        values = {
+            key: self.query_one(f"#f_{key}", Input).value.strip() for key, _, _ in self.fields
+        }
+        problem = self.check(values)
+        if problem:
+            self.query_one("#fields_msg", Static).update(problem)
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FormPicker(ModalScreen[str | None]):
+    """Which slip to print for this dossier: the forms that fit its history."""
+
+    BINDINGS = [Binding("escape", "cancel", "Quay lại", id="dialog_cancel")]
+    DEFAULT_CSS = """
+    FormPicker { align: center middle; }
+    FormPicker > Vertical { width: 70; height: auto; border: thick $accent; padding: 1 2;
+                            background: $surface; }
+    FormPicker OptionList { height: auto; max-height: 10; }
+    """
+
+    def __init__(self, forms: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.forms = forms
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(tr("[b]In phiếu nào?[/b]", "[b]Which slip?[/b]"))
+            yield OptionList(
+                *[Option(f"Mẫu {form}: {name}", id=form) for form, name in self.forms],
+                id="forms",
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class SlipScreen(ModalScreen[None]):
-    """A slip in plain text, ready to print (the PDF comes with the slips module)."""
+    """A slip as text on screen; F10 saves its PDF (and prints it when a printer is set).
+
+    The PDF is rendered and written in a worker thread: the first render loads
+    the font (about half a second), and a printer command may take longer.
+    """
 
     BINDINGS = [
+        Binding("f10", "print", tr("In / lưu PDF", "Print / save PDF"), id="print_slip"),
         Binding("escape", "close", "Đóng", id="slip_close"),
         Binding("enter", "close", "Đóng", show=False, id="slip_close_enter"),
     ]
     DEFAULT_CSS = """
     SlipScreen { align: center middle; }
-    SlipScreen > VerticalScroll { width: 90%; height: 90%; border: thick $success;
+    SlipScreen > VerticalScroll { width: 90%; height: 85%; border: thick $success;
                                   background: $surface; padding: 0 1; }
+    SlipScreen #slip_status { width: 90%; height: auto; background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, slip: Slip) -> None:
         super().__init__()
-        self.text = text
+        self.slip = slip
+        self.delivered: Delivered | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(self.text, id="slip_text", markup=False)
+            yield Static(self.slip.text(), id="slip_text", markup=False)
+        yield Static(
+            tr("[F10] In / lưu PDF    [Esc] Đóng", "[F10] Print / save PDF    [Esc] Close"),
+            id="slip_status",
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.t_shown = time.perf_counter()  # read by bench/ui.py
+
+    def action_print(self) -> None:
+        self.query_one("#slip_status", Static).update(tr("Đang tạo PDF…", "Making the PDF…"))
+        self.run_worker(self._print, thread=True, exclusive=True, group="print")
+
+    def _print(self) -> None:
+        paperwork = self.app.services.paperwork  # type: ignore[attr-defined]
+        lang = self.app.lang  # type: ignore[attr-defined]
+        try:
+            done = paperwork.deliver(self.slip)
+        except DomainError as exc:
+            self.app.call_from_thread(self._show, exc.text(lang), True)
+            return
+        except OSError as exc:  # disk full, folder not writable: say where and why
+            self.app.call_from_thread(
+                self._show, tr(f"Không lưu được PDF: {exc}", f"Could not save the PDF: {exc}"), True
+            )
+            return
+        self.delivered = done
+        self.app.call_from_thread(self._show, done.message(lang), False)
+
+    def _show(self, text: str, error: bool) -> None:
+        status = self.query_one("#slip_status", Static)
+        status.update(text)
+        status.styles.color = "red" if error else None
+        self.app.notify(text, severity="error" if error else "information", timeout=8)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,6 @@ from counter_tui.domain.citizen_id import normalize
 from counter_tui.domain.codes import looks_like_code
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
-from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
@@ -209,14 +208,8 @@ class HandOverScreen(CounterScreen):
         except DomainError as exc:
             msg.update(tr("Chưa trả: ", "Not handed over: ") + exc.text(self.app.lang))
             return
-        doc = dossier.to_dict()
-        from datetime import datetime
-
-        timely = WorkCalendar.classify_finished(
-            datetime.fromisoformat(doc["due_at"]), datetime.fromisoformat(doc["handover"]["at"])
-        ).vi
         self.app.last_saved = dossier  # type: ignore[attr-defined]
-        slip = slips.return_receipt(doc, self.services.settings.office_name, timely)
+        slip = self.services.paperwork.slip("BN", dossier.uid)
         self.app.push_screen(SlipScreen(slip), lambda _: self.clear())
 
     def clear(self) -> None:

@@ -39,7 +39,6 @@ from counter_tui.domain.citizen_id import (
 from counter_tui.domain.dossier import Applicant, DocItem, Submitter
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action, Status
-from counter_tui.slips import text as slips
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
@@ -554,14 +553,8 @@ class ReceiveScreen(CounterScreen):
                 tr(f"Chưa lưu được: {exc}", f"Could not save: {exc}")
             )
             return
-        doc = dossier.to_dict()
-        office = self.services.settings.office_name
-        if outcome is Action.RECEIVE:
-            slip = slips.receipt(doc, office, self.procedure.processing.describe())
-        elif outcome is Action.REQUEST_SUPPLEMENT:
-            slip = slips.supplement_request(doc, office)
-        else:
-            slip = slips.refusal(doc, office)
+        form = {Action.RECEIVE: "01", Action.REQUEST_SUPPLEMENT: "02"}.get(outcome, "03")
+        slip = self.services.paperwork.slip(form, dossier.uid)
         self.app.last_saved = dossier  # type: ignore[attr-defined]
         self.app.push_screen(SlipScreen(slip), lambda _: self.action_new())
 

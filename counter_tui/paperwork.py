@@ -1,0 +1,211 @@
+"""Use cases for paper: slips of a dossier, the tracking book, the period report, exports.
+
+The UI calls these and nothing below them. Rendering a PDF and reading a
+period's dossiers take a noticeable fraction of a second, so the screens call
+them from worker threads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_documents_path
+
+from counter_tui.desk import Desk
+from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.domain.report import Counts, Report, build_report
+from counter_tui.exports import Table, write_csv, write_xlsx
+from counter_tui.settings import Settings
+from counter_tui.slips import Office, Slip, book_slip, dossier_slip, forms_for
+from counter_tui.slips.output import Delivered, deliver, platform_key
+from counter_tui.slips.render_pdf import render_pdf
+
+CHANNEL_VI = {"direct": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính công ích"}
+
+
+def output_folder(settings: Settings) -> Path:
+    if settings.print_folder:
+        return Path(settings.print_folder).expanduser()
+    return user_documents_path() / "counter-tui"
+
+
+class Paperwork:
+    def __init__(self, desk: Desk, settings: Settings) -> None:
+        self.desk = desk
+        self.settings = settings
+
+    @property
+    def office(self) -> Office:
+        s = self.settings
+        return Office(s.office_name, s.office, s.place, s.counter, self.desk.identity.clerk)
+
+    # --- slips ------------------------------------------------------------------------------
+
+    def _doc(self, uid: str) -> dict[str, Any]:
+        doc = self.desk.dossier(uid)
+        if doc is None:
+            raise DomainError("dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier."))
+        return doc
+
+    def forms(self, uid: str) -> list[str]:
+        return forms_for(self._doc(uid))
+
+    def slip(self, form: str, uid: str) -> Slip:
+        doc = self._doc(uid)
+        p = self.desk.catalog.version(
+            str(doc.get("procedure_version", ""))
+        ) or self.desk.catalog.get(str(doc.get("procedure_code", "")), self.desk.clock().date())
+        return dossier_slip(
+            form,
+            doc,
+            self.office,
+            self.desk.clock(),
+            processing=p.processing.describe() if p else "",
+            templates=self.settings.slip_templates,
+        )
+
+    def deliver(self, slip: Slip) -> Delivered:
+        """Render the PDF, save it, and print it if a printer command is set for this platform."""
+        command = self.settings.print_commands.get(platform_key())
+        return deliver(
+            render_pdf(slip), output_folder(self.settings) / "phieu", slip.file_stem, command
+        )
+
+    # --- the period's dossiers --------------------------------------------------------------
+
+    def _period_docs(self, end: date) -> list[dict[str, Any]]:
+        # Dossiers received after the period cannot count in it; refusals and supplement
+        # requests at the counter have no receipt time and are judged by their events.
+        last = end.isoformat() + "T23:59:59"
+        store = self.desk.store
+        out = []
+        for s in store.all_summaries():
+            if s.received_at and s.received_at > last:
+                continue
+            doc = store.get_dossier(s.uid)
+            if doc is not None:
+                out.append(doc)
+        return out
+
+    def offices(self) -> list[str]:
+        return sorted({self.settings.office} | {d.get("office", "") for d in self._sample()})
+
+    def _sample(self) -> list[dict[str, Any]]:
+        store = self.desk.store
+        return [d for s in store.recent(500) if (d := store.get_dossier(s.uid))]
+
+    def report(self, start: date, end: date, office: str | None) -> Report:
+        return build_report(self._period_docs(end), start, end, self.desk.clock(), office)
+
+    def book(self, start: date, end: date) -> Slip:
+        docs = [d for d in self._period_docs(end) if d.get("office") == self.settings.office]
+        return book_slip(
+            docs, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
+        )
+
+    # --- exports ----------------------------------------------------------------------------
+
+    def export(self, start: date, end: date, office: str | None) -> list[Path]:
+        """The report and the tracking book as CSV files and one XLSX workbook."""
+        report = self.report(start, end, office)
+        tables = [*report_tables(report), book_table(self.book(start, end))]
+        folder = output_folder(self.settings) / "bao-cao"
+        stem = f"{start:%Y%m%d}-{end:%Y%m%d}"
+        paths = [write_csv(folder / f"{t.name}-{stem}.csv", t) for t in tables]
+        paths.append(write_xlsx(folder / f"bao-cao-{stem}.xlsx", tables))
+        return paths
+
+
+def _rate(c: Counts) -> float | None:
+    return None if c.on_time_rate is None else round(c.on_time_rate, 2)
+
+
+def report_tables(r: Report) -> list[Table]:
+    t = r.total
+    summary = [
+        ["Tồn kỳ trước chuyển sang", r.carried_over],
+        ["Tiếp nhận trong kỳ", t.received],
+        *[[f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())],
+        ["Đã giải quyết", t.resolved],
+        ["  Trước hạn", t.early],
+        ["  Đúng hạn", t.on_time],
+        ["  Trễ hạn", t.late],
+        ["Tỷ lệ đúng hạn (%)", _rate(t)],
+        ["Đang giải quyết: trong hạn", t.within],
+        ["Đang giải quyết: quá hạn", t.overdue],
+        ["Chờ bổ sung", t.awaiting_supplement],
+        ["Công dân rút hồ sơ", t.withdrawn],
+        ["Từ chối", t.refused],
+        ["Đã xin lỗi, hẹn lại", t.rescheduled],
+    ]
+    per = [
+        [
+            code,
+            r.procedure_names.get(code, ""),
+            c.received,
+            c.early,
+            c.on_time,
+            c.late,
+            _rate(c),
+            c.within,
+            c.overdue,
+            c.awaiting_supplement,
+            c.withdrawn,
+            c.refused,
+        ]
+        for code, c in sorted(r.per_procedure.items())
+    ]
+    overdue = [
+        [o.code, o.name, o.procedure_code, o.due.strftime("%d/%m/%Y"), o.days_late]
+        for o in r.overdue
+    ]
+    return [
+        Table("tong-hop", ["Chỉ tiêu", "Số lượng"], summary),
+        Table(
+            "theo-thu-tuc",
+            [
+                "Mã thủ tục",
+                "Tên thủ tục",
+                "Tiếp nhận",
+                "Trước hạn",
+                "Đúng hạn",
+                "Trễ hạn",
+                "Tỷ lệ đúng hạn (%)",
+                "Đang giải quyết trong hạn",
+                "Đang giải quyết quá hạn",
+                "Chờ bổ sung",
+                "Rút hồ sơ",
+                "Từ chối",
+            ],
+            per,
+        ),
+        Table(
+            "qua-han",
+            ["Mã hồ sơ", "Chủ hồ sơ", "Mã thủ tục", "Hạn trả", "Số ngày quá hạn"],
+            overdue,
+        ),
+    ]
+
+
+def book_table(slip: Slip) -> Table:
+    """The tracking book with the same columns as its printed form."""
+    block = next(b for b in slip.template.blocks if b.kind == "table")
+    headers = [slip.fill(c.title) for c in block.columns]
+    rows: list[list[Any]] = [
+        [slip.fill(c.value, row) for c in block.columns] for row in slip.rows.get(block.rows, [])
+    ]
+    return Table("so-theo-doi", headers, rows)
+
+
+def parse_day(text: str) -> date:
+    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
+    cleaned = text.strip().replace("-", "/").replace(".", "/")
+    try:
+        return datetime.strptime(cleaned, "%d/%m/%Y").date()
+    except ValueError as exc:
+        raise DomainError(
+            "date.format",
+            Msg(f"Ngày '{text}' không hợp lệ (gõ dạng 25/11/2026).", f"Invalid date '{text}'."),
+        ) from exc
