@@ -217,6 +217,51 @@ class Desk:
         if self.on_write is not None:
             self.on_write()
 
+    def last_unit(self, uid: str) -> str:
+        """The unit this dossier was last transferred to (the result comes back from it)."""
+        doc = self.store.get_dossier(uid) or {}
+        for e in reversed(doc.get("events") or []):
+            if e.get("action") in ("transfer", "result_back") and (e.get("data") or {}).get("unit"):
+                return str(e["data"]["unit"])
+        return ""
+
+    def reschedule_date(self, uid: str, text: str) -> datetime:
+        """The new return date typed as dd/mm/yyyy [hh:mm]: a working day after the due date.
+        Without a time, the hour of the current appointment is kept."""
+        doc = self.store.get_dossier(uid) or {}
+        due = datetime.fromisoformat(doc["due_at"]) if doc.get("due_at") else None
+        parts = text.strip().replace("-", "/").replace(".", "/").split()
+
+        def bad(vi: str, en: str) -> DomainError:
+            return DomainError("reschedule.date", Msg(vi, en), "new_due")
+
+        try:
+            day = datetime.strptime(parts[0], "%d/%m/%Y").date()
+            hour = (
+                datetime.strptime(parts[1], "%H:%M").time()
+                if len(parts) > 1
+                else (due.time() if due else self.calendar.hours.closing)
+            )
+        except (ValueError, IndexError) as exc:
+            raise bad(
+                f"Ngày hẹn mới '{text}' không hợp lệ (gõ dạng 05/12/2026 hoặc 05/12/2026 16:00).",
+                f"Invalid new date '{text}' (e.g. 05/12/2026 16:00).",
+            ) from exc
+        if len(parts) > 2:
+            raise bad("Chỉ gõ ngày và giờ.", "Only a date and a time.")
+        if not self.calendar.is_working_day(day):
+            raise bad(
+                f"Ngày {day:%d/%m/%Y} không phải ngày làm việc.",
+                f"{day:%d/%m/%Y} is not a working day.",
+            )
+        new_due = datetime.combine(day, hour)
+        if due is not None and new_due <= due:
+            raise bad(
+                f"Ngày hẹn mới phải sau hẹn hiện tại ({due:%H:%M %d/%m/%Y}).",
+                "The new date must be after the current appointment.",
+            )
+        return new_due
+
     # --- looking up -----------------------------------------------------------------------
 
     def dossier(self, uid: str) -> dict[str, Any] | None:

@@ -196,6 +196,8 @@ COUNTER_ACTIONS = frozenset(
         Action.RESULT_BACK,
         Action.EDIT_CONTACT,
         Action.RESULT_READY,
+        # The processing unit writes the apology; the counter records it and hands the slip over.
+        Action.RESCHEDULE,
     }
 )
 BACK_OFFICE_ACTIONS = frozenset(

@@ -1,4 +1,4 @@
-"""The counter app: screens per flow (F2-F5), the status bar, help, the command palette.
+"""The counter app: screens per flow (F2-F6), the status bar, help, the command palette.
 
 Keys are defined once (``BINDINGS`` with ids) and feed the footer, the F1 help
 and the command palette; a counter remaps them by id in its settings
@@ -23,6 +23,7 @@ from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.screens.receive import ReceiveScreen
+from counter_tui.ui.screens.report import ReportScreen
 from counter_tui.ui.screens.sync import SyncScreen
 from counter_tui.ui.services import Services
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -66,6 +67,7 @@ class CounterApp(App[None]):
         "receive": ReceiveScreen,
         "hand_over": HandOverScreen,
         "sync": SyncScreen,
+        "report": ReportScreen,
     }
     DEFAULT_MODE = "lookup"
     COMMANDS = App.COMMANDS | {ScreenCommands}
@@ -75,6 +77,7 @@ class CounterApp(App[None]):
         Binding("f3", "mode('lookup')", t("lookup"), id="lookup"),
         Binding("f4", "mode('hand_over')", t("hand_over"), id="hand_over"),
         Binding("f5", "mode('sync')", t("sync"), id="sync"),
+        Binding("f6", "mode('report')", t("report"), id="report"),
         Binding("escape", "back", t("back"), show=False, id="back_home"),
         Binding("ctrl+q", "quit", t("quit"), id="quit"),
     ]

@@ -42,7 +42,13 @@ def clock():
 
 @pytest.fixture
 def services(tmp_path, clock):
-    s = make_services(settings(), clock=clock, data=tmp_path / "cache", start_sync=False)
+    # Slips and exports go to the temp dir, never to the Documents folder of whoever runs this.
+    s = make_services(
+        settings(print_folder=str(tmp_path / "out")),
+        clock=clock,
+        data=tmp_path / "cache",
+        start_sync=False,
+    )
     yield s
     s.desk.store.close()
 

@@ -14,15 +14,27 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
+from counter_tui.slips import FORM_NAMES
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import ReasonDialog
+from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 COUNTER_KEYS = {
     Action.HAND_OVER: ("ctrl+g", "go_hand_over"),
     Action.SUPPLEMENT_RECEIVED: ("ctrl+b", "supplement_received"),
     Action.WITHDRAW: ("ctrl+w", "withdraw"),
+    Action.TRANSFER: ("ctrl+t", "transfer"),
+    Action.RESULT_BACK: ("ctrl+n", "result_back"),
+    Action.RESCHEDULE: ("ctrl+r", "reschedule"),
+}
+NEEDS = {
+    "hand_over": Action.HAND_OVER,
+    "supplement": Action.SUPPLEMENT_RECEIVED,
+    "withdraw": Action.WITHDRAW,
+    "transfer": Action.TRANSFER,
+    "result_back": Action.RESULT_BACK,
+    "reschedule": Action.RESCHEDULE,
 }
 
 
@@ -36,6 +48,10 @@ class DossierScreen(CounterScreen):
         Binding("ctrl+g", "hand_over", t("go_hand_over"), id="go_hand_over"),
         Binding("ctrl+b", "supplement", t("supplement_received"), id="supplement_received"),
         Binding("ctrl+w", "withdraw", t("withdraw"), id="withdraw"),
+        Binding("ctrl+t", "transfer", t("transfer"), id="transfer"),
+        Binding("ctrl+n", "result_back", t("result_back"), id="result_back"),
+        Binding("ctrl+r", "reschedule", t("reschedule"), id="reschedule"),
+        Binding("f10", "print", t("print_slip"), id="print_slip"),
         Binding("escape", "back", t("back"), id="back"),
     ]
     DEFAULT_CSS = """
@@ -105,10 +121,11 @@ class DossierScreen(CounterScreen):
         status = d.state
         acts = []
         for action, (key, word) in COUNTER_KEYS.items():
-            ok = status in TRANSITIONS[action]
-            acts.append(
-                f"{key.upper()} {t(word)}" + ("" if ok else tr(" (không áp dụng)", " (not now)"))
-            )
+            if status in TRANSITIONS[action] and not (
+                action is Action.RESCHEDULE and d.reschedules >= 1
+            ):
+                acts.append(f"{key.upper()} {t(word)}")
+        acts.append(f"F10 {t('print_slip')}")
         self.query_one("#actions", Static).update(
             tr("Việc có thể làm: ", "Actions: ") + "   ".join(acts)
         )
@@ -132,13 +149,11 @@ class DossierScreen(CounterScreen):
         if doc is None:
             return True
         status = Status(doc["status"]) if doc.get("status") else None
-        needs = {
-            "hand_over": Action.HAND_OVER,
-            "supplement": Action.SUPPLEMENT_RECEIVED,
-            "withdraw": Action.WITHDRAW,
-        }.get(action)
+        needs = NEEDS.get(action)
         if needs is None:
             return True
+        if needs is Action.RESCHEDULE and doc.get("reschedules", 0) >= 1:
+            return None  # once per dossier
         return True if status in TRANSITIONS[needs] else None  # None: shown disabled
 
     def action_back(self) -> None:
@@ -147,14 +162,15 @@ class DossierScreen(CounterScreen):
     def action_hand_over(self) -> None:
         self.app.open_hand_over(self.doc["code"])  # type: ignore[attr-defined]
 
-    def _act(self, action: Action, note: str = "") -> None:
+    def _act(self, action: Action, note: str = "", data: dict[str, str] | None = None) -> bool:
         try:
-            self.services.desk.act(self.uid, action, note=note)
+            self.services.desk.act(self.uid, action, note=note, data=data)
         except DomainError as exc:
             self.query_one("#action_msg", Static).update(exc.text(self.app.lang))
-            return
+            return False
         self.query_one("#action_msg", Static).update("")
         self.reload()
+        return True
 
     def action_supplement(self) -> None:
         self._act(Action.SUPPLEMENT_RECEIVED)
@@ -170,3 +186,88 @@ class DossierScreen(CounterScreen):
             ),
             done,
         )
+
+    def _unit_dialog(self, action: Action, title: str) -> None:
+        def check(v: dict[str, str]) -> str | None:
+            if not v["unit"]:
+                return tr("Cần ghi đơn vị/cơ quan.", "Name the unit.")
+            return None
+
+        def done(v: dict[str, str] | None) -> None:
+            if v:
+                self._act(action, v["note"], {"unit": v["unit"], "person": v["person"]})
+
+        last = self.services.desk.last_unit(self.uid)
+        self.app.push_screen(
+            FieldsDialog(
+                title,
+                [
+                    ("unit", tr("Đơn vị / cơ quan", "Unit"), "Công chức Tư pháp - Hộ tịch"),
+                    ("person", tr("Người giao/nhận bên đó", "Their person"), tr("Họ tên", "Name")),
+                    ("note", tr("Ghi chú", "Note"), ""),
+                ],
+                check,
+                {"unit": last} if last else None,
+            ),
+            done,
+        )
+
+    def action_transfer(self) -> None:
+        self._unit_dialog(
+            Action.TRANSFER,
+            tr("Chuyển hồ sơ đến nơi giải quyết (Mẫu 05)", "Transfer to the processing unit"),
+        )
+
+    def action_result_back(self) -> None:
+        self._unit_dialog(
+            Action.RESULT_BACK,
+            tr("Nhận kết quả từ nơi giải quyết (Mẫu 05)", "Result back from the processing unit"),
+        )
+
+    def action_reschedule(self) -> None:
+        desk = self.services.desk
+
+        def check(v: dict[str, str]) -> str | None:
+            try:
+                desk.reschedule_date(self.uid, v["new_due"])
+            except DomainError as exc:
+                return exc.text(self.app.lang)
+            if not v["reason"]:
+                return tr("Cần ghi lý do trễ hạn.", "A reason is required.")
+            return None
+
+        def done(v: dict[str, str] | None) -> None:
+            if not v:
+                return
+            new_due = desk.reschedule_date(self.uid, v["new_due"])
+            if self._act(Action.RESCHEDULE, v["reason"], {"new_due": new_due.isoformat()}):
+                self.app.push_screen(SlipScreen(self.services.paperwork.slip("04", self.uid)))
+
+        self.app.push_screen(
+            FieldsDialog(
+                tr(
+                    "Xin lỗi và hẹn lại ngày trả (Mẫu 04) — chỉ một lần cho mỗi hồ sơ",
+                    "Apologise and set a new date (form 04), once per dossier",
+                ),
+                [
+                    ("new_due", tr("Ngày hẹn mới", "New date"), "dd/mm/yyyy [hh:mm]"),
+                    ("reason", tr("Lý do trễ hạn", "Reason"), ""),
+                ],
+                check,
+            ),
+            done,
+        )
+
+    def action_print(self) -> None:
+        forms = self.services.paperwork.forms(self.uid)
+        if not forms:
+            self.query_one("#action_msg", Static).update(
+                tr("Hồ sơ này chưa có phiếu để in.", "No slip for this dossier yet.")
+            )
+            return
+
+        def chosen(form: str | None) -> None:
+            if form:
+                self.app.push_screen(SlipScreen(self.services.paperwork.slip(form, self.uid)))
+
+        self.app.push_screen(FormPicker([(f, FORM_NAMES[f]) for f in forms]), chosen)

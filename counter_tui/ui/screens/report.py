@@ -1,0 +1,246 @@
+"""F6 Report: a period's figures for an office, the on-time rate, a bar chart, the overdue list.
+
+Figures come from this counter's cache and are computed in a worker thread
+(every dossier of the period is read); the screen says so, because the centre
+may hold dossiers of other counters not yet pulled here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+
+from counter_tui.domain.messages import DomainError
+from counter_tui.domain.report import Counts, Report
+from counter_tui.paperwork import CHANNEL_VI, parse_day
+from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.screens.dialogs import SlipScreen
+from counter_tui.ui.widgets.status_bar import StatusBar
+
+BAR_WIDTH = 40
+ALL = "__all__"
+
+
+def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
+    """A bar of eighth-blocks: 1 of 40 still shows, so a small count is never invisible."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value * width * 8 / largest))
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+def rate_text(c: Counts) -> str:
+    return "—" if c.on_time_rate is None else f"{c.on_time_rate:.2f}%".replace(".", ",")
+
+
+class ReportScreen(CounterScreen):
+    TITLE = "Báo cáo"
+    BINDINGS = [
+        Binding("ctrl+l", "run", t("run_report"), id="run_report"),
+        Binding("ctrl+e", "export", t("export"), id="export"),
+        Binding("f10", "print_book", t("print_book"), id="print_book"),
+    ]
+    DEFAULT_CSS = """
+    ReportScreen #period { height: 1; }
+    ReportScreen #period Input { width: 14; }
+    ReportScreen #period Select { width: 36; }
+    ReportScreen #period Label { padding: 0 1; }
+    ReportScreen #r_msg { color: $error; height: auto; }
+    ReportScreen #r_note { color: $text-muted; height: auto; }
+    ReportScreen #r_chart { height: auto; margin: 1 0; }
+    ReportScreen DataTable { height: auto; max-height: 14; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: Report | None = None
+
+    def compose(self) -> ComposeResult:
+        today = self.services.clock().date()
+        yield StatusBar()
+        with Horizontal(id="period"):
+            yield Label(tr("Từ ngày", "From"), classes="lbl")
+            yield Input(today.replace(day=1).strftime("%d/%m/%Y"), id="r_from")
+            yield Label(tr("đến", "to"), classes="lbl")
+            yield Input(today.strftime("%d/%m/%Y"), id="r_to")
+            yield Label(tr("Cơ quan", "Office"), classes="lbl")
+            office = self.services.settings.office
+            yield Select(
+                [(f"{office} (quầy này)", office), (tr("Tất cả trong bộ nhớ", "All cached"), ALL)],
+                value=office,
+                allow_blank=False,
+                id="r_office",
+            )
+        with VerticalScroll(can_focus=False):
+            yield Static("", id="r_msg", markup=False)
+            yield Static("", id="r_summary", markup=False)
+            yield Static("", id="r_chart", markup=False)
+            yield Label(tr("[b]Theo thủ tục[/b]", "[b]By procedure[/b]"))
+            yield DataTable(id="r_procs", cursor_type="row")
+            yield Label(tr("[b]Hồ sơ quá hạn cần xử lý[/b]", "[b]Overdue dossiers to act on[/b]"))
+            yield DataTable(id="r_overdue", cursor_type="row")
+            yield Static(
+                tr(
+                    "Số liệu lấy từ bộ nhớ của quầy này; số của trung tâm có thể khác nếu hồ sơ "
+                    "của quầy khác chưa được kéo về.",
+                    "Figures come from this counter's cache; the centre's may differ while other "
+                    "counters' dossiers are not yet pulled.",
+                ),
+                id="r_note",
+                markup=False,
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#r_procs", DataTable).add_columns(
+            "Mã TTHC", "Tên thủ tục", "Nhận", "Trước", "Đúng", "Trễ", "Đúng hạn", "Quá hạn"
+        )
+        self.query_one("#r_overdue", DataTable).add_columns(
+            "Mã hồ sơ", "Chủ hồ sơ", "Thủ tục", "Hạn trả", "Quá (ngày)"
+        )
+        self.query_one("#r_from", Input).focus()
+        self.action_run()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "r_from":
+            self.query_one("#r_to", Input).focus()
+        else:
+            self.action_run()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        if self.is_mounted:
+            self.action_run()
+
+    def _period(self) -> tuple[date, date, str | None] | None:
+        msg = self.query_one("#r_msg", Static)
+        try:
+            start = parse_day(self.query_one("#r_from", Input).value)
+            end = parse_day(self.query_one("#r_to", Input).value)
+        except DomainError as exc:
+            msg.update(exc.text(self.app.lang))
+            return None
+        if end < start:
+            msg.update(tr("'Đến ngày' phải sau 'Từ ngày'.", "'To' must not be before 'From'."))
+            return None
+        msg.update("")
+        office = self.query_one("#r_office", Select).value
+        return start, end, None if office == ALL else str(office)
+
+    def action_run(self) -> None:
+        period = self._period()
+        if period is not None:
+            self.query_one("#r_summary", Static).update(tr("Đang lập báo cáo…", "Working…"))
+            self._compute(*period)
+
+    @work(thread=True, exclusive=True, group="report")
+    def _compute(self, start: date, end: date, office: str | None) -> None:
+        report = self.services.paperwork.report(start, end, office)
+        self.app.call_from_thread(self._show, report)
+
+    def _show(self, r: Report) -> None:
+        self.report = r
+        t_ = r.total
+        channels = ", ".join(
+            f"{CHANNEL_VI.get(k, k).lower()} {v}" for k, v in sorted(r.by_channel.items())
+        )
+        lines = [
+            f"Kỳ báo cáo {r.start:%d/%m/%Y} – {r.end:%d/%m/%Y} · tính đến {r.as_of:%d/%m/%Y}"
+            f" · {r.office or 'tất cả cơ quan'}",
+            f"Tồn kỳ trước: {r.carried_over}   Tiếp nhận: {t_.received}"
+            + (f" ({channels})" if channels else ""),
+            f"Đã giải quyết: {t_.resolved} — trước hạn {t_.early}, đúng hạn {t_.on_time}, "
+            f"trễ hạn {t_.late}   ·   Tỷ lệ đúng hạn: {rate_text(t_)}",
+            f"Đang giải quyết: trong hạn {t_.within}, quá hạn {t_.overdue}   ·   "
+            f"Chờ bổ sung: {t_.awaiting_supplement}   ·   Rút: {t_.withdrawn}   ·   "
+            f"Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: {t_.rescheduled}",
+        ]
+        self.query_one("#r_summary", Static).update("\n".join(lines))
+        rows = [
+            ("Trước hạn", t_.early, "green"),
+            ("Đúng hạn", t_.on_time, "green"),
+            ("Trễ hạn", t_.late, "red"),
+            ("Đang, trong hạn", t_.within, "cyan"),
+            ("Đang, quá hạn", t_.overdue, "red"),
+            ("Chờ bổ sung", t_.awaiting_supplement, "yellow"),
+        ]
+        largest = max(v for _, v, _ in rows)
+        chart = Text()
+        for label, value, colour in rows:
+            # Words and numbers carry the meaning; the colour only helps.
+            chart.append(f"{label:<16}{value:>6} ")
+            chart.append(bar(value, largest), style=colour)
+            chart.append("\n")
+        self.query_one("#r_chart", Static).update(chart)
+        procs = self.query_one("#r_procs", DataTable)
+        procs.clear()
+        for code, c in sorted(r.per_procedure.items(), key=lambda kv: -kv[1].received):
+            add_plain_row(
+                procs,
+                code,
+                r.procedure_names.get(code, "")[:40],
+                c.received,
+                c.early,
+                c.on_time,
+                c.late,
+                rate_text(c),
+                c.overdue,
+            )
+        overdue = self.query_one("#r_overdue", DataTable)
+        overdue.clear()
+        for o in r.overdue:
+            add_plain_row(
+                overdue,
+                o.code,
+                o.name,
+                o.procedure_code,
+                f"{o.due:%d/%m/%Y}",
+                o.days_late,
+                key=o.uid,
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "r_overdue" and event.row_key.value:
+            from counter_tui.ui.screens.dossier import DossierScreen
+
+            self.app.push_screen(DossierScreen(event.row_key.value))
+
+    def action_export(self) -> None:
+        period = self._period()
+        if period is not None:
+            self.query_one("#r_msg", Static).update(tr("Đang xuất…", "Exporting…"))
+            self._export(*period)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, start: date, end: date, office: str | None) -> None:
+        try:
+            paths = self.services.paperwork.export(start, end, office)
+        except OSError as exc:
+            text = tr(f"Không xuất được: {exc}", f"Export failed: {exc}")
+        else:
+            text = tr(
+                f"Đã xuất {len(paths)} tệp vào {paths[0].parent}",
+                f"Exported {len(paths)} files to {paths[0].parent}",
+            )
+            self.exported = paths
+        self.app.call_from_thread(self._notice, text)
+
+    def _notice(self, text: str) -> None:
+        self.query_one("#r_msg", Static).update(text)
+        self.app.notify(text, timeout=8)
+
+    def action_print_book(self) -> None:
+        period = self._period()
+        if period is not None:
+            self._book(period[0], period[1])
+
+    @work(thread=True, exclusive=True, group="book")
+    def _book(self, start: date, end: date) -> None:
+        slip = self.services.paperwork.book(start, end)
+        self.app.call_from_thread(self.app.push_screen, SlipScreen(slip))
