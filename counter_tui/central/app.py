@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from counter_tui.central.db import CentralDB, Client
+from counter_tui.central.db import AuthFailed, CentralDB, Client
 from counter_tui.central.service import ActionRefused, CentralService
 from counter_tui.config_files import catalog_path, holidays_path
 from counter_tui.domain.calendar import load_calendar
@@ -124,12 +124,17 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
     ) -> Client:
         if creds is None or not creds.credentials:
             raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        c = db.client_by_token(creds.credentials)
-        if c is None:
-            raise HTTPException(
-                401, "Unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
-            )
-        return c
+        try:
+            return db.authenticate(creds.credentials)
+        except AuthFailed as exc:
+            # Say which (the operator needs to know whether to rotate or re-register);
+            # never echo the token.
+            detail = {
+                "unknown": "Unknown token",
+                "revoked": "Token revoked",
+                "expired": "Token expired",
+            }[exc.reason]
+            raise HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"}) from None
 
     async def counter(c: Annotated[Client, Depends(client)]) -> Client:
         if c.role != "counter":
@@ -245,6 +250,12 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         except ActionRefused as exc:
             return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
         return raw_json(orjson.dumps({"version": version, "doc": doc}))
+
+    @app.get("/v1/clerks")
+    async def clerks(c: Annotated[Client, Depends(counter)]) -> dict[str, Any]:
+        """This office's clerks with their PIN hashes (argon2), so a counter can sign
+        them in while the network is down. PINs themselves never reach the service."""
+        return {"clerks": db.clerks(c.office)}
 
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:

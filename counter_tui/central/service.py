@@ -91,6 +91,7 @@ class CentralService:
                     }
                     break
                 result = self._apply(c, client, op)
+                self._audit_op(c, client, op, result)
                 c.execute(
                     "INSERT INTO ops(client_id, seq, op_id, uid, result, received_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
@@ -101,6 +102,27 @@ class CentralService:
             c.execute("UPDATE clients SET last_seq=? WHERE id=?", (last, client.id))
             out.last_seq = last
         return out
+
+    def _audit_op(
+        self, c: sqlite3.Connection, client: Client, op: dict[str, Any], result: dict[str, Any]
+    ) -> None:
+        """Who did what from which counter, recorded with the change (rejections too: an
+        attempt on another office's dossier is worth knowing about)."""
+        doc = op.get("doc") or {}
+        self.db.audit(
+            c,
+            client.office,
+            str(op.get("actor") or ""),
+            str(op.get("action") or "receive"),
+            str(doc.get("code") or op.get("uid") or ""),
+            client=client.name,
+            detail={
+                "seq": op.get("seq"),
+                "result": result.get("status"),
+                "at_counter": str(op.get("at", "")),
+                "version": result.get("version"),
+            },
+        )
 
     def _apply(self, c: sqlite3.Connection, client: Client, op: dict[str, Any]) -> dict[str, Any]:
         seq = int(op["seq"])
@@ -224,4 +246,13 @@ class CentralService:
             except DomainError as exc:
                 raise ActionRefused(409, exc.code, exc.msg.vi) from exc
             version = self.db.put_dossier(c, new, office)
+            self.db.audit(
+                c,
+                office,
+                str(op["actor"]),
+                action.value,
+                str(new.get("code", "")),
+                client=client.name,
+                detail={"result": "applied", "version": version, "to_status": new.get("status")},
+            )
         return new, version

@@ -11,7 +11,6 @@ Layout of the shards (each a small TinyDB):
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -20,10 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
 from tinydb import Query
 from tinydb.table import Document
 
+from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import Notice, Store, Txn, crc_shard, freeze_gc
 
@@ -360,37 +359,15 @@ class LocalStore:
         """Append an audit entry chained by hash to the previous one (inside the caller's txn)."""
         with self.store.transaction():
             seq = int(self.get_meta("audit_seq", 0)) + 1
-            prev = self.get_meta("audit_hash", "")
-            body = {**entry, "seq": seq, "prev": prev}
-            digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-            self.store.shard(f"a/{seq // OPS_PER_SHARD:06d}").table("events").insert(
-                {**body, "hash": digest}
-            )
+            record = chain(self.get_meta("audit_hash", ""), seq, entry)
+            self.store.shard(f"a/{seq // OPS_PER_SHARD:06d}").table("events").insert(record)
             self.set_meta("audit_seq", seq)
-            self.set_meta("audit_hash", digest)
+            self.set_meta("audit_hash", record["hash"])
             return seq
 
     def verify_audit(self) -> tuple[int, str | None]:
-        """Check the audit chain: (entries checked, None) or the first broken link, described.
-
-        Each entry stores the hash of its own content and of the previous entry,
-        so an edited, removed or reordered entry breaks the chain where it was.
-        """
-        prev = ""
-        entries = self.audit_entries()
-        for i, e in enumerate(entries, 1):
-            body = {k: v for k, v in e.items() if k != "hash"}
-            digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-            if e.get("seq") != i:
-                return i - 1, f"entry {i}: sequence number {e.get('seq')} (an entry is missing)"
-            if e.get("prev") != prev:
-                return i - 1, f"entry {i}: does not follow entry {i - 1}"
-            if e.get("hash") != digest:
-                return i - 1, f"entry {i}: content changed after it was written"
-            prev = digest
-        if entries and self.get_meta("audit_hash") != prev:
-            return len(entries), "the last entries were removed"
-        return len(entries), None
+        """Check the audit chain: (entries checked, None) or the first broken link, described."""
+        return verify_chain(self.audit_entries(), self.get_meta("audit_hash"))
 
     def audit_entries(self) -> list[dict[str, Any]]:
         with self.store.lock:

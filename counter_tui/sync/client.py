@@ -8,6 +8,7 @@ or the request itself was refused (a bug or a clone: stop and show it).
 
 from __future__ import annotations
 
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,24 @@ class Unreachable(SyncError):
 
 
 class AuthRefused(SyncError):
-    """401/403: the counter's token is unknown, revoked or not allowed."""
+    """401/403: the counter's token is unknown, revoked, expired or not allowed."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+    @property
+    def reason(self) -> str:
+        d = self.detail.lower()
+        for word in ("expired", "revoked", "unknown"):
+            if word in d:
+                return word
+        return "forbidden" if self.status == 403 else "unknown"
+
+
+class CertificateRefused(SyncError):
+    """The service's TLS certificate is not trusted: never retried around, never ignored."""
 
 
 class ResyncRequired(SyncError):
@@ -58,6 +76,24 @@ class Timed:
         return float(server) - (self.sent + self.received) / 2
 
 
+def _is_certificate_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    """The system's trusted roots, plus ``ca_file`` (a private CA or a self-signed
+    certificate) only when the settings name one. Verification is never switched off."""
+    ctx = ssl.create_default_context()
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
+
+
 class CentralClient:
     def __init__(
         self,
@@ -66,7 +102,7 @@ class CentralClient:
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
     ) -> None:
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -83,13 +119,21 @@ class CentralClient:
         sent = time.time()
         try:
             resp = self.http.request(method, url, **kw)
+        except httpx.ConnectError as exc:
+            if _is_certificate_error(exc):
+                raise CertificateRefused(str(exc)) from exc
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
         except (httpx.TransportError, httpx.DecodingError) as exc:
             raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
         received = time.time()
         if resp.status_code >= 500:
             raise Unreachable(f"HTTP {resp.status_code}")
         if resp.status_code in (401, 403):
-            raise AuthRefused(resp.text[:200])
+            try:
+                detail = str(orjson.loads(resp.content).get("detail", ""))
+            except (orjson.JSONDecodeError, AttributeError):
+                detail = resp.text[:200]
+            raise AuthRefused(resp.status_code, detail)
         if resp.status_code == 410:
             raise ResyncRequired(resp.text[:200])
         return resp, sent, received
@@ -155,6 +199,12 @@ class CentralClient:
         if resp.status_code != 200:
             raise Refused(resp.status_code, resp.text[:500])
         return list(self._json(resp).get("dossiers", []))
+
+    def clerks(self) -> list[dict[str, Any]]:
+        resp, _, _ = self._request("GET", "/v1/clerks")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return list(self._json(resp).get("clerks", []))
 
     def back_office(
         self, key: str, action: str, note: str = "", data: dict | None = None, actor: str = ""

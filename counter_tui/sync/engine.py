@@ -27,6 +27,7 @@ from counter_tui.store.local import LocalStore
 from counter_tui.sync.client import (
     AuthRefused,
     CentralClient,
+    CertificateRefused,
     Refused,
     ResyncRequired,
     SyncError,
@@ -36,6 +37,24 @@ from counter_tui.sync.client import (
 from counter_tui.sync.state import Connection
 
 SKEW_LIMIT_S = 120.0
+AUTH_MESSAGES = {
+    "expired": Msg(
+        "Khóa truy cập của quầy đã hết hạn; báo quản trị viên cấp khóa mới (central rotate).",
+        "This counter's token has expired; ask the operator for a new one (central rotate).",
+    ),
+    "revoked": Msg(
+        "Khóa truy cập của quầy đã bị thu hồi; báo quản trị viên.",
+        "This counter's token was revoked; call the operator.",
+    ),
+    "forbidden": Msg(
+        "Khóa của quầy không được làm việc này ở trung tâm.",
+        "This counter's token is not allowed to do this.",
+    ),
+    "unknown": Msg(
+        "Máy chủ không nhận khóa truy cập của quầy; hãy báo quản trị viên.",
+        "The central service does not know this counter's token; call the operator.",
+    ),
+}
 LOCAL_KEYS = ("state", "result", "seq_local")
 
 
@@ -152,12 +171,20 @@ class SyncEngine:
                 )
                 self._publish()
                 return False
-            except AuthRefused:
+            except AuthRefused as exc:
+                self.failures += 1
+                self._status.state = Connection.ERROR
+                self._status.error = AUTH_MESSAGES.get(exc.reason, AUTH_MESSAGES["unknown"])
+                self._publish()
+                return False
+            except CertificateRefused:
                 self.failures += 1
                 self._status.state = Connection.ERROR
                 self._status.error = Msg(
-                    "Máy chủ từ chối khóa truy cập của quầy; hãy báo quản trị viên.",
-                    "The central service refused this counter's token; call the operator.",
+                    "Chứng chỉ bảo mật (TLS) của máy chủ trung tâm không được tin cậy; không gửi "
+                    "dữ liệu. Báo quản trị viên kiểm tra [central] ca_file.",
+                    "The central service's TLS certificate is not trusted; nothing was sent. "
+                    "Ask the operator to check [central] ca_file.",
                 )
                 self._publish()
                 return False

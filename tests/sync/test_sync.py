@@ -229,3 +229,20 @@ def test_background_engine_syncs_after_a_write(tmp_path, central, tokens):
         time.sleep(0.05)
     assert central.db.dossier_by_code(OFFICE, d.code) is not None
     c.close()
+
+
+def test_the_counters_cycle_actions_reach_the_centre(tmp_path, central, tokens):
+    """Transfer, result back and an apology with a new date, recorded at the counter, arrive."""
+    slot, token = tokens["q1"][0].slot, tokens["q1"][1]
+    c = make_counter(tmp_path / "q1", central.url, token, slot)
+    d = c.receive("Trần Thị Bình", "079185000001")
+    c.desk.act(d.uid, Action.TRANSFER, data={"unit": "Tư pháp", "person": "Đỗ Văn Bảy"})
+    new_due = c.desk.reschedule_date(d.uid, "04/12/2026 16:00")
+    c.desk.act(d.uid, Action.RESCHEDULE, note="Chờ xác minh", data={"new_due": new_due.isoformat()})
+    c.desk.act(d.uid, Action.RESULT_BACK, data={"unit": "Tư pháp", "person": "Đỗ Văn Bảy"})
+    assert c.engine.sync_once() is True
+    assert c.engine.status().conflicts == 0 and c.store.rejected_ops() == []
+    at_centre = central.db.dossier_by_code(OFFICE, d.code)[0]
+    assert at_centre["status"] == Status.READY
+    assert at_centre["due_at"] == "2026-12-04T16:00:00" and at_centre["reschedules"] == 1
+    c.close()
