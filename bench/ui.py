@@ -48,7 +48,7 @@ else:
     class A(CounterApp):
         def on_ready(self):
             print(time.time()); self.exit()
-    s = make_services(Settings(), data=__import__("pathlib").Path(data), start_sync=False)
+    s = make_services(Settings(sign_in=False), data=__import__("pathlib").Path(data), start_sync=False)
     A(s).run(headless=True)
     s.desk.store.close()
 """
@@ -119,7 +119,7 @@ async def interactive(data: Path, procedures: int) -> dict:
     from counter_tui.ui.screens.dialogs import SlipScreen
 
     services = make_services(
-        Settings(), data=data, start_sync=False, clock=lambda: datetime(2026, 3, 2, 9, 0)
+        Settings(sign_in=False), data=data, start_sync=False, clock=lambda: datetime(2026, 3, 2, 9, 0)
     )
     services.desk.catalog = big_catalog(procedures)
     app = build_app(services)

@@ -67,16 +67,41 @@ def _central_db(args: argparse.Namespace):
 def _cmd_central(args: argparse.Namespace) -> int:
     action = args.central_action or "serve"
     if action == "serve":
+        import logging
+
         import uvicorn
 
+        from counter_tui import logs
         from counter_tui.central.app import create_app
 
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
             print("Refusing to listen beyond loopback without --allow-remote.", file=sys.stderr)
             return 2
+        if bool(args.certfile) != bool(args.keyfile):
+            print("TLS needs both --certfile and --keyfile.", file=sys.stderr)
+            return 2
+        if args.host not in ("127.0.0.1", "localhost", "::1") and not args.certfile:
+            print(
+                "warning: serving plain HTTP beyond loopback; counters refuse it unless their "
+                "settings say allow_plain_http (use --certfile/--keyfile).",
+                file=sys.stderr,
+            )
+        logs.install_masking()
+        logging.basicConfig(
+            level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         app = create_app(args.db)
-        print(f"central service on http://{args.host}:{args.port} (db {args.db})", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        scheme = "https" if args.certfile else "http"
+        print(f"central service on {scheme}://{args.host}:{args.port} (db {args.db})", flush=True)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            ssl_certfile=args.certfile or None,
+            ssl_keyfile=args.keyfile or None,
+        )
         return 0
     db = _central_db(args)
     if action == "add-office":
@@ -84,24 +109,77 @@ def _cmd_central(args: argparse.Namespace) -> int:
         print(f"office {args.code}: {args.name}")
     elif action == "add-counter":
         client, token = db.add_client(
-            args.office, args.name, "backoffice" if args.backoffice else "counter"
+            args.office,
+            args.name,
+            "backoffice" if args.backoffice else "counter",
+            args.days or None,
         )
         kind = "back office" if args.backoffice else f"counter slot {client.slot}"
         print(f"{kind} id {client.id} '{client.name}' of {client.office}")
         print(f"token (shown once, store it in the counter's config): {token}")
     elif action == "rotate":
-        print(f"new token: {db.rotate_token(args.id)}")
+        print(
+            f"new token (the old one stops working now): {db.rotate_token(args.id, args.days or None)}"
+        )
     elif action == "revoke":
         db.revoke(args.id)
         print(f"revoked client {args.id}")
     elif action == "list":
+        import time as _time
+
         for c in db.clients():
             state = "revoked" if c["revoked"] else "active"
+            if not c["revoked"] and c["expires_at"] and c["expires_at"] < _time.time():
+                state = "expired"
+            until = (
+                _time.strftime("%Y-%m-%d", _time.localtime(c["expires_at"]))
+                if c["expires_at"]
+                else "never"
+            )
             print(
                 f"{c['id']:4} {c['office']:16} {c['role']:10} slot {c['slot']!s:4} "
-                f"{c['name']:20} last_seq {c['last_seq']} {state}"
+                f"{c['name']:20} last_seq {c['last_seq']} {state} (expires {until})"
             )
+    elif action == "add-clerk":
+        from counter_tui.auth import SignInError, hash_pin
+
+        pin = _read_pin(args.pin_stdin)
+        try:
+            db.set_clerk(args.office, args.username.strip().lower(), args.name, hash_pin(pin))
+        except SignInError as exc:
+            print(exc.text("vi"), file=sys.stderr)
+            return 2
+        except KeyError:
+            print(f"no office {args.office}", file=sys.stderr)
+            return 2
+        print(f"clerk {args.username} of {args.office}: PIN set (stored as an argon2 hash)")
+    elif action == "disable-clerk":
+        try:
+            db.disable_clerk(args.office, args.username.strip().lower())
+        except KeyError:
+            print(f"no clerk {args.username} in {args.office}", file=sys.stderr)
+            return 2
+        print(f"clerk {args.username} disabled (counters drop the account at their next sync)")
+    elif action == "audit":
+        checked, problem = db.verify_audit()
+        if problem:
+            print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+            return 1
+        print(f"audit chain intact: {checked} entries; head {db.audit_head()}")
     return 0
+
+
+def _read_pin(from_stdin: bool) -> str:
+    """A PIN typed twice without echo, or one line on stdin (for scripts)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("PIN: ")
+    if getpass.getpass("PIN again: ") != first:
+        print("the two PINs differ", file=sys.stderr)
+        raise SystemExit(2)
+    return first
 
 
 def _settings(args: argparse.Namespace):
@@ -126,9 +204,13 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from counter_tui.ui.i18n import set_language
 
     set_language(settings.language)
+    from counter_tui import logs
     from counter_tui.launch import make_services
+    from counter_tui.store.paths import data_dir
     from counter_tui.ui.app import build_app
 
+    logs.register_secret(settings.central_token)
+    logs.configure(data_dir(settings.data_dir or None) / "logs" / "counter-tui.log")
     try:
         services = make_services(settings)
     except StoreLockedError as exc:
@@ -176,6 +258,38 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_clerk(args: argparse.Namespace) -> int:
+    """A clerk account on this PC only: for a standalone counter that never syncs."""
+    from counter_tui.auth import SignInError, hash_pin
+    from counter_tui.store.local import LocalStore
+    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.paths import data_dir
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    pin = _read_pin(args.pin_stdin)
+    try:
+        pin_hash = hash_pin(pin)
+        store = LocalStore(args.data or data_dir(settings.data_dir or None), build_indexes=False)
+    except SignInError as exc:
+        print(exc.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    except StoreLockedError as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    try:
+        username = args.username.strip().lower()
+        store.set_local_clerk(
+            {"username": username, "name": args.name, "pin_hash": pin_hash, "active": 1}
+        )
+        store.audit({"actor": "operator", "action": "clerk.set_local", "target": username})
+    finally:
+        store.close()
+    print(f"clerk {username}: PIN set on this PC (argon2 hash)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
     parser.add_argument(
@@ -197,6 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
     p_audit.set_defaults(func=_cmd_audit)
+    p_ck = sub.add_parser("clerk", help="add a clerk account on this PC (standalone counters)")
+    p_ck.add_argument("action", choices=["add"])
+    p_ck.add_argument("username")
+    p_ck.add_argument("--name", required=True)
+    p_ck.add_argument("--data", help="data directory (default: the settings')")
+    p_ck.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    p_ck.set_defaults(func=_cmd_clerk)
     p_id = sub.add_parser("id", help="decode a citizen ID or a card QR payload")
     p_id.add_argument("value", nargs="+")
     p_id.set_defaults(func=_cmd_id)
@@ -215,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
         port=8765,
         allow_remote=False,
         log_level="warning",
+        access_log=False,
+        certfile="",
+        keyfile="",
     )
     csub = p_c.add_subparsers(dest="central_action")
     p_serve = csub.add_parser("serve", help="run the service (the default)")
@@ -223,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8765)
         p.add_argument("--allow-remote", action="store_true")
         p.add_argument("--log-level", default="warning")
+        p.add_argument("--access-log", action="store_true", help="log each request (IDs masked)")
+        p.add_argument("--certfile", default="", help="serve TLS with this certificate (PEM)")
+        p.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
     p_off = csub.add_parser("add-office", help="register an office by its agency code")
     p_off.add_argument("code")
     p_off.add_argument("name")
@@ -232,9 +359,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_cnt.add_argument("--backoffice", action="store_true", help="a back-office user instead")
     p_rot = csub.add_parser("rotate", help="issue a new token for a client")
     p_rot.add_argument("id", type=int)
+    for p in (p_cnt, p_rot):
+        p.add_argument("--days", type=float, default=365, help="token lifetime (0: no expiry)")
     p_rev = csub.add_parser("revoke", help="revoke a client's token")
     p_rev.add_argument("id", type=int)
     csub.add_parser("list", help="list counters and back-office users")
+    p_clerk = csub.add_parser("add-clerk", help="add a clerk or set their PIN (asked twice)")
+    p_clerk.add_argument("office")
+    p_clerk.add_argument("username")
+    p_clerk.add_argument("--name", required=True, help="full name shown at the counter")
+    p_clerk.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    p_dis = csub.add_parser("disable-clerk", help="stop a clerk signing in anywhere")
+    p_dis.add_argument("office")
+    p_dis.add_argument("username")
+    p_aud = csub.add_parser("audit", help="verify the central audit log's hash chain")
+    p_aud.add_argument("action", choices=["verify"])
     return parser
 
 

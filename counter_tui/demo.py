@@ -78,6 +78,11 @@ def _citizen(rng: random.Random) -> tuple[str, str, str]:
     return cid, name, phone
 
 
+# Demo accounts only (printed when the demo starts); real PINs are set with
+# `counter-tui central add-clerk`, which asks for them and stores only the hash.
+DEMO_CLERKS = [("canbo01", "Nguyễn Thị Lan", "123456"), ("canbo02", "Trần Văn Minh", "654321")]
+
+
 def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2026) -> dict:
     """Register the office and counters, receive ``n`` dossiers at Q2, play the back office."""
     from counter_tui.config_files import catalog_path
@@ -95,6 +100,10 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     q1, t1 = db.add_client(OFFICE, "Q1")
     q2, t2 = db.add_client(OFFICE, "Q2")
     _bo, tb = db.add_client(OFFICE, "Tư pháp - Hộ tịch", role="backoffice")
+    from counter_tui.auth import hash_pin
+
+    for username, name, pin in DEMO_CLERKS:
+        db.set_clerk(OFFICE, username, name, hash_pin(pin))
     rng = random.Random(seed_value)
     catalog = load_catalog(catalog_path())
     calendar = WorkCalendar()
@@ -166,7 +175,12 @@ def run_demo(keep: str | None = None, n: int = 300) -> int:
             sync_interval_s=10,
             source="(demo)",
         )
+        from counter_tui import logs
+
+        logs.register_secret(token)
+        logs.configure(work / "q1-logs" / "counter-tui.log")
         services = make_services(settings, data=work / "q1")
+        print("đăng nhập thử: canbo01 / mã PIN 123456 (hoặc canbo02 / 654321)", flush=True)
         if services.sync is not None:
             services.sync.sync_once()
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +64,10 @@ class Desk:
         self.identity = identity
         self.clock = clock
         self.on_write = on_write
+
+    def sign_in(self, clerk: str) -> None:
+        """Record every later action under ``clerk`` (several clerks may share a PC)."""
+        self.identity = replace(self.identity, clerk=clerk)
 
     # --- receiving ------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from counter_tui.config_files import catalog_path, holidays_path
@@ -46,11 +46,13 @@ def make_services(
         desk = Desk(store, catalog, calendar, identity, clock=clock)
         engine = None
         if not settings.standalone:
-            from counter_tui.sync.client import CentralClient
+            from counter_tui.sync.client import CentralClient, tls_context
             from counter_tui.sync.engine import SyncEngine
 
             client = CentralClient(
-                settings.central_url, settings.central_token, verify=settings.verify_tls
+                settings.central_url,
+                settings.central_token,
+                verify=tls_context(settings.ca_file) if settings.verify_tls else False,
             )
             engine = SyncEngine(
                 store, client, catalog=catalog, calendar=calendar, interval=settings.sync_interval_s
@@ -59,4 +61,22 @@ def make_services(
     except BaseException:
         store.close()
         raise
-    return Services(desk=desk, settings=settings, sync=engine, clock=clock, start_sync=start_sync)
+    signin = None
+    if settings.sign_in:
+        from counter_tui.auth import SignIn
+
+        signin = SignIn(
+            store,
+            clock,
+            max_failures=settings.max_pin_failures,
+            lockout=timedelta(minutes=settings.lockout_minutes),
+            counter=settings.counter,
+        )
+    return Services(
+        desk=desk,
+        settings=settings,
+        sync=engine,
+        clock=clock,
+        start_sync=start_sync,
+        signin=signin,
+    )

@@ -40,6 +40,12 @@ class Settings:
     print_folder: str = ""
     slip_templates: str = ""
     print_commands: dict[str, list[str]] = field(default_factory=dict)
+    ca_file: str = ""
+    sign_in: bool = True
+    idle_lock_minutes: float = 5.0
+    max_pin_failures: int = 5
+    lockout_minutes: float = 5.0
+    encrypt_cache: bool = False
     source: str = "(defaults)"
 
     @property
@@ -71,6 +77,14 @@ _SECTIONS: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "verify_tls": ("verify_tls", bool),
         "allow_plain_http": ("allow_plain_http", bool),
         "sync_interval_s": ("sync_interval_s", (int, float)),
+        "ca_file": ("ca_file", str),
+    },
+    "security": {
+        "sign_in": ("sign_in", bool),
+        "idle_lock_minutes": ("idle_lock_minutes", (int, float)),
+        "max_pin_failures": ("max_pin_failures", int),
+        "lockout_minutes": ("lockout_minutes", (int, float)),
+        "encrypt_cache": ("encrypt_cache", bool),
     },
     "office_hours": {"sessions": ("sessions", list)},
 }
@@ -148,6 +162,15 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
         raise _fail(shown, "[counter] slot", "số quầy từ 1 đến 99", "slot must be 1-99")
     if s.language not in ("vi", "en"):
         raise _fail(shown, "[counter] language", "chỉ 'vi' hoặc 'en'", "'vi' or 'en'")
+    if s.idle_lock_minutes < 0 or s.max_pin_failures < 1 or s.lockout_minutes < 0:
+        raise _fail(
+            shown,
+            "[security]",
+            "thời gian không âm, số lần sai ít nhất 1",
+            "times must be non-negative, failures at least 1",
+        )
+    if s.ca_file and not Path(s.ca_file).expanduser().is_file():
+        raise _fail(shown, "[central] ca_file", "không có tệp chứng chỉ này", "no such file")
     if s.central_url:
         loopback = any(h in s.central_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
         if s.central_url.startswith("http://") and not loopback and not s.allow_plain_http:
@@ -156,6 +179,13 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
                 "[central] url",
                 "chỉ dùng https (http chỉ cho máy cục bộ)",
                 "https only (plain http only to loopback) unless allow_plain_http",
+            )
+        if not s.verify_tls and not loopback:
+            raise _fail(
+                shown,
+                "[central] verify_tls",
+                "không tắt kiểm tra chứng chỉ; hãy đặt ca_file cho chứng chỉ riêng",
+                "certificate checks stay on; set ca_file for a private certificate",
             )
         if not s.central_token:
             raise _fail(shown, "[central] token", "thiếu khóa truy cập của quầy", "token missing")

@@ -4,12 +4,13 @@ No ``from __future__ import annotations`` here: FastAPI must resolve the
 annotations of the dependency closures defined inside :func:`create_app`.
 """
 
+import logging
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +22,7 @@ from counter_tui.config_files import catalog_path, holidays_path
 from counter_tui.domain.calendar import load_calendar
 from counter_tui.domain.catalog import load_catalog
 
+log = logging.getLogger("counter_tui.central")
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
 
@@ -120,6 +122,7 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
     # Reads are async: each is one indexed SQLite query (well under a millisecond), cheaper
     # inline than a hop to the thread pool. Writes (push, back office) stay in threads.
     async def client(
+        request: Request,
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Client:
         if creds is None or not creds.credentials:
@@ -127,6 +130,8 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         try:
             return db.authenticate(creds.credentials)
         except AuthFailed as exc:
+            peer = request.client.host if request.client else "?"
+            log.warning("token refused (%s) from %s", exc.reason, peer)
             # Say which (the operator needs to know whether to rotate or re-register);
             # never echo the token.
             detail = {
@@ -171,6 +176,9 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "Operations must be in increasing seq order")
         out = service.push(c, [op.model_dump() for op in req.ops])
+        log.info(
+            "push from %s/%s: %d ops, last_seq %d", c.office, c.name, len(req.ops), out.last_seq
+        )
         payload = {"results": out.results, "last_seq": out.last_seq, "server_time": time.time()}
         if out.error:
             payload["error"] = out.error
@@ -232,6 +240,8 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         if not (citizen_id.isdigit() and len(citizen_id) in (9, 12)):
             raise HTTPException(422, "A citizen ID has 12 digits (or 9 for an old CMND)")
         found = db.dossiers_by_citizen(c.office, citizen_id)
+        # The ID is masked by the log setup; the operator sees which counter asked.
+        log.info("citizen lookup %s by %s/%s: %d found", citizen_id, c.office, c.name, len(found))
         return raw_json(orjson.dumps({"dossiers": [{"version": v, "doc": d} for d, v in found]}))
 
     @app.get("/v1/dossiers/{code}")

@@ -108,13 +108,16 @@ class CentralService:
     ) -> None:
         """Who did what from which counter, recorded with the change (rejections too: an
         attempt on another office's dossier is worth knowing about)."""
-        doc = op.get("doc") or {}
+        code = (op.get("doc") or {}).get("code")
+        if not code:
+            row = c.execute("SELECT code FROM dossiers WHERE uid=?", (op.get("uid"),)).fetchone()
+            code = row[0] if row else op.get("uid")
         self.db.audit(
             c,
             client.office,
             str(op.get("actor") or ""),
             str(op.get("action") or "receive"),
-            str(doc.get("code") or op.get("uid") or ""),
+            str(code or ""),
             client=client.name,
             detail={
                 "seq": op.get("seq"),

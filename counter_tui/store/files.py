@@ -12,7 +12,12 @@ DIR_MODE = 0o700
 
 
 def make_dir(path: Path) -> None:
+    """Create ``path`` owner-only; an existing folder (made by an older version, or by
+    hand with the default umask) is tightened too. On Windows the per-user profile's
+    ACL does this job, and chmod cannot express it."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if sys.platform != "win32" and (path.stat().st_mode & 0o777) != DIR_MODE:
+        path.chmod(DIR_MODE)
 
 
 def fsync_dir(path: Path) -> None:

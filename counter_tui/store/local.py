@@ -376,6 +376,28 @@ class LocalStore:
                 out.extend(self.store.shard(name).table("events").all())
         return sorted(out, key=lambda e: e["seq"])
 
+    # --- clerk accounts (cached from the centre, or added locally on a standalone PC) --------
+
+    def save_clerks(self, clerks: list[dict[str, Any]]) -> bool:
+        """Replace the cached accounts; returns whether anything changed (no write if not)."""
+        if self.get_meta("clerks") == clerks:
+            return False
+        with self.store.transaction():
+            self.set_meta("clerks", clerks)
+        return True
+
+    def clerks(self) -> list[dict[str, Any]]:
+        return list(self.get_meta("clerks") or []) + list(self.get_meta("local_clerks") or [])
+
+    def set_local_clerk(self, account: dict[str, Any]) -> None:
+        with self.store.transaction():
+            rest = [
+                a
+                for a in self.get_meta("local_clerks") or []
+                if a["username"] != account["username"]
+            ]
+            self.set_meta("local_clerks", [*rest, account])
+
     # --- catalog cache --------------------------------------------------------------------
 
     def save_catalog(self, procedures: list[dict[str, Any]], etag: str) -> None:

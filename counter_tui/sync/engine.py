@@ -12,6 +12,7 @@ their sequence number, changes by the server's version.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -36,6 +37,7 @@ from counter_tui.sync.client import (
 )
 from counter_tui.sync.state import Connection
 
+log = logging.getLogger(__name__)
 SKEW_LIMIT_S = 120.0
 AUTH_MESSAGES = {
     "expired": Msg(
@@ -161,8 +163,10 @@ class SyncEngine:
                 self._push_all()
                 self._pull_all()
                 self._refresh_catalog()
+                self.store.save_clerks(self.client.clerks())
             except Unreachable as exc:
                 self.failures += 1
+                log.warning("central unreachable (attempt %d): %s", self.failures, exc)
                 self._status.state = Connection.OFFLINE
                 self._status.error = Msg(
                     "Không kết nối được hệ thống trung tâm; vẫn làm việc bình thường, dữ liệu "
@@ -173,12 +177,14 @@ class SyncEngine:
                 return False
             except AuthRefused as exc:
                 self.failures += 1
+                log.error("central refused this counter's token: %s", exc.reason)
                 self._status.state = Connection.ERROR
                 self._status.error = AUTH_MESSAGES.get(exc.reason, AUTH_MESSAGES["unknown"])
                 self._publish()
                 return False
-            except CertificateRefused:
+            except CertificateRefused as exc:
                 self.failures += 1
+                log.error("central's TLS certificate is not trusted: %s", exc)
                 self._status.state = Connection.ERROR
                 self._status.error = Msg(
                     "Chứng chỉ bảo mật (TLS) của máy chủ trung tâm không được tin cậy; không gửi "

@@ -9,21 +9,25 @@ and the sync engine runs in its own thread.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from counter_tui.auth import Clerk
 from counter_tui.domain.text import matches_words, tokens
-from counter_tui.ui.i18n import set_language, t
+from counter_tui.ui.i18n import set_language, t, tr
 from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.screens.receive import ReceiveScreen
 from counter_tui.ui.screens.report import ReportScreen
+from counter_tui.ui.screens.sign_in import SignInScreen
 from counter_tui.ui.screens.sync import SyncScreen
 from counter_tui.ui.services import Services
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -78,6 +82,7 @@ class CounterApp(App[None]):
         Binding("f4", "mode('hand_over')", t("hand_over"), id="hand_over"),
         Binding("f5", "mode('sync')", t("sync"), id="sync"),
         Binding("f6", "mode('report')", t("report"), id="report"),
+        Binding("f12", "lock", t("lock"), id="lock"),
         Binding("escape", "back", t("back"), show=False, id="back_home"),
         Binding("ctrl+q", "quit", t("quit"), id="quit"),
     ]
@@ -89,6 +94,8 @@ class CounterApp(App[None]):
         self.lang = services.settings.language
         self.last_saved = None
         self.pending_hand_over: str | None = None
+        self.locked = False
+        self.last_input = time.monotonic()
 
     # --- startup --------------------------------------------------------------------------
 
@@ -103,6 +110,9 @@ class CounterApp(App[None]):
             if self.services.start_sync:
                 sync.start()
         self.set_interval(1.0, self.refresh_status)
+        if self.services.signin is not None:
+            self.set_interval(5.0, self.lock_if_idle)
+            self.show_sign_in()
         # Warm the holiday tables off the UI thread, before the first due date is needed.
         calendar = self.services.desk.calendar
         today = self.services.clock().date()
@@ -117,6 +127,55 @@ class CounterApp(App[None]):
             self.services.sync.on_status = None
             self.services.sync.stop()
 
+    # --- sign-in and the lock -------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While locked only quitting works: F2-F6 and the palette would reach past the lock.
+        return not self.locked or action == "quit"
+
+    def show_sign_in(self, locked_by: str = "") -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self.push_screen(SignInScreen(locked_by), self._signed_in)
+
+    def _signed_in(self, clerk: Clerk | None) -> None:
+        if clerk is None:
+            return
+        signin = self.services.signin
+        before = self.services.desk.identity.clerk
+        if signin is not None and self.signed_in and before != clerk.username:
+            signin.record("sign_out", before)  # another clerk took over the counter
+        self.services.desk.sign_in(clerk.username)
+        self.signed_in = True
+        self.locked = False
+        self.last_input = time.monotonic()
+        self.refresh_status()
+
+    signed_in = False
+
+    def action_lock(self) -> None:
+        if self.services.signin is None:
+            self.notify(
+                tr("Đăng nhập đang tắt trong cấu hình.", "Sign-in is off in the settings."),
+                severity="warning",
+            )
+            return
+        self.services.signin.record("lock", self.services.desk.identity.clerk)
+        self.show_sign_in(self.services.desk.identity.clerk)
+
+    def lock_if_idle(self) -> None:
+        minutes = self.services.settings.idle_lock_minutes
+        if self.locked or not self.signed_in or minutes <= 0:
+            return
+        if time.monotonic() - self.last_input >= minutes * 60:
+            self.action_lock()
+
     def _status_from_thread(self, _status: object) -> None:
         with contextlib.suppress(RuntimeError):
             self.call_from_thread(self.refresh_status)
@@ -127,7 +186,8 @@ class CounterApp(App[None]):
         """The status bar's parts (identity, sync state in words, counts, clock) and state."""
         s = self.services.settings
         sync = self.services.sync
-        parts = [f"{s.office_name} · {t('counter')} {s.counter} · {s.clerk}"]
+        clerk = self.services.desk.identity.clerk if not self.locked else "—"
+        parts = [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}"]
         if sync is None:
             parts.append(t("standalone"))
             state = "standalone"

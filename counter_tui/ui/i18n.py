@@ -37,6 +37,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "run_report": ("Lập báo cáo", "Run report"),
     "export": ("Xuất CSV, XLSX", "Export CSV, XLSX"),
     "print_book": ("In sổ theo dõi", "Print tracking book"),
+    "lock": ("Khóa màn hình", "Lock screen"),
     "confirm_hand_over": ("Xác nhận trả kết quả", "Confirm hand-over"),
     "sync_now": ("Đồng bộ ngay", "Sync now"),
     "mark_handled": ("Đánh dấu đã xử lý", "Mark handled"),

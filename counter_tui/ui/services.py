@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from counter_tui.auth import SignIn
 from counter_tui.desk import Desk
 from counter_tui.paperwork import Paperwork
 from counter_tui.settings import Settings
@@ -23,6 +24,7 @@ class Services:
     sync: SyncEngine | None = None
     clock: Callable[[], datetime] = datetime.now
     start_sync: bool = True  # tests drive sync by hand
+    signin: SignIn | None = None  # None: sign-in is off, actions go under settings.clerk
 
     @cached_property
     def paperwork(self) -> Paperwork:

@@ -30,6 +30,8 @@ def settings(**kw) -> Settings:
         counter="Q1",
         slot=1,
         clerk="canbo01",
+        # Sign-in has its own tests (test_security.py); these drive the flows behind it.
+        sign_in=False,
     )
     base.update(kw)
     return Settings(**base)

@@ -1,0 +1,161 @@
+"""Clerk sign-in at the counter: PINs checked against argon2 hashes, offline, with lockout.
+
+Accounts come from the central service (``/v1/clerks``, cached by the sync
+engine) or, on a standalone PC, from ``counter-tui clerk add``. Only argon2id
+hashes are stored or sent; the PIN never leaves the keyboard. Failed attempts
+are counted per user name in the store, so restarting the app does not reset
+a lockout. Every sign-in, failure, lockout, lock and sign-out is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.store.local import LocalStore
+
+log = logging.getLogger(__name__)
+MIN_PIN = 6
+_HASHER = PasswordHasher()  # argon2id, 64 MiB, 3 passes: about 0.1 s on a counter PC
+# Checked against when the user name is unknown, so a wrong name costs the same time.
+_DUMMY = _HASHER.hash("counter-tui-no-such-clerk")
+
+
+class SignInError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Clerk:
+    username: str
+    name: str
+
+
+def hash_pin(pin: str) -> str:
+    if len(pin) < MIN_PIN:
+        raise SignInError(
+            "pin.short",
+            Msg(
+                f"Mã PIN cần ít nhất {MIN_PIN} ký tự.",
+                f"A PIN needs at least {MIN_PIN} characters.",
+            ),
+        )
+    return _HASHER.hash(pin)
+
+
+class SignIn:
+    def __init__(
+        self,
+        store: LocalStore,
+        clock: Callable[[], datetime],
+        *,
+        max_failures: int = 5,
+        lockout: timedelta = timedelta(minutes=5),
+        counter: str = "",
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.max_failures = max_failures
+        self.lockout = lockout
+        self.counter = counter
+
+    def accounts(self) -> list[dict[str, Any]]:
+        return [a for a in self.store.clerks() if a.get("active", 1)]
+
+    def _failures(self) -> dict[str, dict[str, Any]]:
+        return dict(self.store.get_meta("signin_failures") or {})
+
+    def _audit(self, action: str, username: str, **detail: Any) -> None:
+        self.store.audit(
+            {
+                "at": self.clock().isoformat(),
+                "actor": username,
+                "counter": self.counter,
+                "action": action,
+                **detail,
+            }
+        )
+
+    def locked_until(self, username: str) -> datetime | None:
+        entry = self._failures().get(username.strip().lower())
+        if entry and entry.get("locked_until"):
+            until = datetime.fromisoformat(entry["locked_until"])
+            if until > self.clock():
+                return until
+        return None
+
+    def sign_in(self, username: str, pin: str) -> Clerk:
+        """The clerk, or :class:`SignInError` in Vietnamese saying what to do next."""
+        name = username.strip().lower()
+        if not name or not pin:
+            raise SignInError(
+                "signin.empty",
+                Msg("Nhập tên đăng nhập và mã PIN.", "Enter your user name and PIN."),
+            )
+        until = self.locked_until(name)
+        if until is not None:
+            raise SignInError(
+                "signin.locked",
+                Msg(
+                    f"Tài khoản {name} đang bị khóa do nhập sai nhiều lần; thử lại sau "
+                    f"{until:%H:%M}.",
+                    f"Account {name} is locked after repeated failures; try again after "
+                    f"{until:%H:%M}.",
+                ),
+            )
+        account = next((a for a in self.accounts() if a["username"].lower() == name), None)
+        try:
+            _HASHER.verify(account["pin_hash"] if account else _DUMMY, pin)
+            ok = account is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            raise self._failed(name)
+        with self.store.transaction():
+            failures = self._failures()
+            failures.pop(name, None)
+            self.store.set_meta("signin_failures", failures)
+            self._audit("sign_in", name)
+        return Clerk(account["username"], account.get("name", account["username"]))  # type: ignore[index]
+
+    def _failed(self, name: str) -> SignInError:
+        with self.store.transaction():
+            failures = self._failures()
+            entry = dict(failures.get(name) or {"count": 0})
+            entry["count"] = int(entry.get("count", 0)) + 1
+            left = self.max_failures - entry["count"]
+            if left <= 0:
+                entry["locked_until"] = (self.clock() + self.lockout).isoformat()
+                entry["count"] = 0
+            failures[name] = entry
+            self.store.set_meta("signin_failures", failures)
+            self._audit("sign_in_failed", name, locked=left <= 0)
+        log.warning("sign-in failed for %s%s", name, " (now locked out)" if left <= 0 else "")
+        if left <= 0:
+            until = datetime.fromisoformat(entry["locked_until"])
+            return SignInError(
+                "signin.locked",
+                Msg(
+                    f"Sai {self.max_failures} lần: tài khoản {name} bị khóa đến {until:%H:%M}.",
+                    f"{self.max_failures} failures: account {name} is locked until {until:%H:%M}.",
+                ),
+            )
+        return SignInError(
+            "signin.wrong",
+            Msg(
+                f"Sai tên đăng nhập hoặc mã PIN (còn {left} lần thử).",
+                f"Wrong user name or PIN ({left} tries left).",
+            ),
+        )
+
+    def record(self, action: str, username: str) -> None:
+        """Audit a lock, an unlock by someone else, or a sign-out."""
+        with self.store.transaction():
+            self._audit(action, username)

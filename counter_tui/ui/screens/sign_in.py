@@ -1,0 +1,95 @@
+"""Sign-in and the lock screen: a clerk's user name and PIN, checked offline.
+
+The same screen serves at start and as the lock (F12, or idle): locked, it
+shows who was signed in; that clerk unlocks with their PIN, or another clerk
+signs in and every later action is theirs. It cannot be dismissed with Esc,
+and while it is up the app's own keys (F2-F6, the palette) do nothing.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from counter_tui.auth import Clerk, SignInError
+from counter_tui.ui.i18n import tr
+
+
+class SignInScreen(ModalScreen[Clerk]):
+    BINDINGS = [Binding("ctrl+q", "app.quit", tr("Thoát", "Quit"), id="signin_quit")]
+    DEFAULT_CSS = """
+    SignInScreen { align: center middle; background: $background 95%; }
+    SignInScreen > Vertical { width: 64; height: auto; border: thick $primary; padding: 1 2;
+                              background: $surface; }
+    SignInScreen Input { margin-bottom: 1; }
+    #si_msg { color: $error; height: auto; }
+    #si_hint { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, locked_by: str = "") -> None:
+        super().__init__()
+        self.locked_by = locked_by
+
+    def compose(self) -> ComposeResult:
+        services = self.app.services  # type: ignore[attr-defined]
+        s = services.settings
+        with Vertical():
+            if self.locked_by:
+                yield Label(
+                    tr(
+                        f"[b]Màn hình đã khóa[/b] — {self.locked_by} đang đăng nhập",
+                        f"[b]Screen locked[/b] — {self.locked_by} is signed in",
+                    )
+                )
+            else:
+                yield Label(tr("[b]Đăng nhập[/b]", "[b]Sign in[/b]"))
+            yield Static(f"{s.office_name} · {tr('Quầy', 'Counter')} {s.counter}", markup=False)
+            yield Label(tr("Tên đăng nhập", "User name"))
+            yield Input(self.locked_by, id="si_user", max_length=64)
+            yield Label(tr("Mã PIN", "PIN"))
+            yield Input(password=True, id="si_pin", max_length=128)
+            yield Static("", id="si_msg", markup=False)
+            yield Static("", id="si_hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
+        signin = self.app.services.signin  # type: ignore[attr-defined]
+        if signin is not None and not signin.accounts():
+            self.query_one("#si_hint", Static).update(
+                tr(
+                    "Máy này chưa có tài khoản nào: cần đồng bộ với trung tâm một lần, hoặc "
+                    "quản trị viên thêm bằng lệnh counter-tui clerk add.",
+                    "No accounts on this PC yet: sync with the centre once, or the operator "
+                    "adds one with counter-tui clerk add.",
+                )
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "si_user":
+            self.query_one("#si_pin", Input).focus()
+            return
+        user = self.query_one("#si_user", Input).value
+        pin = self.query_one("#si_pin", Input).value
+        self.query_one("#si_msg", Static).update(tr("Đang kiểm tra…", "Checking…"))
+        self._check(user, pin)
+
+    # argon2 takes about a tenth of a second by design: off the UI thread.
+    @work(thread=True, exclusive=True, group="signin")
+    def _check(self, user: str, pin: str) -> None:
+        signin = self.app.services.signin  # type: ignore[attr-defined]
+        try:
+            clerk = signin.sign_in(user, pin)
+        except SignInError as exc:
+            self.app.call_from_thread(self._refused, exc.text(self.app.lang))  # type: ignore[attr-defined]
+            return
+        self.app.call_from_thread(self.dismiss, clerk)
+
+    def _refused(self, text: str) -> None:
+        self.query_one("#si_msg", Static).update(text)
+        pin = self.query_one("#si_pin", Input)
+        pin.value = ""
+        pin.focus()

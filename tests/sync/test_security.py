@@ -1,0 +1,231 @@
+"""Counter credentials, clerk accounts, the central audit chain, logs and TLS, against a real
+central service on 127.0.0.1 (a subprocess, as in production)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+
+import httpx
+import pytest
+import trustme
+
+from counter_tui import logs
+from counter_tui.auth import SignIn, SignInError, hash_pin
+from counter_tui.domain.status import Action
+from counter_tui.settings import SettingsError, settings_from_dict
+from counter_tui.sync.client import CentralClient, CertificateRefused, tls_context
+from counter_tui.sync.state import Connection
+from tests.support.central import OFFICE, CentralProcess
+from tests.support.counter import make_counter
+
+OTHER = "000.00.00.H38"
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_expired_token_is_refused_with_the_reason_and_rotation_recovers(
+    tmp_path, central, tokens
+):
+    q1, token = tokens["q1"]
+    c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+    c.receive("Trần Thị Bình", "079185000001")
+    central.db.expire_now(q1.id)
+    assert c.engine.sync_once() is False
+    st = c.engine.status()
+    assert st.state is Connection.ERROR and "đã hết hạn" in st.error.vi
+    assert token not in st.error.vi and token not in st.error.en
+    assert central.db.count_dossiers() == 0 and st.pending == 1  # nothing lost, nothing sent
+    new = central.db.rotate_token(q1.id)
+    c.client.close()
+    c.engine.client = c.client = CentralClient(central.url, new)
+    assert c.engine.sync_once() is True and central.db.count_dossiers() == 1
+    old = httpx.get(f"{central.url}/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert old.status_code == 401 and old.json()["detail"] == "Unknown token"
+    c.close()
+
+
+def test_a_revoked_token_stops_at_once(tmp_path, central, tokens):
+    q2, token = tokens["q2"]
+    c = make_counter(tmp_path / "q2", central.url, token, q2.slot, name="Q2")
+    assert c.engine.sync_once() is True
+    central.db.revoke(q2.id)
+    c.receive("Lê Văn Cường", "079185000002")
+    assert c.engine.sync_once() is False
+    assert "thu hồi" in c.engine.status().error.vi
+    assert central.db.count_dossiers() == 0
+    c.close()
+
+
+def test_roles_a_counter_cannot_act_as_back_office_nor_the_reverse(central, tokens):
+    counter = {"Authorization": f"Bearer {tokens['q1'][1]}"}
+    bo = {"Authorization": f"Bearer {tokens['bo']}"}
+    r = httpx.post(
+        f"{central.url}/v1/backoffice/dossiers/x/actions", json={"action": "stop"}, headers=counter
+    )
+    assert r.status_code == 403
+    assert (
+        httpx.post(f"{central.url}/v1/sync/push", json={"ops": []}, headers=bo).status_code == 403
+    )
+    assert httpx.get(f"{central.url}/v1/clerks", headers=bo).status_code == 403
+
+
+def test_clerks_reach_the_counter_and_sign_in_works_offline(tmp_path, central, tokens):
+    central.db.add_office(OTHER, "UBND xã khác")
+    central.db.set_clerk(OFFICE, "lan", "Nguyễn Thị Lan", hash_pin("246810"))
+    central.db.set_clerk(OTHER, "khac", "Người xã khác", hash_pin("111111"))
+    q1, token = tokens["q1"]
+    c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+    assert c.engine.sync_once() is True
+    cached = c.store.clerks()
+    assert [a["username"] for a in cached] == ["lan"]  # only this office's clerks
+    assert "246810" not in repr(cached) and cached[0]["pin_hash"].startswith("$argon2id$")
+    central.stop()  # the network is gone: sign-in still works from the cache
+    signin = SignIn(c.store, lambda: datetime(2026, 11, 25, 9, 0))
+    assert signin.sign_in("lan", "246810").name == "Nguyễn Thị Lan"
+    with pytest.raises(SignInError):
+        signin.sign_in("khac", "111111")
+    central.start()
+    central.db.disable_clerk(OFFICE, "lan")
+    assert c.engine.sync_once() is True
+    with pytest.raises(SignInError):
+        signin.sign_in("lan", "246810")
+    c.close()
+
+
+def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
+    tmp_path, central, tokens
+):
+    q1, token = tokens["q1"]
+    c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+    d = c.receive("Trần Thị Bình", "079185000001")
+    c.desk.act(
+        d.uid,
+        Action.WITHDRAW,
+        note="rút",
+    )
+    assert c.engine.sync_once() is True
+    entries = central.db.audit_entries()
+    pushed = [(e["actor"], e["action"], e["target"], e["client"]) for e in entries if e["client"]]
+    assert pushed == [("canbo-Q1", "receive", d.code, "Q1"), ("canbo-Q1", "withdraw", d.code, "Q1")]
+    assert [e["action"] for e in entries[:2]] == ["office.set", "client.add"]
+    ok = cli("central", "--db", str(central.db_path), "audit", "verify")
+    assert ok.returncode == 0 and f"intact: {len(entries)} entries" in ok.stdout
+    conn = sqlite3.connect(central.db_path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE audit SET body = body WHERE seq = 1")
+    # Someone with the file drops the guard and rewrites who did it.
+    conn.execute("DROP TRIGGER audit_append_only_u")
+    n = len(entries) - 1
+    body = conn.execute("SELECT body FROM audit WHERE seq=?", (n,)).fetchone()[0]
+    conn.execute("UPDATE audit SET body=? WHERE seq=?", (body.replace("canbo-Q1", "nguoi-khac"), n))
+    conn.commit()
+    conn.close()
+    bad = cli("central", "--db", str(central.db_path), "audit", "verify")
+    assert bad.returncode == 1 and f"entry {n}" in bad.stdout
+    c.close()
+
+
+def test_no_citizen_id_or_token_in_the_central_log(tmp_path):
+    central = CentralProcess(tmp_path / "c.sqlite3", extra=["--log-level", "info", "--access-log"])
+    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.start()
+    try:
+        c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+        c.receive("Trần Thị Bình", "079185000001")
+        assert c.engine.sync_once() is True
+        assert c.client.citizen_dossiers("079185000001")
+        httpx.get(f"{central.url}/v1/me", headers={"Authorization": "Bearer not-a-real-token-123"})
+        c.close()
+    finally:
+        central.stop()
+    log = central.log()
+    assert "citizen lookup 079******001" in log  # the operator still sees which lookup
+    assert "/v1/citizens/079******001/dossiers" in log  # the access log is masked too
+    assert "token refused (unknown)" in log
+    assert "079185000001" not in log and token not in log and "not-a-real-token-123" not in log
+    assert "0912345678" not in log
+
+
+def test_counter_log_masks_ids_and_never_holds_the_token(tmp_path, central, tokens, caplog):
+    q1, token = tokens["q1"]
+    logs.register_secret(token)
+    logs.configure(tmp_path / "logs" / "counter-tui.log")
+    c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+    central.db.revoke(q1.id)
+    with caplog.at_level(logging.INFO):
+        assert c.engine.sync_once() is False
+        logging.getLogger("counter_tui.test").warning(
+            "looked up %s with Bearer %s", "001203012345", token
+        )
+    c.close()
+    text = (tmp_path / "logs" / "counter-tui.log").read_text(encoding="utf-8")
+    captured = caplog.text
+    for out in (text, captured):
+        assert "revoked" in out or "001******345" in out
+        assert token not in out and "001203012345" not in out
+    assert "central refused this counter's token: revoked" in text
+    assert "looked up 001******345 with Bearer ***" in text
+    assert (tmp_path / "logs" / "counter-tui.log").stat().st_mode & 0o077 == 0
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+def test_tls_with_a_private_certificate_is_accepted_only_when_configured(tmp_path, ca):
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert_pem, key_pem, ca_pem = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    ca.cert_pem.write_to_path(str(ca_pem))
+    central = CentralProcess(tmp_path / "c.sqlite3", tls=(cert_pem, key_pem), ca_file=ca_pem)
+    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.start()
+    try:
+        assert central.url.startswith("https://")
+        # Default: the system's roots only. The private certificate is refused, nothing sent.
+        c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
+        c.receive("Trần Thị Bình", "079185000001")
+        with pytest.raises(CertificateRefused):
+            c.client.health()
+        assert c.engine.sync_once() is False
+        assert "Chứng chỉ bảo mật (TLS)" in c.engine.status().error.vi
+        assert central.db.count_dossiers() == 0
+        # Configured: the same service is trusted through ca_file, and sync goes through.
+        c.client.close()
+        c.engine.client = c.client = CentralClient(
+            central.url, token, verify=tls_context(str(ca_pem))
+        )
+        assert c.engine.sync_once() is True and central.db.count_dossiers() == 1
+        c.close()
+    finally:
+        central.stop()
+
+
+def test_settings_keep_certificate_checks_and_https_beyond_loopback(tmp_path):
+    base = {"url": "https://trungtam.example.vn", "token": "t" * 20}
+    with pytest.raises(SettingsError, match="ca_file"):
+        settings_from_dict({"central": {**base, "verify_tls": False}})
+    with pytest.raises(SettingsError, match="https"):
+        settings_from_dict({"central": {**base, "url": "http://10.0.0.5:8765"}})
+    with pytest.raises(SettingsError, match="ca_file"):
+        settings_from_dict({"central": {**base, "ca_file": str(tmp_path / "missing.pem")}})
+    ca_pem = tmp_path / "ca.pem"
+    ca_pem.write_text("x")
+    s = settings_from_dict({"central": {**base, "ca_file": str(ca_pem)}})
+    assert s.verify_tls and s.ca_file == str(ca_pem)
