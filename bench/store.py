@@ -2,6 +2,7 @@
 
     python bench/store.py                      # N = 10k, 100k, 500k
     python bench/store.py --sizes 10000,100000
+    python bench/store.py --encrypt            # the same with encrypt_cache on
 
 Builds a store of N realistic dossiers (Vietnamese names and addresses, 2-4
 document items, history; about 1.2 KB each) through the store's own API,
@@ -55,11 +56,26 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def bench_cipher():
+    """With --encrypt (passed to the measuring process as BENCH_ENCRYPT): a fixed test key."""
+    if not os.environ.get("BENCH_ENCRYPT"):
+        return None
+    from counter_tui.store.cipher import Cipher
+
+    return Cipher(b"\x01" * 32)
+
+
 def build(path: Path, n: int) -> None:
     from counter_tui.store.local import LocalStore
 
     rng = random.Random(n)
-    store = LocalStore(path, background=False, flush_dirty=10**9, full_checkpoint_bytes=1 << 62)
+    store = LocalStore(
+        path,
+        background=False,
+        flush_dirty=10**9,
+        full_checkpoint_bytes=1 << 62,
+        cipher=bench_cipher(),
+    )
     batch = 20_000
     t0 = time.perf_counter()
     for start in range(0, n, batch):
@@ -85,7 +101,7 @@ def measure(path: Path, n: int) -> dict:
 
     gc.collect()
     t0 = time.perf_counter()
-    store = LocalStore(path, background=True)
+    store = LocalStore(path, background=True, cipher=bench_cipher())
     open_s = time.perf_counter() - t0
     store.wait_indexes()
     ready_s = time.perf_counter() - t0  # phone and name indexes built in the background
@@ -181,13 +197,16 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,500000")
     ap.add_argument("--measure", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--keep", action="store_true", help="keep built stores in bench/out")
+    ap.add_argument("--encrypt", action="store_true", help="the cache sealed (encrypt_cache)")
     args = ap.parse_args()
+    if args.encrypt:
+        os.environ["BENCH_ENCRYPT"] = "1"
     if args.measure:
         print(json.dumps(measure(Path(args.measure[0]), int(args.measure[1]))))
         return
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        path = OUT / f"store-{n}"
+        path = OUT / f"store-{n}{'-enc' if args.encrypt else ''}"
         if not (path / "manifest.json").exists():
             shutil.rmtree(path, ignore_errors=True)
             print(f"building {n:,} dossiers ...", file=sys.stderr)

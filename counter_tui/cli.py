@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from counter_tui.config_files import catalog_path
 
@@ -194,6 +195,8 @@ def _settings(args: argparse.Namespace):
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
 
     settings = _settings(args)
@@ -216,6 +219,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
     except StoreLockedError as exc:
         print(exc.msg.text(settings.language), file=sys.stderr)
         return 3
+    except (StoreError, DomainError) as exc:  # an encrypted cache without its key, say
+        print(exc.msg.text(settings.language), file=sys.stderr)
+        return 2
     try:
         build_app(services).run()
     finally:
@@ -234,19 +240,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from counter_tui.store.local import LocalStore
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.launch import open_store
+    from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
 
     settings = _settings(args)
     if settings is None:
         return 2
-    path = args.data or data_dir(settings.data_dir or None)
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
     try:
-        store = LocalStore(path, background=False, build_indexes=False)
+        store = open_store(settings, path, background=False, build_indexes=False)
     except StoreLockedError as exc:
         print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
         return 3
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 2
     try:
         checked, problem = store.verify_audit()
     finally:
@@ -261,7 +272,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_clerk(args: argparse.Namespace) -> int:
     """A clerk account on this PC only: for a standalone counter that never syncs."""
     from counter_tui.auth import SignInError, hash_pin
-    from counter_tui.store.local import LocalStore
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.launch import open_store
+    from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
 
@@ -269,11 +282,15 @@ def _cmd_clerk(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     pin = _read_pin(args.pin_stdin)
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
     try:
         pin_hash = hash_pin(pin)
-        store = LocalStore(args.data or data_dir(settings.data_dir or None), build_indexes=False)
+        store = open_store(settings, path, build_indexes=False)
     except SignInError as exc:
         print(exc.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
         return 2
     except StoreLockedError as exc:
         print(exc.msg.text(args.lang or "vi"), file=sys.stderr)

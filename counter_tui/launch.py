@@ -26,6 +26,15 @@ def load_catalog_cached(store: LocalStore) -> Catalog:
     return load_catalog(catalog_path())
 
 
+def open_store(settings: Settings, path: Path, **options) -> LocalStore:
+    """The cache at ``path``, decrypted with the keyring's key when the settings ask for it."""
+    if settings.encrypt_cache:
+        from counter_tui.keystore import cache_cipher
+
+        options["cipher"] = cache_cipher(path)
+    return LocalStore(path, **options)
+
+
 def make_services(
     settings: Settings,
     *,
@@ -36,7 +45,7 @@ def make_services(
     from counter_tui.ui.services import Services
 
     # The phone and name indexes are built once the first screen is up (CounterApp.on_ready).
-    store = LocalStore(data or data_dir(settings.data_dir or None), build_indexes=False)
+    store = open_store(settings, data or data_dir(settings.data_dir or None), build_indexes=False)
     try:
         catalog = load_catalog_cached(store)
         calendar = load_calendar(holidays_path(), settings.sessions)

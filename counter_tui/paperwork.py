@@ -96,11 +96,15 @@ class Paperwork:
         store = self.desk.store
         return [d for s in store.recent(500) if (d := store.get_dossier(s.uid))]
 
-    def report(self, start: date, end: date, office: str | None) -> Report:
-        return build_report(self._period_docs(end), start, end, self.desk.clock(), office)
+    def report(
+        self, start: date, end: date, office: str | None, docs: list[dict[str, Any]] | None = None
+    ) -> Report:
+        docs = self._period_docs(end) if docs is None else docs
+        return build_report(docs, start, end, self.desk.clock(), office)
 
-    def book(self, start: date, end: date) -> Slip:
-        docs = [d for d in self._period_docs(end) if d.get("office") == self.settings.office]
+    def book(self, start: date, end: date, docs: list[dict[str, Any]] | None = None) -> Slip:
+        docs = self._period_docs(end) if docs is None else docs
+        docs = [d for d in docs if d.get("office") == self.settings.office]
         return book_slip(
             docs, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
         )
@@ -109,8 +113,9 @@ class Paperwork:
 
     def export(self, start: date, end: date, office: str | None) -> list[Path]:
         """The report and the tracking book as CSV files and one XLSX workbook."""
-        report = self.report(start, end, office)
-        tables = [*report_tables(report), book_table(self.book(start, end))]
+        docs = self._period_docs(end)  # read once for both
+        report = self.report(start, end, office, docs)
+        tables = [*report_tables(report), book_table(self.book(start, end, docs))]
         folder = output_folder(self.settings) / "bao-cao"
         stem = f"{start:%Y%m%d}-{end:%Y%m%d}"
         paths = [write_csv(folder / f"{t.name}-{stem}.csv", t) for t in tables]

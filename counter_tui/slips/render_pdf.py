@@ -61,8 +61,11 @@ def render_pdf(slip: Slip) -> bytes:
     line = 4.2 if small else 5.4
     pdf.set_margins(9 if small else 18, 8 if small else 12, 9 if small else 15)
     pdf.set_auto_page_break(True, 12)
+    # Parsing a TTF is most of a render's time: register only the styles this template uses.
+    used = {"", "B", "I"} | {b.style for b in t.blocks}
     for style, path in _font_files().items():
-        pdf.add_font(FAMILY, style, str(path))
+        if style in used:
+            pdf.add_font(FAMILY, style, str(path))
     pdf.set_title(slip.fill(t.title))
     pdf.set_creator("counter-tui")
     pdf.add_page()

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import FILE_MODE, fsync_dir, quarantine
 
 SEGMENT_PREFIX = "log-"
@@ -51,7 +52,9 @@ def encode_line(payload: bytes) -> bytes:
     return b"%08x " % zlib.crc32(payload) + payload + b"\n"
 
 
-def read_segment(path: Path) -> tuple[list[dict[str, Any]], Damage | None]:
+def read_segment(
+    path: Path, cipher: Cipher | None = None
+) -> tuple[list[dict[str, Any]], Damage | None]:
     """All valid records of a segment; a damaged tail is quarantined and cut off."""
     data = path.read_bytes()
     records: list[dict[str, Any]] = []
@@ -72,8 +75,8 @@ def read_segment(path: Path) -> tuple[list[dict[str, Any]], Damage | None]:
         if zlib.crc32(payload) != crc:
             break
         try:
-            records.append(orjson.loads(payload))
-        except orjson.JSONDecodeError:
+            records.append(orjson.loads(cipher.open_line(payload) if cipher else payload))
+        except (orjson.JSONDecodeError, CipherError):
             break
         pos = nl + 1
     if pos == end:
@@ -90,8 +93,9 @@ def read_segment(path: Path) -> tuple[list[dict[str, Any]], Damage | None]:
 class CommitLog:
     """The open segment new transactions are appended to."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cipher: Cipher | None = None) -> None:
         self.directory = directory
+        self.cipher = cipher
         self.path: Path | None = None
         self._fd: int | None = None
         self.bytes_written = 0
@@ -108,7 +112,7 @@ class CommitLog:
         """Append one record and flush it to the device; returns only once it is durable."""
         if self._fd is None:
             raise RuntimeError("commit log is closed")
-        line = encode_line(payload)
+        line = encode_line(self.cipher.seal_line(payload) if self.cipher else payload)
         view = memoryview(line)
         while view:
             n = os.write(self._fd, view)
@@ -122,9 +126,11 @@ class CommitLog:
             self._fd = None
 
 
-def iter_records(directory: Path, damages: list[Damage]) -> Iterator[dict[str, Any]]:
+def iter_records(
+    directory: Path, damages: list[Damage], cipher: Cipher | None = None
+) -> Iterator[dict[str, Any]]:
     for seg in list_segments(directory):
-        records, damage = read_segment(seg)
+        records, damage = read_segment(seg, cipher)
         if damage:
             damages.append(damage)
         yield from records

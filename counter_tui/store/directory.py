@@ -25,6 +25,7 @@ from typing import Any
 
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.text import fold
+from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic
 
 MAGIC = b"CTDIR2\n"  # 2: phone and name indexes are rebuilt after open, not saved
@@ -325,17 +326,20 @@ class Directory:
             gc.freeze()
         self.secondary_ready.set()
 
-    def save(self, path: Path, txn: int) -> None:
+    def save(self, path: Path, txn: int, cipher: Cipher | None = None) -> None:
         self.txn = txn
         payload = marshal.dumps((txn, self.rows, self.by_code, self.open), 4)
-        write_atomic(path, MAGIC + b"%08x\n" % zlib.crc32(payload) + payload)
+        data = MAGIC + b"%08x\n" % zlib.crc32(payload) + payload
+        write_atomic(path, cipher.seal(data) if cipher else data)
 
     @classmethod
-    def load(cls, path: Path) -> Directory | None:
+    def load(cls, path: Path, cipher: Cipher | None = None) -> Directory | None:
         """The saved directory, or None if missing or damaged (then rebuild)."""
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+            if cipher is not None:
+                raw = cipher.open(raw)
+        except (FileNotFoundError, CipherError):
             return None
         head = len(MAGIC) + 9
         if not raw.startswith(MAGIC) or len(raw) < head:

@@ -36,6 +36,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from counter_tui.domain.messages import Msg
+from counter_tui.store.cipher import Cipher
 from counter_tui.store.commitlog import (
     CommitLog,
     list_segments,
@@ -286,8 +287,10 @@ class Store:
         cache_shards: int = 256,
         flush_dirty: int = 64,
         full_checkpoint_bytes: int = 16 * 1024 * 1024,
+        cipher: Cipher | None = None,
     ) -> None:
         self.path = Path(path)
+        self.cipher = cipher
         self.cache_shards = cache_shards
         self.flush_dirty = flush_dirty
         self.full_checkpoint_bytes = full_checkpoint_bytes
@@ -310,7 +313,7 @@ class Store:
         self._dirlock = DirLock(self.path)
         self._dirlock.acquire()
         try:
-            self._log = CommitLog(self.path)
+            self._log = CommitLog(self.path, cipher)
             self._recover()
             self._closed = False
         except BaseException:
@@ -345,8 +348,43 @@ class Store:
             m = migrate(m, self.path)
         return m
 
+    def _check_cipher(self, manifest: dict[str, Any], existed: bool) -> None:
+        """A wrong or missing key is said as such, before anything is read as damage."""
+        sealed_with = manifest.get("cipher")
+        if sealed_with and self.cipher is None:
+            raise StoreError(
+                Msg(
+                    f"Bộ đệm ở {self.path} được mã hóa nhưng chưa có khóa: bật encrypt_cache "
+                    "trong cấu hình và chạy trên đúng tài khoản Windows/máy đã tạo nó.",
+                    f"The cache at {self.path} is encrypted and no key was given: set "
+                    "encrypt_cache and run as the user who created it.",
+                )
+            )
+        if sealed_with and self.cipher is not None and sealed_with != self.cipher.key_id:
+            raise StoreError(
+                Msg(
+                    f"Khóa trong kho khóa không mở được bộ đệm ở {self.path} (khóa khác). "
+                    "Không có gì bị xóa.",
+                    f"The keyring's key does not open the cache at {self.path} (another key). "
+                    "Nothing was deleted.",
+                )
+            )
+        if not sealed_with and self.cipher is not None and existed:
+            raise StoreError(
+                Msg(
+                    f"Bộ đệm ở {self.path} chưa mã hóa. Để bật mã hóa: đồng bộ hết (Chờ gửi: 0), "
+                    "chuyển thư mục này đi chỗ khác, rồi mở lại để tải về từ trung tâm.",
+                    f"The cache at {self.path} is not encrypted. To turn encryption on: sync "
+                    "until nothing is pending, move this folder away, and start again.",
+                )
+            )
+
     def _recover(self) -> None:
+        existed = (self.path / MANIFEST).exists() or bool(list_segments(self.path))
         manifest = self._read_manifest()
+        self._check_cipher(manifest, existed)
+        if self.cipher is not None and not manifest.get("cipher"):
+            self._write_manifest_raw({**manifest, "cipher": self.cipher.key_id})
         self._flushed_txn = int(manifest["flushed_txn"])
         self._full_txn = int(manifest["full_txn"])
         self._manifest_shards: dict[str, int] = dict(manifest.get("shards", {}))
@@ -357,7 +395,7 @@ class Store:
             if segment_start(seg) <= self._full_txn and seg != self._last_segment():
                 # Covered by a full checkpoint whose cleanup did not finish.
                 continue
-            records, damage = read_segment(seg)
+            records, damage = read_segment(seg, self.cipher)
             if damage:
                 self.notices.append(
                     Notice(
@@ -414,11 +452,13 @@ class Store:
         except FileNotFoundError:
             return {}
         try:
+            if self.cipher is not None and raw:
+                raw = self.cipher.open(raw)
             data = orjson.loads(raw) if raw else {}
             if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
                 raise ValueError("not a TinyDB document")
             return data
-        except (ValueError, orjson.JSONDecodeError):
+        except (ValueError, orjson.JSONDecodeError):  # CipherError is a ValueError too
             side = quarantine(p)
             self._manifest_shards.pop(name, None)
             self.notices.append(
@@ -698,7 +738,10 @@ class Store:
                     sh = self._shards.get(name)
                     if sh is None or not sh.dirty:
                         continue
-                    batch.append((sh, self.shard_file(name), orjson.dumps(sh.data)))
+                    blob = orjson.dumps(sh.data)
+                    if self.cipher is not None:
+                        blob = self.cipher.seal(blob)
+                    batch.append((sh, self.shard_file(name), blob))
                     sh.dirty = False
                     sh.flushing = True
             try:
@@ -737,6 +780,11 @@ class Store:
             "full_txn": self._full_txn,
             "shards": self._manifest_shards,
         }
+        if self.cipher is not None:
+            m["cipher"] = self.cipher.key_id
+        self._write_manifest_raw(m)
+
+    def _write_manifest_raw(self, m: dict[str, Any]) -> None:
         write_atomic(self.path / MANIFEST, orjson.dumps(m))
         fsync_dir(self.path)
 

@@ -57,7 +57,9 @@ class LocalStore:
             self.store.abandon()
             raise
         self.store.on_change(self._on_change)
-        self.store.save_indexes = lambda txn: self.directory.save(self.path / INDEX_FILE, txn)
+        self.store.save_indexes = lambda txn: self.directory.save(
+            self.path / INDEX_FILE, txn, self.store.cipher
+        )
         freeze_gc()
         self.open_seconds = time.perf_counter() - t0
         self._index_thread: threading.Thread | None = None
@@ -95,7 +97,7 @@ class LocalStore:
     # --- directory ------------------------------------------------------------------------
 
     def _open_directory(self) -> Directory:
-        d = Directory.load(self.path / INDEX_FILE)
+        d = Directory.load(self.path / INDEX_FILE, self.store.cipher)
         if d is not None and d.txn >= self.store.full_txn:
             for rec in self.store.replay_records():
                 for shard, table, _doc_id, doc in rec["w"]:

@@ -116,3 +116,24 @@ def test_help_screen(snap_compare, seeded):
         await settle(pilot)
 
     assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_report_screen(snap_compare, seeded):
+    async def run(pilot):
+        await pilot.press("f6")
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(120, 40), run_before=run)
+
+
+def test_sign_in_screen(snap_compare, tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from tests.ui.conftest import settings
+
+    s = make_services(settings(sign_in=True), clock=clock, data=tmp_path / "c", start_sync=False)
+    s.desk.store.save_clerks([{"username": "lan", "name": "Lan", "pin_hash": "x", "active": 1}])
+    try:
+        assert snap_compare(build_app(s), terminal_size=(120, 40), run_before=settle)
+    finally:
+        s.desk.store.close()

@@ -44,7 +44,7 @@ class ReportScreen(CounterScreen):
     TITLE = "Báo cáo"
     BINDINGS = [
         Binding("ctrl+l", "run", t("run_report"), id="run_report"),
-        Binding("ctrl+e", "export", t("export"), id="export"),
+        Binding("f9", "export", t("export"), id="export"),
         Binding("f10", "print_book", t("print_book"), id="print_book"),
     ]
     DEFAULT_CSS = """

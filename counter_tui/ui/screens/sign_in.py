@@ -54,6 +54,12 @@ class SignInScreen(ModalScreen[Clerk]):
             yield Input(password=True, id="si_pin", max_length=128)
             yield Static("", id="si_msg", markup=False)
             yield Static("", id="si_hint", markup=False)
+            yield Label(
+                tr(
+                    "[Enter] Tiếp tục / đăng nhập    [Ctrl+Q] Thoát",
+                    "[Enter] Next / sign in    [Ctrl+Q] Quit",
+                )
+            )
 
     def on_mount(self) -> None:
         self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
