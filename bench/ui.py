@@ -119,7 +119,10 @@ async def interactive(data: Path, procedures: int) -> dict:
     from counter_tui.ui.screens.dialogs import SlipScreen
 
     services = make_services(
-        Settings(sign_in=False), data=data, start_sync=False, clock=lambda: datetime(2026, 3, 2, 9, 0)
+        Settings(sign_in=False),
+        data=data,
+        start_sync=False,
+        clock=lambda: datetime(2026, 3, 2, 9, 0),
     )
     services.desk.catalog = big_catalog(procedures)
     app = build_app(services)

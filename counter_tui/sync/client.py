@@ -200,8 +200,12 @@ class CentralClient:
             raise Refused(resp.status_code, resp.text[:500])
         return list(self._json(resp).get("dossiers", []))
 
-    def clerks(self) -> list[dict[str, Any]]:
+    def clerks(self) -> list[dict[str, Any]] | None:
+        """The office's clerk accounts; ``None`` from a service too old to have them (the
+        cached accounts are then kept, not wiped)."""
         resp, _, _ = self._request("GET", "/v1/clerks")
+        if resp.status_code == 404:
+            return None
         if resp.status_code != 200:
             raise Refused(resp.status_code, resp.text[:500])
         return list(self._json(resp).get("clerks", []))

@@ -163,7 +163,9 @@ class SyncEngine:
                 self._push_all()
                 self._pull_all()
                 self._refresh_catalog()
-                self.store.save_clerks(self.client.clerks())
+                clerks = self.client.clerks()
+                if clerks is not None:
+                    self.store.save_clerks(clerks)
             except Unreachable as exc:
                 self.failures += 1
                 log.warning("central unreachable (attempt %d): %s", self.failures, exc)
