@@ -89,13 +89,6 @@ class Paperwork:
                 out.append(doc)
         return out
 
-    def offices(self) -> list[str]:
-        return sorted({self.settings.office} | {d.get("office", "") for d in self._sample()})
-
-    def _sample(self) -> list[dict[str, Any]]:
-        store = self.desk.store
-        return [d for s in store.recent(500) if (d := store.get_dossier(s.uid))]
-
     def report(
         self, start: date, end: date, office: str | None, docs: list[dict[str, Any]] | None = None
     ) -> Report:
