@@ -89,6 +89,8 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
         app.push_screen(DossierScreen(d.uid))
         await pilot.pause()
         await pilot.press("ctrl+r")
+        shown = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "[Enter] ô tiếp theo / xác nhận" in shown and "[Esc] Quay lại" in shown
         for bad, says in [
             ("31/02/2026", "không hợp lệ"),
             ("28/11/2026", "không phải ngày làm việc"),  # a Saturday

@@ -66,6 +66,8 @@ async def test_the_app_opens_on_sign_in_and_a_wrong_pin_gets_nowhere(secured):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
+        keys = str(app.screen.query_one("#si_keys", Static).render())
+        assert keys.startswith("[Enter]") and "[Ctrl+Q]" in keys  # hints shown as typed
         await pilot.press("f2")  # the app's keys do not reach past the sign-in
         await pilot.press("escape")
         await pilot.pause()

@@ -39,7 +39,9 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical():
             yield Label(f"[b]{self.title_text}[/b]")
             yield Static(self.body, id="confirm_body", markup=False)
-            yield Label(tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"))
+            yield Static(
+                tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"), markup=False
+            )
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -68,7 +70,10 @@ class ReasonDialog(ModalScreen[str | None]):
             yield Label(f"[b]{self.title_text}[/b]")
             yield Input(placeholder=self.placeholder, id="reason", max_length=500)
             yield Static("", id="reason_msg", markup=False)
-            yield Label(tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"))
+            yield Static(
+                tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"),
+                markup=False,
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
@@ -116,11 +121,12 @@ class FieldsDialog(ModalScreen[dict[str, str] | None]):
                     self.values.get(key, ""), placeholder=placeholder, id=f"f_{key}", max_length=300
                 )
             yield Static("", id="fields_msg", markup=False)
-            yield Label(
+            yield Static(
                 tr(
                     "[Enter] ô tiếp theo / xác nhận    [Esc] Quay lại",
                     "[Enter] next field / confirm    [Esc] Back",
-                )
+                ),
+                markup=False,
             )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

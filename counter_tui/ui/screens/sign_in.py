@@ -54,11 +54,13 @@ class SignInScreen(ModalScreen[Clerk]):
             yield Input(password=True, id="si_pin", max_length=128)
             yield Static("", id="si_msg", markup=False)
             yield Static("", id="si_hint", markup=False)
-            yield Label(
+            yield Static(  # plain: "[Enter]" would be taken for a markup tag
                 tr(
                     "[Enter] Tiếp tục / đăng nhập    [Ctrl+Q] Thoát",
                     "[Enter] Next / sign in    [Ctrl+Q] Quit",
-                )
+                ),
+                id="si_keys",
+                markup=False,
             )
 
     def on_mount(self) -> None:
