@@ -283,3 +283,26 @@ async def test_the_tracking_book_from_the_report_screen(app, services, clock):
         assert "SỔ THEO DÕI HỒ SƠ" in book and "4 hồ sơ" in book
         assert all(d.code[-6:] in book for d in docs)
     assert NOW.month == 11
+
+
+async def test_a_result_handed_back_after_an_apology_still_counts_late(app, services, clock):
+    """The apology admits lateness: F4 and the return receipt say 'Trễ hạn', with the apology
+    noted, even when the new date is met (the same rule as the F6 report)."""
+    from tests.ui.test_flows import _hand_over
+
+    d = one(services, clock)  # due 19/11
+    new_due = services.desk.reschedule_date(d.uid, "27/11/2026")
+    services.desk.act(
+        d.uid, Action.RESCHEDULE, note="Chờ xác minh", data={"new_due": new_due.isoformat()}
+    )
+    services.desk.act(d.uid, Action.TRANSFER, data={"unit": "Tư pháp"})
+    services.desk.act(d.uid, Action.RESULT_BACK, data={"unit": "Tư pháp"})  # 25/11, before 27/11
+    async with app.run_test(size=(130, 45)) as pilot:
+        await pilot.press("f4")
+        app.screen.query_one("#ho_key", Input).value = d.code
+        app.screen.query_one("#ho_key", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Trả bây giờ: Trễ hạn (đã xin lỗi, hẹn lại)" in text(app, "#ho_info")
+        slip = await _hand_over(pilot, d.code)
+        assert "Kết quả: Trễ hạn" in slip

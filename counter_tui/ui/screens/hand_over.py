@@ -12,6 +12,7 @@ from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.citizen_id import normalize
 from counter_tui.domain.codes import looks_like_code
 from counter_tui.domain.messages import DomainError
+from counter_tui.domain.report import legal_due
 from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
@@ -162,11 +163,12 @@ class HandOverScreen(CounterScreen):
         status = Status(doc["status"])
         now = self.services.clock()
         timely = ""
-        if doc.get("due_at"):
-            from datetime import datetime
-
-            tl = WorkCalendar.classify_finished(datetime.fromisoformat(doc["due_at"]), now)
+        legal = legal_due(doc)  # an apology's new date does not make a late return on time
+        if legal is not None:
+            tl = WorkCalendar.classify_finished(legal, now)
             timely = tr(tl.vi, tl.value.replace("_", " "))
+            if doc.get("reschedules"):
+                timely += tr(" (đã xin lỗi, hẹn lại)", " (apology issued, new date)")
         ready = status is Status.READY
         self.query_one("#ho_info", Static).update(
             f"{doc['code']} · {doc['procedure_name']}\n"

@@ -150,25 +150,41 @@ class ReportScreen(CounterScreen):
         channels = ", ".join(
             f"{CHANNEL_VI.get(k, k).lower()} {v}" for k, v in sorted(r.by_channel.items())
         )
+        who = r.office or tr("tất cả cơ quan", "all offices")
+        period = f"{r.start:%d/%m/%Y} – {r.end:%d/%m/%Y}"
         lines = [
-            f"Kỳ báo cáo {r.start:%d/%m/%Y} – {r.end:%d/%m/%Y} · tính đến {r.as_of:%d/%m/%Y}"
-            f" · {r.office or 'tất cả cơ quan'}",
-            f"Tồn kỳ trước: {r.carried_over}   Tiếp nhận: {t_.received}"
+            tr(
+                f"Kỳ báo cáo {period} · tính đến {r.as_of:%d/%m/%Y} · {who}",
+                f"Period {period} · as of {r.as_of:%d/%m/%Y} · {who}",
+            ),
+            tr(
+                f"Tồn kỳ trước: {r.carried_over}   Tiếp nhận: {t_.received}",
+                f"Carried over: {r.carried_over}   Received: {t_.received}",
+            )
             + (f" ({channels})" if channels else ""),
-            f"Đã giải quyết: {t_.resolved} — trước hạn {t_.early}, đúng hạn {t_.on_time}, "
-            f"trễ hạn {t_.late}   ·   Tỷ lệ đúng hạn: {rate_text(t_)}",
-            f"Đang giải quyết: trong hạn {t_.within}, quá hạn {t_.overdue}   ·   "
-            f"Chờ bổ sung: {t_.awaiting_supplement}   ·   Rút: {t_.withdrawn}   ·   "
-            f"Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: {t_.rescheduled}",
+            tr(
+                f"Đã giải quyết: {t_.resolved} — trước hạn {t_.early}, đúng hạn {t_.on_time}, "
+                f"trễ hạn {t_.late}   ·   Tỷ lệ đúng hạn: {rate_text(t_)}",
+                f"Resolved: {t_.resolved} — early {t_.early}, on time {t_.on_time}, "
+                f"late {t_.late}   ·   On-time rate: {rate_text(t_)}",
+            ),
+            tr(
+                f"Đang giải quyết: trong hạn {t_.within}, quá hạn {t_.overdue}   ·   "
+                f"Chờ bổ sung: {t_.awaiting_supplement}   ·   Rút: {t_.withdrawn}   ·   "
+                f"Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: {t_.rescheduled}",
+                f"In progress: within time {t_.within}, overdue {t_.overdue}   ·   "
+                f"Awaiting supplement: {t_.awaiting_supplement}   ·   Withdrawn: "
+                f"{t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: {t_.rescheduled}",
+            ),
         ]
         self.query_one("#r_summary", Static).update("\n".join(lines))
         rows = [
-            ("Trước hạn", t_.early, "green"),
-            ("Đúng hạn", t_.on_time, "green"),
-            ("Trễ hạn", t_.late, "red"),
-            ("Đang, trong hạn", t_.within, "cyan"),
-            ("Đang, quá hạn", t_.overdue, "red"),
-            ("Chờ bổ sung", t_.awaiting_supplement, "yellow"),
+            (tr("Trước hạn", "Early"), t_.early, "green"),
+            (tr("Đúng hạn", "On time"), t_.on_time, "green"),
+            (tr("Trễ hạn", "Late"), t_.late, "red"),
+            (tr("Đang, trong hạn", "Open, in time"), t_.within, "cyan"),
+            (tr("Đang, quá hạn", "Open, overdue"), t_.overdue, "red"),
+            (tr("Chờ bổ sung", "Supplement"), t_.awaiting_supplement, "yellow"),
         ]
         largest = max(v for _, v, _ in rows)
         chart = Text()
