@@ -229,3 +229,64 @@ def test_settings_keep_certificate_checks_and_https_beyond_loopback(tmp_path):
     ca_pem.write_text("x")
     s = settings_from_dict({"central": {**base, "ca_file": str(ca_pem)}})
     assert s.verify_tls and s.ca_file == str(ca_pem)
+
+
+def test_operator_commands_for_clerks_store_only_a_hash(tmp_path):
+    db = tmp_path / "c.sqlite3"
+    assert (
+        cli("central", "--db", str(db), "add-office", OFFICE, "UBND xã Quảng Phú").returncode == 0
+    )
+    short = cli(
+        "central",
+        "--db",
+        str(db),
+        "add-clerk",
+        OFFICE,
+        "lan",
+        "--name",
+        "Lan",
+        "--pin-stdin",
+        stdin="123\n",
+    )
+    assert short.returncode == 2 and "ít nhất 6" in short.stderr
+    ok = cli(
+        "central",
+        "--db",
+        str(db),
+        "add-clerk",
+        OFFICE,
+        "Lan",
+        "--name",
+        "Nguyễn Thị Lan",
+        "--pin-stdin",
+        stdin="24681012\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    raw = db.read_bytes()
+    assert b"24681012" not in raw
+    from counter_tui.central.db import CentralDB
+
+    [clerk] = CentralDB(db).clerks(OFFICE)
+    assert clerk["username"] == "lan" and clerk["pin_hash"].startswith("$argon2id$")
+    # A standalone counter: the account lives in its own cache.
+    data = tmp_path / "counter"
+    local = cli(
+        "clerk",
+        "add",
+        "minh",
+        "--name",
+        "Trần Văn Minh",
+        "--data",
+        str(data),
+        "--pin-stdin",
+        stdin="13579135\n",
+    )
+    assert local.returncode == 0, local.stderr
+    from counter_tui.store.local import LocalStore
+
+    store = LocalStore(data, background=False)
+    try:
+        signin = SignIn(store, lambda: datetime(2026, 11, 25, 9, 0))
+        assert signin.sign_in("minh", "13579135").name == "Trần Văn Minh"
+    finally:
+        store.close()
