@@ -306,3 +306,17 @@ async def test_a_result_handed_back_after_an_apology_still_counts_late(app, serv
         assert "Trả bây giờ: Trễ hạn (đã xin lỗi, hẹn lại)" in text(app, "#ho_info")
         slip = await _hand_over(pilot, d.code)
         assert "Kết quả: Trễ hạn" in slip
+
+
+async def test_closing_the_slip_before_the_pdf_is_ready_still_saves_and_says_so(
+    app, services, clock, tmp_path
+):
+    d = one(services, clock)
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.push_screen(SlipScreen(services.paperwork.slip("01", d.uid)))
+        await pilot.pause()
+        await pilot.press("f10", "escape")  # Esc at once, while the worker renders
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, SlipScreen)
+        assert list((tmp_path / "out" / "phieu").glob("mau01-*.pdf"))

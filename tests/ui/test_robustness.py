@@ -6,7 +6,13 @@ import random
 
 from textual.widgets import Input
 
-from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import (
+    ConfirmDialog,
+    FieldsDialog,
+    FormPicker,
+    ReasonDialog,
+    SlipScreen,
+)
 
 NASTY = [
     "",
@@ -35,7 +41,7 @@ NASTY = [
 async def test_random_input_on_every_screen_never_crashes(app, services):
     rng = random.Random(2026)
     async with app.run_test(size=(100, 30)) as pilot:
-        for screen_key in ("f2", "f3", "f4", "f5"):
+        for screen_key in ("f2", "f3", "f4", "f5", "f6"):
             await pilot.press(screen_key)
             for _ in range(12):
                 for inp in list(app.screen.query(Input)):
@@ -52,12 +58,20 @@ async def test_random_input_on_every_screen_never_crashes(app, services):
                         "ctrl+k",
                         "pagedown",
                         "ctrl+t",
+                        "ctrl+l",
+                        "f9",
+                        "f10",
                     ],
                     3,
                 ):
                     await pilot.press(key)
                     await pilot.pause()
-                    if isinstance(app.screen, ConfirmDialog | ReasonDialog | SlipScreen):
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+                    if isinstance(
+                        app.screen,
+                        ConfirmDialog | ReasonDialog | SlipScreen | FieldsDialog | FormPicker,
+                    ):
                         await pilot.press("escape")
                         await pilot.pause()
             assert app.is_running
@@ -100,3 +114,35 @@ async def test_names_that_look_like_markup_are_shown_as_typed(app, services, clo
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert d.code in str(app.screen.query_one("#ho_info").render())
+
+
+async def test_nasty_input_in_the_dossier_dialogs_never_crashes(app, services, clock):
+    from datetime import datetime
+
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.ui.conftest import seed
+
+    d = seed(
+        services.desk,
+        clock,
+        [("Vũ Thị Hà", "001203000077", "0912000077", "1.004873", datetime(2026, 11, 16, 9), 2)],
+    )[0]
+    rng = random.Random(7)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        for key in ("ctrl+r", "ctrl+r", "ctrl+r", "f10"):
+            await pilot.press(key)
+            await pilot.pause()
+            for _ in range(6):
+                for inp in list(app.screen.query(Input)):
+                    inp.value = rng.choice(NASTY)
+                    inp.focus()
+                await pilot.press("enter")
+                await pilot.pause()
+            while not isinstance(app.screen, DossierScreen):
+                await pilot.press("escape")
+                await pilot.pause()
+        assert app.is_running
+    # No nasty string is a valid working-day date after the due date: nothing rescheduled.
+    assert services.desk.dossier(d.uid)["reschedules"] == 0

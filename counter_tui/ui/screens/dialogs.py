@@ -235,10 +235,13 @@ class SlipScreen(ModalScreen[None]):
         self.app.call_from_thread(self._show, done.message(lang), False)
 
     def _show(self, text: str, error: bool) -> None:
-        status = self.query_one("#slip_status", Static)
-        status.update(text)
-        status.styles.color = "red" if error else None
+        # The clerk may have closed the slip while the PDF was being made: still say where
+        # it went (the notification outlives the screen).
         self.app.notify(text, severity="error" if error else "information", timeout=8)
+        if self.is_mounted:
+            status = self.query_one("#slip_status", Static)
+            status.update(text)
+            status.styles.color = "red" if error else None
 
     def action_close(self) -> None:
         self.dismiss(None)
