@@ -70,6 +70,7 @@ async def test_the_app_opens_on_sign_in_and_a_wrong_pin_gets_nowhere(secured):
         assert keys.startswith("[Enter]") and "[Ctrl+Q]" in keys  # hints shown as typed
         await pilot.press("f2")  # the app's keys do not reach past the sign-in
         await pilot.press("escape")
+        await pilot.press("ctrl+p")  # nor does the command palette
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
         await sign_in(pilot, "lan", "000000")
