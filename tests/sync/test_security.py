@@ -17,7 +17,7 @@ from counter_tui import logs
 from counter_tui.auth import SignIn, SignInError, hash_pin
 from counter_tui.domain.status import Action
 from counter_tui.settings import SettingsError, settings_from_dict
-from counter_tui.sync.client import CentralClient, CertificateRefused, tls_context
+from counter_tui.sync.client import CentralClient, CertificateRefused
 from counter_tui.sync.state import Connection
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import make_counter
@@ -181,38 +181,93 @@ def test_counter_log_masks_ids_and_never_holds_the_token(tmp_path, central, toke
     assert (tmp_path / "logs" / "counter-tui.log").stat().st_mode & 0o077 == 0
 
 
-@pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
+def self_signed(tmp_path):
+    """A certificate that signs itself (what a small office makes with openssl req -x509)."""
+    from datetime import timedelta
+    from ipaddress import ip_address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "trung-tam.local")])
+    now = datetime.now().astimezone()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem, key_pem = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_pem, key_pem, cert_pem  # the certificate is its own trust anchor
 
 
-def test_tls_with_a_private_certificate_is_accepted_only_when_configured(tmp_path, ca):
+def private_ca(tmp_path):
+    ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
     cert_pem, key_pem, ca_pem = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
     cert.cert_chain_pems[0].write_to_path(str(cert_pem))
     cert.private_key_pem.write_to_path(str(key_pem))
     ca.cert_pem.write_to_path(str(ca_pem))
-    central = CentralProcess(tmp_path / "c.sqlite3", tls=(cert_pem, key_pem), ca_file=ca_pem)
+    return cert_pem, key_pem, ca_pem
+
+
+@pytest.mark.parametrize("make_cert", [self_signed, private_ca], ids=["self-signed", "private-ca"])
+def test_tls_certificate_accepted_only_when_configured(tmp_path, make_cert):
+    from counter_tui.launch import make_services
+    from counter_tui.settings import Settings
+
+    cert_pem, key_pem, trust = make_cert(tmp_path)
+    central = CentralProcess(tmp_path / "c.sqlite3", tls=(cert_pem, key_pem), ca_file=trust)
     central.db.add_office(OFFICE, "UBND xã Quảng Phú")
     q1, token = central.db.add_client(OFFICE, "Q1")
     central.start()
+
+    def counter(**extra):
+        s = Settings(
+            office=OFFICE, slot=q1.slot, central_url=central.url, central_token=token, **extra
+        )
+        return make_services(s, data=tmp_path / "q1", start_sync=False)
+
     try:
         assert central.url.startswith("https://")
-        # Default: the system's roots only. The private certificate is refused, nothing sent.
-        c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
-        c.receive("Trần Thị Bình", "079185000001")
-        with pytest.raises(CertificateRefused):
-            c.client.health()
-        assert c.engine.sync_once() is False
-        assert "Chứng chỉ bảo mật (TLS)" in c.engine.status().error.vi
-        assert central.db.count_dossiers() == 0
-        # Configured: the same service is trusted through ca_file, and sync goes through.
-        c.client.close()
-        c.engine.client = c.client = CentralClient(
-            central.url, token, verify=tls_context(str(ca_pem))
-        )
-        assert c.engine.sync_once() is True and central.db.count_dossiers() == 1
-        c.close()
+        # Default: the system's roots only. The certificate is refused, nothing is sent.
+        plain = counter()
+        try:
+            with pytest.raises(CertificateRefused):
+                plain.sync.client.health()
+            assert plain.sync.sync_once() is False
+            assert "Chứng chỉ bảo mật (TLS)" in plain.sync.status().error.vi
+            assert central.db.count_dossiers() == 0
+        finally:
+            plain.sync.client.close()
+            plain.desk.store.close()
+        # Configured through the settings: the same service is trusted, and sync goes through.
+        trusted = counter(ca_file=str(trust))
+        try:
+            assert trusted.sync.sync_once() is True
+            assert trusted.sync.status().state is Connection.ONLINE
+        finally:
+            trusted.sync.client.close()
+            trusted.desk.store.close()
     finally:
         central.stop()
 
