@@ -95,6 +95,7 @@ class CounterApp(App[None]):
         self.last_saved = None
         self.pending_hand_over: str | None = None
         self.locked = False
+        self.signed_in = False
         self.last_input = time.monotonic()
 
     # --- startup --------------------------------------------------------------------------
@@ -156,8 +157,6 @@ class CounterApp(App[None]):
         self.locked = False
         self.last_input = time.monotonic()
         self.refresh_status()
-
-    signed_in = False
 
     def action_lock(self) -> None:
         if self.services.signin is None:
