@@ -4,13 +4,16 @@ Each transaction stores a dossier at revision ``rev`` and its outbox entry
 with the same ``rev``. A line ``ACK <uid> <rev>`` is printed only after the
 commit returned, i.e. only for writes the store acknowledged. Checkpoints run
 constantly in the background (tiny thresholds), so kills land inside them too.
+With ``CRASH_ENCRYPTED`` set, the cache is sealed with a fixed test key.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 
+from counter_tui.store.cipher import Cipher
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
 
@@ -18,8 +21,14 @@ from tests.factories import dossier
 def main() -> None:
     path, seed = sys.argv[1], int(sys.argv[2])
     rng = random.Random(seed)
+    cipher = Cipher(bytes(range(32))) if os.environ.get("CRASH_ENCRYPTED") else None
     store = LocalStore(
-        path, background=True, flush_dirty=3, full_checkpoint_bytes=48 * 1024, cache_shards=16
+        path,
+        background=True,
+        flush_dirty=3,
+        full_checkpoint_bytes=48 * 1024,
+        cache_shards=16,
+        cipher=cipher,
     )
     known = [d for d in store.all_summaries()][:200]
     mine: list[dict] = []
