@@ -53,6 +53,11 @@ def make_services(
             settings.office, settings.office_name, settings.counter, settings.slot, settings.clerk
         )
         desk = Desk(store, catalog, calendar, identity, clock=clock)
+        # A province's slip templates are checked now, before a clerk needs one: a typo
+        # stops the start with the file and the block named, not a receipt mid-queue.
+        from counter_tui.slips import registry
+
+        registry(settings.slip_templates)
         engine = None
         if not settings.standalone:
             from counter_tui.sync.client import CentralClient, tls_context

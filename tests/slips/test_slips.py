@@ -236,3 +236,28 @@ def test_a_broken_printer_keeps_the_slip_and_says_so_in_vietnamese(tmp_path):
     with pytest.raises(PrintError) as info:
         deliver(data, tmp_path, "b", ["khong-co-lenh-in-nay"])
     assert "Không tìm thấy lệnh in" in info.value.text("vi") and (tmp_path / "b.pdf").exists()
+
+
+def test_a_broken_province_template_stops_the_start_with_its_name(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "mau"
+    folder.mkdir()
+    text = (SHIPPED / "tt01-2018" / "01-tiep-nhan.toml").read_text(encoding="utf-8")
+    (folder / "01.toml").write_text(text.replace("{due_at}", "{han_tra}"), encoding="utf-8")
+    config = tmp_path / "counter.toml"
+    config.write_text(
+        f'[counter]\ndata_dir = "{(tmp_path / "data").as_posix()}"\n'
+        f'[printing]\ntemplates = "{folder.as_posix()}"\n',
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert run.returncode == 2
+    assert "01.toml" in run.stderr and "{han_tra}" in run.stderr
