@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from counter_tui.domain.calendar import WorkCalendar
@@ -80,6 +80,10 @@ class Desk:
                 "procedure",
             )
         return p
+
+    def procedure_of(self, version: str, code: str, day: date) -> Procedure | None:
+        """The procedure version a dossier was received under, else the one valid on ``day``."""
+        return self.catalog.version(version) or self.catalog.get(code, day)
 
     def draft(
         self,
@@ -154,9 +158,7 @@ class Desk:
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
                 )
             current = Dossier.from_dict(strip_sync(doc))
-            p = self.catalog.version(current.procedure_version) or self.catalog.get(
-                current.procedure_code, now.date()
-            )
+            p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
             ctx = self._context(now, p, note, dict(data or {}))
             dossier = apply(current, action, ctx)
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})

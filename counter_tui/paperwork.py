@@ -54,14 +54,15 @@ class Paperwork:
 
     def slip(self, form: str, uid: str) -> Slip:
         doc = self._doc(uid)
-        p = self.desk.catalog.version(
-            str(doc.get("procedure_version", ""))
-        ) or self.desk.catalog.get(str(doc.get("procedure_code", "")), self.desk.clock().date())
+        now = self.desk.clock()
+        p = self.desk.procedure_of(
+            str(doc.get("procedure_version", "")), str(doc.get("procedure_code", "")), now.date()
+        )
         return dossier_slip(
             form,
             doc,
             self.office,
-            self.desk.clock(),
+            now,
             processing=p.processing.describe() if p else "",
             templates=self.settings.slip_templates,
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from counter_tui.domain.calendar import Timeliness, WorkCalendar
 from counter_tui.domain.status import Status
 
 IN_PROGRESS = frozenset(
@@ -85,15 +86,27 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def status_at(doc: dict[str, Any], moment: datetime) -> Status | None:
-    """The dossier's status at ``moment``, read from its history."""
+Timeline = list[tuple[datetime, dict[str, Any]]]
+
+
+def _timeline(doc: dict[str, Any]) -> Timeline:
+    """The dossier's events with their times parsed once (a report reads them many times)."""
+    return [(datetime.fromisoformat(e["at"]), e) for e in doc.get("events") or []]
+
+
+def _status_at(tl: Timeline, moment: datetime) -> Status | None:
     state: int | None = None
-    for e in doc.get("events") or []:
-        if datetime.fromisoformat(e["at"]) > moment:
+    for at, e in tl:
+        if at > moment:
             break
         if e.get("to_status") is not None:
             state = e["to_status"]
     return Status(state) if state is not None else None
+
+
+def status_at(doc: dict[str, Any], moment: datetime) -> Status | None:
+    """The dossier's status at ``moment``, read from its history."""
+    return _status_at(_timeline(doc), moment)
 
 
 def legal_due(doc: dict[str, Any]) -> datetime | None:
@@ -106,27 +119,26 @@ def legal_due(doc: dict[str, Any]) -> datetime | None:
     return _dt(doc.get("due_at"))
 
 
+def _resolved_at(
+    doc: dict[str, Any], tl: Timeline, moment: datetime, state: Status | None
+) -> datetime | None:
+    if state not in RESOLVED:
+        return None
+    ready = [at for at, e in tl if at <= moment and e.get("to_status") == Status.READY]
+    if ready:
+        return ready[-1]
+    # A result recorded straight as returned (older data).
+    return _dt(doc.get("finished_at")) or _dt((doc.get("handover") or {}).get("at"))
+
+
 def resolved_at(doc: dict[str, Any], moment: datetime) -> datetime | None:
     """When the result became ready, if it is resolved at ``moment``."""
-    if status_at(doc, moment) not in RESOLVED:
-        return None
-    at = None
-    for e in doc.get("events") or []:
-        when = datetime.fromisoformat(e["at"])
-        if when > moment:
-            break
-        if e.get("to_status") == Status.READY:
-            at = when
-    if at is None:  # a result recorded straight as returned (older data)
-        at = _dt(doc.get("finished_at")) or _dt((doc.get("handover") or {}).get("at"))
-    return at
+    tl = _timeline(doc)
+    return _resolved_at(doc, tl, moment, _status_at(tl, moment))
 
 
-def _events_in(doc: dict[str, Any], action: str, start: datetime, end: datetime) -> bool:
-    return any(
-        e.get("action") == action and start <= datetime.fromisoformat(e["at"]) <= end
-        for e in doc.get("events") or []
-    )
+def _happened(tl: Timeline, action: str, start: datetime, end: datetime) -> bool:
+    return any(e.get("action") == action and start <= at <= end for at, e in tl)
 
 
 def build_report(
@@ -161,6 +173,8 @@ def _judge(
 ) -> bool:
     received = _dt(doc.get("received_at"))
     due = legal_due(doc)
+    tl = _timeline(doc)
+    state = _status_at(tl, as_of)
     touched = False
 
     def add(name: str) -> None:
@@ -170,7 +184,7 @@ def _judge(
     if (
         received is not None
         and received < begin
-        and status_at(doc, begin - timedelta(microseconds=1)) in IN_PROGRESS
+        and _status_at(tl, begin - timedelta(microseconds=1)) in IN_PROGRESS
     ):
         report.carried_over += 1
     if received is not None and begin <= received <= as_of:
@@ -178,21 +192,15 @@ def _judge(
         channel = str(doc.get("channel") or "direct")
         report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
         touched = True
-    done = resolved_at(doc, as_of)
+    done = _resolved_at(doc, tl, as_of, state)
     if done is not None and begin <= done <= as_of and due is not None:
-        if done.date() < due.date():
-            add("early")
-        elif done.date() == due.date():
-            add("on_time")
-        else:
-            add("late")
+        add(WorkCalendar.classify_finished(due, done).value)  # early / on_time / late
         touched = True
-    state = status_at(doc, as_of)
     if state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
         touched = True
     elif state in IN_PROGRESS and received is not None and due is not None:
-        if due.date() < as_of.date():
+        if WorkCalendar.classify_open(due, as_of) is Timeliness.OVERDUE:
             add("overdue")
             a = doc.get("applicant") or {}
             report.overdue.append(
@@ -208,13 +216,12 @@ def _judge(
         else:
             add("within")
         touched = True
-    if _events_in(doc, "withdraw", begin, as_of):
-        add("withdrawn")
-        touched = True
-    if _events_in(doc, "refuse", begin, as_of):
-        add("refused")
-        touched = True
-    if _events_in(doc, "reschedule", begin, as_of):
-        add("rescheduled")
-        touched = True
+    for action, counted in (
+        ("withdraw", "withdrawn"),
+        ("refuse", "refused"),
+        ("reschedule", "rescheduled"),
+    ):
+        if _happened(tl, action, begin, as_of):
+            add(counted)
+            touched = True
     return touched

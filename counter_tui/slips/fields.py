@@ -13,6 +13,7 @@ from typing import Any
 
 from counter_tui.domain.calendar import Timeliness, WorkCalendar
 from counter_tui.domain.catalog import CopyKind
+from counter_tui.domain.report import legal_due
 from counter_tui.domain.status import Status
 
 BLANK = "…"
@@ -68,11 +69,9 @@ def dossier_fields(
     new_due = datetime.fromisoformat(doc["due_at"]) if doc.get("due_at") else None
     status = doc.get("status")
     timely = ""
-    if h.get("at") and doc.get("due_at"):
-        legal = due_before or doc["due_at"]
-        timely = WorkCalendar.classify_finished(
-            datetime.fromisoformat(legal), datetime.fromisoformat(h["at"])
-        ).value
+    legal = legal_due(doc)
+    if h.get("at") and legal is not None:
+        timely = WorkCalendar.classify_finished(legal, datetime.fromisoformat(h["at"])).value
     actor = _last_event(doc, "receive", "request_supplement", "refuse").get("actor")
     return {
         "office_name": office.name,
@@ -160,11 +159,7 @@ def missing_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
 def transfer_rows(doc: dict[str, Any], office: Office) -> list[dict[str, str]]:
     """Form 05's rows: each hand-over of the paper dossier, timed, with who gave and took it."""
     rows: list[dict[str, str]] = []
-    legal = None
-    for e in doc.get("events") or []:
-        if e.get("action") == "reschedule":
-            legal = legal or (e.get("data") or {}).get("due_before")
-    legal = legal or doc.get("due_at")
+    legal = legal_due(doc)
     for e in doc.get("events") or []:
         data = e.get("data") or {}
         if e.get("action") == "transfer":
@@ -175,11 +170,7 @@ def transfer_rows(doc: dict[str, Any], office: Office) -> list[dict[str, str]]:
             giver_unit, receiver_unit = str(data.get("unit") or BLANK), office.unit_name
             giver, receiver = str(data.get("person") or BLANK), str(e.get("actor", ""))
             result = (
-                TIMELY_VI[
-                    WorkCalendar.classify_finished(
-                        datetime.fromisoformat(legal), datetime.fromisoformat(e["at"])
-                    ).value
-                ]
+                TIMELY_VI[WorkCalendar.classify_finished(legal, datetime.fromisoformat(e["at"]))]
                 if legal
                 else BLANK
             )

@@ -320,3 +320,29 @@ async def test_closing_the_slip_before_the_pdf_is_ready_still_saves_and_says_so(
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, SlipScreen)
         assert list((tmp_path / "out" / "phieu").glob("mau01-*.pdf"))
+
+
+async def test_opening_f6_computes_once_and_choosing_all_offices_recomputes(app, services, clock):
+    from textual.widgets import Select
+
+    report_fixture(services, clock)
+    calls = []
+    real = services.paperwork.report
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    services.paperwork.report = counted  # a spy on the real use case, nothing replaced
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(calls) == 1 and calls[0][2] == "000.00.00.H56"
+        app.screen.query_one("#r_office", Select).value = "__all__"
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(calls) == 2 and calls[1][2] is None
+        assert "tất cả cơ quan" in text(app, "#r_summary")
+        assert "Tiếp nhận: 4" in text(app, "#r_summary")

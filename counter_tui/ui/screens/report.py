@@ -61,6 +61,7 @@ class ReportScreen(CounterScreen):
     def __init__(self) -> None:
         super().__init__()
         self.report: Report | None = None
+        self._office: object = None  # the office of the last report asked for
 
     def compose(self) -> ComposeResult:
         today = self.services.clock().date()
@@ -106,6 +107,7 @@ class ReportScreen(CounterScreen):
             "Mã hồ sơ", "Chủ hồ sơ", "Thủ tục", "Hạn trả", "Quá (ngày)"
         )
         self.query_one("#r_from", Input).focus()
+        self._office = self.query_one("#r_office", Select).value
         self.action_run()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -114,8 +116,10 @@ class ReportScreen(CounterScreen):
         else:
             self.action_run()
 
-    def on_select_changed(self, _event: Select.Changed) -> None:
-        if self.is_mounted:
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # The Select announces its first value when it mounts; on_mount already ran that.
+        if event.value != self._office:
+            self._office = event.value
             self.action_run()
 
     def _period(self) -> tuple[date, date, str | None] | None:
