@@ -67,14 +67,16 @@ def test_503_and_timeouts_lose_nothing(tmp_path, central, tokens, proxy):
         proxy.url,
         token,
         slot,
-        timeout=httpx.Timeout(connect=1.0, read=0.5, write=0.5, pool=1.0),
+        # Read timeout well under the proxy's delay, yet roomy enough that a loaded CI
+        # machine does not time out the request that should pass.
+        timeout=httpx.Timeout(connect=2.0, read=2.0, write=2.0, pool=2.0),
     )
     for n, cid in names(3):
         c.receive(n, cid)
     proxy.set("error503")
     assert c.engine.sync_once() is False
     assert c.engine.status().state is Connection.OFFLINE
-    proxy.set("delay", 1.0)
+    proxy.set("delay", 4.0)
     assert c.engine.sync_once() is False
     assert c.store.pending_count() == 3
     proxy.set("pass")
