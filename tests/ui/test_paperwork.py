@@ -88,6 +88,9 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
     async with app.run_test(size=(130, 45)) as pilot:
         app.push_screen(DossierScreen(d.uid))
         await pilot.pause()
+        actions = text(app, "#actions")
+        assert "CTRL+R Xin lỗi, hẹn lại" in actions and "F10 In phiếu" in actions
+        assert "CTRL+G" not in actions  # nothing to hand over before the result is back
         await pilot.press("ctrl+r")
         shown = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "[Enter] ô tiếp theo / xác nhận" in shown and "[Esc] Quay lại" in shown

@@ -20,14 +20,8 @@ from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 
-COUNTER_KEYS = {
-    Action.HAND_OVER: ("ctrl+g", "go_hand_over"),
-    Action.SUPPLEMENT_RECEIVED: ("ctrl+b", "supplement_received"),
-    Action.WITHDRAW: ("ctrl+w", "withdraw"),
-    Action.TRANSFER: ("ctrl+t", "transfer"),
-    Action.RESULT_BACK: ("ctrl+n", "result_back"),
-    Action.RESCHEDULE: ("ctrl+r", "reschedule"),
-}
+# The cycle step each screen action performs; its key and words come from BINDINGS
+# (a binding's id is its word in i18n, read when drawn so the language setting holds).
 NEEDS = {
     "hand_over": Action.HAND_OVER,
     "supplement": Action.SUPPLEMENT_RECEIVED,
@@ -36,6 +30,13 @@ NEEDS = {
     "result_back": Action.RESULT_BACK,
     "reschedule": Action.RESCHEDULE,
 }
+
+
+def allowed(step: Action, status: Status | None, reschedules: int) -> bool:
+    """Whether the counter may take this step now (an apology is given once per dossier)."""
+    if step is Action.RESCHEDULE and reschedules >= 1:
+        return False
+    return status in TRANSITIONS[step]
 
 
 def when(iso: str | None) -> str:
@@ -118,14 +119,15 @@ class DossierScreen(CounterScreen):
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)
-        status = d.state
-        acts = []
-        for action, (key, word) in COUNTER_KEYS.items():
-            if status in TRANSITIONS[action] and not (
-                action is Action.RESCHEDULE and d.reschedules >= 1
-            ):
-                acts.append(f"{key.upper()} {t(word)}")
-        acts.append(f"F10 {t('print_slip')}")
+        acts = [
+            f"{b.key.upper()} {t(b.id or b.action)}"
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+            and (
+                b.action == "print"
+                or (b.action in NEEDS and allowed(NEEDS[b.action], d.state, d.reschedules))
+            )
+        ]
         self.query_one("#actions", Static).update(
             tr("Việc có thể làm: ", "Actions: ") + "   ".join(acts)
         )
@@ -148,13 +150,12 @@ class DossierScreen(CounterScreen):
         doc = getattr(self, "doc", None)
         if doc is None:
             return True
-        status = Status(doc["status"]) if doc.get("status") else None
-        needs = NEEDS.get(action)
-        if needs is None:
+        step = NEEDS.get(action)
+        if step is None:
             return True
-        if needs is Action.RESCHEDULE and doc.get("reschedules", 0) >= 1:
-            return None  # once per dossier
-        return True if status in TRANSITIONS[needs] else None  # None: shown disabled
+        status = Status(doc["status"]) if doc.get("status") else None
+        # None, not False: the footer shows the key greyed out rather than hiding it.
+        return True if allowed(step, status, doc.get("reschedules", 0)) else None
 
     def action_back(self) -> None:
         self.app.pop_screen()
