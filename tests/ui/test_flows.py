@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from counter_tui.domain.status import Status
 from counter_tui.launch import make_services
@@ -286,12 +286,30 @@ async def test_help_is_generated_from_the_real_bindings(app):
 
 
 async def test_keys_are_remapped_by_binding_id(tmp_path, clock):
-    s = make_services(
-        settings(keys={"receive": "f9"}), clock=clock, data=tmp_path / "c", start_sync=False
+    keys = {"receive": "f9", "filter_overdue": "f7", "reschedule": "f8"}
+    s = make_services(settings(keys=keys), clock=clock, data=tmp_path / "c", start_sync=False)
+    (late,) = seed(
+        s.desk, clock, [("Lê Văn Cường", "031090123456", "", "1.004873", datetime(2026, 11, 2), 2)]
     )
     app = build_app(s)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f9")
+        # The lookup's hint names the keys that work, remapped ones included.
+        await pilot.press("f3")
+        await pilot.pause()
+        hint = str(app.screen.query_one("#filter_label", Label).render())
+        assert "F7 quá hạn" in hint and "Ctrl+T hạn hôm nay" in hint, hint
+        await pilot.press("f7")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [late.code]
+        # So does the dossier's line of what can be done now.
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "F8 Xin lỗi, hẹn lại" in text(app, "#actions")
+        await pilot.press("escape", "f9")
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)
     s.desk.store.close()

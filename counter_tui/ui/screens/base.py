@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
@@ -17,7 +18,19 @@ class CounterScreen(Screen[None]):
     def services(self) -> Services:
         return self.app.services  # type: ignore[attr-defined]
 
+    def key_label(self, binding: Binding) -> str:
+        """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
+        remapped = self.services.settings.keys.get(binding.id or "")
+        return key_words((remapped or binding.key).split(",")[0].strip())
+
 
 def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> None:
     """Add a row whose cells are shown as typed: a name like "[b]" is text, not markup."""
     table.add_row(*(Text(str(c)) for c in cells), key=key)
+
+
+def key_words(key: str) -> str:
+    """A Textual key name as printed on a keyboard: "ctrl+t" is "Ctrl+T", "f10" is "F10"."""
+    return "+".join(
+        part.upper() if len(part) <= 3 else part.capitalize() for part in key.split("+")
+    )

@@ -120,7 +120,7 @@ class DossierScreen(CounterScreen):
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)
         acts = [
-            f"{b.key.upper()} {t(b.id or b.action)}"
+            f"{self.key_label(b)} {t(b.id or b.action)}"
             for b in self.BINDINGS
             if isinstance(b, Binding)
             and (

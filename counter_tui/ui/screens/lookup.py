@@ -110,10 +110,18 @@ class LookupScreen(CounterScreen):
         self.filter = name
         self.page = 0
         self.query_one("#filter_label", Label).update(
-            f"Lọc: [b]{FILTERS[name]}[/b]  "
-            "(Ctrl+L tất cả · T hạn hôm nay · O quá hạn · F chờ trả · B chờ bổ sung)"
+            f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({self._filter_keys()})"
         )
         self._start(self.query_one("#query", Input).value, name)
+
+    def _filter_keys(self) -> str:
+        # From the bindings (and any [keys] remapping), so the hint cannot drift from the
+        # keys; it once read "T" where the key is Ctrl+T, and typing T only searched "t".
+        return " · ".join(
+            f"{self.key_label(b)} {t(b.id).lower()}"
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and b.id and b.id.startswith("filter_")
+        )
 
     def action_page(self, delta: int) -> None:
         pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
