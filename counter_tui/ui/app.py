@@ -30,6 +30,7 @@ from counter_tui.ui.screens.report import ReportScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
 from counter_tui.ui.screens.sync import SyncScreen
 from counter_tui.ui.services import Services
+from counter_tui.ui.typeahead import KeyDone, TypeAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 
@@ -97,6 +98,7 @@ class CounterApp(App[None]):
         self.locked = False
         self.signed_in = False
         self.last_input = time.monotonic()
+        self.typeahead = TypeAhead(self, partial(App.on_event, self))
 
     # --- startup --------------------------------------------------------------------------
 
@@ -133,7 +135,13 @@ class CounterApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
             self.last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.typeahead.take(event)
+            return
         await super().on_event(event)
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        await self.typeahead.done(message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While locked only quitting works: F2-F6 and the palette would reach past the lock.

@@ -1,0 +1,108 @@
+"""Type-ahead that lands where the clerk meant it.
+
+Textual hands each key to the focused widget's queue and takes the next key at
+once. Keys typed right behind one that moves the focus or changes the screen
+therefore reach the old field: typed in one burst, ``abc<Tab>def`` all landed
+in the name field, and digits typed right after F2 went into the lookup's
+search box instead of the receive form's ID field. A clerk who knows the form
+by heart types ahead like that, and a busy PC queues keys the same way.
+
+So after any key that is not plain text (Tab, Enter, Esc, F-keys, Ctrl+…), the
+keys behind it wait until it has been handled all the way up to the app (a
+marker message follows it through the same widgets, twice: the second one
+follows what the key's handling posted, such as an Input's Submitted that moves
+to the next field) and, when it opened another screen, until that screen has
+put the cursor somewhere. Then they are
+taken in order. No key waits longer than ``LIMIT``; in practice a few milliseconds, or
+until the new screen is drawn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from textual import events
+from textual.app import App
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+
+ROUNDS = 2  # a key's handler may post a message (Input.Submitted) that moves the focus
+LIMIT = 1.0  # seconds; only a marker that went missing for an unforeseen reason waits this long
+WATCH = 0.05  # seconds between looks at whether the marker's widget is gone (Esc on a dialog)
+
+
+class KeyDone(Message):
+    """Sent behind a key to the widget it went to; it bubbles to the app after the key."""
+
+
+class TypeAhead:
+    def __init__(self, app: App[object], dispatch: Callable[[events.Key], Awaitable[None]]) -> None:
+        self.app = app
+        self.dispatch = dispatch
+        self.held: list[events.Key] | None = None
+        self.marker: KeyDone | None = None
+        self.screen: Screen[object] | None = None
+        self.target: MessagePump | None = None
+        self.rounds = 0
+        self.since = 0.0
+
+    async def take(self, event: events.Key) -> None:
+        if self.held is not None:
+            self.held.append(event)
+            return
+        target = self.app.focused or self.app.screen
+        self.screen = self.app.screen
+        await self.dispatch(event)
+        if event.is_printable:
+            return
+        self.held, self.target, self.rounds, self.since = [], target, 0, time.monotonic()
+        if not self._follow():
+            await self._release()  # the widget is closing: nothing to wait for
+
+    def _follow(self) -> bool:
+        """Send a marker behind whatever the target's queue holds now."""
+        target = self.target
+        if target is None:
+            return False
+        marker = KeyDone()
+        if not target.post_message(marker):
+            return False
+        self.marker, self.rounds = marker, self.rounds + 1
+        self.app.set_timer(WATCH, lambda: self._watch(marker, target))
+        return True
+
+    async def done(self, marker: KeyDone) -> None:
+        """Everything queued ahead of ``marker`` has been handled by every widget it reached."""
+        if marker is not self.marker:
+            return
+        if self.rounds < ROUNDS and self._follow():
+            return
+        await self._settle(marker)
+
+    async def _settle(self, marker: KeyDone) -> None:
+        if marker is not self.marker:
+            return
+        new_screen = self.app.screen is not self.screen
+        if new_screen and self.app.focused is None and time.monotonic() - self.since < LIMIT:
+            # The new screen is still mounting; its first field takes focus when it resumes.
+            self.app.call_after_refresh(self._settle, marker)
+            return
+        await self._release()
+
+    async def _watch(self, marker: KeyDone, target: MessagePump) -> None:
+        if marker is not self.marker:
+            return
+        if not (target.is_attached and target.is_running):
+            # Its widget was removed with the marker still queued (a closed dialog).
+            await self._settle(marker)
+        elif time.monotonic() - self.since > LIMIT:
+            await self._release()
+        else:
+            self.app.set_timer(WATCH, lambda: self._watch(marker, target))
+
+    async def _release(self) -> None:
+        held, self.held, self.marker, self.target = self.held or [], None, None, None
+        for event in held:
+            await self.take(event)  # a non-text key among them holds the rest again
