@@ -21,19 +21,25 @@ from counter_tui.ui.screens.receive import ReceiveScreen
 from tests.ui.conftest import seed
 
 CHARS = {"tab": "\t", "enter": "\r", "escape": "\x1b", "space": " "}
+NAMES = {" ": "space"}  # what the driver calls a typed character that is not its own name
 
 
 async def burst(pilot, *keys: str) -> None:
     """Post keys as the terminal driver does; a multi-letter string is typed letter by letter."""
     for key in keys:
         names = [key] if re.fullmatch(r"ctrl\+\w|f\d+|tab|enter|escape|up|down", key) else key
-        for name in names:
+        for name in (NAMES.get(n, n) for n in names):
             char = CHARS.get(name, name if len(name) == 1 else None)
             pilot.app.post_message(events.Key(name, char))
     for _ in range(10):
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def one_dossier(services, clock):
+    row = ("Lê Văn Cường", "031090123456", "", "1.004873", datetime(2026, 11, 20, 9), 2)
+    return seed(services.desk, clock, [row])[0]
 
 
 def value(app, field: str) -> str:
@@ -68,11 +74,7 @@ async def test_digits_typed_right_after_f2_reach_the_new_form(app):
 
 
 async def test_enter_on_a_result_then_keys_for_the_dossier_screen(app, services, clock):
-    (d,) = seed(
-        services.desk,
-        clock,
-        [("Lê Văn Cường", "031090123456", "", "1.004873", datetime(2026, 11, 20, 9), 2)],
-    )
+    d = one_dossier(services, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await burst(pilot, "031090123456", "down", "enter", "ctrl+w", "Khong can nua")
@@ -84,11 +86,7 @@ async def test_enter_on_a_result_then_keys_for_the_dossier_screen(app, services,
 
 
 async def test_keys_after_esc_on_a_dialog_reach_the_screen_beneath(app, services, clock):
-    (d,) = seed(
-        services.desk,
-        clock,
-        [("Lê Văn Cường", "031090123456", "", "1.004873", datetime(2026, 11, 20, 9), 2)],
-    )
+    d = one_dossier(services, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         app.push_screen(DossierScreen(d.uid))
         await pilot.pause()
