@@ -86,7 +86,6 @@ DEMO_CLERKS = [("canbo01", "Nguyễn Thị Lan", "123456"), ("canbo02", "Trần 
 def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2026) -> dict:
     """Register the office and counters, receive ``n`` dossiers at Q2, play the back office."""
     from counter_tui.config_files import catalog_path
-    from counter_tui.desk import Desk, Identity
     from counter_tui.domain.calendar import WorkCalendar
     from counter_tui.domain.catalog import load_catalog
     from counter_tui.domain.dossier import Applicant
@@ -94,13 +93,14 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     from counter_tui.store.local import LocalStore
     from counter_tui.sync.client import CentralClient
     from counter_tui.sync.engine import SyncEngine
+    from counter_tui.usecases.desk import Desk, Identity
 
     db = central.app.state.db
     db.add_office(OFFICE, OFFICE_NAME)
     q1, t1 = db.add_client(OFFICE, "Q1")
     q2, t2 = db.add_client(OFFICE, "Q2")
     _bo, tb = db.add_client(OFFICE, "Tư pháp - Hộ tịch", role="backoffice")
-    from counter_tui.auth import hash_pin
+    from counter_tui.usecases.auth import hash_pin
 
     for username, name, pin in DEMO_CLERKS:
         db.set_clerk(OFFICE, username, name, hash_pin(pin))

@@ -19,7 +19,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from counter_tui.auth import Clerk
 from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import set_language, t, tr
 from counter_tui.ui.screens.hand_over import HandOverScreen
@@ -29,9 +28,10 @@ from counter_tui.ui.screens.receive import ReceiveScreen
 from counter_tui.ui.screens.report import ReportScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
 from counter_tui.ui.screens.sync import SyncScreen
-from counter_tui.ui.services import Services
 from counter_tui.ui.typeahead import KeyDone, TypeAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.auth import Clerk
+from counter_tui.usecases.services import Services
 
 
 class ScreenCommands(Provider):

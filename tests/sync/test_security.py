@@ -14,11 +14,11 @@ import pytest
 import trustme
 
 from counter_tui import logs
-from counter_tui.auth import SignIn, SignInError, hash_pin
 from counter_tui.domain.status import Action
 from counter_tui.settings import SettingsError, settings_from_dict
 from counter_tui.sync.client import CentralClient, CertificateRefused
 from counter_tui.sync.state import Connection
+from counter_tui.usecases.auth import SignIn, SignInError, hash_pin
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import make_counter
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Input, Static
 
-from counter_tui.auth import SignIn, hash_pin
 from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
+from counter_tui.usecases.auth import SignIn, hash_pin
 from tests.ui.conftest import seed, settings
 
 PINS = {"lan": "246810", "minh": "135790"}

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 if TYPE_CHECKING:
-    from counter_tui.ui.services import Services
+    from counter_tui.usecases.services import Services
 
 
 class CounterScreen(Screen[None]):

@@ -18,11 +18,11 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.report import Counts, Report
-from counter_tui.paperwork import CHANNEL_VI, parse_day
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.paperwork import CHANNEL_VI, parse_day
 
 BAR_WIDTH = 40
 ALL = "__all__"

@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from counter_tui.auth import Clerk, SignInError
 from counter_tui.ui.i18n import tr
+from counter_tui.usecases.auth import Clerk, SignInError
 
 
 class SignInScreen(ModalScreen[Clerk]):

@@ -13,7 +13,6 @@ from typing import Any
 
 from platformdirs import user_documents_path
 
-from counter_tui.desk import Desk
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
 from counter_tui.exports import Table, write_csv, write_xlsx
@@ -21,6 +20,7 @@ from counter_tui.settings import Settings
 from counter_tui.slips import Office, Slip, book_slip, dossier_slip, forms_for
 from counter_tui.slips.output import Delivered, deliver, platform_key
 from counter_tui.slips.render_pdf import render_pdf
+from counter_tui.usecases.desk import Desk
 
 CHANNEL_VI = {"direct": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính công ích"}
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from counter_tui.auth import SignIn
-from counter_tui.desk import Desk
-from counter_tui.paperwork import Paperwork
 from counter_tui.settings import Settings
+from counter_tui.usecases.auth import SignIn
+from counter_tui.usecases.desk import Desk
+from counter_tui.usecases.paperwork import Paperwork
 
 if TYPE_CHECKING:  # httpx is imported only when a central service is configured
     from counter_tui.sync.engine import SyncEngine
