@@ -50,7 +50,7 @@ else:
             print(time.time()); self.exit()
     s = make_services(Settings(sign_in=False), data=__import__("pathlib").Path(data), start_sync=False)
     A(s).run(headless=True)
-    s.desk.store.close()
+    s.close()
 """
 
 
@@ -126,7 +126,7 @@ async def interactive(data: Path, procedures: int) -> dict:
     )
     services.desk.catalog = big_catalog(procedures)
     app = build_app(services)
-    store = services.desk.store
+    store = services.store
     rng = random.Random(3)
     names = [store.summary(u).name for u in rng.sample(list(store.directory.rows), 60)]
     lookup_ms, picker_ms, save_ms = [], [], []

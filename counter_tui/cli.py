@@ -225,7 +225,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
     try:
         build_app(services).run()
     finally:
-        services.desk.store.close()
+        services.close()
     return 0
 
 

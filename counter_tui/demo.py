@@ -196,7 +196,7 @@ def run_demo(keep: str | None = None, n: int = 300) -> int:
         try:
             build_app(services).run()
         finally:
-            services.desk.store.close()
+            services.close()
     finally:
         central.stop()
         if not keep:

@@ -89,6 +89,7 @@ def make_services(
     return Services(
         desk=desk,
         settings=settings,
+        store=store,
         sync=engine,
         clock=clock,
         start_sync=start_sync,

@@ -118,6 +118,11 @@ class Dossier:
         data["events"] = [Event(**e) for e in data.get("events", [])]
         return cls(**data)
 
+    @property
+    def due(self) -> datetime | None:
+        """The appointment to return the result (after any apology's new date)."""
+        return datetime.fromisoformat(self.due_at) if self.due_at else None
+
     def missing_required(self) -> list[str]:
         return [d.name for d in self.documents if d.required and not d.received]
 
@@ -128,15 +133,24 @@ class Dossier:
                 return str(e.data["due_before"])
         return self.due_at
 
-    def timeliness(self, now: datetime) -> Timeliness | None:
+    def legal_due(self) -> datetime | None:
         legal = self.legal_due_at()
-        if not legal:
+        return datetime.fromisoformat(legal) if legal else None
+
+    def timeliness_if_finished(self, at: datetime) -> Timeliness | None:
+        """Early, on time or late, were the dossier resolved (or handed over) at ``at``."""
+        due = self.legal_due()
+        return WorkCalendar.classify_finished(due, at) if due is not None else None
+
+    def timeliness(self, now: datetime) -> Timeliness | None:
+        """Early / on time / late once resolved; within time / overdue while open."""
+        due = self.legal_due()
+        if due is None:
             return None
-        due = datetime.fromisoformat(legal)
         if self.finished_at and self.status in (Status.RETURNED, Status.READY):
-            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.finished_at))
+            return self.timeliness_if_finished(datetime.fromisoformat(self.finished_at))
         if self.status == Status.RETURNED and self.handover:
-            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.handover["at"]))
+            return self.timeliness_if_finished(datetime.fromisoformat(self.handover["at"]))
         return WorkCalendar.classify_open(due, now)
 
 

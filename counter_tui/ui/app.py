@@ -105,8 +105,8 @@ class CounterApp(App[None]):
     def on_mount(self) -> None:
         if self.services.settings.keys:
             self.set_keymap(self.services.settings.keys)
-        for notice in self.services.desk.store.notices:
-            self.notify(notice.msg.text(self.lang), severity="warning", timeout=30)
+        for notice in self.services.desk.notices():
+            self.notify(notice.text(self.lang), severity="warning", timeout=30)
         sync = self.services.sync
         if sync is not None:
             sync.on_status = self._status_from_thread
@@ -123,7 +123,7 @@ class CounterApp(App[None]):
         self.call_after_refresh(self.refresh_status)
 
     def on_ready(self) -> None:
-        self.services.desk.store.build_indexes_in_background()
+        self.services.desk.start_indexing()
 
     def on_unmount(self) -> None:
         if self.services.sync is not None:

@@ -3,10 +3,13 @@
 A use case applies the pure rules (``domain``), then writes the dossier, its
 outbox operation and an audit entry together through the store. It never
 talks to the network: the sync engine picks the outbox up in the background.
+The store is private here (``_store``): screens get domain values and read
+models (``domain.summary``), never stored dicts or the store itself.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,8 +18,7 @@ from typing import Any
 
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.catalog import Catalog, Procedure
-from counter_tui.domain.citizen_id import normalize
-from counter_tui.domain.codes import looks_like_code, make_code
+from counter_tui.domain.codes import make_code
 from counter_tui.domain.dossier import (
     Applicant,
     Context,
@@ -27,9 +29,15 @@ from counter_tui.domain.dossier import (
 )
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op, strip_sync
+from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
 from counter_tui.domain.status import Action
-from counter_tui.store.directory import Summary, row_of, summary_of
+from counter_tui.domain.summary import OutboxItem, Summary, SyncState
+from counter_tui.store.directory import row_of, summary_of
 from counter_tui.store.local import LocalStore, shard_key_of
+
+log = logging.getLogger(__name__)
+# With no query the lookup lists the most recent dossiers; past this size it waits for one.
+RECENT_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class Desk:
         clock: Callable[[], datetime] = local_now,
         on_write: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
+        self._store = store
         self.catalog = catalog
         self.calendar = calendar
         self.identity = identity
@@ -128,18 +136,18 @@ class Desk:
         ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
-        with self.store.transaction():
-            number = self.store.next_code_number(now.date(), self.identity.slot)
+        with self._store.transaction():
+            number = self._store.next_code_number(now.date(), self.identity.slot)
             draft.code = str(
                 make_code(self.identity.office, now.date(), self.identity.slot, number)
             )
             dossier = apply(draft, outcome, ctx)
             doc = dossier.to_dict()
             doc[SYNC_KEY] = {"version": 0, "confirmed": False}
-            self.store.put_dossier(doc)
+            self._store.put_dossier(doc)
             if dossier.applicant.citizen_id:
                 self._remember_citizen(dossier.applicant)
-            self.store.enqueue(
+            self._store.enqueue(
                 receive_op(doc, at=now, actor=self.identity.clerk, counter=self.identity.counter)
             )
             self._audit(outcome.value, dossier)
@@ -151,8 +159,8 @@ class Desk:
     ) -> Dossier:
         """Apply ``action`` to a dossier at this counter, durably, and queue it for the centre."""
         now = self.clock()
-        with self.store.transaction():
-            doc = self.store.get_dossier(uid)
+        with self._store.transaction():
+            doc = self._store.get_dossier(uid)
             if doc is None:
                 raise DomainError(
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
@@ -164,8 +172,8 @@ class Desk:
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
             new[SYNC_KEY] = {**sync, "confirmed": False}
-            self.store.put_dossier(new)
-            self.store.enqueue(
+            self._store.put_dossier(new)
+            self._store.enqueue(
                 action_op(
                     uid,
                     action,
@@ -195,7 +203,7 @@ class Desk:
         )
 
     def _remember_citizen(self, a: Applicant) -> None:
-        self.store.put_citizen(
+        self._store.put_citizen(
             {
                 "citizen_id": a.citizen_id,
                 "full_name": a.full_name,
@@ -207,7 +215,7 @@ class Desk:
         )
 
     def _audit(self, action: str, d: Dossier) -> None:
-        self.store.audit(
+        self._store.audit(
             {
                 "at": self.clock().isoformat(),
                 "actor": self.identity.clerk,
@@ -220,12 +228,18 @@ class Desk:
         )
 
     def _written(self) -> None:
-        if self.on_write is not None:
+        # The transaction is durable by now: the clerk must be told "saved", so nothing
+        # after it (waking the sync engine) may turn the use case into a failure.
+        if self.on_write is None:
+            return
+        try:
             self.on_write()
+        except Exception:
+            log.exception("after-save hook failed; the saved dossier stands")
 
     def last_unit(self, uid: str) -> str:
         """The unit this dossier was last transferred to (the result comes back from it)."""
-        doc = self.store.get_dossier(uid) or {}
+        doc = self._store.get_dossier(uid) or {}
         for e in reversed(doc.get("events") or []):
             if e.get("action") in ("transfer", "result_back") and (e.get("data") or {}).get("unit"):
                 return str(e["data"]["unit"])
@@ -234,7 +248,7 @@ class Desk:
     def reschedule_date(self, uid: str, text: str) -> datetime:
         """The new return date typed as dd/mm/yyyy [hh:mm]: a working day after the due date.
         Without a time, the hour of the current appointment is kept."""
-        doc = self.store.get_dossier(uid) or {}
+        doc = self._store.get_dossier(uid) or {}
         due = datetime.fromisoformat(doc["due_at"]) if doc.get("due_at") else None
         parts = text.strip().replace("-", "/").replace(".", "/").split()
 
@@ -270,26 +284,144 @@ class Desk:
 
     # --- looking up -----------------------------------------------------------------------
 
-    def dossier(self, uid: str) -> dict[str, Any] | None:
-        return self.store.get_dossier(uid)
+    def dossier(self, uid: str) -> Dossier | None:
+        doc = self._store.get_dossier(uid)
+        return _dossier(doc) if doc is not None else None
+
+    def sync_state(self, uid: str) -> SyncState:
+        """Whether the centre has confirmed this dossier, and at which version."""
+        doc = self._store.get_dossier(uid) or {}
+        sync = doc.get(SYNC_KEY) or {}
+        return SyncState(int(sync.get("version") or 0), bool(sync.get("confirmed")))
 
     def find(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
         """Dossiers matching a code, a citizen ID, a phone number or a name."""
-        q = query.strip()
-        if not q:
-            return [], 0
-        if looks_like_code(q):
-            s = self.store.summary_by_code(q.upper())
+        key = search_key(query)
+        if key.kind is KeyKind.CODE:
+            s = self._store.summary_by_code(key.value)
             return ([s], 1) if s else ([], 0)
-        digits = normalize(q)
-        if digits.isdigit():
-            if len(digits) == 12:
-                docs = self.store.dossiers_by_citizen(digits)
-                return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs][
-                    :limit
-                ], len(docs)
-            if len(digits) >= 9:
-                found = self.store.dossiers_by_phone(digits)
-                return found[:limit], len(found)
-            return [], 0
-        return self.store.search_names(q, limit=limit)
+        if key.kind is KeyKind.CITIZEN_ID:
+            docs = self._store.dossiers_by_citizen(key.value)
+            return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs][:limit], len(
+                docs
+            )
+        if key.kind is KeyKind.PHONE:
+            found = self._store.dossiers_by_phone(key.value)
+            return found[:limit], len(found)
+        if key.kind is KeyKind.NAME:
+            return self._store.search_names(key.value, limit=limit)
+        return [], 0
+
+    def by_code_or_citizen(self, key: SearchKey) -> list[Dossier]:
+        """The dossier with this code, or every dossier of this citizen (the hand-over's key)."""
+        if key.kind is KeyKind.CODE:
+            doc = self._store.dossier_by_code(key.value)
+            return [_dossier(doc)] if doc else []
+        if key.kind is KeyKind.CITIZEN_ID:
+            return self.citizen_history(key.value)
+        return []
+
+    def citizen_history(self, citizen_id: str) -> list[Dossier]:
+        """Every dossier of this citizen in the cache, newest first."""
+        return [_dossier(d) for d in self._store.dossiers_by_citizen(citizen_id)]
+
+    def citizen(self, citizen_id: str) -> Applicant | None:
+        """What the cache remembers of a citizen (name, contact) from an earlier dossier."""
+        rec = self._store.get_citizen(citizen_id)
+        if rec is None:
+            return None
+        return Applicant(
+            full_name=str(rec.get("full_name") or ""),
+            citizen_id=rec.get("citizen_id"),
+            birth_date=rec.get("birth_date"),
+            gender=rec.get("gender"),
+            address=str(rec.get("address") or ""),
+            phone=str(rec.get("phone") or ""),
+        )
+
+    def recent(self, limit: int = 200) -> list[Summary]:
+        """The most recent dossiers (none past :data:`RECENT_LIMIT`: a query is needed then)."""
+        if self._store.dossier_count() > RECENT_LIMIT:
+            return []
+        return self._store.recent(limit)
+
+    def open_lists(self) -> dict[str, list[Summary]]:
+        """Open dossiers by what they wait for: due_today, overdue, ready, awaiting_supplement."""
+        return self._store.open_lists(self.clock().date())
+
+    def received_by(self, end: date) -> list[dict[str, Any]]:
+        """Every cached dossier that can count in a period ending on ``end``."""
+        # Dossiers received after the period cannot count in it; refusals and supplement
+        # requests at the counter have no receipt time and are judged by their events.
+        last = end.isoformat() + "T23:59:59"
+        out = []
+        for s in self._store.all_summaries():
+            if s.received_at and s.received_at > last:
+                continue
+            doc = self._store.get_dossier(s.uid)
+            if doc is not None:
+                out.append(doc)
+        return out
+
+    # --- the cache and the outbox ----------------------------------------------------------
+
+    def notices(self) -> list[Msg]:
+        """What the clerk must be told about the cache (damage found, an index rebuilt)."""
+        return [n.msg for n in self._store.notices]
+
+    def start_indexing(self) -> None:
+        """Build the phone and name indexes in the background (after the first paint)."""
+        self._store.build_indexes_in_background()
+
+    def pending_count(self) -> int:
+        return self._store.pending_count()
+
+    def pending(self, limit: int = 50) -> list[OutboxItem]:
+        """The oldest operations not yet acknowledged by the centre."""
+        return [self._outbox_item(op) for op in self._store.pending_ops(limit=limit)]
+
+    def rejected(self) -> list[OutboxItem]:
+        """Operations the centre refused or found in conflict, not yet handled here."""
+        return [self._outbox_item(op) for op in self._store.rejected_ops()]
+
+    def resolve_rejected(self, seq: int) -> None:
+        """Mark a refused operation handled, audited under the signed-in clerk."""
+        clerk = self.identity.clerk
+        with self._store.transaction():
+            self._store.resolve_rejected(seq, f"đã xử lý bởi {clerk}")
+            self._store.audit(
+                {
+                    "at": self.clock().isoformat(),
+                    "actor": clerk,
+                    "counter": self.identity.counter,
+                    "action": "resolve_rejected",
+                    "op_seq": seq,
+                }
+            )
+
+    def _outbox_item(self, op: dict[str, Any]) -> OutboxItem:
+        result = op.get("result") or {}
+        return OutboxItem(
+            seq=int(op["seq"]),
+            code=self._code_of(op),
+            action=str(op.get("action") or ""),
+            at=datetime.fromisoformat(op["at"]) if op.get("at") else None,
+            result_status=str(result.get("status", "")),
+            reason=str(result.get("reason", "")),
+        )
+
+    def _code_of(self, op: dict[str, Any]) -> str:
+        code = (op.get("doc") or {}).get("code")
+        if code:
+            return str(code)
+        uid = str(op.get("uid", ""))
+        summary = self._store.summary(uid)
+        return summary.code if summary else uid[:8]
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def _dossier(doc: dict[str, Any]) -> Dossier:
+    """The domain dossier of a stored one (the store keeps its sync state beside it)."""
+    return Dossier.from_dict(strip_sync(doc))

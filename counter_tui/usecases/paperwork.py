@@ -44,10 +44,10 @@ class Paperwork:
     # --- slips ------------------------------------------------------------------------------
 
     def _doc(self, uid: str) -> dict[str, Any]:
-        doc = self.desk.dossier(uid)
-        if doc is None:
+        d = self.desk.dossier(uid)
+        if d is None:
             raise DomainError("dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier."))
-        return doc
+        return d.to_dict()
 
     def forms(self, uid: str) -> list[str]:
         return forms_for(self._doc(uid))
@@ -77,18 +77,7 @@ class Paperwork:
     # --- the period's dossiers --------------------------------------------------------------
 
     def _period_docs(self, end: date) -> list[dict[str, Any]]:
-        # Dossiers received after the period cannot count in it; refusals and supplement
-        # requests at the counter have no receipt time and are judged by their events.
-        last = end.isoformat() + "T23:59:59"
-        store = self.desk.store
-        out = []
-        for s in store.all_summaries():
-            if s.received_at and s.received_at > last:
-                continue
-            doc = store.get_dossier(s.uid)
-            if doc is not None:
-                out.append(doc)
-        return out
+        return self.desk.received_by(end)
 
     def report(
         self, start: date, end: date, office: str | None, docs: list[dict[str, Any]] | None = None

@@ -1,4 +1,4 @@
-"""What every counter screen shares: access to the app's services."""
+"""What every counter screen shares: the typed app, its services, the key labels."""
 
 from __future__ import annotations
 
@@ -6,17 +6,33 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 if TYPE_CHECKING:
+    from counter_tui.ui.app import CounterApp
     from counter_tui.usecases.services import Services
+
+
+def counter_app_of(node: DOMNode) -> CounterApp:
+    """The running :class:`CounterApp` (a screen or dialog is only ever mounted in one)."""
+    from counter_tui.ui.app import CounterApp  # the app module imports the screens
+
+    app = node.app
+    if not isinstance(app, CounterApp):
+        raise TypeError(f"{type(node).__name__} runs only inside CounterApp")
+    return app
 
 
 class CounterScreen(Screen[None]):
     @property
+    def counter_app(self) -> CounterApp:
+        return counter_app_of(self)
+
+    @property
     def services(self) -> Services:
-        return self.app.services  # type: ignore[attr-defined]
+        return self.counter_app.services
 
     def key_label(self, binding: Binding) -> str:
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
@@ -24,7 +40,7 @@ class CounterScreen(Screen[None]):
         return key_words((remapped or binding.key).split(",")[0].strip())
 
 
-def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> None:
+def add_plain_row(table: DataTable[object], *cells: object, key: str | None = None) -> None:
     """Add a row whose cells are shown as typed: a name like "[b]" is text, not markup."""
     table.add_row(*(Text(str(c)) for c in cells), key=key)
 

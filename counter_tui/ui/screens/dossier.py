@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.slips import FORM_NAMES
 from counter_tui.ui.i18n import t, tr
@@ -39,8 +38,11 @@ def allowed(step: Action, status: Status | None, reschedules: int) -> bool:
     return status in TRANSITIONS[step]
 
 
-def when(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y") if iso else "—"
+def when(at: datetime | str | None) -> str:
+    """A moment as the counter writes it: "09:30 30/11/2026" ("—" when there is none)."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at) if at else None
+    return at.strftime("%H:%M %d/%m/%Y") if at else "—"
 
 
 class DossierScreen(CounterScreen):
@@ -64,6 +66,7 @@ class DossierScreen(CounterScreen):
     def __init__(self, uid: str) -> None:
         super().__init__()
         self.uid = uid
+        self.dossier: Dossier | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -82,18 +85,17 @@ class DossierScreen(CounterScreen):
         self.reload()
 
     def reload(self) -> None:
-        doc = self.services.desk.dossier(self.uid)
-        if doc is None:
+        d = self.services.desk.dossier(self.uid)
+        if d is None:
             self.query_one("#summary", Static).update(
                 tr("Không tìm thấy hồ sơ.", "Dossier not found.")
             )
             return
-        self.doc = doc
-        d = Dossier.from_dict(strip_sync(doc))
-        sync = doc.get(SYNC_KEY) or {}
+        self.dossier = d
+        sync = self.services.desk.sync_state(self.uid)
         where = (
-            f"Đã xác nhận với trung tâm (phiên bản {sync.get('version')})"
-            if sync.get("confirmed")
+            f"Đã xác nhận với trung tâm (phiên bản {sync.version})"
+            if sync.confirmed
             else "Mới có ở quầy này — chưa xác nhận với trung tâm"
         )
         timely = d.timeliness(self.services.clock())
@@ -147,21 +149,21 @@ class DossierScreen(CounterScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        doc = getattr(self, "doc", None)
-        if doc is None:
+        d = self.dossier
+        if d is None:
             return True
         step = NEEDS.get(action)
         if step is None:
             return True
-        status = Status(doc["status"]) if doc.get("status") else None
         # None, not False: the footer shows the key greyed out rather than hiding it.
-        return True if allowed(step, status, doc.get("reschedules", 0)) else None
+        return True if allowed(step, d.state, d.reschedules) else None
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_hand_over(self) -> None:
-        self.app.open_hand_over(self.doc["code"])  # type: ignore[attr-defined]
+        if self.dossier is not None:
+            self.counter_app.open_hand_over(self.dossier.code)
 
     def _act(self, action: Action, note: str = "", data: dict[str, str] | None = None) -> bool:
         try:

@@ -8,11 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.citizen_id import normalize
-from counter_tui.domain.codes import looks_like_code
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.report import legal_due
+from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
@@ -36,7 +35,7 @@ class HandOverScreen(CounterScreen):
     def __init__(self, key: str = "") -> None:
         super().__init__()
         self.initial = key
-        self.doc: dict | None = None
+        self.dossier: Dossier | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -108,19 +107,13 @@ class HandOverScreen(CounterScreen):
         self.find(event.value)
 
     def find(self, key: str) -> None:
-        key = key.strip()
         msg = self.query_one("#ho_msg", Static)
         table = self.query_one("#ho_matches", DataTable)
         table.clear()
-        self.doc = None
+        self.dossier = None
         self.query_one("#ho_info", Static).update("")
-        store = self.services.desk.store
-        if looks_like_code(key):
-            doc = store.dossier_by_code(key.upper())
-            docs = [doc] if doc else []
-        elif normalize(key).isdigit() and len(normalize(key)) == 12:
-            docs = store.dossiers_by_citizen(normalize(key))
-        else:
+        parsed = search_key(key)
+        if parsed.kind not in (KeyKind.CODE, KeyKind.CITIZEN_ID):
             msg.update(
                 tr(
                     "Nhập mã hồ sơ (vd 000.00.00.H56-261125-10001) hoặc 12 số CCCD.",
@@ -128,7 +121,8 @@ class HandOverScreen(CounterScreen):
                 )
             )
             return
-        if not docs:
+        found = self.services.desk.by_code_or_citizen(parsed)
+        if not found:
             msg.update(
                 tr(
                     "Không tìm thấy hồ sơ (F3 để tra cứu theo tên).",
@@ -137,57 +131,56 @@ class HandOverScreen(CounterScreen):
             )
             return
         msg.update("")
-        ready = [d for d in docs if d["status"] == Status.READY]
-        if len(docs) == 1 or len(ready) == 1:
-            self.select((ready or docs)[0])
+        ready = [d for d in found if d.state is Status.READY]
+        if len(found) == 1 or len(ready) == 1:
+            self.select((ready or found)[0])
             return
-        for d in docs:
+        for d in found:
             add_plain_row(
                 table,
-                d["code"],
-                d["applicant"]["full_name"],
-                Status(d["status"]).label(self.app.lang),
-                when(d.get("due_at")),
-                key=d["uid"],
+                d.code,
+                d.applicant.full_name,
+                d.state.label(self.app.lang) if d.state else "",
+                when(d.due),
+                key=d.uid,
             )
         table.focus()
 
     @on(DataTable.RowSelected, "#ho_matches")
     def _picked(self, event: DataTable.RowSelected) -> None:
-        doc = self.services.desk.dossier(str(event.row_key.value))
-        if doc:
-            self.select(doc)
+        d = self.services.desk.dossier(str(event.row_key.value))
+        if d:
+            self.select(d)
 
-    def select(self, doc: dict) -> None:
-        self.doc = doc
-        status = Status(doc["status"])
-        now = self.services.clock()
+    def select(self, d: Dossier) -> None:
+        self.dossier = d
         timely = ""
-        legal = legal_due(doc)  # an apology's new date does not make a late return on time
-        if legal is not None:
-            tl = WorkCalendar.classify_finished(legal, now)
+        # The legal due date: an apology's new date does not make a late return on time.
+        tl = d.timeliness_if_finished(self.services.clock())
+        if tl is not None:
             timely = tr(tl.vi, tl.value.replace("_", " "))
-            if doc.get("reschedules"):
+            if d.reschedules:
                 timely += tr(" (đã xin lỗi, hẹn lại)", " (apology issued, new date)")
-        ready = status is Status.READY
+        ready = d.state is Status.READY
         self.query_one("#ho_info", Static).update(
-            f"{doc['code']} · {doc['procedure_name']}\n"
-            f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.label(self.app.lang)}"
+            f"{d.code} · {d.procedure_name}\n"
+            f"Chủ hồ sơ: {d.applicant.full_name} · "
+            f"{d.state.label(self.app.lang) if d.state else ''}"
             + (
                 tr(" ✓ Có kết quả", " ✓ Result ready")
                 if ready
                 else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
             )
-            + f"\nHẹn trả: {when(doc.get('due_at'))} · Trả bây giờ: {timely}"
+            + f"\nHẹn trả: {when(d.due)} · Trả bây giờ: {timely}"
         )
         name = self.query_one("#ho_name", Input)
         if not name.value:
-            name.value = doc["applicant"]["full_name"]
+            name.value = d.applicant.full_name
         name.focus()
 
     def action_confirm(self) -> None:
         msg = self.query_one("#ho_msg", Static)
-        if self.doc is None:
+        if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
         fee_text = self.query_one("#ho_fee", Input).value.strip().replace(".", "") or "0"
@@ -206,7 +199,7 @@ class HandOverScreen(CounterScreen):
             "fee": int(fee_text),
         }
         try:
-            dossier = self.services.desk.act(self.doc["uid"], Action.HAND_OVER, data=data)
+            dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
             msg.update(tr("Chưa trả: ", "Not handed over: ") + exc.text(self.app.lang))
             return
@@ -220,5 +213,5 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
         self.query_one("#ho_matches", DataTable).clear()
-        self.doc = None
+        self.dossier = None
         self.query_one("#ho_key", Input).focus()

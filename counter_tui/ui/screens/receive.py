@@ -36,9 +36,9 @@ from counter_tui.domain.citizen_id import (
     parse_any_id,
     parse_card_qr,
 )
-from counter_tui.domain.dossier import Applicant, DocItem, Submitter
+from counter_tui.domain.dossier import Applicant, DocItem, Dossier, Submitter
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.status import Action, Status
+from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
@@ -325,31 +325,29 @@ class ReceiveScreen(CounterScreen):
 
     def _load_citizen(self, number: str) -> None:
         # One shard read (the citizen ID is the partition key): milliseconds, so inline.
-        docs = self.services.desk.store.dossiers_by_citizen(number)
-        citizen = self.services.desk.store.get_citizen(number)
-        self._show_citizen(docs, citizen)
+        desk = self.services.desk
+        self._show_citizen(desk.citizen_history(number), desk.citizen(number))
 
-    def _show_citizen(self, docs: list[dict], citizen: dict | None) -> None:
+    def _show_citizen(self, dossiers: list[Dossier], citizen: Applicant | None) -> None:
         table = self.query_one("#history", DataTable)
         table.clear()
-        for d in docs[:50]:
-            due = d.get("due_at") or ""
+        for d in dossiers[:50]:
             add_plain_row(
                 table,
-                d["code"],
-                d["procedure_name"][:28],
-                Status(d["status"]).label(self.app.lang),
-                due[8:10] + "/" + due[5:7] if due else "",
+                d.code,
+                d.procedure_name[:28],
+                d.state.label(self.app.lang) if d.state else "",
+                f"{d.due:%d/%m}" if d.due else "",
             )
         if citizen:
-            for field, key in (
-                ("#name", "full_name"),
-                ("#phone", "phone"),
-                ("#address", "address"),
+            for selector, value in (
+                ("#name", citizen.full_name),
+                ("#phone", citizen.phone),
+                ("#address", citizen.address),
             ):
-                inp = self.query_one(field, Input)
-                if not inp.value and citizen.get(key):
-                    inp.value = citizen[key]
+                inp = self.query_one(selector, Input)
+                if not inp.value and value:
+                    inp.value = value
 
     # --- procedure picker -----------------------------------------------------------------
 
