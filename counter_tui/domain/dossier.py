@@ -9,6 +9,7 @@ new dossier and never mutates its argument.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 
 CHANNELS = ("direct", "online", "post")
+# How a submitter or a receiver who is not the owner stands to them, unless stated.
+AUTHORISED = "được ủy quyền"
 RETURN_METHODS = ("counter", "post", "online")
 
 
@@ -124,7 +127,7 @@ class Dossier:
         return datetime.fromisoformat(self.due_at) if self.due_at else None
 
     def missing_required(self) -> list[str]:
-        return [d.name for d in self.documents if d.required and not d.received]
+        return missing_required(self.documents)
 
     def legal_due_at(self) -> str | None:
         """The deadline the dossier is judged by: an apology's new date does not move it."""
@@ -152,6 +155,11 @@ class Dossier:
         if self.status == Status.RETURNED and self.handover:
             return self.timeliness_if_finished(datetime.fromisoformat(self.handover["at"]))
         return WorkCalendar.classify_open(due, now)
+
+
+def missing_required(documents: Iterable[DocItem]) -> list[str]:
+    """The required documents of a checklist not yet ticked as received."""
+    return [d.name for d in documents if d.required and not d.received]
 
 
 def documents_for(procedure: Procedure) -> list[DocItem]:

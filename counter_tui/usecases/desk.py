@@ -165,7 +165,7 @@ class Desk:
                 raise DomainError(
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
                 )
-            current = Dossier.from_dict(strip_sync(doc))
+            current = _dossier(doc)
             p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
             ctx = self._context(now, p, note, dict(data or {}))
             dossier = apply(current, action, ctx)
@@ -239,17 +239,17 @@ class Desk:
 
     def last_unit(self, uid: str) -> str:
         """The unit this dossier was last transferred to (the result comes back from it)."""
-        doc = self._store.get_dossier(uid) or {}
-        for e in reversed(doc.get("events") or []):
-            if e.get("action") in ("transfer", "result_back") and (e.get("data") or {}).get("unit"):
-                return str(e["data"]["unit"])
+        d = self.dossier(uid)
+        for e in reversed(d.events if d else []):
+            if e.action in ("transfer", "result_back") and e.data.get("unit"):
+                return str(e.data["unit"])
         return ""
 
     def reschedule_date(self, uid: str, text: str) -> datetime:
         """The new return date typed as dd/mm/yyyy [hh:mm]: a working day after the due date.
         Without a time, the hour of the current appointment is kept."""
-        doc = self._store.get_dossier(uid) or {}
-        due = datetime.fromisoformat(doc["due_at"]) if doc.get("due_at") else None
+        d = self.dossier(uid)
+        due = d.due if d else None
         parts = text.strip().replace("-", "/").replace(".", "/").split()
 
         def bad(vi: str, en: str) -> DomainError:
@@ -349,7 +349,7 @@ class Desk:
         """Open dossiers by what they wait for: due_today, overdue, ready, awaiting_supplement."""
         return self._store.open_lists(self.clock().date())
 
-    def received_by(self, end: date) -> list[dict[str, Any]]:
+    def received_by(self, end: date) -> list[Dossier]:
         """Every cached dossier that can count in a period ending on ``end``."""
         # Dossiers received after the period cannot count in it; refusals and supplement
         # requests at the counter have no receipt time and are judged by their events.
@@ -360,7 +360,7 @@ class Desk:
                 continue
             doc = self._store.get_dossier(s.uid)
             if doc is not None:
-                out.append(doc)
+                out.append(_dossier(doc))
         return out
 
     # --- the cache and the outbox ----------------------------------------------------------

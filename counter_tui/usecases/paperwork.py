@@ -13,6 +13,7 @@ from typing import Any
 
 from platformdirs import user_documents_path
 
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
 from counter_tui.exports import Table, write_csv, write_xlsx
@@ -43,24 +44,22 @@ class Paperwork:
 
     # --- slips ------------------------------------------------------------------------------
 
-    def _doc(self, uid: str) -> dict[str, Any]:
+    def _dossier(self, uid: str) -> Dossier:
         d = self.desk.dossier(uid)
         if d is None:
             raise DomainError("dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier."))
-        return d.to_dict()
+        return d
 
     def forms(self, uid: str) -> list[str]:
-        return forms_for(self._doc(uid))
+        return forms_for(self._dossier(uid))
 
     def slip(self, form: str, uid: str) -> Slip:
-        doc = self._doc(uid)
+        d = self._dossier(uid)
         now = self.desk.clock()
-        p = self.desk.procedure_of(
-            str(doc.get("procedure_version", "")), str(doc.get("procedure_code", "")), now.date()
-        )
+        p = self.desk.procedure_of(d.procedure_version, d.procedure_code, now.date())
         return dossier_slip(
             form,
-            doc,
+            d,
             self.office,
             now,
             processing=p.processing.describe() if p else "",
@@ -76,29 +75,26 @@ class Paperwork:
 
     # --- the period's dossiers --------------------------------------------------------------
 
-    def _period_docs(self, end: date) -> list[dict[str, Any]]:
-        return self.desk.received_by(end)
-
     def report(
-        self, start: date, end: date, office: str | None, docs: list[dict[str, Any]] | None = None
+        self, start: date, end: date, office: str | None, dossiers: list[Dossier] | None = None
     ) -> Report:
-        docs = self._period_docs(end) if docs is None else docs
-        return build_report(docs, start, end, self.desk.clock(), office)
+        dossiers = self.desk.received_by(end) if dossiers is None else dossiers
+        return build_report(dossiers, start, end, self.desk.clock(), office)
 
-    def book(self, start: date, end: date, docs: list[dict[str, Any]] | None = None) -> Slip:
-        docs = self._period_docs(end) if docs is None else docs
-        docs = [d for d in docs if d.get("office") == self.settings.office]
+    def book(self, start: date, end: date, dossiers: list[Dossier] | None = None) -> Slip:
+        dossiers = self.desk.received_by(end) if dossiers is None else dossiers
+        ours = [d for d in dossiers if d.office == self.settings.office]
         return book_slip(
-            docs, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
+            ours, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
         )
 
     # --- exports ----------------------------------------------------------------------------
 
     def export(self, start: date, end: date, office: str | None) -> list[Path]:
         """The report and the tracking book as CSV files and one XLSX workbook."""
-        docs = self._period_docs(end)  # read once for both
-        report = self.report(start, end, office, docs)
-        tables = [*report_tables(report), book_table(self.book(start, end, docs))]
+        dossiers = self.desk.received_by(end)  # read once for both
+        report = self.report(start, end, office, dossiers)
+        tables = [*report_tables(report), book_table(self.book(start, end, dossiers))]
         folder = output_folder(self.settings) / "bao-cao"
         stem = f"{start:%Y%m%d}-{end:%Y%m%d}"
         paths = [write_csv(folder / f"{t.name}-{stem}.csv", t) for t in tables]

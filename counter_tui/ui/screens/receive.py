@@ -36,7 +36,14 @@ from counter_tui.domain.citizen_id import (
     parse_any_id,
     parse_card_qr,
 )
-from counter_tui.domain.dossier import Applicant, DocItem, Dossier, Submitter
+from counter_tui.domain.dossier import (
+    Applicant,
+    DocItem,
+    Dossier,
+    Submitter,
+    documents_for,
+    missing_required,
+)
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import t, tr
@@ -394,7 +401,7 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#proc_info", Static).update(
             f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
         )
-        self.documents = [DocItem(d.name, d.copy.value, d.required) for d in p.documents]
+        self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
         cl.clear()
         for item in self.documents:
@@ -407,11 +414,8 @@ class ReceiveScreen(CounterScreen):
     def _checklist_changed(self) -> None:
         self._update_checklist_msg()
 
-    def _missing(self) -> list[str]:
-        return [d.name for d in self.documents if d.required and not d.received]
-
     def _update_checklist_msg(self) -> None:
-        missing = self._missing()
+        missing = missing_required(self.documents)
         self.query_one("#checklist_msg", Static).update(
             f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)"
             if missing
@@ -507,7 +511,7 @@ class ReceiveScreen(CounterScreen):
         draft = self._collect()
         if draft is None:
             return
-        missing = self._missing()
+        missing = missing_required(self.documents)
         if missing:
             body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
             body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
