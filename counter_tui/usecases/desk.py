@@ -27,6 +27,7 @@ from counter_tui.domain.dossier import (
     apply,
     documents_for,
 )
+from counter_tui.domain.forms import parse_new_due
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op, strip_sync
 from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
@@ -246,41 +247,9 @@ class Desk:
         return ""
 
     def reschedule_date(self, uid: str, text: str) -> datetime:
-        """The new return date typed as dd/mm/yyyy [hh:mm]: a working day after the due date.
-        Without a time, the hour of the current appointment is kept."""
+        """The new return date typed as dd/mm/yyyy [hh:mm] (see :func:`forms.parse_new_due`)."""
         d = self.dossier(uid)
-        due = d.due if d else None
-        parts = text.strip().replace("-", "/").replace(".", "/").split()
-
-        def bad(vi: str, en: str) -> DomainError:
-            return DomainError("reschedule.date", Msg(vi, en), "new_due")
-
-        try:
-            day = datetime.strptime(parts[0], "%d/%m/%Y").date()
-            hour = (
-                datetime.strptime(parts[1], "%H:%M").time()
-                if len(parts) > 1
-                else (due.time() if due else self.calendar.hours.closing)
-            )
-        except (ValueError, IndexError) as exc:
-            raise bad(
-                f"Ngày hẹn mới '{text}' không hợp lệ (gõ dạng 05/12/2026 hoặc 05/12/2026 16:00).",
-                f"Invalid new date '{text}' (e.g. 05/12/2026 16:00).",
-            ) from exc
-        if len(parts) > 2:
-            raise bad("Chỉ gõ ngày và giờ.", "Only a date and a time.")
-        if not self.calendar.is_working_day(day):
-            raise bad(
-                f"Ngày {day:%d/%m/%Y} không phải ngày làm việc.",
-                f"{day:%d/%m/%Y} is not a working day.",
-            )
-        new_due = datetime.combine(day, hour)
-        if due is not None and new_due <= due:
-            raise bad(
-                f"Ngày hẹn mới phải sau hẹn hiện tại ({due:%H:%M %d/%m/%Y}).",
-                "The new date must be after the current appointment.",
-            )
-        return new_due
+        return parse_new_due(text, d.due if d else None, self.calendar)
 
     # --- looking up -----------------------------------------------------------------------
 

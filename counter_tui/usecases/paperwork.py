@@ -7,7 +7,7 @@ them from worker threads.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -181,15 +181,3 @@ def book_table(slip: Slip) -> Table:
         [slip.fill(c.value, row) for c in block.columns] for row in slip.rows.get(block.rows, [])
     ]
     return Table("so-theo-doi", headers, rows)
-
-
-def parse_day(text: str) -> date:
-    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
-    cleaned = text.strip().replace("-", "/").replace(".", "/")
-    try:
-        return datetime.strptime(cleaned, "%d/%m/%Y").date()
-    except ValueError as exc:
-        raise DomainError(
-            "date.format",
-            Msg(f"Ngày '{text}' không hợp lệ (gõ dạng 25/11/2026).", f"Invalid date '{text}'."),
-        ) from exc

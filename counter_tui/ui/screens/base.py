@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable
+
+from counter_tui.ui.i18n import describe
 
 if TYPE_CHECKING:
     from counter_tui.ui.app import CounterApp
@@ -25,7 +28,34 @@ def counter_app_of(node: DOMNode) -> CounterApp:
     return app
 
 
+def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """Active bindings with their descriptions (word ids) in the language chosen at start.
+
+    Footer, F1 help and the command palette all read ``active_bindings``, so this is
+    the one place a binding is put into words: at draw time, never at import.
+    """
+    return {
+        key: a._replace(binding=replace(a.binding, description=describe(a.binding.description)))
+        for key, a in active.items()
+    }
+
+
+R = TypeVar("R")
+
+
+class CounterModal(ModalScreen[R]):
+    """A dialog over a counter screen: its keys are put into words like the screens'."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_words(super().active_bindings)
+
+
 class CounterScreen(Screen[None]):
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_words(super().active_bindings)
+
     @property
     def counter_app(self) -> CounterApp:
         return counter_app_of(self)

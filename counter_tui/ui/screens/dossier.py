@@ -14,7 +14,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.slips import FORM_NAMES
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -48,14 +48,14 @@ def when(at: datetime | str | None) -> str:
 class DossierScreen(CounterScreen):
     TITLE = "Chi tiết hồ sơ"
     BINDINGS = [
-        Binding("ctrl+g", "hand_over", t("go_hand_over"), id="go_hand_over"),
-        Binding("ctrl+b", "supplement", t("supplement_received"), id="supplement_received"),
-        Binding("ctrl+w", "withdraw", t("withdraw"), id="withdraw"),
-        Binding("ctrl+t", "transfer", t("transfer"), id="transfer"),
-        Binding("ctrl+n", "result_back", t("result_back"), id="result_back"),
-        Binding("ctrl+r", "reschedule", t("reschedule"), id="reschedule"),
-        Binding("f10", "print", t("print_slip"), id="print_slip"),
-        Binding("escape", "back", t("back"), id="back"),
+        Binding("ctrl+g", "hand_over", "go_hand_over", id="go_hand_over"),
+        Binding("ctrl+b", "supplement", "supplement_received", id="supplement_received"),
+        Binding("ctrl+w", "withdraw", "withdraw", id="withdraw"),
+        Binding("ctrl+t", "transfer", "transfer", id="transfer"),
+        Binding("ctrl+n", "result_back", "result_back", id="result_back"),
+        Binding("ctrl+r", "reschedule", "reschedule", id="reschedule"),
+        Binding("f10", "print", "print_slip", id="print_slip"),
+        Binding("escape", "back", "back", id="back"),
     ]
     DEFAULT_CSS = """
     DossierScreen #events { height: auto; max-height: 12; }
@@ -104,7 +104,7 @@ class DossierScreen(CounterScreen):
         )
         a = d.applicant
         lines = [
-            f"{d.code}  ·  {Status(d.status).label(self.app.lang)}  ·  {where}",
+            f"{d.code}  ·  {Status(d.status).label(language())}  ·  {where}",
             f"Thủ tục: {d.procedure_code} {d.procedure_name}",
             f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
             f"ĐT: {a.phone or '—'}",
@@ -169,7 +169,7 @@ class DossierScreen(CounterScreen):
         try:
             self.services.desk.act(self.uid, action, note=note, data=data)
         except DomainError as exc:
-            self.query_one("#action_msg", Static).update(exc.text(self.app.lang))
+            self.query_one("#action_msg", Static).update(say(exc))
             return False
         self.query_one("#action_msg", Static).update("")
         self.reload()
@@ -234,7 +234,7 @@ class DossierScreen(CounterScreen):
             try:
                 desk.reschedule_date(self.uid, v["new_due"])
             except DomainError as exc:
-                return exc.text(self.app.lang)
+                return say(exc)
             if not v["reason"]:
                 return tr("Cần ghi lý do trễ hạn.", "A reason is required.")
             return None

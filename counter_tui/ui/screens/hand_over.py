@@ -8,12 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from counter_tui.domain.citizen_id import normalize
 from counter_tui.domain.dossier import Dossier
+from counter_tui.domain.forms import HandOverForm, parse_hand_over
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
@@ -23,7 +23,7 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 class HandOverScreen(CounterScreen):
     TITLE = "Trả kết quả"
     AUTO_FOCUS = "#ho_key"
-    BINDINGS = [Binding("ctrl+s", "confirm", t("confirm_hand_over"), id="confirm_hand_over")]
+    BINDINGS = [Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over")]
     DEFAULT_CSS = """
     HandOverScreen #ho_msg { color: $error; height: auto; }
     HandOverScreen #ho_info { height: auto; }
@@ -96,9 +96,10 @@ class HandOverScreen(CounterScreen):
 
     def take_pending(self) -> None:
         """A dossier handed over from elsewhere (the detail screen's Ctrl+G)."""
-        code = getattr(self.app, "pending_hand_over", None)
+        app = self.counter_app
+        code = app.pending_hand_over
         if code:
-            self.app.pending_hand_over = None  # type: ignore[attr-defined]
+            app.pending_hand_over = None
             self.query_one("#ho_key", Input).value = code
             self.find(code)
 
@@ -140,7 +141,7 @@ class HandOverScreen(CounterScreen):
                 table,
                 d.code,
                 d.applicant.full_name,
-                d.state.label(self.app.lang) if d.state else "",
+                d.state.label(language()) if d.state else "",
                 when(d.due),
                 key=d.uid,
             )
@@ -165,7 +166,7 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_info", Static).update(
             f"{d.code} · {d.procedure_name}\n"
             f"Chủ hồ sơ: {d.applicant.full_name} · "
-            f"{d.state.label(self.app.lang) if d.state else ''}"
+            f"{d.state.label(language()) if d.state else ''}"
             + (
                 tr(" ✓ Có kết quả", " ✓ Result ready")
                 if ready
@@ -183,27 +184,24 @@ class HandOverScreen(CounterScreen):
         if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
-        fee_text = self.query_one("#ho_fee", Input).value.strip().replace(".", "") or "0"
-        if not fee_text.isdigit():
-            msg.update(
-                tr(
-                    "Phí, lệ phí phải là số tiền (chỉ chữ số).",
-                    "The fee must be an amount (digits only).",
-                )
+        parsed = parse_hand_over(
+            HandOverForm(
+                receiver_name=self.query_one("#ho_name", Input).value,
+                receiver_id=self.query_one("#ho_id", Input).value,
+                relation=str(self.query_one("#ho_relation", Select).value),
+                fee=self.query_one("#ho_fee", Input).value,
             )
+        )
+        if isinstance(parsed, list):
+            msg.update(" ".join(say(e.msg) for e in parsed))
             return
-        data = {
-            "receiver_name": self.query_one("#ho_name", Input).value.strip(),
-            "receiver_id": normalize(self.query_one("#ho_id", Input).value),
-            "relation": str(self.query_one("#ho_relation", Select).value),
-            "fee": int(fee_text),
-        }
+        data = parsed
         try:
             dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
-            msg.update(tr("Chưa trả: ", "Not handed over: ") + exc.text(self.app.lang))
+            msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
-        self.app.last_saved = dossier  # type: ignore[attr-defined]
+        self.counter_app.last_saved = dossier
         slip = self.services.paperwork.slip("BN", dossier.uid)
         self.app.push_screen(SlipScreen(slip), lambda _: self.clear())
 

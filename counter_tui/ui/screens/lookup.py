@@ -7,8 +7,6 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 from __future__ import annotations
 
-import time
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from counter_tui.domain.summary import Summary
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import language, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
@@ -36,18 +34,18 @@ class LookupScreen(CounterScreen):
     AUTO_FOCUS = "#query"
     # Not ctrl+a/e/u/w/k/d: the search field uses those for editing.
     BINDINGS = [
-        Binding("ctrl+l", "filter('all')", t("filter_all"), id="filter_all"),
-        Binding("ctrl+t", "filter('due_today')", t("filter_today"), id="filter_today"),
-        Binding("ctrl+o", "filter('overdue')", t("filter_overdue"), id="filter_overdue"),
-        Binding("ctrl+f", "filter('ready')", t("filter_ready"), id="filter_ready"),
+        Binding("ctrl+l", "filter('all')", "filter_all", id="filter_all"),
+        Binding("ctrl+t", "filter('due_today')", "filter_today", id="filter_today"),
+        Binding("ctrl+o", "filter('overdue')", "filter_overdue", id="filter_overdue"),
+        Binding("ctrl+f", "filter('ready')", "filter_ready", id="filter_ready"),
         Binding(
             "ctrl+b",
             "filter('awaiting_supplement')",
-            t("filter_supplement"),
+            "filter_supplement",
             id="filter_supplement",
         ),
-        Binding("pagedown", "page(1)", t("next_page"), id="next_page"),
-        Binding("pageup", "page(-1)", t("prev_page"), id="prev_page"),
+        Binding("pagedown", "page(1)", "next_page", id="next_page"),
+        Binding("pageup", "page(-1)", "prev_page", id="prev_page"),
         Binding("down", "focus_results", show=False, id="to_results"),
     ]
     DEFAULT_CSS = """
@@ -63,10 +61,7 @@ class LookupScreen(CounterScreen):
         self.found: list[Summary] = []
         self.total = 0
         self.note = ""
-        self.generation = 0
-        self.t_changed = self.t_shown = (
-            0.0  # a thread worker cannot be stopped: late answers are dropped
-        )
+        self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -95,7 +90,6 @@ class LookupScreen(CounterScreen):
         self._start(event.value, self.filter)
 
     def _start(self, query: str, filter_name: str) -> None:
-        self.t_changed = time.perf_counter()  # read by bench/ui.py
         self.generation += 1
         self.search(query, filter_name, self.generation)
 
@@ -197,7 +191,7 @@ class LookupScreen(CounterScreen):
                 s.name,
                 s.citizen_id,
                 s.procedure_code,
-                s.state.label(self.app.lang),
+                s.state.label(language()),
                 f"{s.due:%d/%m/%Y}" if s.due else "",
                 key=s.uid,
             )
@@ -213,7 +207,6 @@ class LookupScreen(CounterScreen):
         else:
             count = ""
         self.query_one("#lookup_msg", Static).update(" ".join(x for x in (self.note, count) if x))
-        self.t_shown = time.perf_counter()
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -12,15 +12,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from counter_tui.ui.i18n import tr
+from counter_tui.ui.i18n import say, tr
+from counter_tui.ui.screens.base import CounterModal
 from counter_tui.usecases.auth import Clerk, SignInError
 
 
-class SignInScreen(ModalScreen[Clerk]):
-    BINDINGS = [Binding("ctrl+q", "app.quit", tr("Thoát", "Quit"), id="signin_quit")]
+class SignInScreen(CounterModal[Clerk]):
+    BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="signin_quit")]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; background: $background 95%; }
     SignInScreen > Vertical { width: 64; height: auto; border: thick $primary; padding: 1 2;
@@ -92,7 +92,7 @@ class SignInScreen(ModalScreen[Clerk]):
         try:
             clerk = signin.sign_in(user, pin)
         except SignInError as exc:
-            self.app.call_from_thread(self._refused, exc.text(self.app.lang))  # type: ignore[attr-defined]
+            self.app.call_from_thread(self._refused, say(exc))
             return
         self.app.call_from_thread(self.dismiss, clerk)
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -23,8 +23,8 @@ WHAT_TO_DO = {
 class SyncScreen(CounterScreen):
     TITLE = "Đồng bộ"
     BINDINGS = [
-        Binding("ctrl+y", "sync_now", t("sync_now"), id="sync_now"),
-        Binding("ctrl+k", "handled", t("mark_handled"), id="mark_handled"),
+        Binding("ctrl+y", "sync_now", "sync_now", id="sync_now"),
+        Binding("ctrl+k", "handled", "mark_handled", id="mark_handled"),
     ]
     DEFAULT_CSS = """
     SyncScreen #sync_state { height: auto; }
@@ -74,8 +74,8 @@ class SyncScreen(CounterScreen):
                 )
             )
             if st.error:
-                lines.append(st.error.text(self.app.lang))
-            lines += [w.text(self.app.lang) for w in st.warnings]
+                lines.append(say(st.error))
+            lines += [say(w) for w in st.warnings]
         rejected = desk.rejected()
         pending = desk.pending_count()
         lines.append(
@@ -84,7 +84,7 @@ class SyncScreen(CounterScreen):
                 f"Pending: {pending} · To act on: {len(rejected)}",
             )
         )
-        lines += [n.text(self.app.lang) for n in desk.notices()]
+        lines += [say(n) for n in desk.notices()]
         self.query_one("#sync_state", Static).update("\n".join(lines))
         rej = self.query_one("#rejected", DataTable)
         rej.clear()
