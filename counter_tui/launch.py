@@ -44,6 +44,10 @@ def make_services(
 ):
     from counter_tui.usecases.services import Services
 
+    if settings.keys:  # only then is the UI's list of bindings needed (and Textual imported)
+        from counter_tui.ui.keys import check_keys
+
+        check_keys(settings.keys, settings.source)
     # The phone and name indexes are built once the first screen is up (CounterApp.on_ready).
     store = open_store(settings, data or data_dir(settings.data_dir or None), build_indexes=False)
     try:
