@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from counter_tui.domain.catalog import CopyKind, Procedure
 from counter_tui.domain.citizen_id import (
+    CardRecord,
     CitizenId,
     IdError,
     looks_like_card_qr,
@@ -156,7 +157,7 @@ class ReceiveScreen(CounterScreen):
         super().__init__()
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
-        self.card = None
+        self.card: CardRecord | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
