@@ -43,12 +43,12 @@ def timed(fn, runs: int) -> list[float]:
 
 def paperwork_for(path: Path, n: int):
     from counter_tui.config_files import catalog_path, holidays_path
-    from counter_tui.desk import Desk, Identity
     from counter_tui.domain.calendar import load_calendar
     from counter_tui.domain.catalog import load_catalog
-    from counter_tui.paperwork import Paperwork
     from counter_tui.settings import Settings
     from counter_tui.store.local import LocalStore
+    from counter_tui.usecases.desk import Desk, Identity
+    from counter_tui.usecases.paperwork import Paperwork
 
     store = LocalStore(path, background=False, flush_dirty=10**9, full_checkpoint_bytes=1 << 62)
     rng = random.Random(n)

@@ -142,7 +142,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
                 f"{c['name']:20} last_seq {c['last_seq']} {state} (expires {until})"
             )
     elif action == "add-clerk":
-        from counter_tui.auth import SignInError, hash_pin
+        from counter_tui.usecases.auth import SignInError, hash_pin
 
         pin = _read_pin(args.pin_stdin)
         try:
@@ -225,7 +225,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
     try:
         build_app(services).run()
     finally:
-        services.desk.store.close()
+        services.close()
     return 0
 
 
@@ -271,12 +271,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def _cmd_clerk(args: argparse.Namespace) -> int:
     """A clerk account on this PC only: for a standalone counter that never syncs."""
-    from counter_tui.auth import SignInError, hash_pin
     from counter_tui.domain.messages import DomainError
     from counter_tui.launch import open_store
     from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
+    from counter_tui.usecases.auth import SignInError, hash_pin
 
     settings = _settings(args)
     if settings is None:

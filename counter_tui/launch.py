@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from counter_tui.config_files import catalog_path, holidays_path
-from counter_tui.desk import Desk, Identity, local_now
 from counter_tui.domain.calendar import load_calendar
 from counter_tui.domain.catalog import Catalog, catalog_from_dict, load_catalog
 from counter_tui.settings import Settings
 from counter_tui.store.local import LocalStore
 from counter_tui.store.paths import data_dir
+from counter_tui.usecases.desk import Desk, Identity, local_now
 
 
 def load_catalog_cached(store: LocalStore) -> Catalog:
@@ -42,8 +42,12 @@ def make_services(
     data: Path | None = None,
     start_sync: bool = True,
 ):
-    from counter_tui.ui.services import Services
+    from counter_tui.usecases.services import Services
 
+    if settings.keys:  # only then is the UI's list of bindings needed (and Textual imported)
+        from counter_tui.ui.keys import check_keys
+
+        check_keys(settings.keys, settings.source)
     # The phone and name indexes are built once the first screen is up (CounterApp.on_ready).
     store = open_store(settings, data or data_dir(settings.data_dir or None), build_indexes=False)
     try:
@@ -77,7 +81,7 @@ def make_services(
         raise
     signin = None
     if settings.sign_in:
-        from counter_tui.auth import SignIn
+        from counter_tui.usecases.auth import SignIn
 
         signin = SignIn(
             store,
@@ -89,6 +93,7 @@ def make_services(
     return Services(
         desk=desk,
         settings=settings,
+        store=store,
         sync=engine,
         clock=clock,
         start_sync=start_sync,

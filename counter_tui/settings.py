@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +20,50 @@ class SettingsError(DomainError):
     pass
 
 
+Kind = type | tuple[type, ...]
+
+
+def setting(section: str, key: str, default: Any, kind: Kind, *keys: str) -> Any:
+    """A dataclass field that is also a TOML setting: ``[section] key`` of type ``kind``
+    (``keys``: more names for the same field, e.g. one printer command per platform)."""
+    meta = {"section": section, "keys": (key, *keys), "kind": kind}
+    if isinstance(default, dict | list):
+        factory = default.copy
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class Settings:
-    office: str = "000.00.00.H56"
-    office_name: str = "UBND xã (chưa cấu hình)"
-    counter: str = "Q1"
-    slot: int = 1
-    clerk: str = "canbo"
-    language: str = "vi"
-    data_dir: str = ""
-    central_url: str = ""
-    central_token: str = ""
-    verify_tls: bool = True
-    allow_plain_http: bool = False
-    sync_interval_s: float = 15.0
-    sessions: list[list[str]] | None = None
-    keys: dict[str, str] = field(default_factory=dict)
-    place: str = ""
-    print_folder: str = ""
-    slip_templates: str = ""
-    print_commands: dict[str, list[str]] = field(default_factory=dict)
-    ca_file: str = ""
-    sign_in: bool = True
-    idle_lock_minutes: float = 5.0
-    max_pin_failures: int = 5
-    lockout_minutes: float = 5.0
-    encrypt_cache: bool = False
+    """Every setting, declared once: its TOML place, type and default are here."""
+
+    office: str = setting("counter", "office", "000.00.00.H56", str)
+    office_name: str = setting("counter", "office_name", "UBND xã (chưa cấu hình)", str)
+    counter: str = setting("counter", "name", "Q1", str)
+    slot: int = setting("counter", "slot", 1, int)
+    clerk: str = setting("counter", "clerk", "canbo", str)
+    language: str = setting("counter", "language", "vi", str)
+    data_dir: str = setting("counter", "data_dir", "", str)
+    place: str = setting("counter", "place", "", str)
+    central_url: str = setting("central", "url", "", str)
+    central_token: str = setting("central", "token", "", str)
+    verify_tls: bool = setting("central", "verify_tls", True, bool)
+    allow_plain_http: bool = setting("central", "allow_plain_http", False, bool)
+    sync_interval_s: float = setting("central", "sync_interval_s", 15.0, (int, float))
+    ca_file: str = setting("central", "ca_file", "", str)
+    # The two noqa below: setting() returns a dataclasses.field, as field() does.
+    sessions: list[list[str]] | None = setting("office_hours", "sessions", None, list)  # noqa: RUF009
+    print_folder: str = setting("printing", "folder", "", str)
+    slip_templates: str = setting("printing", "templates", "", str)
+    print_commands: dict[str, list[str]] = setting(  # noqa: RUF009
+        "printing", "windows", {}, list, "linux", "macos"
+    )
+    sign_in: bool = setting("security", "sign_in", True, bool)
+    idle_lock_minutes: float = setting("security", "idle_lock_minutes", 5.0, (int, float))
+    max_pin_failures: int = setting("security", "max_pin_failures", 5, int)
+    lockout_minutes: float = setting("security", "lockout_minutes", 5.0, (int, float))
+    encrypt_cache: bool = setting("security", "encrypt_cache", False, bool)
+    keys: dict[str, str] = field(default_factory=dict)  # [keys]: binding id = key
     source: str = "(defaults)"
 
     @property
@@ -53,41 +71,17 @@ class Settings:
         return not self.central_url
 
 
-_SECTIONS: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
-    "counter": {
-        "office": ("office", str),
-        "office_name": ("office_name", str),
-        "name": ("counter", str),
-        "slot": ("slot", int),
-        "clerk": ("clerk", str),
-        "language": ("language", str),
-        "data_dir": ("data_dir", str),
-        "place": ("place", str),
-    },
-    "printing": {
-        "folder": ("print_folder", str),
-        "templates": ("slip_templates", str),
-        "windows": ("print_commands", list),
-        "linux": ("print_commands", list),
-        "macos": ("print_commands", list),
-    },
-    "central": {
-        "url": ("central_url", str),
-        "token": ("central_token", str),
-        "verify_tls": ("verify_tls", bool),
-        "allow_plain_http": ("allow_plain_http", bool),
-        "sync_interval_s": ("sync_interval_s", (int, float)),
-        "ca_file": ("ca_file", str),
-    },
-    "security": {
-        "sign_in": ("sign_in", bool),
-        "idle_lock_minutes": ("idle_lock_minutes", (int, float)),
-        "max_pin_failures": ("max_pin_failures", int),
-        "lockout_minutes": ("lockout_minutes", (int, float)),
-        "encrypt_cache": ("encrypt_cache", bool),
-    },
-    "office_hours": {"sessions": ("sessions", list)},
-}
+def sections() -> dict[str, dict[str, tuple[str, Kind]]]:
+    """``{section: {key: (field, kind)}}``, read off the declarations above."""
+    out: dict[str, dict[str, tuple[str, Kind]]] = {}
+    for f in fields(Settings):
+        if "section" in f.metadata:
+            for key in f.metadata["keys"]:
+                out.setdefault(f.metadata["section"], {})[key] = (f.name, f.metadata["kind"])
+    return out
+
+
+_SECTIONS = sections()
 
 
 def default_path() -> Path:
@@ -141,7 +135,7 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
                     f"wrong type ({type(v).__name__})",
                 )
             if attr == "print_commands":
-                if not v or not all(isinstance(a, str) for a in v):
+                if not isinstance(v, list) or not v or not all(isinstance(a, str) for a in v):
                     raise _fail(
                         shown,
                         f"[{section}] {key}",

@@ -9,6 +9,7 @@ new dossier and never mutates its argument.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 
 CHANNELS = ("direct", "online", "post")
+# How a submitter or a receiver who is not the owner stands to them, unless stated.
+AUTHORISED = "được ủy quyền"
 RETURN_METHODS = ("counter", "post", "online")
 
 
@@ -108,18 +111,25 @@ class Dossier:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Dossier:
-        data = dict(raw)
-        known = cls.__dataclass_fields__
-        data = {k: v for k, v in data.items() if k in known}
+        """The dossier of its dict form; unknown keys (a store's ``_sync``) are left out.
+
+        Reports convert every dossier of a period, so this avoids copies it can skip."""
+        known = _DOSSIER_FIELDS
+        data = {k: v for k, v in raw.items() if k in known}
         data["applicant"] = Applicant(**data["applicant"])
         if data.get("submitter"):
             data["submitter"] = Submitter(**data["submitter"])
-        data["documents"] = [DocItem(**d) for d in data.get("documents", [])]
-        data["events"] = [Event(**e) for e in data.get("events", [])]
+        data["documents"] = [DocItem(**d) for d in data.get("documents", ())]
+        data["events"] = [Event(**e) for e in data.get("events", ())]
         return cls(**data)
 
+    @property
+    def due(self) -> datetime | None:
+        """The appointment to return the result (after any apology's new date)."""
+        return datetime.fromisoformat(self.due_at) if self.due_at else None
+
     def missing_required(self) -> list[str]:
-        return [d.name for d in self.documents if d.required and not d.received]
+        return missing_required(self.documents)
 
     def legal_due_at(self) -> str | None:
         """The deadline the dossier is judged by: an apology's new date does not move it."""
@@ -128,16 +138,33 @@ class Dossier:
                 return str(e.data["due_before"])
         return self.due_at
 
-    def timeliness(self, now: datetime) -> Timeliness | None:
+    def legal_due(self) -> datetime | None:
         legal = self.legal_due_at()
-        if not legal:
+        return datetime.fromisoformat(legal) if legal else None
+
+    def timeliness_if_finished(self, at: datetime) -> Timeliness | None:
+        """Early, on time or late, were the dossier resolved (or handed over) at ``at``."""
+        due = self.legal_due()
+        return WorkCalendar.classify_finished(due, at) if due is not None else None
+
+    def timeliness(self, now: datetime) -> Timeliness | None:
+        """Early / on time / late once resolved; within time / overdue while open."""
+        due = self.legal_due()
+        if due is None:
             return None
-        due = datetime.fromisoformat(legal)
         if self.finished_at and self.status in (Status.RETURNED, Status.READY):
-            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.finished_at))
+            return self.timeliness_if_finished(datetime.fromisoformat(self.finished_at))
         if self.status == Status.RETURNED and self.handover:
-            return WorkCalendar.classify_finished(due, datetime.fromisoformat(self.handover["at"]))
+            return self.timeliness_if_finished(datetime.fromisoformat(self.handover["at"]))
         return WorkCalendar.classify_open(due, now)
+
+
+_DOSSIER_FIELDS = frozenset(Dossier.__dataclass_fields__)
+
+
+def missing_required(documents: Iterable[DocItem]) -> list[str]:
+    """The required documents of a checklist not yet ticked as received."""
+    return [d.name for d in documents if d.required and not d.received]
 
 
 def documents_for(procedure: Procedure) -> list[DocItem]:

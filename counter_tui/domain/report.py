@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from counter_tui.domain.calendar import Timeliness, WorkCalendar
+from counter_tui.domain.dossier import Dossier, Event
 from counter_tui.domain.status import Status
 
 IN_PROGRESS = frozenset(
@@ -86,12 +86,12 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-Timeline = list[tuple[datetime, dict[str, Any]]]
+Timeline = list[tuple[datetime, Event]]
 
 
-def _timeline(doc: dict[str, Any]) -> Timeline:
+def _timeline(d: Dossier) -> Timeline:
     """The dossier's events with their times parsed once (a report reads them many times)."""
-    return [(datetime.fromisoformat(e["at"]), e) for e in doc.get("events") or []]
+    return [(datetime.fromisoformat(e.at), e) for e in d.events]
 
 
 def _status_at(tl: Timeline, moment: datetime) -> Status | None:
@@ -99,50 +99,40 @@ def _status_at(tl: Timeline, moment: datetime) -> Status | None:
     for at, e in tl:
         if at > moment:
             break
-        if e.get("to_status") is not None:
-            state = e["to_status"]
+        if e.to_status is not None:
+            state = e.to_status
     return Status(state) if state is not None else None
 
 
-def status_at(doc: dict[str, Any], moment: datetime) -> Status | None:
+def status_at(d: Dossier, moment: datetime) -> Status | None:
     """The dossier's status at ``moment``, read from its history."""
-    return _status_at(_timeline(doc), moment)
-
-
-def legal_due(doc: dict[str, Any]) -> datetime | None:
-    """The deadline the dossier is judged by: before any reschedule, after supplement pauses."""
-    for e in doc.get("events") or []:
-        if e.get("action") == "reschedule":
-            before = (e.get("data") or {}).get("due_before")
-            if before:
-                return datetime.fromisoformat(before)
-    return _dt(doc.get("due_at"))
+    return _status_at(_timeline(d), moment)
 
 
 def _resolved_at(
-    doc: dict[str, Any], tl: Timeline, moment: datetime, state: Status | None
+    d: Dossier, tl: Timeline, moment: datetime, state: Status | None
 ) -> datetime | None:
     if state not in RESOLVED:
         return None
-    ready = [at for at, e in tl if at <= moment and e.get("to_status") == Status.READY]
+    ready = [at for at, e in tl if at <= moment and e.to_status == Status.READY]
     if ready:
         return ready[-1]
     # A result recorded straight as returned (older data).
-    return _dt(doc.get("finished_at")) or _dt((doc.get("handover") or {}).get("at"))
+    return _dt(d.finished_at) or _dt((d.handover or {}).get("at"))
 
 
-def resolved_at(doc: dict[str, Any], moment: datetime) -> datetime | None:
+def resolved_at(d: Dossier, moment: datetime) -> datetime | None:
     """When the result became ready, if it is resolved at ``moment``."""
-    tl = _timeline(doc)
-    return _resolved_at(doc, tl, moment, _status_at(tl, moment))
+    tl = _timeline(d)
+    return _resolved_at(d, tl, moment, _status_at(tl, moment))
 
 
 def _happened(tl: Timeline, action: str, start: datetime, end: datetime) -> bool:
-    return any(e.get("action") == action and start <= at <= end for at, e in tl)
+    return any(e.action == action and start <= at <= end for at, e in tl)
 
 
 def build_report(
-    dossiers: Iterable[dict[str, Any]],
+    dossiers: Iterable[Dossier],
     start: date,
     end: date,
     now: datetime,
@@ -155,25 +145,23 @@ def build_report(
     finish = datetime.combine(end, time.max)
     as_of = min(finish, now)
     report = Report(start, end, office, as_of.date())
-    for doc in dossiers:
-        if office and doc.get("office") != office:
+    for d in dossiers:
+        if office and d.office != office:
             continue
-        proc = str(doc.get("procedure_code", ""))
-        report.procedure_names.setdefault(proc, str(doc.get("procedure_name", "")))
+        proc = d.procedure_code
+        report.procedure_names.setdefault(proc, d.procedure_name)
         line = report.per_procedure.setdefault(proc, Counts())
-        touched = _judge(doc, begin, as_of, report, line)
+        touched = _judge(d, begin, as_of, report, line)
         if not touched and not any(vars(line).values()):
             del report.per_procedure[proc]
     report.overdue.sort(key=lambda o: (o.due, o.code))
     return report
 
 
-def _judge(
-    doc: dict[str, Any], begin: datetime, as_of: datetime, report: Report, line: Counts
-) -> bool:
-    received = _dt(doc.get("received_at"))
-    due = legal_due(doc)
-    tl = _timeline(doc)
+def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: Counts) -> bool:
+    received = _dt(d.received_at)
+    due = d.legal_due()
+    tl = _timeline(d)
     state = _status_at(tl, as_of)
     touched = False
 
@@ -189,12 +177,13 @@ def _judge(
         report.carried_over += 1
     if received is not None and begin <= received <= as_of:
         add("received")
-        channel = str(doc.get("channel") or "direct")
+        channel = d.channel or "direct"
         report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
         touched = True
-    done = _resolved_at(doc, tl, as_of, state)
-    if done is not None and begin <= done <= as_of and due is not None:
-        add(WorkCalendar.classify_finished(due, done).value)  # early / on_time / late
+    done = _resolved_at(d, tl, as_of, state)
+    judged = d.timeliness_if_finished(done) if done is not None and begin <= done <= as_of else None
+    if judged is not None:
+        add(judged.value)  # early / on_time / late
         touched = True
     if state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
@@ -202,13 +191,12 @@ def _judge(
     elif state in IN_PROGRESS and received is not None and due is not None:
         if WorkCalendar.classify_open(due, as_of) is Timeliness.OVERDUE:
             add("overdue")
-            a = doc.get("applicant") or {}
             report.overdue.append(
                 OverdueItem(
-                    str(doc.get("uid", "")),
-                    str(doc.get("code", "")),
-                    str(a.get("full_name", "")),
-                    str(doc.get("procedure_code", "")),
+                    d.uid,
+                    d.code,
+                    d.applicant.full_name,
+                    d.procedure_code,
                     due.date(),
                     (as_of.date() - due.date()).days,
                 )

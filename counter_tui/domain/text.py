@@ -19,7 +19,8 @@ def fold(text: str) -> str:
     if not text:
         return ""
     # NFKD before and after casefold: each can expose what the other changes (𝓐 -> A -> a).
-    s = unicodedata.normalize("NFKD", text.translate(_SPECIAL)).casefold()
+    # casefold() maps a few scripts to upper case (Cherokee ꭰ -> Ꭰ): lower() settles them.
+    s = unicodedata.normalize("NFKD", text.translate(_SPECIAL)).casefold().lower()
     s = unicodedata.normalize("NFKD", s)
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.translate(_SPECIAL)

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from counter_tui.config_files import config_dir
+from counter_tui.domain.dossier import Dossier
 from counter_tui.slips.fields import (
     Office,
     book_rows,
@@ -44,11 +44,11 @@ def registry(local_folder: str = "") -> Registry:
     return load_registry(config_dir() / "slips", Path(local_folder) if local_folder else None)
 
 
-def forms_for(doc: dict[str, Any]) -> list[str]:
+def forms_for(d: Dossier) -> list[str]:
     """The forms that fit this dossier's history, in the order a clerk would want them."""
-    actions = {e.get("action") for e in doc.get("events") or []}
+    actions = {e.action for e in d.events}
     out = []
-    if doc.get("received_at"):
+    if d.received_at:
         out.append("01")
     if "request_supplement" in actions:
         out.append("02")
@@ -56,16 +56,16 @@ def forms_for(doc: dict[str, Any]) -> list[str]:
         out.append("03")
     if "reschedule" in actions:
         out.append("04")
-    if doc.get("received_at"):
+    if d.received_at:
         out.append("05")
-    if doc.get("handover"):
+    if d.handover:
         out.append("BN")
     return out
 
 
 def dossier_slip(
     form: str,
-    doc: dict[str, Any],
+    d: Dossier,
     office: Office,
     now: datetime,
     *,
@@ -76,18 +76,18 @@ def dossier_slip(
     template = registry(templates).get(basis, form)
     return Slip(
         template,
-        dossier_fields(doc, office, now, processing),
+        dossier_fields(d, office, now, processing),
         {
-            "documents": document_rows(doc),
-            "missing": missing_rows(doc),
-            "transfers": transfer_rows(doc, office),
+            "documents": document_rows(d),
+            "missing": missing_rows(d),
+            "transfers": transfer_rows(d, office),
         },
-        qr_data=str(doc.get("code") or ""),
+        qr_data=d.code,
     )
 
 
 def book_slip(
-    docs: Iterable[dict[str, Any]],
+    dossiers: Iterable[Dossier],
     office: Office,
     now: datetime,
     start: date,
@@ -99,8 +99,8 @@ def book_slip(
     """Form 06 for the dossiers received in ``start``..``end`` (refused or sent back for
     supplement at the counter are not received, so they are not in the book)."""
     first, last = start.isoformat(), (end + timedelta(days=1)).isoformat()
-    rows = book_rows(d for d in docs if first <= (d.get("received_at") or "") < last)
-    fields = dossier_fields({}, office, now)
+    rows = book_rows(d for d in dossiers if first <= (d.received_at or "") < last)
+    fields = dossier_fields(None, office, now)
     fields.update(
         period_from=start.strftime("%d/%m/%Y"),
         period_to=end.strftime("%d/%m/%Y"),

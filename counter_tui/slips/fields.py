@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from counter_tui.domain.calendar import Timeliness, WorkCalendar
 from counter_tui.domain.catalog import CopyKind
-from counter_tui.domain.report import legal_due
-from counter_tui.domain.status import Status
+from counter_tui.domain.dossier import AUTHORISED, Dossier, Event
 
 BLANK = "…"
 RETURN_VI = {
@@ -22,7 +19,6 @@ RETURN_VI = {
     "post": "Qua dịch vụ bưu chính công ích",
     "online": "Trực tuyến",
 }
-TIMELY_VI = {t.value: t.vi for t in Timeliness}
 
 
 @dataclass(frozen=True)
@@ -51,28 +47,29 @@ def money(amount: int | None) -> str:
     return f"{amount or 0:,} đồng".replace(",", ".")
 
 
-def _last_event(doc: dict[str, Any], *actions: str) -> dict[str, Any]:
-    for e in reversed(doc.get("events") or []):
-        if e.get("action") in actions:
+def _last_event(d: Dossier | None, *actions: str) -> Event | None:
+    for e in reversed(d.events if d else []):
+        if e.action in actions:
             return e
-    return {}
+    return None
 
 
 def dossier_fields(
-    doc: dict[str, Any], office: Office, now: datetime, processing: str = ""
+    d: Dossier | None, office: Office, now: datetime, processing: str = ""
 ) -> dict[str, str]:
-    a = doc.get("applicant") or {}
-    sub = doc.get("submitter") or {}
-    h = doc.get("handover") or {}
-    resched = _last_event(doc, "reschedule")
-    due_before = (resched.get("data") or {}).get("due_before")
-    new_due = datetime.fromisoformat(doc["due_at"]) if doc.get("due_at") else None
-    status = doc.get("status")
-    timely = ""
-    legal = legal_due(doc)
-    if h.get("at") and legal is not None:
-        timely = WorkCalendar.classify_finished(legal, datetime.fromisoformat(h["at"])).value
-    actor = _last_event(doc, "receive", "request_supplement", "refuse").get("actor")
+    """The values of a slip for ``d`` (``None``: a slip of no one dossier, the book)."""
+    a = d.applicant if d else None
+    sub = d.submitter if d else None
+    h = (d.handover if d else None) or {}
+    resched = _last_event(d, "reschedule")
+    due_before = resched.data.get("due_before") if resched else None
+    new_due = d.due if d else None
+    timely = None
+    if d and h.get("at"):
+        timely = d.timeliness_if_finished(datetime.fromisoformat(h["at"]))
+    first = _last_event(d, "receive", "request_supplement", "refuse")
+    supplement = _last_event(d, "request_supplement")
+    handed = _last_event(d, "hand_over")
     return {
         "office_name": office.name,
         "office_name_upper": office.name.upper(),
@@ -83,37 +80,33 @@ def dossier_fields(
         "today_day": f"{now.day:02d}",
         "today_month": f"{now.month:02d}",
         "today_year": str(now.year),
-        "code": str(doc.get("code") or BLANK),
-        "procedure_name": str(doc.get("procedure_name", "")),
-        "procedure_code": str(doc.get("procedure_code", "")),
-        "applicant_name": str(a.get("full_name", "")),
-        "applicant_id": str(a.get("citizen_id") or a.get("legacy_id") or BLANK),
-        "applicant_address": str(a.get("address") or BLANK),
-        "applicant_phone": str(a.get("phone") or BLANK),
-        "applicant_email": str(a.get("email") or BLANK),
-        "submitter": (
-            f"{sub['full_name']} ({sub.get('relation') or 'được ủy quyền'})" if sub else "Chủ hồ sơ"
-        ),
-        "sets": f"{int(doc.get('sets') or 1):02d}",
+        "code": (d.code if d else "") or BLANK,
+        "procedure_name": d.procedure_name if d else "",
+        "procedure_code": d.procedure_code if d else "",
+        "applicant_name": a.full_name if a else "",
+        "applicant_id": ((a.citizen_id or a.legacy_id) if a else None) or BLANK,
+        "applicant_address": (a.address if a else "") or BLANK,
+        "applicant_phone": (a.phone if a else "") or BLANK,
+        "applicant_email": (a.email if a else "") or BLANK,
+        "submitter": (f"{sub.full_name} ({sub.relation or AUTHORISED})" if sub else "Chủ hồ sơ"),
+        "sets": f"{int((d.sets if d else 1) or 1):02d}",
         "processing_time": processing or BLANK,
-        "received_at": when(doc.get("received_at")),
-        "received_date": day(doc.get("received_at")),
-        "due_at": when(doc.get("due_at")),
-        "due_date": day(doc.get("due_at")),
-        "original_due_at": when(doc.get("original_due_at")),
+        "received_at": when(d.received_at if d else None),
+        "received_date": day(d.received_at if d else None),
+        "due_at": when(d.due_at if d else None),
+        "due_date": day(d.due_at if d else None),
+        "original_due_at": when(d.original_due_at if d else None),
         "due_before": when(due_before),
-        "new_due_at": when(doc.get("due_at")) if resched else BLANK,
+        "new_due_at": when(d.due_at) if resched and d else BLANK,
         "new_due_day": f"{new_due.day:02d}" if resched and new_due else BLANK,
         "new_due_month": f"{new_due.month:02d}" if resched and new_due else BLANK,
         "new_due_year": str(new_due.year) if resched and new_due else BLANK,
-        "return_method": RETURN_VI.get(str(doc.get("return_method")), BLANK),
-        "clerk": str(actor or office.clerk),
-        "reason": str(
-            doc.get("reason") or _last_event(doc, "request_supplement").get("note") or BLANK
-        ),
-        "reschedule_reason": str(resched.get("note") or BLANK),
-        "status": Status(status).vi if status is not None else BLANK,
-        "timeliness": TIMELY_VI.get(timely, BLANK),
+        "return_method": RETURN_VI.get(d.return_method if d else "", BLANK),
+        "clerk": (first.actor if first else "") or office.clerk,
+        "reason": (d.reason if d else "") or (supplement.note if supplement else "") or BLANK,
+        "reschedule_reason": (resched.note if resched else "") or BLANK,
+        "status": d.state.vi if d and d.state is not None else BLANK,
+        "timeliness": timely.vi if timely else BLANK,
         "receiver_name": str(h.get("receiver_name") or BLANK),
         "receiver_id": str(h.get("receiver_id") or BLANK),
         "receiver_relation": (
@@ -124,56 +117,52 @@ def dossier_fields(
             else "Người được ủy quyền"
         ),
         "handed_at": when(h.get("at")),
-        "returned_by": str(_last_event(doc, "hand_over").get("actor") or office.clerk),
-        "fee": money(h.get("fee") if h else doc.get("fee_amount")),
+        "returned_by": (handed.actor if handed else "") or office.clerk,
+        "fee": money(h.get("fee") if h else (d.fee_amount if d else None)),
         "period_from": BLANK,
         "period_to": BLANK,
         "row_count": "0",
     }
 
 
-def document_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
-    rows = []
-    for item in doc.get("documents") or []:
-        if not item.get("received"):
+def document_rows(d: Dossier) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for item in d.documents:
+        if not item.received:
             continue
         rows.append(
             {
                 "n": str(len(rows) + 1),
-                "name": str(item["name"]),
-                "copy": CopyKind(item["copy"]).vi,
-                "copies": str(item.get("copies", 1)),
+                "name": item.name,
+                "copy": CopyKind(item.copy).vi,
+                "copies": str(item.copies),
             }
         )
     return rows
 
 
-def missing_rows(doc: dict[str, Any]) -> list[dict[str, str]]:
-    items = list(doc.get("missing") or [])
+def missing_rows(d: Dossier) -> list[dict[str, str]]:
+    items = list(d.missing)
     if not items:
-        note = _last_event(doc, "request_supplement").get("data", {}).get("missing") or []
-        items = list(note)
+        asked = _last_event(d, "request_supplement")
+        items = list(asked.data.get("missing") or []) if asked else []
     return [{"n": str(i), "item": str(m)} for i, m in enumerate(items, 1)]
 
 
-def transfer_rows(doc: dict[str, Any], office: Office) -> list[dict[str, str]]:
+def transfer_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
     """Form 05's rows: each hand-over of the paper dossier, timed, with who gave and took it."""
     rows: list[dict[str, str]] = []
-    legal = legal_due(doc)
-    for e in doc.get("events") or []:
-        data = e.get("data") or {}
-        if e.get("action") == "transfer":
+    for e in d.events:
+        data = e.data
+        if e.action == "transfer":
             giver_unit, receiver_unit = office.unit_name, str(data.get("unit") or BLANK)
-            giver, receiver = str(e.get("actor", "")), str(data.get("person") or BLANK)
+            giver, receiver = e.actor, str(data.get("person") or BLANK)
             result = ""
-        elif e.get("action") == "result_back":
+        elif e.action == "result_back":
             giver_unit, receiver_unit = str(data.get("unit") or BLANK), office.unit_name
-            giver, receiver = str(data.get("person") or BLANK), str(e.get("actor", ""))
-            result = (
-                TIMELY_VI[WorkCalendar.classify_finished(legal, datetime.fromisoformat(e["at"]))]
-                if legal
-                else BLANK
-            )
+            giver, receiver = str(data.get("person") or BLANK), e.actor
+            timely = d.timeliness_if_finished(datetime.fromisoformat(e.at))
+            result = timely.vi if timely else BLANK
         else:
             continue
         rows.append(
@@ -183,43 +172,41 @@ def transfer_rows(doc: dict[str, Any], office: Office) -> list[dict[str, str]]:
                 "giver_unit": giver_unit,
                 "receiver": receiver,
                 "receiver_unit": receiver_unit,
-                "at": when(e["at"]),
+                "at": when(e.at),
                 "result": result,
-                "note": str(e.get("note") or ""),
+                "note": e.note,
             }
         )
     return rows
 
 
-def book_rows(docs: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+def book_rows(dossiers: Iterable[Dossier]) -> list[dict[str, str]]:
     """Form 06, the tracking book: one row a dossier, oldest first."""
     rows: list[dict[str, str]] = []
-    for doc in sorted(docs, key=lambda d: (d.get("received_at") or "", d.get("code") or "")):
-        a = doc.get("applicant") or {}
-        h = doc.get("handover") or {}
-        transfer = _last_event(doc, "transfer")
-        back = _last_event(doc, "result_back", "result_ready")
-        receive = _last_event(doc, "receive")
-        unit = (transfer.get("data") or {}).get("unit") or ""
+    for d in sorted(dossiers, key=lambda d: (d.received_at or "", d.code or "")):
+        a = d.applicant
+        h = d.handover or {}
+        transfer = _last_event(d, "transfer")
+        back = _last_event(d, "result_back", "result_ready")
+        receive = _last_event(d, "receive")
+        unit = (transfer.data.get("unit") if transfer else "") or ""
         rows.append(
             {
                 "n": str(len(rows) + 1),
-                "code": str(doc.get("code", "")),
-                "procedure": str(doc.get("procedure_name", "")),
-                "sets": str(doc.get("sets") or 1),
-                "owner": str(a.get("full_name", "")),
-                "address_phone": ", ".join(
-                    x for x in (str(a.get("address") or ""), str(a.get("phone") or "")) if x
-                ),
+                "code": d.code,
+                "procedure": d.procedure_name,
+                "sets": str(d.sets or 1),
+                "owner": a.full_name,
+                "address_phone": ", ".join(x for x in (a.address, a.phone) if x),
                 "unit": str(unit),
-                "received": day(doc.get("received_at")) if doc.get("received_at") else "",
-                "due": day(doc.get("due_at")) if doc.get("due_at") else "",
-                "transferred": day(transfer.get("at")) if transfer else "",
-                "result_back": day(back.get("at")) if back else "",
+                "received": day(d.received_at) if d.received_at else "",
+                "due": day(d.due_at) if d.due_at else "",
+                "transferred": day(transfer.at) if transfer else "",
+                "result_back": day(back.at) if back else "",
                 "returned": day(h.get("at")) if h else "",
                 "receiver": str(h.get("receiver_name") or ""),
-                "clerk": str(receive.get("actor") or ""),
-                "note": Status(doc["status"]).vi if doc.get("status") is not None else "",
+                "clerk": receive.actor if receive else "",
+                "note": d.state.vi if d.state is not None else "",
             }
         )
     return rows

@@ -18,12 +18,12 @@ import time
 import zlib
 from bisect import bisect_left, insort
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
+from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
 from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic
@@ -50,26 +50,6 @@ def normalize_phone(phone: str) -> str:
     if digits.startswith("84") and len(digits) >= 11:
         digits = "0" + digits[2:]
     return digits
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a result list shows about a dossier, without loading it."""
-
-    uid: str
-    code: str
-    citizen_id: str
-    phone: str
-    name: str
-    status: int
-    due_at: str
-    received_at: str
-    procedure_code: str
-    shard_key: str
-
-    @property
-    def state(self) -> Status:
-        return Status(self.status)
 
 
 def row_of(doc: dict[str, Any], shard_key: str) -> bytes:

@@ -19,9 +19,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from counter_tui.auth import Clerk
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.text import matches_words, tokens
-from counter_tui.ui.i18n import set_language, t, tr
+from counter_tui.ui.i18n import language, say, set_language, t, tr
 from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
@@ -29,9 +29,10 @@ from counter_tui.ui.screens.receive import ReceiveScreen
 from counter_tui.ui.screens.report import ReportScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
 from counter_tui.ui.screens.sync import SyncScreen
-from counter_tui.ui.services import Services
 from counter_tui.ui.typeahead import KeyDone, TypeAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.auth import Clerk
+from counter_tui.usecases.services import Services
 
 
 class ScreenCommands(Provider):
@@ -40,7 +41,7 @@ class ScreenCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        out = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
             b = active.binding
@@ -77,23 +78,24 @@ class CounterApp(App[None]):
     DEFAULT_MODE = "lookup"
     COMMANDS = App.COMMANDS | {ScreenCommands}
     BINDINGS = [
-        Binding("f1", "help", t("help"), id="help"),
-        Binding("f2", "mode('receive')", t("receive"), id="receive"),
-        Binding("f3", "mode('lookup')", t("lookup"), id="lookup"),
-        Binding("f4", "mode('hand_over')", t("hand_over"), id="hand_over"),
-        Binding("f5", "mode('sync')", t("sync"), id="sync"),
-        Binding("f6", "mode('report')", t("report"), id="report"),
-        Binding("f12", "lock", t("lock"), id="lock"),
-        Binding("escape", "back", t("back"), show=False, id="back_home"),
-        Binding("ctrl+q", "quit", t("quit"), id="quit"),
+        Binding("f1", "help", "help", id="help"),
+        Binding("f2", "mode('receive')", "receive", id="receive"),
+        Binding("f3", "mode('lookup')", "lookup", id="lookup"),
+        Binding("f4", "mode('hand_over')", "hand_over", id="hand_over"),
+        Binding("f5", "mode('sync')", "sync", id="sync"),
+        Binding("f6", "mode('report')", "report", id="report"),
+        Binding("f12", "lock", "lock", id="lock"),
+        Binding("escape", "back", "back", show=False, id="back_home"),
+        Binding("ctrl+q", "quit", "quit", id="quit"),
     ]
 
     def __init__(self, services: Services) -> None:
+        # The language is chosen here, once; binding descriptions are word ids put into
+        # words when drawn (screens.base.in_words), so nothing fixed it at import.
         set_language(services.settings.language)
         super().__init__()
         self.services = services
-        self.lang = services.settings.language
-        self.last_saved = None
+        self.last_saved: Dossier | None = None
         self.pending_hand_over: str | None = None
         self.locked = False
         self.signed_in = False
@@ -102,11 +104,16 @@ class CounterApp(App[None]):
 
     # --- startup --------------------------------------------------------------------------
 
+    def on_load(self) -> None:
+        # Again as the app starts running, before any screen is composed: the language
+        # is process-wide, and this app's settings decide it for as long as it runs.
+        set_language(self.services.settings.language)
+
     def on_mount(self) -> None:
         if self.services.settings.keys:
             self.set_keymap(self.services.settings.keys)
-        for notice in self.services.desk.store.notices:
-            self.notify(notice.msg.text(self.lang), severity="warning", timeout=30)
+        for notice in self.services.desk.notices():
+            self.notify(say(notice), severity="warning", timeout=30)
         sync = self.services.sync
         if sync is not None:
             sync.on_status = self._status_from_thread
@@ -123,7 +130,7 @@ class CounterApp(App[None]):
         self.call_after_refresh(self.refresh_status)
 
     def on_ready(self) -> None:
-        self.services.desk.store.build_indexes_in_background()
+        self.services.desk.start_indexing()
 
     def on_unmount(self) -> None:
         if self.services.sync is not None:
@@ -201,9 +208,9 @@ class CounterApp(App[None]):
         else:
             st = sync.status()
             state = st.state.value
-            text = f"● {st.state.label(self.lang)}"
+            text = f"● {st.state.label(language())}"
             if st.warnings:
-                text += " ⚠ " + st.warnings[0].text(self.lang)
+                text += " ⚠ " + say(st.warnings[0])
             parts += [text, f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}"]
         parts.append(self.services.clock().strftime("%H:%M %d/%m/%Y"))
         return parts, state
@@ -220,7 +227,7 @@ class CounterApp(App[None]):
         self.switch_mode(mode)
         self.refresh_status()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
         elif self.current_mode != "lookup":

@@ -1,54 +1,75 @@
-"""UI words in Vietnamese (the default) and English."""
+"""The one way the UI translates: Vietnamese (the default) or English, chosen once at start.
+
+Every text on screen goes through :func:`say` (a domain :class:`Msg`), :func:`tr`
+(a Vietnamese text and its English, written where it is used) or :func:`t`
+(a word of :data:`WORDS`, shared by bindings and labels); all three read the
+one language set by :func:`set_language` when the app starts. Binding
+descriptions name a word of :data:`WORDS` and are put into words when they
+are shown (:func:`describe`), so importing a screen fixes no language.
+"""
 
 from __future__ import annotations
 
+from counter_tui.domain.messages import DomainError, Msg
+
 _LANG = {"value": "vi"}
 
-WORDS: dict[str, tuple[str, str]] = {
-    "help": ("Trợ giúp", "Help"),
-    "receive": ("Tiếp nhận", "Receive"),
-    "lookup": ("Tra cứu", "Look up"),
-    "hand_over": ("Trả kết quả", "Hand over"),
-    "sync": ("Đồng bộ", "Sync"),
-    "quit": ("Thoát", "Quit"),
-    "back": ("Quay lại", "Back"),
-    "save": ("Lưu, in giấy tiếp nhận", "Save and print receipt"),
-    "refuse": ("Từ chối tiếp nhận", "Refuse"),
-    "new_form": ("Hồ sơ mới", "New dossier"),
-    "toggle_doc": ("Đánh dấu đã nhận", "Tick received"),
-    "more_copies": ("Thêm bản", "More copies"),
-    "fewer_copies": ("Bớt bản", "Fewer copies"),
-    "filter_all": ("Tất cả", "All"),
-    "filter_today": ("Hạn hôm nay", "Due today"),
-    "filter_overdue": ("Quá hạn", "Overdue"),
-    "filter_ready": ("Chờ trả", "Ready"),
-    "filter_supplement": ("Chờ bổ sung", "Awaiting supplement"),
-    "next_page": ("Trang sau", "Next page"),
-    "prev_page": ("Trang trước", "Previous page"),
-    "open": ("Mở hồ sơ", "Open"),
-    "go_hand_over": ("Trả kết quả hồ sơ này", "Hand this over"),
-    "supplement_received": ("Nhận bổ sung", "Supplement received"),
-    "withdraw": ("Rút hồ sơ", "Withdraw"),
-    "reschedule": ("Xin lỗi, hẹn lại", "Apologise, new date"),
-    "transfer": ("Chuyển xử lý", "Transfer"),
-    "result_back": ("Nhận kết quả về", "Result back"),
-    "print_slip": ("In phiếu", "Print a slip"),
-    "report": ("Báo cáo", "Report"),
-    "run_report": ("Lập báo cáo", "Run report"),
-    "export": ("Xuất CSV, XLSX", "Export CSV, XLSX"),
-    "print_book": ("In sổ theo dõi", "Print tracking book"),
-    "lock": ("Khóa màn hình", "Lock screen"),
-    "confirm_hand_over": ("Xác nhận trả kết quả", "Confirm hand-over"),
-    "sync_now": ("Đồng bộ ngay", "Sync now"),
-    "mark_handled": ("Đánh dấu đã xử lý", "Mark handled"),
-    "standalone": ("Chạy độc lập (không đồng bộ)", "Standalone (no sync)"),
-    "pending": ("Chờ gửi", "Pending"),
-    "conflicts": ("Xung đột", "Conflicts"),
-    "counter": ("Quầy", "Counter"),
+WORDS: dict[str, Msg] = {
+    key: Msg(vi, en)
+    for key, (vi, en) in {
+        "help": ("Trợ giúp", "Help"),
+        "receive": ("Tiếp nhận", "Receive"),
+        "lookup": ("Tra cứu", "Look up"),
+        "hand_over": ("Trả kết quả", "Hand over"),
+        "sync": ("Đồng bộ", "Sync"),
+        "quit": ("Thoát", "Quit"),
+        "back": ("Quay lại", "Back"),
+        "close": ("Đóng", "Close"),
+        "save": ("Lưu, in giấy tiếp nhận", "Save and print receipt"),
+        "refuse": ("Từ chối tiếp nhận", "Refuse"),
+        "new_form": ("Hồ sơ mới", "New dossier"),
+        "toggle_doc": ("Đánh dấu đã nhận", "Tick received"),
+        "more_copies": ("Thêm bản", "More copies"),
+        "fewer_copies": ("Bớt bản", "Fewer copies"),
+        "next_procedure": ("Thủ tục sau", "Next procedure"),
+        "prev_procedure": ("Thủ tục trước", "Previous procedure"),
+        "filter_all": ("Tất cả", "All"),
+        "filter_today": ("Hạn hôm nay", "Due today"),
+        "filter_overdue": ("Quá hạn", "Overdue"),
+        "filter_ready": ("Chờ trả", "Ready"),
+        "filter_supplement": ("Chờ bổ sung", "Awaiting supplement"),
+        "next_page": ("Trang sau", "Next page"),
+        "prev_page": ("Trang trước", "Previous page"),
+        "open": ("Mở hồ sơ", "Open"),
+        "go_hand_over": ("Trả kết quả hồ sơ này", "Hand this over"),
+        "supplement_received": ("Nhận bổ sung", "Supplement received"),
+        "withdraw": ("Rút hồ sơ", "Withdraw"),
+        "reschedule": ("Xin lỗi, hẹn lại", "Apologise, new date"),
+        "transfer": ("Chuyển xử lý", "Transfer"),
+        "result_back": ("Nhận kết quả về", "Result back"),
+        "print_slip": ("In phiếu", "Print a slip"),
+        "report": ("Báo cáo", "Report"),
+        "run_report": ("Lập báo cáo", "Run report"),
+        "export": ("Xuất CSV, XLSX", "Export CSV, XLSX"),
+        "print_book": ("In sổ theo dõi", "Print tracking book"),
+        "lock": ("Khóa màn hình", "Lock screen"),
+        "confirm_hand_over": ("Xác nhận trả kết quả", "Confirm hand-over"),
+        "sync_now": ("Đồng bộ ngay", "Sync now"),
+        "mark_handled": ("Đánh dấu đã xử lý", "Mark handled"),
+        "standalone": ("Chạy độc lập (không đồng bộ)", "Standalone (no sync)"),
+        "pending": ("Chờ gửi", "Pending"),
+        "conflicts": ("Xung đột", "Conflicts"),
+        "counter": ("Quầy", "Counter"),
+        "ok": ("Đồng ý", "OK"),
+        "cancel": ("Hủy", "Cancel"),
+        "print": ("In / lưu PDF", "Print / save PDF"),
+        "next_field": ("Ô sau", "Next field"),
+    }.items()
 }
 
 
 def set_language(lang: str) -> None:
+    """Choose the language once, when the app starts (from the settings)."""
     _LANG["value"] = "en" if lang == "en" else "vi"
 
 
@@ -56,11 +77,25 @@ def language() -> str:
     return _LANG["value"]
 
 
-def t(key: str) -> str:
-    vi, en = WORDS[key]
-    return en if _LANG["value"] == "en" else vi
+def say(msg: Msg | DomainError) -> str:
+    """A bilingual message (or a domain rejection) in the chosen language: the one place
+    that chooses."""
+    if isinstance(msg, DomainError):
+        msg = msg.msg
+    return msg.text(_LANG["value"])
 
 
 def tr(vi: str, en: str) -> str:
     """The Vietnamese text, or its English equivalent when English is selected."""
-    return en if _LANG["value"] == "en" else vi
+    return say(Msg(vi, en))
+
+
+def t(key: str) -> str:
+    """A word of :data:`WORDS` in the chosen language."""
+    return say(WORDS[key])
+
+
+def describe(description: str) -> str:
+    """A binding's description put into words: it names a word of :data:`WORDS`."""
+    word = WORDS.get(description)
+    return say(word) if word is not None else description

@@ -13,7 +13,7 @@ from counter_tui.config_files import catalog_path, holidays_path
 from counter_tui.domain.calendar import load_calendar
 from counter_tui.domain.catalog import load_catalog
 from counter_tui.domain.dossier import Applicant, Context, Dossier, apply, documents_for
-from counter_tui.domain.report import build_report, legal_due, status_at
+from counter_tui.domain.report import build_report, status_at
 from counter_tui.domain.status import Action, Status
 
 CAL = load_calendar(holidays_path())
@@ -56,11 +56,11 @@ class Make:
         return self
 
     @property
-    def doc(self):
-        return self.d.to_dict()
+    def doc(self) -> Dossier:
+        return self.d
 
 
-def fixture() -> list[dict]:
+def fixture() -> list[Dossier]:
     R, READY, HAND = Action.RECEIVE, Action.RESULT_READY, Action.HAND_OVER
     who = {"receiver_name": "Trần Thị X"}
     return [
@@ -103,11 +103,11 @@ NOW = datetime(2026, 3, 5, 10, 0)
 
 
 def test_due_dates_in_the_fixture_skip_tet():
-    docs = {d["uid"]: d for d in fixture()}
-    assert docs["A"]["due_at"] == "2026-02-23T09:00:00"
-    assert docs["C"]["due_at"] == "2026-02-25T09:00:00"
-    assert legal_due(docs["D"]) == datetime(2026, 2, 13, 9, 0)
-    assert docs["D"]["due_at"] == "2026-02-26T17:00:00"
+    docs = {d.uid: d for d in fixture()}
+    assert docs["A"].due_at == "2026-02-23T09:00:00"
+    assert docs["C"].due_at == "2026-02-25T09:00:00"
+    assert docs["D"].legal_due() == datetime(2026, 2, 13, 9, 0)
+    assert docs["D"].due_at == "2026-02-26T17:00:00"
 
 
 def test_february_report_matches_the_hand_count():

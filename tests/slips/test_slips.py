@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from counter_tui.domain.dossier import Applicant, Submitter
+from counter_tui.domain.dossier import Applicant, Dossier, Submitter
 from counter_tui.domain.status import Action
 from counter_tui.slips import Office, book_slip, dossier_slip, forms_for, registry
 from counter_tui.slips.output import PrintError, deliver
@@ -26,7 +26,7 @@ OFFICE = Office("UBND phường Tây Hồ", "000.00.00.H56", "Hà Nội", "Q1", 
 NOW = datetime(2026, 3, 2, 10, 30)
 
 
-def life() -> dict:
+def life() -> Dossier:
     """A dossier that went through every step: receipt, transfer, apology, result, hand-over."""
     m = Make("X")
     m.d.code = "000.00.00.H56-260210-10042"
@@ -53,13 +53,13 @@ def life() -> dict:
     )
 
 
-def refused() -> dict:
+def refused() -> Dossier:
     m = Make("R")
     m.d.code = "000.00.00.H56-260212-10007"
     return m.do(Action.REFUSE, at(12, 9), "Không thuộc thẩm quyền giải quyết của xã").doc
 
 
-def supplement() -> dict:
+def supplement() -> Dossier:
     m = Make("S")
     m.d.code = "000.00.00.H56-260212-10008"
     for item in m.d.documents:
@@ -84,10 +84,10 @@ def test_each_slip_of_a_full_dossier_as_text_and_pdf(form):
     doc = life()
     slip = dossier_slip(form, doc, OFFICE, NOW, processing="03 ngày làm việc")
     text = slip.text()
-    assert doc["code"] in text and "Nguyễn Thị Ánh Tuyết" in text
+    assert doc.code in text and "Nguyễn Thị Ánh Tuyết" in text
     pdf = render_pdf(slip)
     extracted = pdf_text(pdf)
-    assert doc["code"] in extracted.replace("\n", "")
+    assert doc.code in extracted.replace("\n", "")
     assert "Nguyễn Thị Ánh Tuyết" in extracted  # diacritics intact, not boxes or '?'
     assert "UBND PHƯỜNG TÂY HỒ" in extracted  # the header, upper-cased
     if form in ("01", "04", "05"):  # these name the office in their text too
@@ -139,7 +139,7 @@ def test_the_receipt_qr_decodes_to_the_dossier_code():
     pdf = pdfium.PdfDocument(render_pdf(dossier_slip("01", doc, OFFICE, NOW)))
     image = pdf[0].render(scale=3).to_pil()
     found = zxingcpp.read_barcodes(image)
-    assert [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode] == [doc["code"]]
+    assert [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode] == [doc.code]
 
 
 def test_the_font_is_embedded_in_the_pdf():

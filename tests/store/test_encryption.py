@@ -137,7 +137,7 @@ def test_the_key_lives_in_the_keyring_not_in_the_folder(tmp_path, memory_keyring
     from tests.ui.conftest import settings
 
     s = make_services(settings(encrypt_cache=True), data=tmp_path / "c", start_sync=False)
-    s.desk.store.close()
+    s.close()
     [(service, entry)] = memory_keyring.items
     assert service == "counter-tui" and str((tmp_path / "c").resolve()) in entry
     key = memory_keyring.items[(service, entry)]
@@ -145,7 +145,7 @@ def test_the_key_lives_in_the_keyring_not_in_the_folder(tmp_path, memory_keyring
     # The same key comes back the next time; the store opens with it.
     assert cache_cipher(tmp_path / "c").key_id == Cipher(__import__("base64").b64decode(key)).key_id
     again = make_services(settings(encrypt_cache=True), data=tmp_path / "c", start_sync=False)
-    again.desk.store.close()
+    again.close()
     memory_keyring.items.clear()  # the key is gone (another Windows user, another PC)
     with pytest.raises(KeyringError):
         cache_cipher(tmp_path / "c", create=False)

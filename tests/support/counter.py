@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from counter_tui.config_files import catalog_path
-from counter_tui.desk import Desk, Identity
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.catalog import load_catalog
 from counter_tui.domain.dossier import Applicant
 from counter_tui.store.local import LocalStore
 from counter_tui.sync.client import CentralClient
 from counter_tui.sync.engine import SyncEngine
+from counter_tui.usecases.desk import Desk, Identity
 
 CATALOG = load_catalog(catalog_path())
 CALENDAR = WorkCalendar()

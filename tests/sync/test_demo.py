@@ -31,14 +31,14 @@ def test_the_demo_world_signs_in_with_the_printed_pins_and_reports_sensibly(tmp_
             user, name, pin = DEMO_CLERKS[0]
             assert services.signin is not None
             assert services.signin.sign_in(user, pin).name == name
-            assert services.desk.store.dossier_count() == 60
+            assert services.store.dossier_count() == 60
             today = datetime.now().date()
             report = services.paperwork.report(date(2000, 1, 1), today, OFFICE)
             t = report.total
             assert t.received > 40 and t.resolved > 10
             assert t.on_time_rate is not None and t.on_time_rate > 60  # mostly on time
-            assert services.desk.store.rejected_ops() == []
+            assert services.store.rejected_ops() == []
         finally:
-            services.desk.store.close()
+            services.close()
     finally:
         central.stop()

@@ -14,11 +14,11 @@ import pytest
 import trustme
 
 from counter_tui import logs
-from counter_tui.auth import SignIn, SignInError, hash_pin
 from counter_tui.domain.status import Action
 from counter_tui.settings import SettingsError, settings_from_dict
 from counter_tui.sync.client import CentralClient, CertificateRefused
 from counter_tui.sync.state import Connection
+from counter_tui.usecases.auth import SignIn, SignInError, hash_pin
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import make_counter
 
@@ -259,7 +259,7 @@ def test_tls_certificate_accepted_only_when_configured(tmp_path, make_cert):
             assert central.db.count_dossiers() == 0
         finally:
             plain.sync.client.close()
-            plain.desk.store.close()
+            plain.close()
         # Configured through the settings: the same service is trusted, and sync goes through.
         trusted = counter(ca_file=str(trust))
         try:
@@ -267,7 +267,7 @@ def test_tls_certificate_accepted_only_when_configured(tmp_path, make_cert):
             assert trusted.sync.status().state is Connection.ONLINE
         finally:
             trusted.sync.client.close()
-            trusted.desk.store.close()
+            trusted.close()
     finally:
         central.stop()
 

@@ -52,7 +52,7 @@ def services(tmp_path, clock):
         start_sync=False,
     )
     yield s
-    s.desk.store.close()
+    s.close()
 
 
 @pytest.fixture

@@ -50,11 +50,11 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         await pilot.press("ctrl+t")
         await fill(pilot, unit="", person="Đỗ Văn Bảy")
         assert "Cần ghi đơn vị" in text(app, "#fields_msg")  # refused on screen, nothing saved
-        assert services.desk.dossier(d.uid)["status"] == Status.RECEIVED
+        assert services.desk.dossier(d.uid).status == Status.RECEIVED
         await fill(pilot, unit="Công chức Tư pháp - Hộ tịch", person="Đỗ Văn Bảy")
         doc = services.desk.dossier(d.uid)
-        assert doc["status"] == Status.PROCESSING
-        assert doc["events"][-1]["data"] == {
+        assert doc.status == Status.PROCESSING
+        assert doc.events[-1].data == {
             "unit": "Công chức Tư pháp - Hộ tịch",
             "person": "Đỗ Văn Bảy",
         }
@@ -62,7 +62,7 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         # The unit comes back from where it went: prefilled.
         assert app.screen.query_one("#f_unit", Input).value == "Công chức Tư pháp - Hộ tịch"
         await fill(pilot, person="Đỗ Văn Bảy")
-        assert services.desk.dossier(d.uid)["status"] == Status.READY
+        assert services.desk.dossier(d.uid).status == Status.READY
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, FormPicker)
@@ -101,23 +101,23 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
         ]:
             await fill(pilot, new_due=bad, reason="Chờ xác minh")
             assert says in text(app, "#fields_msg"), bad
-        assert services.desk.dossier(d.uid)["reschedules"] == 0
+        assert services.desk.dossier(d.uid).reschedules == 0
         await fill(pilot, new_due="27/11/2026", reason="Chờ UBND huyện xác minh")
         assert isinstance(app.screen, SlipScreen)
         slip = text(app, "#slip_text")
         assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in slip
         assert "Chờ UBND huyện xác minh" in slip and "27 tháng 11 năm 2026" in slip
         doc = services.desk.dossier(d.uid)
-        assert doc["due_at"] == "2026-11-27T09:00:00" and doc["reschedules"] == 1
+        assert doc.due_at == "2026-11-27T09:00:00" and doc.reschedules == 1
         await pilot.press("escape")
         await pilot.pause()
         # Once per dossier: the key is now disabled and does nothing.
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert isinstance(app.screen, DossierScreen)
-        assert services.desk.dossier(d.uid)["reschedules"] == 1
+        assert services.desk.dossier(d.uid).reschedules == 1
         assert "Ctrl+R" not in text(app, "#actions")
-        pending = services.desk.store.pending_ops()
+        pending = services.store.pending_ops()
         assert pending[-1]["action"] == Action.RESCHEDULE.value
 
 
@@ -132,9 +132,9 @@ async def test_withdrawal_and_supplement_received_at_the_counter(app, services, 
         await pilot.press("ctrl+b")
         await pilot.pause()
         doc = services.desk.dossier(d.uid)
-        assert doc["status"] == Status.RECEIVED
+        assert doc.status == Status.RECEIVED
         # The clock stopped while waiting: the due date moved later than the first one.
-        assert doc["due_at"] > doc["original_due_at"]
+        assert doc.due_at > doc.original_due_at
         await pilot.press("escape")
         app.push_screen(DossierScreen(w.uid))
         await pilot.pause()
@@ -145,7 +145,7 @@ async def test_withdrawal_and_supplement_received_at_the_counter(app, services, 
         await pilot.press("enter")
         await pilot.pause()
         doc = services.desk.dossier(w.uid)
-        assert doc["status"] == Status.WITHDRAWN and doc["reason"].startswith("Công dân xin rút")
+        assert doc.status == Status.WITHDRAWN and doc.reason.startswith("Công dân xin rút")
 
 
 async def test_f10_saves_the_receipt_pdf_and_a_printer_command_gets_it(

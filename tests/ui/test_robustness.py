@@ -75,8 +75,8 @@ async def test_random_input_on_every_screen_never_crashes(app, services):
                         await pilot.press("escape")
                         await pilot.pause()
             assert app.is_running
-    assert services.desk.store.dossier_count() == 0
-    assert services.desk.store.pending_count() == 0
+    assert services.store.dossier_count() == 0
+    assert services.store.pending_count() == 0
 
 
 async def test_names_that_look_like_markup_are_shown_as_typed(app, services, clock):
@@ -145,4 +145,4 @@ async def test_nasty_input_in_the_dossier_dialogs_never_crashes(app, services, c
                 await pilot.pause()
         assert app.is_running
     # No nasty string is a valid working-day date after the due date: nothing rescheduled.
-    assert services.desk.dossier(d.uid)["reschedules"] == 0
+    assert services.desk.dossier(d.uid).reschedules == 0

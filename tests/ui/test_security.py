@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Input, Static
 
-from counter_tui.auth import SignIn, hash_pin
 from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
+from counter_tui.usecases.auth import SignIn, hash_pin
 from tests.ui.conftest import seed, settings
 
 PINS = {"lan": "246810", "minh": "135790"}
@@ -26,7 +26,7 @@ def secured(tmp_path, clock):
         data=tmp_path / "cache",
         start_sync=False,
     )
-    s.desk.store.save_clerks(
+    s.store.save_clerks(
         [
             {
                 "username": "lan",
@@ -43,7 +43,7 @@ def secured(tmp_path, clock):
         ]
     )
     yield s
-    s.desk.store.close()
+    s.close()
 
 
 def msg(app) -> str:
@@ -79,7 +79,7 @@ async def test_the_app_opens_on_sign_in_and_a_wrong_pin_gets_nowhere(secured):
         await sign_in(pilot, "lan", PINS["lan"])
         assert isinstance(app.screen, LookupScreen)
         assert "· lan" in app.status_line()[0][0]
-    actions = [(e["action"], e["actor"]) for e in secured.desk.store.audit_entries()]
+    actions = [(e["action"], e["actor"]) for e in secured.store.audit_entries()]
     assert actions == [("sign_in_failed", "lan"), ("sign_in", "lan")]
 
 
@@ -95,7 +95,7 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_pin(sec
         await sign_in(pilot, "minh", PINS["minh"])
         assert isinstance(app.screen, LookupScreen)
     # The lockout survives a restart of the app (it is in the store, not in memory).
-    again = SignIn(secured.desk.store, clock, lockout=timedelta(minutes=5))
+    again = SignIn(secured.store, clock, lockout=timedelta(minutes=5))
     assert again.locked_until("lan") is not None
     clock.now += timedelta(minutes=6)
     assert again.sign_in("lan", PINS["lan"]).name == "Nguyễn Thị Lan"
@@ -127,7 +127,7 @@ async def test_lock_key_and_idle_lock_and_a_second_clerk_takes_over(secured, clo
         assert isinstance(app.screen, SignInScreen) and app.screen.locked_by == "minh"
         await sign_in(pilot, "minh", PINS["minh"])
         assert isinstance(app.screen, LookupScreen)
-    store = secured.desk.store
+    store = secured.store
     assert store.get_dossier(first.uid)["events"][0]["actor"] == "lan"
     assert store.get_dossier(second.uid)["events"][0]["actor"] == "minh"
     ops = store.pending_ops()
@@ -154,4 +154,4 @@ async def test_no_accounts_yet_says_what_to_do(tmp_path, clock):
         assert "chưa có tài khoản" in str(app.screen.query_one("#si_hint", Static).render())
         await sign_in(pilot, "ai-do", "123456")
         assert "Sai tên đăng nhập hoặc mã PIN" in msg(app)
-    s.desk.store.close()
+    s.close()

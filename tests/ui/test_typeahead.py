@@ -98,4 +98,4 @@ async def test_keys_after_esc_on_a_dialog_reach_the_screen_beneath(app, services
         await burst(pilot, "escape", "escape", "cuong")
         assert isinstance(app.screen, LookupScreen)
         assert value(app, "query") == "cuong"
-        assert services.desk.dossier(d.uid)["reschedules"] == 0
+        assert services.desk.dossier(d.uid).reschedules == 0

@@ -1,22 +1,98 @@
-"""What every counter screen shares: access to the app's services."""
+"""What every counter screen shares: the typed app, its services, the key labels."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
-from textual.binding import Binding
-from textual.screen import Screen
+from textual.binding import ActiveBinding, Binding
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable
 
+from counter_tui.domain.dossier import Dossier
+from counter_tui.ui.i18n import describe, tr
+
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
-    from counter_tui.ui.services import Services
+    from counter_tui.ui.app import CounterApp
+    from counter_tui.usecases.services import Services
+
+
+def counter_app_of(node: DOMNode) -> CounterApp:
+    """The running :class:`CounterApp` (a screen or dialog is only ever mounted in one)."""
+    from counter_tui.ui.app import CounterApp  # the app module imports the screens
+
+    app = node.app
+    if not isinstance(app, CounterApp):
+        raise TypeError(f"{type(node).__name__} runs only inside CounterApp")
+    return app
+
+
+def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """Active bindings with their descriptions (word ids) in the language chosen at start.
+
+    Footer, F1 help and the command palette all read ``active_bindings``, so this is
+    the one place a binding is put into words: at draw time, never at import.
+    """
+    return {
+        key: a._replace(binding=replace(a.binding, description=describe(a.binding.description)))
+        for key, a in active.items()
+    }
+
+
+R = TypeVar("R")
+
+
+class CounterModal(ModalScreen[R]):
+    """A dialog over a counter screen: its keys are put into words like the screens'."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_words(super().active_bindings)
 
 
 class CounterScreen(Screen[None]):
     @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return in_words(super().active_bindings)
+
+    @property
+    def counter_app(self) -> CounterApp:
+        return counter_app_of(self)
+
+    @property
     def services(self) -> Services:
-        return self.app.services  # type: ignore[attr-defined]
+        return self.counter_app.services
+
+    def show_saved_slip(self, dossier: Dossier, form: str, then: Callable[[], None]) -> None:
+        """Show the slip of a dossier just saved, then ``then()``. The save is durable by
+        now: if the slip cannot be made, say the dossier is saved and how to print later,
+        never that the save failed (the clerk would enter it again)."""
+        from counter_tui.ui.screens.dialogs import SlipScreen  # dialogs import this module
+
+        self.counter_app.last_saved = dossier
+        try:
+            slip = self.services.paperwork.slip(form, dossier.uid)
+        except Exception:
+            log.exception("slip %s of saved dossier %s could not be made", form, dossier.code)
+            self.app.notify(
+                tr(
+                    f"Đã lưu hồ sơ {dossier.code}. Chưa lập được phiếu: in lại ở F3, "
+                    "mở hồ sơ, F10.",
+                    f"Dossier {dossier.code} is saved. The slip could not be made: print it "
+                    "from F3, open the dossier, F10.",
+                ),
+                severity="warning",
+                timeout=20,
+            )
+            then()
+            return
+        self.app.push_screen(SlipScreen(slip), lambda _: then())
 
     def key_label(self, binding: Binding) -> str:
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
@@ -24,7 +100,7 @@ class CounterScreen(Screen[None]):
         return key_words((remapped or binding.key).split(",")[0].strip())
 
 
-def add_plain_row(table: DataTable, *cells: object, key: str | None = None) -> None:
+def add_plain_row(table: DataTable[object], *cells: object, key: str | None = None) -> None:
     """Add a row whose cells are shown as typed: a name like "[b]" is text, not markup."""
     table.add_row(*(Text(str(c)) for c in cells), key=key)
 

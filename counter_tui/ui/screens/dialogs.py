@@ -4,26 +4,25 @@ Esc always closes without acting."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter_tui.domain.messages import DomainError
 from counter_tui.slips import Slip
 from counter_tui.slips.output import Delivered
-from counter_tui.ui.i18n import tr
+from counter_tui.ui.i18n import language, say, tr
+from counter_tui.ui.screens.base import CounterModal, counter_app_of
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(CounterModal[bool]):
     BINDINGS = [
-        Binding("enter", "yes", "Đồng ý", id="dialog_yes"),
-        Binding("escape", "no", "Quay lại", id="dialog_no"),
+        Binding("enter", "yes", "ok", id="dialog_yes"),
+        Binding("escape", "no", "back", id="dialog_no"),
     ]
     DEFAULT_CSS = """
     ConfirmDialog { align: center middle; }
@@ -50,10 +49,10 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(CounterModal[str | None]):
     """Ask for a reason (refusal, withdrawal); an empty reason is refused on screen."""
 
-    BINDINGS = [Binding("escape", "cancel", "Quay lại", id="dialog_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
     DEFAULT_CSS = """
     ReasonDialog { align: center middle; }
     ReasonDialog > Vertical { width: 80; height: auto; border: thick $accent; padding: 1 2;
@@ -88,11 +87,11 @@ class ReasonDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class FieldsDialog(ModalScreen[dict[str, str] | None]):
+class FieldsDialog(CounterModal[dict[str, str] | None]):
     """A few labelled inputs (new date and reason, unit and person); ``check`` returns the
     error to show in Vietnamese, or ``None`` to accept. Nothing is done until it accepts."""
 
-    BINDINGS = [Binding("escape", "cancel", "Quay lại", id="dialog_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
     DEFAULT_CSS = """
     FieldsDialog { align: center middle; }
     FieldsDialog > Vertical { width: 84; height: auto; border: thick $accent; padding: 1 2;
@@ -148,10 +147,10 @@ class FieldsDialog(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class FormPicker(ModalScreen[str | None]):
+class FormPicker(CounterModal[str | None]):
     """Which slip to print for this dossier: the forms that fit its history."""
 
-    BINDINGS = [Binding("escape", "cancel", "Quay lại", id="dialog_cancel")]
+    BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
     DEFAULT_CSS = """
     FormPicker { align: center middle; }
     FormPicker > Vertical { width: 70; height: auto; border: thick $accent; padding: 1 2;
@@ -178,7 +177,7 @@ class FormPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class SlipScreen(ModalScreen[None]):
+class SlipScreen(CounterModal[None]):
     """A slip as text on screen; F10 saves its PDF (and prints it when a printer is set).
 
     The PDF is rendered and written in a worker thread: the first render loads
@@ -186,9 +185,9 @@ class SlipScreen(ModalScreen[None]):
     """
 
     BINDINGS = [
-        Binding("f10", "print", tr("In / lưu PDF", "Print / save PDF"), id="print_slip"),
-        Binding("escape", "close", "Đóng", id="slip_close"),
-        Binding("enter", "close", "Đóng", show=False, id="slip_close_enter"),
+        Binding("f10", "print", "print", id="print_slip"),
+        Binding("escape", "close", "close", id="slip_close"),
+        Binding("enter", "close", "close", show=False, id="slip_close_enter"),
     ]
     DEFAULT_CSS = """
     SlipScreen { align: center middle; }
@@ -211,20 +210,16 @@ class SlipScreen(ModalScreen[None]):
             markup=False,
         )
 
-    def on_mount(self) -> None:
-        self.t_shown = time.perf_counter()  # read by bench/ui.py
-
     def action_print(self) -> None:
         self.query_one("#slip_status", Static).update(tr("Đang tạo PDF…", "Making the PDF…"))
         self.run_worker(self._print, thread=True, exclusive=True, group="print")
 
     def _print(self) -> None:
-        paperwork = self.app.services.paperwork  # type: ignore[attr-defined]
-        lang = self.app.lang  # type: ignore[attr-defined]
+        paperwork = counter_app_of(self).services.paperwork
         try:
             done = paperwork.deliver(self.slip)
         except DomainError as exc:
-            self.app.call_from_thread(self._show, exc.text(lang), True)
+            self.app.call_from_thread(self._show, say(exc), True)
             return
         except OSError as exc:  # disk full, folder not writable: say where and why
             self.app.call_from_thread(
@@ -232,7 +227,7 @@ class SlipScreen(ModalScreen[None]):
             )
             return
         self.delivered = done
-        self.app.call_from_thread(self._show, done.message(lang), False)
+        self.app.call_from_thread(self._show, done.message(language()), False)
 
     def _show(self, text: str, error: bool) -> None:
         # The clerk may have closed the slip while the PDF was being made: still say where

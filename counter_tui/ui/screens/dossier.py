@@ -12,10 +12,9 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.ops import SYNC_KEY, strip_sync
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.slips import FORM_NAMES
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -39,21 +38,24 @@ def allowed(step: Action, status: Status | None, reschedules: int) -> bool:
     return status in TRANSITIONS[step]
 
 
-def when(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y") if iso else "—"
+def when(at: datetime | str | None) -> str:
+    """A moment as the counter writes it: "09:30 30/11/2026" ("—" when there is none)."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at) if at else None
+    return at.strftime("%H:%M %d/%m/%Y") if at else "—"
 
 
 class DossierScreen(CounterScreen):
     TITLE = "Chi tiết hồ sơ"
     BINDINGS = [
-        Binding("ctrl+g", "hand_over", t("go_hand_over"), id="go_hand_over"),
-        Binding("ctrl+b", "supplement", t("supplement_received"), id="supplement_received"),
-        Binding("ctrl+w", "withdraw", t("withdraw"), id="withdraw"),
-        Binding("ctrl+t", "transfer", t("transfer"), id="transfer"),
-        Binding("ctrl+n", "result_back", t("result_back"), id="result_back"),
-        Binding("ctrl+r", "reschedule", t("reschedule"), id="reschedule"),
-        Binding("f10", "print", t("print_slip"), id="print_slip"),
-        Binding("escape", "back", t("back"), id="back"),
+        Binding("ctrl+g", "hand_over", "go_hand_over", id="go_hand_over"),
+        Binding("ctrl+b", "supplement", "supplement_received", id="supplement_received"),
+        Binding("ctrl+w", "withdraw", "withdraw", id="withdraw"),
+        Binding("ctrl+t", "transfer", "transfer", id="transfer"),
+        Binding("ctrl+n", "result_back", "result_back", id="result_back"),
+        Binding("ctrl+r", "reschedule", "reschedule", id="reschedule"),
+        Binding("f10", "print", "print_slip", id="print_slip"),
+        Binding("escape", "back", "back", id="back"),
     ]
     DEFAULT_CSS = """
     DossierScreen #events { height: auto; max-height: 12; }
@@ -64,6 +66,7 @@ class DossierScreen(CounterScreen):
     def __init__(self, uid: str) -> None:
         super().__init__()
         self.uid = uid
+        self.dossier: Dossier | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -82,18 +85,17 @@ class DossierScreen(CounterScreen):
         self.reload()
 
     def reload(self) -> None:
-        doc = self.services.desk.dossier(self.uid)
-        if doc is None:
+        d = self.services.desk.dossier(self.uid)
+        if d is None:
             self.query_one("#summary", Static).update(
                 tr("Không tìm thấy hồ sơ.", "Dossier not found.")
             )
             return
-        self.doc = doc
-        d = Dossier.from_dict(strip_sync(doc))
-        sync = doc.get(SYNC_KEY) or {}
+        self.dossier = d
+        sync = self.services.desk.sync_state(self.uid)
         where = (
-            f"Đã xác nhận với trung tâm (phiên bản {sync.get('version')})"
-            if sync.get("confirmed")
+            f"Đã xác nhận với trung tâm (phiên bản {sync.version})"
+            if sync.confirmed
             else "Mới có ở quầy này — chưa xác nhận với trung tâm"
         )
         timely = d.timeliness(self.services.clock())
@@ -102,7 +104,7 @@ class DossierScreen(CounterScreen):
         )
         a = d.applicant
         lines = [
-            f"{d.code}  ·  {Status(d.status).label(self.app.lang)}  ·  {where}",
+            f"{d.code}  ·  {d.state.label(language()) if d.state else ''}  ·  {where}",
             f"Thủ tục: {d.procedure_code} {d.procedure_name}",
             f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
             f"ĐT: {a.phone or '—'}",
@@ -147,27 +149,27 @@ class DossierScreen(CounterScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        doc = getattr(self, "doc", None)
-        if doc is None:
+        d = self.dossier
+        if d is None:
             return True
         step = NEEDS.get(action)
         if step is None:
             return True
-        status = Status(doc["status"]) if doc.get("status") else None
         # None, not False: the footer shows the key greyed out rather than hiding it.
-        return True if allowed(step, status, doc.get("reschedules", 0)) else None
+        return True if allowed(step, d.state, d.reschedules) else None
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_hand_over(self) -> None:
-        self.app.open_hand_over(self.doc["code"])  # type: ignore[attr-defined]
+        if self.dossier is not None:
+            self.counter_app.open_hand_over(self.dossier.code)
 
     def _act(self, action: Action, note: str = "", data: dict[str, str] | None = None) -> bool:
         try:
             self.services.desk.act(self.uid, action, note=note, data=data)
         except DomainError as exc:
-            self.query_one("#action_msg", Static).update(exc.text(self.app.lang))
+            self.query_one("#action_msg", Static).update(say(exc))
             return False
         self.query_one("#action_msg", Static).update("")
         self.reload()
@@ -232,7 +234,7 @@ class DossierScreen(CounterScreen):
             try:
                 desk.reschedule_date(self.uid, v["new_due"])
             except DomainError as exc:
-                return exc.text(self.app.lang)
+                return say(exc)
             if not v["reason"]:
                 return tr("Cần ghi lý do trễ hạn.", "A reason is required.")
             return None

@@ -8,15 +8,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from counter_tui.domain.calendar import WorkCalendar
-from counter_tui.domain.citizen_id import normalize
-from counter_tui.domain.codes import looks_like_code
+from counter_tui.domain.dossier import Dossier
+from counter_tui.domain.forms import HandOverForm, parse_hand_over
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.report import legal_due
+from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -24,7 +22,7 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 class HandOverScreen(CounterScreen):
     TITLE = "Trả kết quả"
     AUTO_FOCUS = "#ho_key"
-    BINDINGS = [Binding("ctrl+s", "confirm", t("confirm_hand_over"), id="confirm_hand_over")]
+    BINDINGS = [Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over")]
     DEFAULT_CSS = """
     HandOverScreen #ho_msg { color: $error; height: auto; }
     HandOverScreen #ho_info { height: auto; }
@@ -36,7 +34,7 @@ class HandOverScreen(CounterScreen):
     def __init__(self, key: str = "") -> None:
         super().__init__()
         self.initial = key
-        self.doc: dict | None = None
+        self.dossier: Dossier | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -97,9 +95,10 @@ class HandOverScreen(CounterScreen):
 
     def take_pending(self) -> None:
         """A dossier handed over from elsewhere (the detail screen's Ctrl+G)."""
-        code = getattr(self.app, "pending_hand_over", None)
+        app = self.counter_app
+        code = app.pending_hand_over
         if code:
-            self.app.pending_hand_over = None  # type: ignore[attr-defined]
+            app.pending_hand_over = None
             self.query_one("#ho_key", Input).value = code
             self.find(code)
 
@@ -108,19 +107,13 @@ class HandOverScreen(CounterScreen):
         self.find(event.value)
 
     def find(self, key: str) -> None:
-        key = key.strip()
         msg = self.query_one("#ho_msg", Static)
         table = self.query_one("#ho_matches", DataTable)
         table.clear()
-        self.doc = None
+        self.dossier = None
         self.query_one("#ho_info", Static).update("")
-        store = self.services.desk.store
-        if looks_like_code(key):
-            doc = store.dossier_by_code(key.upper())
-            docs = [doc] if doc else []
-        elif normalize(key).isdigit() and len(normalize(key)) == 12:
-            docs = store.dossiers_by_citizen(normalize(key))
-        else:
+        parsed = search_key(key)
+        if parsed.kind not in (KeyKind.CODE, KeyKind.CITIZEN_ID):
             msg.update(
                 tr(
                     "Nhập mã hồ sơ (vd 000.00.00.H56-261125-10001) hoặc 12 số CCCD.",
@@ -128,7 +121,8 @@ class HandOverScreen(CounterScreen):
                 )
             )
             return
-        if not docs:
+        found = self.services.desk.by_code_or_citizen(parsed)
+        if not found:
             msg.update(
                 tr(
                     "Không tìm thấy hồ sơ (F3 để tra cứu theo tên).",
@@ -137,82 +131,76 @@ class HandOverScreen(CounterScreen):
             )
             return
         msg.update("")
-        ready = [d for d in docs if d["status"] == Status.READY]
-        if len(docs) == 1 or len(ready) == 1:
-            self.select((ready or docs)[0])
+        ready = [d for d in found if d.state is Status.READY]
+        if len(found) == 1 or len(ready) == 1:
+            self.select((ready or found)[0])
             return
-        for d in docs:
+        for d in found:
             add_plain_row(
                 table,
-                d["code"],
-                d["applicant"]["full_name"],
-                Status(d["status"]).label(self.app.lang),
-                when(d.get("due_at")),
-                key=d["uid"],
+                d.code,
+                d.applicant.full_name,
+                d.state.label(language()) if d.state else "",
+                when(d.due),
+                key=d.uid,
             )
         table.focus()
 
     @on(DataTable.RowSelected, "#ho_matches")
     def _picked(self, event: DataTable.RowSelected) -> None:
-        doc = self.services.desk.dossier(str(event.row_key.value))
-        if doc:
-            self.select(doc)
+        d = self.services.desk.dossier(str(event.row_key.value))
+        if d:
+            self.select(d)
 
-    def select(self, doc: dict) -> None:
-        self.doc = doc
-        status = Status(doc["status"])
-        now = self.services.clock()
+    def select(self, d: Dossier) -> None:
+        self.dossier = d
         timely = ""
-        legal = legal_due(doc)  # an apology's new date does not make a late return on time
-        if legal is not None:
-            tl = WorkCalendar.classify_finished(legal, now)
+        # The legal due date: an apology's new date does not make a late return on time.
+        tl = d.timeliness_if_finished(self.services.clock())
+        if tl is not None:
             timely = tr(tl.vi, tl.value.replace("_", " "))
-            if doc.get("reschedules"):
+            if d.reschedules:
                 timely += tr(" (đã xin lỗi, hẹn lại)", " (apology issued, new date)")
-        ready = status is Status.READY
+        ready = d.state is Status.READY
         self.query_one("#ho_info", Static).update(
-            f"{doc['code']} · {doc['procedure_name']}\n"
-            f"Chủ hồ sơ: {doc['applicant']['full_name']} · {status.label(self.app.lang)}"
+            f"{d.code} · {d.procedure_name}\n"
+            f"Chủ hồ sơ: {d.applicant.full_name} · "
+            f"{d.state.label(language()) if d.state else ''}"
             + (
                 tr(" ✓ Có kết quả", " ✓ Result ready")
                 if ready
                 else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
             )
-            + f"\nHẹn trả: {when(doc.get('due_at'))} · Trả bây giờ: {timely}"
+            + f"\nHẹn trả: {when(d.due)} · Trả bây giờ: {timely}"
         )
         name = self.query_one("#ho_name", Input)
         if not name.value:
-            name.value = doc["applicant"]["full_name"]
+            name.value = d.applicant.full_name
         name.focus()
 
     def action_confirm(self) -> None:
         msg = self.query_one("#ho_msg", Static)
-        if self.doc is None:
+        if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
-        fee_text = self.query_one("#ho_fee", Input).value.strip().replace(".", "") or "0"
-        if not fee_text.isdigit():
-            msg.update(
-                tr(
-                    "Phí, lệ phí phải là số tiền (chỉ chữ số).",
-                    "The fee must be an amount (digits only).",
-                )
+        parsed = parse_hand_over(
+            HandOverForm(
+                receiver_name=self.query_one("#ho_name", Input).value,
+                receiver_id=self.query_one("#ho_id", Input).value,
+                relation=str(self.query_one("#ho_relation", Select).value),
+                fee=self.query_one("#ho_fee", Input).value,
             )
+        )
+        if isinstance(parsed, list):
+            msg.update(" ".join(say(e.msg) for e in parsed))
             return
-        data = {
-            "receiver_name": self.query_one("#ho_name", Input).value.strip(),
-            "receiver_id": normalize(self.query_one("#ho_id", Input).value),
-            "relation": str(self.query_one("#ho_relation", Select).value),
-            "fee": int(fee_text),
-        }
+        data = parsed
         try:
-            dossier = self.services.desk.act(self.doc["uid"], Action.HAND_OVER, data=data)
+            dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
-            msg.update(tr("Chưa trả: ", "Not handed over: ") + exc.text(self.app.lang))
+            msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
-        self.app.last_saved = dossier  # type: ignore[attr-defined]
-        slip = self.services.paperwork.slip("BN", dossier.uid)
-        self.app.push_screen(SlipScreen(slip), lambda _: self.clear())
+        self.show_saved_slip(dossier, "BN", self.clear)
 
     def clear(self) -> None:
         for inp in self.query(Input):
@@ -220,5 +208,5 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
         self.query_one("#ho_matches", DataTable).clear()
-        self.doc = None
+        self.dossier = None
         self.query_one("#ho_key", Input).focus()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
+from counter_tui.ui.i18n import tr
+from counter_tui.ui.screens.base import CounterModal
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,f1", "close", "Đóng", id="help_close")]
+
+class HelpScreen(CounterModal[None]):
+    BINDINGS = [Binding("escape,f1", "close", "close", id="help_close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90; height: 80%; border: thick $primary;
@@ -23,12 +26,17 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(f"[b]Phím tắt — {self.under.title or self.under.__class__.__name__}[/b]")
+            title = self.under.title or self.under.__class__.__name__
+            yield Label(tr(f"[b]Phím tắt — {title}[/b]", f"[b]Keys — {title}[/b]"))
             yield DataTable(id="help_keys", cursor_type="none")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Phím", "Việc", "Mã (đổi phím trong [keys])")
+        table.add_columns(
+            tr("Phím", "Key"),
+            tr("Việc", "Action"),
+            tr("Mã (đổi phím trong [keys])", "Id (remap in [keys])"),
+        )
         seen = set()
         for key, active in sorted(self.under.active_bindings.items()):
             b = active.binding

@@ -7,22 +7,17 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 from __future__ import annotations
 
-import time
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from counter_tui.domain.citizen_id import normalize
-from counter_tui.domain.codes import looks_like_code
-from counter_tui.domain.status import Status
-from counter_tui.store.directory import Summary
-from counter_tui.sync.state import Connection
-from counter_tui.ui.i18n import t, tr
+from counter_tui.domain.summary import Summary
+from counter_tui.ui.i18n import language, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.centre import Answer
 
 PAGE = 20
 FILTERS = {
@@ -34,27 +29,23 @@ FILTERS = {
 }
 
 
-def short_date(iso: str) -> str:
-    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else ""
-
-
 class LookupScreen(CounterScreen):
     TITLE = "Tra cứu hồ sơ"
     AUTO_FOCUS = "#query"
     # Not ctrl+a/e/u/w/k/d: the search field uses those for editing.
     BINDINGS = [
-        Binding("ctrl+l", "filter('all')", t("filter_all"), id="filter_all"),
-        Binding("ctrl+t", "filter('due_today')", t("filter_today"), id="filter_today"),
-        Binding("ctrl+o", "filter('overdue')", t("filter_overdue"), id="filter_overdue"),
-        Binding("ctrl+f", "filter('ready')", t("filter_ready"), id="filter_ready"),
+        Binding("ctrl+l", "filter('all')", "filter_all", id="filter_all"),
+        Binding("ctrl+t", "filter('due_today')", "filter_today", id="filter_today"),
+        Binding("ctrl+o", "filter('overdue')", "filter_overdue", id="filter_overdue"),
+        Binding("ctrl+f", "filter('ready')", "filter_ready", id="filter_ready"),
         Binding(
             "ctrl+b",
             "filter('awaiting_supplement')",
-            t("filter_supplement"),
+            "filter_supplement",
             id="filter_supplement",
         ),
-        Binding("pagedown", "page(1)", t("next_page"), id="next_page"),
-        Binding("pageup", "page(-1)", t("prev_page"), id="prev_page"),
+        Binding("pagedown", "page(1)", "next_page", id="next_page"),
+        Binding("pageup", "page(-1)", "prev_page", id="prev_page"),
         Binding("down", "focus_results", show=False, id="to_results"),
     ]
     DEFAULT_CSS = """
@@ -70,10 +61,7 @@ class LookupScreen(CounterScreen):
         self.found: list[Summary] = []
         self.total = 0
         self.note = ""
-        self.generation = 0
-        self.t_changed = self.t_shown = (
-            0.0  # a thread worker cannot be stopped: late answers are dropped
-        )
+        self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -102,7 +90,6 @@ class LookupScreen(CounterScreen):
         self._start(event.value, self.filter)
 
     def _start(self, query: str, filter_name: str) -> None:
-        self.t_changed = time.perf_counter()  # read by bench/ui.py
         self.generation += 1
         self.search(query, filter_name, self.generation)
 
@@ -135,7 +122,8 @@ class LookupScreen(CounterScreen):
         """Search the cache inline (in-memory indexes: milliseconds, measured in
         bench/ui.py); only a question to the central service goes to a thread."""
         found, total = self._local(query, filter_name)
-        if not found and query.strip() and self._online() and self._remote_key(query):
+        centre = self.services.centre
+        if not found and query.strip() and centre.online() and centre.can_answer(query):
             self._remote(query, filter_name, generation)
             return
         self._show(found, total, "", generation)
@@ -145,13 +133,12 @@ class LookupScreen(CounterScreen):
         if query.strip():
             found, total = desk.find(query, limit=200)
         elif filter_name == "all":
-            # With no query, the most recent dossiers (capped: never thousands of rows).
-            found = desk.store.recent(200) if desk.store.dossier_count() <= 50_000 else []
+            found = desk.recent(200)  # with no query: the most recent, never thousands
             total = len(found)
         else:
             found, total = [], 0
         if filter_name != "all":
-            lists = desk.store.open_lists(self.services.clock().date())
+            lists = desk.open_lists()
             wanted = {s.uid for s in lists[filter_name]}
             found = [s for s in found if s.uid in wanted] if query.strip() else lists[filter_name]
             total = len(found)
@@ -164,27 +151,9 @@ class LookupScreen(CounterScreen):
             found, total = self._local(query, filter_name)
         self.app.call_from_thread(self._show, found, total, note, generation)
 
-    def _online(self) -> bool:
-        sync = self.services.sync
-        return sync is not None and sync.status().state is Connection.ONLINE
-
-    @staticmethod
-    def _remote_key(query: str) -> bool:
-        digits = normalize(query)
-        return looks_like_code(query) or (digits.isdigit() and len(digits) == 12)
-
     def _ask_centre(self, query: str) -> tuple[list[Summary], int, str]:
-        from counter_tui.sync.client import SyncError
-
-        sync = self.services.sync
-        try:
-            if looks_like_code(query):
-                doc = sync.fetch_dossier(query.strip().upper())
-            else:
-                doc = None
-                for item in sync.client.citizen_dossiers(normalize(query)):
-                    doc = sync.fetch_dossier(item["doc"]["code"])
-        except SyncError:
+        answer = self.services.centre.ask(query)
+        if answer is Answer.OFFLINE:
             return (
                 [],
                 0,
@@ -193,7 +162,7 @@ class LookupScreen(CounterScreen):
                     "Not in the cache; the centre could not be asked (offline).",
                 ),
             )
-        if doc is None:
+        if answer is Answer.NOT_FOUND:
             return (
                 [],
                 0,
@@ -222,8 +191,8 @@ class LookupScreen(CounterScreen):
                 s.name,
                 s.citizen_id,
                 s.procedure_code,
-                Status(s.status).label(self.app.lang),
-                short_date(s.due_at),
+                s.state.label(language()),
+                f"{s.due:%d/%m/%Y}" if s.due else "",
                 key=s.uid,
             )
         pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
@@ -238,7 +207,6 @@ class LookupScreen(CounterScreen):
         else:
             count = ""
         self.query_one("#lookup_msg", Static).update(" ".join(x for x in (self.note, count) if x))
-        self.t_shown = time.perf_counter()
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:

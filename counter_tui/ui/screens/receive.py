@@ -7,8 +7,6 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 
 from __future__ import annotations
 
-import re
-import time
 from datetime import date, datetime
 
 from textual import on
@@ -30,21 +28,37 @@ from textual.widgets.option_list import Option
 
 from counter_tui.domain.catalog import CopyKind, Procedure
 from counter_tui.domain.citizen_id import (
+    CardRecord,
+    CitizenId,
     IdError,
     looks_like_card_qr,
     normalize,
     parse_any_id,
     parse_card_qr,
 )
-from counter_tui.domain.dossier import Applicant, DocItem, Submitter
+from counter_tui.domain.dossier import (
+    Applicant,
+    DocItem,
+    Dossier,
+    documents_for,
+    missing_required,
+)
+from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant
 from counter_tui.domain.messages import DomainError
-from counter_tui.domain.status import Action, Status
-from counter_tui.ui.i18n import t, tr
+from counter_tui.domain.status import Action
+from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
-PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
+# Where each field's error is shown (the form parser names the field).
+ERROR_PLACES = {
+    "citizen_id": "#cid_msg",
+    "full_name": "#name_msg",
+    "birth_date": "#name_msg",
+    "phone": "#contact_msg",
+    "procedure": "#proc_info",
+}
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 
 
@@ -61,8 +75,8 @@ class PickerInput(Input):
     """The procedure search field: up and down move through the results below it."""
 
     BINDINGS = [
-        Binding("down", "pick_next", "Thủ tục sau", show=False, id="picker_down"),
-        Binding("up", "pick_prev", "Thủ tục trước", show=False, id="picker_up"),
+        Binding("down", "pick_next", "next_procedure", show=False, id="picker_down"),
+        Binding("up", "pick_prev", "prev_procedure", show=False, id="picker_up"),
     ]
 
     def action_pick_next(self) -> None:
@@ -89,9 +103,9 @@ class DocRow(ListItem):
 
 class Checklist(ListView):
     BINDINGS = [
-        Binding("space", "toggle_doc", t("toggle_doc"), id="doc_toggle"),
-        Binding("plus,equals_sign", "copies(1)", t("more_copies"), id="doc_more"),
-        Binding("minus", "copies(-1)", t("fewer_copies"), id="doc_fewer"),
+        Binding("space", "toggle_doc", "toggle_doc", id="doc_toggle"),
+        Binding("plus,equals_sign", "copies(1)", "more_copies", id="doc_more"),
+        Binding("minus", "copies(-1)", "fewer_copies", id="doc_fewer"),
     ]
 
     def _row(self) -> DocRow | None:
@@ -120,9 +134,9 @@ class ReceiveScreen(CounterScreen):
     TITLE = "Tiếp nhận hồ sơ"
     AUTO_FOCUS = "#cid"
     BINDINGS = [
-        Binding("ctrl+s", "save", t("save"), id="save"),
-        Binding("ctrl+r", "refuse", t("refuse"), id="refuse"),
-        Binding("ctrl+n", "new", t("new_form"), id="new_form"),
+        Binding("ctrl+s", "save", "save", id="save"),
+        Binding("ctrl+r", "refuse", "refuse", id="refuse"),
+        Binding("ctrl+n", "new", "new_form", id="new_form"),
     ]
     DEFAULT_CSS = """
     ReceiveScreen #form { width: 2fr; padding: 0 1; }
@@ -143,7 +157,7 @@ class ReceiveScreen(CounterScreen):
         super().__init__()
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
-        self.card = None
+        self.card: CardRecord | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -284,10 +298,10 @@ class ReceiveScreen(CounterScreen):
             parsed = parse_any_id(digits, today=self._today())
         except IdError as exc:
             msg.set_classes("msg")
-            msg.update(exc.text(self.app.lang))  # type: ignore[attr-defined]
+            msg.update(say(exc))
             return False
         msg.set_classes("info")
-        if hasattr(parsed, "province_name"):
+        if isinstance(parsed, CitizenId):
             msg.update(
                 tr(
                     f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · ĐK khai sinh: ",
@@ -306,7 +320,7 @@ class ReceiveScreen(CounterScreen):
             card = parse_card_qr(payload, today=self._today())
         except IdError as exc:
             msg.set_classes("msg")
-            msg.update("Mã QR: " + exc.text(self.app.lang))  # type: ignore[attr-defined]
+            msg.update("Mã QR: " + say(exc))
             self.query_one("#cid", Input).value = ""
             return
         self.card = card
@@ -314,7 +328,7 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#name", Input).value = card.full_name
         self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
         self.query_one("#address", Input).value = card.address
-        checks = " ".join(m.text(self.app.lang) for m in card.check.values())
+        checks = " ".join(say(m) for m in card.check.values())
         self.query_one("#name_msg", Static).update(checks)
         msg.set_classes("info")
         msg.update(
@@ -325,31 +339,29 @@ class ReceiveScreen(CounterScreen):
 
     def _load_citizen(self, number: str) -> None:
         # One shard read (the citizen ID is the partition key): milliseconds, so inline.
-        docs = self.services.desk.store.dossiers_by_citizen(number)
-        citizen = self.services.desk.store.get_citizen(number)
-        self._show_citizen(docs, citizen)
+        desk = self.services.desk
+        self._show_citizen(desk.citizen_history(number), desk.citizen(number))
 
-    def _show_citizen(self, docs: list[dict], citizen: dict | None) -> None:
+    def _show_citizen(self, dossiers: list[Dossier], citizen: Applicant | None) -> None:
         table = self.query_one("#history", DataTable)
         table.clear()
-        for d in docs[:50]:
-            due = d.get("due_at") or ""
+        for d in dossiers[:50]:
             add_plain_row(
                 table,
-                d["code"],
-                d["procedure_name"][:28],
-                Status(d["status"]).label(self.app.lang),
-                due[8:10] + "/" + due[5:7] if due else "",
+                d.code,
+                d.procedure_name[:28],
+                d.state.label(language()) if d.state else "",
+                f"{d.due:%d/%m}" if d.due else "",
             )
         if citizen:
-            for field, key in (
-                ("#name", "full_name"),
-                ("#phone", "phone"),
-                ("#address", "address"),
+            for selector, value in (
+                ("#name", citizen.full_name),
+                ("#phone", citizen.phone),
+                ("#address", citizen.address),
             ):
-                inp = self.query_one(field, Input)
-                if not inp.value and citizen.get(key):
-                    inp.value = citizen[key]
+                inp = self.query_one(selector, Input)
+                if not inp.value and value:
+                    inp.value = value
 
     # --- procedure picker -----------------------------------------------------------------
 
@@ -358,7 +370,6 @@ class ReceiveScreen(CounterScreen):
         self._show_procedures(event.value)
 
     def _show_procedures(self, query: str) -> None:
-        t0 = time.perf_counter()
         hits = self.services.desk.catalog.search(query, self._today(), limit=30)
         ol = self.query_one("#proc_list", OptionList)
         ol.clear_options()
@@ -367,7 +378,6 @@ class ReceiveScreen(CounterScreen):
         )
         if hits:
             ol.highlighted = 0
-        self.picker_ms = (time.perf_counter() - t0) * 1000  # read by bench/ui.py
 
     @on(Input.Submitted, "#proc")
     def _proc_submitted(self) -> None:
@@ -384,19 +394,15 @@ class ReceiveScreen(CounterScreen):
         try:
             p = self.services.desk.procedure(code)
         except DomainError as exc:
-            self.query_one("#proc_info", Static).update(exc.text(self.app.lang))
+            self.query_one("#proc_info", Static).update(say(exc))
             return
         self.procedure = p
-        fee = (
-            "Miễn phí"
-            if p.fee_amount == 0
-            else (f"{p.fee_amount:,} đ".replace(",", ".") if p.fee_amount else "theo quy định")
-        )
+        fee = fee_words(p.fee_amount)
         warn = " · ⚠ cần xác nhận với tỉnh: " + ", ".join(p.uncertain) if p.uncertain else ""
         self.query_one("#proc_info", Static).update(
             f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
         )
-        self.documents = [DocItem(d.name, d.copy.value, d.required) for d in p.documents]
+        self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
         cl.clear()
         for item in self.documents:
@@ -409,11 +415,8 @@ class ReceiveScreen(CounterScreen):
     def _checklist_changed(self) -> None:
         self._update_checklist_msg()
 
-    def _missing(self) -> list[str]:
-        return [d.name for d in self.documents if d.required and not d.received]
-
     def _update_checklist_msg(self) -> None:
-        missing = self._missing()
+        missing = missing_required(self.documents)
         self.query_one("#checklist_msg", Static).update(
             f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)"
             if missing
@@ -430,74 +433,42 @@ class ReceiveScreen(CounterScreen):
 
     # --- saving ---------------------------------------------------------------------------
 
-    def _collect(self):
+    def _collect(self) -> Dossier | None:
         """The draft dossier, or None with the problems shown beside their fields."""
-        problems: list[str] = []
-        cid_text = normalize(self.query_one("#cid", Input).value)
-        cid = legacy = None
-        if cid_text:
-            if not self._check_id(cid_text):
-                problems.append("Số CCCD")
-            elif len(cid_text) == 12:
-                cid = cid_text
-            else:
-                legacy = cid_text
-        name = " ".join(self.query_one("#name", Input).value.split())
-        if not name:
-            problems.append("Họ tên")
-            self.query_one("#name_msg", Static).update(
-                tr("Cần nhập họ tên chủ hồ sơ.", "Enter the owner's full name.")
-            )
-        birth_text = self.query_one("#birth", Input).value.strip()
-        birth = None
-        if birth_text:
-            try:
-                birth = datetime.strptime(birth_text, "%d/%m/%Y").date()
-                if birth > self._today():
-                    raise ValueError
-            except ValueError:
-                problems.append("Ngày sinh")
-                self.query_one("#name_msg", Static).update(
-                    tr(
-                        "Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai.",
-                        "Birth date must be dd/mm/yyyy, not in the future.",
-                    )
-                )
-        phone = self.query_one("#phone", Input).value.strip().replace(" ", "")
-        contact = self.query_one("#contact_msg", Static)
-        contact.update("")
-        if phone and not PHONE_RE.match(phone):
-            problems.append("Điện thoại")
-            contact.update(
-                tr(
-                    "Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).",
-                    "Invalid phone number (10-11 digits, starting 0 or +84).",
-                )
-            )
-        if self.procedure is None:
-            problems.append("Thủ tục")
-            self.query_one("#proc_info", Static).update(
-                tr("Chưa chọn thủ tục (gõ rồi Enter).", "No procedure chosen (type, then Enter).")
-            )
-        if problems:
+        value = self.query_one
+        form = ApplicantForm(
+            citizen_id=value("#cid", Input).value,
+            full_name=value("#name", Input).value,
+            birth_date=value("#birth", Input).value,
+            phone=value("#phone", Input).value,
+            address=value("#address", Input).value,
+            submitter=value("#submitter", Input).value,
+            procedure_code=self.procedure.code if self.procedure else "",
+            gender=self.card.gender.value if self.card else None,
+        )
+        self.query_one("#contact_msg", Static).update("")
+        parsed = parse_applicant(form, self._today())
+        if isinstance(parsed, list):
+            for error in parsed:
+                where = self.query_one(ERROR_PLACES[error.field], Static)
+                if error.field == "citizen_id":
+                    where.set_classes("msg")
+                where.update(say(error.msg))
             self.query_one("#save_msg", Static).update(
-                tr("Chưa lưu: kiểm tra ", "Not saved: check ") + ", ".join(problems) + "."
+                tr("Chưa lưu: kiểm tra ", "Not saved: check ")
+                + ", ".join(say(e.label) for e in parsed)
+                + "."
             )
             return None
-        applicant = Applicant(
-            full_name=name,
-            citizen_id=cid,
-            legacy_id=legacy,
-            birth_date=birth.isoformat() if birth else None,
-            gender=self.card.gender.value if self.card else None,
-            address=self.query_one("#address", Input).value.strip(),
-            phone=phone,
-        )
-        sub_name = self.query_one("#submitter", Input).value.strip()
-        submitter = Submitter(sub_name, relation="được ủy quyền") if sub_name else None
+        typed_id = parsed.applicant.citizen_id or parsed.applicant.legacy_id
+        if typed_id:
+            self._check_id(typed_id)  # the ✓ line and the citizen's history
         method = self.query_one("#return_method", Select).value
         draft = self.services.desk.draft(
-            self.procedure.code, applicant, submitter=submitter, return_method=str(method)
+            parsed.procedure_code,
+            parsed.applicant,
+            submitter=parsed.submitter,
+            return_method=str(method),
         )
         draft.documents = [
             DocItem(d.name, d.copy, d.required, d.copies, d.received) for d in self.documents
@@ -505,11 +476,10 @@ class ReceiveScreen(CounterScreen):
         return draft
 
     def action_save(self) -> None:
-        self.t_save = time.perf_counter()  # read by bench/ui.py
         draft = self._collect()
         if draft is None:
             return
-        missing = self._missing()
+        missing = missing_required(self.documents)
         if missing:
             body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
             body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
@@ -544,9 +514,7 @@ class ReceiveScreen(CounterScreen):
         try:
             dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
         except DomainError as exc:
-            self.query_one("#save_msg", Static).update(
-                tr("Chưa lưu: ", "Not saved: ") + exc.text(self.app.lang)
-            )
+            self.query_one("#save_msg", Static).update(tr("Chưa lưu: ", "Not saved: ") + say(exc))
             return
         except Exception as exc:  # disk full, cache closed: say so, keep the form
             self.query_one("#save_msg", Static).update(
@@ -554,9 +522,7 @@ class ReceiveScreen(CounterScreen):
             )
             return
         form = {Action.RECEIVE: "01", Action.REQUEST_SUPPLEMENT: "02"}.get(outcome, "03")
-        slip = self.services.paperwork.slip(form, dossier.uid)
-        self.app.last_saved = dossier  # type: ignore[attr-defined]
-        self.app.push_screen(SlipScreen(slip), lambda _: self.action_new())
+        self.show_saved_slip(dossier, form, self.action_new)
 
     def action_new(self) -> None:
         for inp in self.query(Input):

@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from counter_tui.domain.forms import parse_period
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.report import Counts, Report
-from counter_tui.paperwork import CHANNEL_VI, parse_day
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.paperwork import CHANNEL_VI
 
 BAR_WIDTH = 40
 ALL = "__all__"
@@ -43,9 +44,9 @@ def rate_text(c: Counts) -> str:
 class ReportScreen(CounterScreen):
     TITLE = "Báo cáo"
     BINDINGS = [
-        Binding("ctrl+l", "run", t("run_report"), id="run_report"),
-        Binding("f9", "export", t("export"), id="export"),
-        Binding("f10", "print_book", t("print_book"), id="print_book"),
+        Binding("ctrl+l", "run", "run_report", id="run_report"),
+        Binding("f9", "export", "export", id="export"),
+        Binding("f10", "print_book", "print_book", id="print_book"),
     ]
     DEFAULT_CSS = """
     ReportScreen #period { height: 1; }
@@ -125,13 +126,11 @@ class ReportScreen(CounterScreen):
     def _period(self) -> tuple[date, date, str | None] | None:
         msg = self.query_one("#r_msg", Static)
         try:
-            start = parse_day(self.query_one("#r_from", Input).value)
-            end = parse_day(self.query_one("#r_to", Input).value)
+            start, end = parse_period(
+                self.query_one("#r_from", Input).value, self.query_one("#r_to", Input).value
+            )
         except DomainError as exc:
-            msg.update(exc.text(self.app.lang))
-            return None
-        if end < start:
-            msg.update(tr("'Đến ngày' phải sau 'Từ ngày'.", "'To' must not be before 'From'."))
+            msg.update(say(exc))
             return None
         msg.update("")
         office = self.query_one("#r_office", Select).value

@@ -12,15 +12,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from counter_tui.auth import Clerk, SignInError
-from counter_tui.ui.i18n import tr
+from counter_tui.ui.i18n import say, tr
+from counter_tui.ui.screens.base import CounterModal, counter_app_of
+from counter_tui.usecases.auth import Clerk, SignInError
 
 
-class SignInScreen(ModalScreen[Clerk]):
-    BINDINGS = [Binding("ctrl+q", "app.quit", tr("Thoát", "Quit"), id="signin_quit")]
+class SignInScreen(CounterModal[Clerk]):
+    BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="signin_quit")]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; background: $background 95%; }
     SignInScreen > Vertical { width: 64; height: auto; border: thick $primary; padding: 1 2;
@@ -35,7 +35,7 @@ class SignInScreen(ModalScreen[Clerk]):
         self.locked_by = locked_by
 
     def compose(self) -> ComposeResult:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = counter_app_of(self).services
         s = services.settings
         with Vertical():
             if self.locked_by:
@@ -65,7 +65,7 @@ class SignInScreen(ModalScreen[Clerk]):
 
     def on_mount(self) -> None:
         self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
-        signin = self.app.services.signin  # type: ignore[attr-defined]
+        signin = counter_app_of(self).services.signin
         if signin is not None and not signin.accounts():
             self.query_one("#si_hint", Static).update(
                 tr(
@@ -88,11 +88,13 @@ class SignInScreen(ModalScreen[Clerk]):
     # argon2 takes about a tenth of a second by design: off the UI thread.
     @work(thread=True, exclusive=True, group="signin")
     def _check(self, user: str, pin: str) -> None:
-        signin = self.app.services.signin  # type: ignore[attr-defined]
+        signin = counter_app_of(self).services.signin
+        if signin is None:  # the screen is shown only when sign-in is on
+            return
         try:
             clerk = signin.sign_in(user, pin)
         except SignInError as exc:
-            self.app.call_from_thread(self._refused, exc.text(self.app.lang))  # type: ignore[attr-defined]
+            self.app.call_from_thread(self._refused, say(exc))
             return
         self.app.call_from_thread(self.dismiss, clerk)
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
-from counter_tui.ui.i18n import t, tr
+from counter_tui.ui.i18n import say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -23,8 +23,8 @@ WHAT_TO_DO = {
 class SyncScreen(CounterScreen):
     TITLE = "Đồng bộ"
     BINDINGS = [
-        Binding("ctrl+y", "sync_now", t("sync_now"), id="sync_now"),
-        Binding("ctrl+k", "handled", t("mark_handled"), id="mark_handled"),
+        Binding("ctrl+y", "sync_now", "sync_now", id="sync_now"),
+        Binding("ctrl+k", "handled", "mark_handled", id="mark_handled"),
     ]
     DEFAULT_CSS = """
     SyncScreen #sync_state { height: auto; }
@@ -55,7 +55,7 @@ class SyncScreen(CounterScreen):
         self.set_interval(1.0, self.refresh_view)
 
     def refresh_view(self) -> None:
-        store = self.services.desk.store
+        desk = self.services.desk
         sync = self.services.sync
         lines = []
         if sync is None:
@@ -74,45 +74,37 @@ class SyncScreen(CounterScreen):
                 )
             )
             if st.error:
-                lines.append(st.error.text(self.app.lang))
-            lines += [w.text(self.app.lang) for w in st.warnings]
+                lines.append(say(st.error))
+            lines += [say(w) for w in st.warnings]
+        rejected = desk.rejected()
+        pending = desk.pending_count()
         lines.append(
             tr(
-                f"Chờ gửi: {store.pending_count()} · Cần xử lý: {len(store.rejected_ops())}",
-                f"Pending: {store.pending_count()} · To act on: {len(store.rejected_ops())}",
+                f"Chờ gửi: {pending} · Cần xử lý: {len(rejected)}",
+                f"Pending: {pending} · To act on: {len(rejected)}",
             )
         )
-        lines += [n.msg.text(self.app.lang) for n in store.notices]
+        lines += [say(n) for n in desk.notices()]
         self.query_one("#sync_state", Static).update("\n".join(lines))
         rej = self.query_one("#rejected", DataTable)
         rej.clear()
-        for op in store.rejected_ops():
-            r = op.get("result") or {}
-            code = self._code(op)
+        for op in rejected:
             add_plain_row(
                 rej,
-                op["seq"],
-                code,
-                op.get("action") or "tiếp nhận",
-                r.get("status", ""),
-                r.get("reason", "")[:60],
-                WHAT_TO_DO.get(r.get("status", ""), "")[:50],
-                key=str(op["seq"]),
+                op.seq,
+                op.code,
+                op.action or "tiếp nhận",
+                op.result_status,
+                op.reason[:60],
+                WHAT_TO_DO.get(op.result_status, "")[:50],
+                key=str(op.seq),
             )
         pend = self.query_one("#pending", DataTable)
         pend.clear()
-        for op in store.pending_ops(limit=50):
-            code = self._code(op)
+        for op in desk.pending(limit=50):
             add_plain_row(
-                pend, op["seq"], code, op.get("action") or "tiếp nhận", op.get("at", "")[11:16]
+                pend, op.seq, op.code, op.action or "tiếp nhận", f"{op.at:%H:%M}" if op.at else ""
             )
-
-    def _code(self, op: dict) -> str:
-        code = (op.get("doc") or {}).get("code")
-        if code:
-            return code
-        summary = self.services.desk.store.summary(op.get("uid", ""))
-        return summary.code if summary else op.get("uid", "")[:8]
 
     def action_sync_now(self) -> None:
         if self.services.sync is not None:
@@ -120,7 +112,9 @@ class SyncScreen(CounterScreen):
 
     @work(thread=True, exclusive=True, group="sync_now")
     def _sync(self) -> None:
-        self.services.sync.sync_once()
+        sync = self.services.sync
+        if sync is not None:
+            sync.sync_once()
         self.app.call_from_thread(self.refresh_view)
 
     def action_handled(self) -> None:
@@ -129,9 +123,7 @@ class SyncScreen(CounterScreen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key:
-            self.services.desk.store.resolve_rejected(
-                int(key), f"đã xử lý bởi {self.services.settings.clerk}"
-            )
+            self.services.desk.resolve_rejected(int(key))
             if self.services.sync is not None:
                 self.services.sync.refresh_conflicts()
             self.refresh_view()

@@ -7,20 +7,21 @@ them from worker threads.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_documents_path
 
-from counter_tui.desk import Desk
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
-from counter_tui.exports import Table, write_csv, write_xlsx
+from counter_tui.exports import Cell, Table, write_csv, write_xlsx
 from counter_tui.settings import Settings
 from counter_tui.slips import Office, Slip, book_slip, dossier_slip, forms_for
 from counter_tui.slips.output import Delivered, deliver, platform_key
 from counter_tui.slips.render_pdf import render_pdf
+from counter_tui.usecases.desk import Desk
 
 CHANNEL_VI = {"direct": "Trực tiếp", "online": "Trực tuyến", "post": "Bưu chính công ích"}
 
@@ -43,24 +44,22 @@ class Paperwork:
 
     # --- slips ------------------------------------------------------------------------------
 
-    def _doc(self, uid: str) -> dict[str, Any]:
-        doc = self.desk.dossier(uid)
-        if doc is None:
+    def _dossier(self, uid: str) -> Dossier:
+        d = self.desk.dossier(uid)
+        if d is None:
             raise DomainError("dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier."))
-        return doc
+        return d
 
     def forms(self, uid: str) -> list[str]:
-        return forms_for(self._doc(uid))
+        return forms_for(self._dossier(uid))
 
     def slip(self, form: str, uid: str) -> Slip:
-        doc = self._doc(uid)
+        d = self._dossier(uid)
         now = self.desk.clock()
-        p = self.desk.procedure_of(
-            str(doc.get("procedure_version", "")), str(doc.get("procedure_code", "")), now.date()
-        )
+        p = self.desk.procedure_of(d.procedure_version, d.procedure_code, now.date())
         return dossier_slip(
             form,
-            doc,
+            d,
             self.office,
             now,
             processing=p.processing.describe() if p else "",
@@ -76,40 +75,26 @@ class Paperwork:
 
     # --- the period's dossiers --------------------------------------------------------------
 
-    def _period_docs(self, end: date) -> list[dict[str, Any]]:
-        # Dossiers received after the period cannot count in it; refusals and supplement
-        # requests at the counter have no receipt time and are judged by their events.
-        last = end.isoformat() + "T23:59:59"
-        store = self.desk.store
-        out = []
-        for s in store.all_summaries():
-            if s.received_at and s.received_at > last:
-                continue
-            doc = store.get_dossier(s.uid)
-            if doc is not None:
-                out.append(doc)
-        return out
-
     def report(
-        self, start: date, end: date, office: str | None, docs: list[dict[str, Any]] | None = None
+        self, start: date, end: date, office: str | None, dossiers: list[Dossier] | None = None
     ) -> Report:
-        docs = self._period_docs(end) if docs is None else docs
-        return build_report(docs, start, end, self.desk.clock(), office)
+        dossiers = self.desk.received_by(end) if dossiers is None else dossiers
+        return build_report(dossiers, start, end, self.desk.clock(), office)
 
-    def book(self, start: date, end: date, docs: list[dict[str, Any]] | None = None) -> Slip:
-        docs = self._period_docs(end) if docs is None else docs
-        docs = [d for d in docs if d.get("office") == self.settings.office]
+    def book(self, start: date, end: date, dossiers: list[Dossier] | None = None) -> Slip:
+        dossiers = self.desk.received_by(end) if dossiers is None else dossiers
+        ours = [d for d in dossiers if d.office == self.settings.office]
         return book_slip(
-            docs, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
+            ours, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
         )
 
     # --- exports ----------------------------------------------------------------------------
 
     def export(self, start: date, end: date, office: str | None) -> list[Path]:
         """The report and the tracking book as CSV files and one XLSX workbook."""
-        docs = self._period_docs(end)  # read once for both
-        report = self.report(start, end, office, docs)
-        tables = [*report_tables(report), book_table(self.book(start, end, docs))]
+        dossiers = self.desk.received_by(end)  # read once for both
+        report = self.report(start, end, office, dossiers)
+        tables = [*report_tables(report), book_table(self.book(start, end, dossiers))]
         folder = output_folder(self.settings) / "bao-cao"
         stem = f"{start:%Y%m%d}-{end:%Y%m%d}"
         paths = [write_csv(folder / f"{t.name}-{stem}.csv", t) for t in tables]
@@ -123,10 +108,13 @@ def _rate(c: Counts) -> float | None:
 
 def report_tables(r: Report) -> list[Table]:
     t = r.total
-    summary = [
+    channels: list[list[Cell]] = [
+        [f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())
+    ]
+    summary: list[list[Cell]] = [
         ["Tồn kỳ trước chuyển sang", r.carried_over],
         ["Tiếp nhận trong kỳ", t.received],
-        *[[f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())],
+        *channels,
         ["Đã giải quyết", t.resolved],
         ["  Trước hạn", t.early],
         ["  Đúng hạn", t.on_time],
@@ -139,7 +127,7 @@ def report_tables(r: Report) -> list[Table]:
         ["Từ chối", t.refused],
         ["Đã xin lỗi, hẹn lại", t.rescheduled],
     ]
-    per = [
+    per: list[list[Cell]] = [
         [
             code,
             r.procedure_names.get(code, ""),
@@ -156,7 +144,7 @@ def report_tables(r: Report) -> list[Table]:
         ]
         for code, c in sorted(r.per_procedure.items())
     ]
-    overdue = [
+    overdue: list[list[Cell]] = [
         [o.code, o.name, o.procedure_code, o.due.strftime("%d/%m/%Y"), o.days_late]
         for o in r.overdue
     ]
@@ -196,15 +184,3 @@ def book_table(slip: Slip) -> Table:
         [slip.fill(c.value, row) for c in block.columns] for row in slip.rows.get(block.rows, [])
     ]
     return Table("so-theo-doi", headers, rows)
-
-
-def parse_day(text: str) -> date:
-    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
-    cleaned = text.strip().replace("-", "/").replace(".", "/")
-    try:
-        return datetime.strptime(cleaned, "%d/%m/%Y").date()
-    except ValueError as exc:
-        raise DomainError(
-            "date.format",
-            Msg(f"Ngày '{text}' không hợp lệ (gõ dạng 25/11/2026).", f"Invalid date '{text}'."),
-        ) from exc

@@ -1,4 +1,9 @@
-"""What the app is given to work with: the desk's use cases, the sync engine's state, settings."""
+"""What the app is given to work with: the use cases, the sync engine's state, settings.
+
+``store`` is here for wiring (the CLI closes it, tests look inside it); the
+screens never touch it: tests/ui/test_layers.py fails if a module under ui/
+reaches for it or imports the store or the HTTP client.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from counter_tui.auth import SignIn
-from counter_tui.desk import Desk
-from counter_tui.paperwork import Paperwork
 from counter_tui.settings import Settings
+from counter_tui.store.local import LocalStore
+from counter_tui.usecases.auth import SignIn
+from counter_tui.usecases.centre import Centre
+from counter_tui.usecases.desk import Desk
+from counter_tui.usecases.paperwork import Paperwork
 
 if TYPE_CHECKING:  # httpx is imported only when a central service is configured
     from counter_tui.sync.engine import SyncEngine
@@ -21,6 +28,7 @@ if TYPE_CHECKING:  # httpx is imported only when a central service is configured
 class Services:
     desk: Desk
     settings: Settings
+    store: LocalStore
     sync: SyncEngine | None = None
     clock: Callable[[], datetime] = datetime.now
     start_sync: bool = True  # tests drive sync by hand
@@ -29,3 +37,10 @@ class Services:
     @cached_property
     def paperwork(self) -> Paperwork:
         return Paperwork(self.desk, self.settings)
+
+    @cached_property
+    def centre(self) -> Centre:
+        return Centre(self.sync)
+
+    def close(self) -> None:
+        self.store.close()

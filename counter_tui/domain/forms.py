@@ -1,0 +1,232 @@
+"""What a clerk types into a form, checked: a value, or the fields at fault with messages.
+
+Screens hold no rules: they hand the typed text to a parser here and place
+each :class:`FieldError` beside its field. The same checks serve any other
+front end (a web form, an import) without a Textual import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.citizen_id import IdError, normalize, parse_any_id
+from counter_tui.domain.dossier import AUTHORISED, Applicant, Submitter
+from counter_tui.domain.messages import DomainError, Msg
+
+PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field at fault: its id, its name for a summary line, and what is wrong."""
+
+    field: str
+    label: Msg
+    msg: Msg
+
+
+def parse_day(text: str) -> date:
+    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
+    cleaned = text.strip().replace("-", "/").replace(".", "/")
+    try:
+        return datetime.strptime(cleaned, "%d/%m/%Y").date()
+    except ValueError as exc:
+        raise DomainError(
+            "date.format",
+            Msg(f"Ngày '{text}' không hợp lệ (gõ dạng 25/11/2026).", f"Invalid date '{text}'."),
+        ) from exc
+
+
+def parse_period(start: str, end: str) -> tuple[date, date]:
+    """A report period typed as two dates; the end may not come before the start."""
+    first, last = parse_day(start), parse_day(end)
+    if last < first:
+        raise DomainError(
+            "period.order",
+            Msg("'Đến ngày' phải sau 'Từ ngày'.", "'To' must not be before 'From'."),
+            "end",
+        )
+    return first, last
+
+
+def fee_words(amount: int | None) -> str:
+    """A procedure's fee as the counter says it: free, an amount, or "as regulated"."""
+    if amount == 0:
+        return "Miễn phí"
+    return f"{amount:,} đ".replace(",", ".") if amount else "theo quy định"
+
+
+# --- receiving: the applicant ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicantForm:
+    """The receive form's fields as typed."""
+
+    citizen_id: str = ""
+    full_name: str = ""
+    birth_date: str = ""
+    phone: str = ""
+    address: str = ""
+    submitter: str = ""
+    procedure_code: str = ""  # empty until one is picked
+    gender: str | None = None  # from a scanned card
+
+
+@dataclass(frozen=True)
+class ApplicantInput:
+    applicant: Applicant
+    submitter: Submitter | None
+    procedure_code: str
+
+
+def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[FieldError]:
+    errors: list[FieldError] = []
+    cid = legacy = None
+    digits = normalize(form.citizen_id)
+    if digits:
+        try:
+            parse_any_id(digits, today=today)
+        except IdError as exc:
+            errors.append(FieldError("citizen_id", Msg("Số CCCD", "Citizen ID"), exc.msg))
+        else:
+            if len(digits) == 12:
+                cid = digits
+            else:
+                legacy = digits
+    name = " ".join(form.full_name.split())
+    if not name:
+        errors.append(
+            FieldError(
+                "full_name",
+                Msg("Họ tên", "Full name"),
+                Msg("Cần nhập họ tên chủ hồ sơ.", "Enter the owner's full name."),
+            )
+        )
+    birth = None
+    if form.birth_date.strip():
+        try:
+            birth = parse_day(form.birth_date)
+            if birth > today:
+                raise ValueError(birth)
+        except (DomainError, ValueError):
+            errors.append(
+                FieldError(
+                    "birth_date",
+                    Msg("Ngày sinh", "Birth date"),
+                    Msg(
+                        "Ngày sinh phải dạng dd/mm/yyyy, không ở tương lai.",
+                        "Birth date must be dd/mm/yyyy, not in the future.",
+                    ),
+                )
+            )
+    phone = form.phone.strip().replace(" ", "")
+    if phone and not PHONE_RE.match(phone):
+        errors.append(
+            FieldError(
+                "phone",
+                Msg("Điện thoại", "Phone"),
+                Msg(
+                    "Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).",
+                    "Invalid phone number (10-11 digits, starting 0 or +84).",
+                ),
+            )
+        )
+    if not form.procedure_code:
+        errors.append(
+            FieldError(
+                "procedure",
+                Msg("Thủ tục", "Procedure"),
+                Msg("Chưa chọn thủ tục (gõ rồi Enter).", "No procedure chosen (type, then Enter)."),
+            )
+        )
+    if errors:
+        return errors
+    applicant = Applicant(
+        full_name=name,
+        citizen_id=cid,
+        legacy_id=legacy,
+        birth_date=birth.isoformat() if birth else None,
+        gender=form.gender,
+        address=form.address.strip(),
+        phone=phone,
+    )
+    sub_name = form.submitter.strip()
+    submitter = Submitter(sub_name, relation=AUTHORISED) if sub_name else None
+    return ApplicantInput(applicant, submitter, form.procedure_code)
+
+
+# --- handing over: the receiver -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandOverForm:
+    receiver_name: str = ""
+    receiver_id: str = ""
+    relation: str = "owner"  # owner | authorised
+    fee: str = "0"
+
+
+def parse_hand_over(form: HandOverForm) -> dict[str, Any] | list[FieldError]:
+    """The hand-over action's data; the state machine checks the rest (name, ID if authorised)."""
+    fee_text = form.fee.strip().replace(".", "") or "0"
+    if not fee_text.isdigit():
+        return [
+            FieldError(
+                "fee",
+                Msg("Phí, lệ phí", "Fee"),
+                Msg(
+                    "Phí, lệ phí phải là số tiền (chỉ chữ số).",
+                    "The fee must be an amount (digits only).",
+                ),
+            )
+        ]
+    return {
+        "receiver_name": form.receiver_name.strip(),
+        "receiver_id": normalize(form.receiver_id),
+        "relation": form.relation,
+        "fee": int(fee_text),
+    }
+
+
+# --- an apology's new date ------------------------------------------------------------------
+
+
+def parse_new_due(text: str, current: datetime | None, calendar: WorkCalendar) -> datetime:
+    """The new return date typed as dd/mm/yyyy [hh:mm]: a working day after the due date.
+    Without a time, the hour of the current appointment is kept."""
+    parts = text.strip().replace("-", "/").replace(".", "/").split()
+
+    def bad(vi: str, en: str) -> DomainError:
+        return DomainError("reschedule.date", Msg(vi, en), "new_due")
+
+    try:
+        day = datetime.strptime(parts[0], "%d/%m/%Y").date()
+        hour: time = (
+            datetime.strptime(parts[1], "%H:%M").time()
+            if len(parts) > 1
+            else (current.time() if current else calendar.hours.closing)
+        )
+    except (ValueError, IndexError) as exc:
+        raise bad(
+            f"Ngày hẹn mới '{text}' không hợp lệ (gõ dạng 05/12/2026 hoặc 05/12/2026 16:00).",
+            f"Invalid new date '{text}' (e.g. 05/12/2026 16:00).",
+        ) from exc
+    if len(parts) > 2:
+        raise bad("Chỉ gõ ngày và giờ.", "Only a date and a time.")
+    if not calendar.is_working_day(day):
+        raise bad(
+            f"Ngày {day:%d/%m/%Y} không phải ngày làm việc.",
+            f"{day:%d/%m/%Y} is not a working day.",
+        )
+    new_due = datetime.combine(day, hour)
+    if current is not None and new_due <= current:
+        raise bad(
+            f"Ngày hẹn mới phải sau hẹn hiện tại ({current:%H:%M %d/%m/%Y}).",
+            "The new date must be after the current appointment.",
+        )
+    return new_due

@@ -1,0 +1,54 @@
+"""Asking the central service about a dossier the cache lacks (by code or citizen ID).
+
+The lookup screen asks only when the cache found nothing and the counter is
+online; what the centre returns is kept in the cache, so the screen then
+searches the cache again. The HTTP client stays behind this use case.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from counter_tui.domain.search_key import KeyKind, search_key
+from counter_tui.sync.state import Connection
+
+if TYPE_CHECKING:  # httpx is imported only when a central service is configured
+    from counter_tui.sync.engine import SyncEngine
+
+
+class Answer(Enum):
+    FOUND = "found"  # now in the cache
+    NOT_FOUND = "not_found"
+    OFFLINE = "offline"  # the centre could not be asked
+
+
+class Centre:
+    def __init__(self, sync: SyncEngine | None) -> None:
+        self._sync = sync
+
+    def online(self) -> bool:
+        return self._sync is not None and self._sync.status().state is Connection.ONLINE
+
+    @staticmethod
+    def can_answer(query: str) -> bool:
+        """Whether the centre can be asked this: a dossier code or a 12-digit citizen ID."""
+        return search_key(query).kind in (KeyKind.CODE, KeyKind.CITIZEN_ID)
+
+    def ask(self, query: str) -> Answer:
+        """Fetch the dossiers the centre has for ``query`` into the cache."""
+        from counter_tui.sync.client import SyncError
+
+        key = search_key(query)
+        if self._sync is None or key.kind not in (KeyKind.CODE, KeyKind.CITIZEN_ID):
+            return Answer.NOT_FOUND
+        try:
+            if key.kind is KeyKind.CODE:
+                doc = self._sync.fetch_dossier(key.value)
+            else:
+                doc = None
+                for item in self._sync.client.citizen_dossiers(key.value):
+                    doc = self._sync.fetch_dossier(item["doc"]["code"])
+        except SyncError:
+            return Answer.OFFLINE
+        return Answer.NOT_FOUND if doc is None else Answer.FOUND

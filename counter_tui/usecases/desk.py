@@ -1,0 +1,396 @@
+"""Use cases the UI calls: receive, act on, look up. Each is one durable local transaction.
+
+A use case applies the pure rules (``domain``), then writes the dossier, its
+outbox operation and an audit entry together through the store. It never
+talks to the network: the sync engine picks the outbox up in the background.
+The store is private here (``_store``): screens get domain values and read
+models (``domain.summary``), never stored dicts or the store itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.catalog import Catalog, Procedure
+from counter_tui.domain.codes import make_code
+from counter_tui.domain.dossier import (
+    Applicant,
+    Context,
+    Dossier,
+    Submitter,
+    apply,
+    documents_for,
+)
+from counter_tui.domain.forms import parse_new_due
+from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op
+from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
+from counter_tui.domain.status import Action
+from counter_tui.domain.summary import OutboxItem, Summary, SyncState
+from counter_tui.store.directory import row_of, summary_of
+from counter_tui.store.local import LocalStore, shard_key_of
+
+log = logging.getLogger(__name__)
+# With no query the lookup lists the most recent dossiers; past this size it waits for one.
+RECENT_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who and where: the office (agency code), this counter and its slot, the clerk."""
+
+    office: str
+    office_name: str
+    counter: str
+    slot: int
+    clerk: str
+
+
+def local_now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class Desk:
+    def __init__(
+        self,
+        store: LocalStore,
+        catalog: Catalog,
+        calendar: WorkCalendar,
+        identity: Identity,
+        *,
+        clock: Callable[[], datetime] = local_now,
+        on_write: Callable[[], None] | None = None,
+    ) -> None:
+        self._store = store
+        self.catalog = catalog
+        self.calendar = calendar
+        self.identity = identity
+        self.clock = clock
+        self.on_write = on_write
+
+    def sign_in(self, clerk: str) -> None:
+        """Record every later action under ``clerk`` (several clerks may share a PC)."""
+        self.identity = replace(self.identity, clerk=clerk)
+
+    # --- receiving ------------------------------------------------------------------------
+
+    def procedure(self, code: str) -> Procedure:
+        p = self.catalog.get(code, self.clock().date())
+        if p is None:
+            raise DomainError(
+                "procedure.unknown",
+                Msg(f"Không có thủ tục {code} trong danh mục.", f"No procedure {code}."),
+                "procedure",
+            )
+        return p
+
+    def procedure_of(self, version: str, code: str, day: date) -> Procedure | None:
+        """The procedure version a dossier was received under, else the one valid on ``day``."""
+        return self.catalog.version(version) or self.catalog.get(code, day)
+
+    def draft(
+        self,
+        procedure_code: str,
+        applicant: Applicant,
+        *,
+        submitter: Submitter | None = None,
+        channel: str = "direct",
+        return_method: str = "counter",
+    ) -> Dossier:
+        """A dossier being filled in at the counter: no code, nothing saved yet."""
+        p = self.procedure(procedure_code)
+        return Dossier(
+            uid=str(uuid.uuid4()),
+            code="",
+            office=self.identity.office,
+            counter=self.identity.counter,
+            procedure_code=p.code,
+            procedure_version=p.version,
+            procedure_name=p.name,
+            applicant=applicant,
+            submitter=submitter,
+            documents=documents_for(p),
+            channel=channel,
+            return_method=return_method,
+            fee_amount=p.fee_amount,
+        )
+
+    def receive(
+        self,
+        draft: Dossier,
+        *,
+        outcome: Action = Action.RECEIVE,
+        note: str = "",
+        missing: list[str] | None = None,
+    ) -> Dossier:
+        """Save the dossier with a final code: received, supplement requested, or refused."""
+        if outcome not in (Action.RECEIVE, Action.REQUEST_SUPPLEMENT, Action.REFUSE):
+            raise ValueError(outcome)
+        now = self.clock()
+        p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
+        ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
+        # Check the rules before a number is spent on it.
+        apply(draft, outcome, ctx)
+        with self._store.transaction():
+            number = self._store.next_code_number(now.date(), self.identity.slot)
+            draft.code = str(
+                make_code(self.identity.office, now.date(), self.identity.slot, number)
+            )
+            dossier = apply(draft, outcome, ctx)
+            doc = dossier.to_dict()
+            doc[SYNC_KEY] = {"version": 0, "confirmed": False}
+            self._store.put_dossier(doc)
+            if dossier.applicant.citizen_id:
+                self._remember_citizen(dossier.applicant)
+            self._store.enqueue(
+                receive_op(doc, at=now, actor=self.identity.clerk, counter=self.identity.counter)
+            )
+            self._audit(outcome.value, dossier)
+        self._written()
+        return dossier
+
+    def act(
+        self, uid: str, action: Action, *, note: str = "", data: dict[str, Any] | None = None
+    ) -> Dossier:
+        """Apply ``action`` to a dossier at this counter, durably, and queue it for the centre."""
+        now = self.clock()
+        with self._store.transaction():
+            doc = self._store.get_dossier(uid)
+            if doc is None:
+                raise DomainError(
+                    "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
+                )
+            current = _dossier(doc)
+            p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
+            ctx = self._context(now, p, note, dict(data or {}))
+            dossier = apply(current, action, ctx)
+            sync = dict(doc.get(SYNC_KEY) or {"version": 0})
+            new = dossier.to_dict()
+            new[SYNC_KEY] = {**sync, "confirmed": False}
+            self._store.put_dossier(new)
+            self._store.enqueue(
+                action_op(
+                    uid,
+                    action,
+                    at=now,
+                    actor=self.identity.clerk,
+                    counter=self.identity.counter,
+                    note=note,
+                    data=dict(data or {}),
+                    base_version=int(sync.get("version", 0)),
+                )
+            )
+            self._audit(action.value, dossier)
+        self._written()
+        return dossier
+
+    def _context(
+        self, now: datetime, procedure: Procedure | None, note: str, data: dict[str, Any]
+    ) -> Context:
+        return Context(
+            at=now,
+            actor=self.identity.clerk,
+            counter=self.identity.counter,
+            note=note,
+            calendar=self.calendar,
+            procedure=procedure,
+            data=data,
+        )
+
+    def _remember_citizen(self, a: Applicant) -> None:
+        self._store.put_citizen(
+            {
+                "citizen_id": a.citizen_id,
+                "full_name": a.full_name,
+                "birth_date": a.birth_date,
+                "gender": a.gender,
+                "address": a.address,
+                "phone": a.phone,
+            }
+        )
+
+    def _audit(self, action: str, d: Dossier) -> None:
+        self._store.audit(
+            {
+                "at": self.clock().isoformat(),
+                "actor": self.identity.clerk,
+                "counter": self.identity.counter,
+                "action": action,
+                "uid": d.uid,
+                "code": d.code,
+                "status": d.status,
+            }
+        )
+
+    def _written(self) -> None:
+        # The transaction is durable by now: the clerk must be told "saved", so nothing
+        # after it (waking the sync engine) may turn the use case into a failure.
+        if self.on_write is None:
+            return
+        try:
+            self.on_write()
+        except Exception:
+            log.exception("after-save hook failed; the saved dossier stands")
+
+    def last_unit(self, uid: str) -> str:
+        """The unit this dossier was last transferred to (the result comes back from it)."""
+        d = self.dossier(uid)
+        for e in reversed(d.events if d else []):
+            if e.action in ("transfer", "result_back") and e.data.get("unit"):
+                return str(e.data["unit"])
+        return ""
+
+    def reschedule_date(self, uid: str, text: str) -> datetime:
+        """The new return date typed as dd/mm/yyyy [hh:mm] (see :func:`forms.parse_new_due`)."""
+        d = self.dossier(uid)
+        return parse_new_due(text, d.due if d else None, self.calendar)
+
+    # --- looking up -----------------------------------------------------------------------
+
+    def dossier(self, uid: str) -> Dossier | None:
+        doc = self._store.get_dossier(uid)
+        return _dossier(doc) if doc is not None else None
+
+    def sync_state(self, uid: str) -> SyncState:
+        """Whether the centre has confirmed this dossier, and at which version."""
+        doc = self._store.get_dossier(uid) or {}
+        sync = doc.get(SYNC_KEY) or {}
+        return SyncState(int(sync.get("version") or 0), bool(sync.get("confirmed")))
+
+    def find(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
+        """Dossiers matching a code, a citizen ID, a phone number or a name."""
+        key = search_key(query)
+        if key.kind is KeyKind.CODE:
+            s = self._store.summary_by_code(key.value)
+            return ([s], 1) if s else ([], 0)
+        if key.kind is KeyKind.CITIZEN_ID:
+            docs = self._store.dossiers_by_citizen(key.value)
+            return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs][:limit], len(
+                docs
+            )
+        if key.kind is KeyKind.PHONE:
+            found = self._store.dossiers_by_phone(key.value)
+            return found[:limit], len(found)
+        if key.kind is KeyKind.NAME:
+            return self._store.search_names(key.value, limit=limit)
+        return [], 0
+
+    def by_code_or_citizen(self, key: SearchKey) -> list[Dossier]:
+        """The dossier with this code, or every dossier of this citizen (the hand-over's key)."""
+        if key.kind is KeyKind.CODE:
+            doc = self._store.dossier_by_code(key.value)
+            return [_dossier(doc)] if doc else []
+        if key.kind is KeyKind.CITIZEN_ID:
+            return self.citizen_history(key.value)
+        return []
+
+    def citizen_history(self, citizen_id: str) -> list[Dossier]:
+        """Every dossier of this citizen in the cache, newest first."""
+        return [_dossier(d) for d in self._store.dossiers_by_citizen(citizen_id)]
+
+    def citizen(self, citizen_id: str) -> Applicant | None:
+        """What the cache remembers of a citizen (name, contact) from an earlier dossier."""
+        rec = self._store.get_citizen(citizen_id)
+        if rec is None:
+            return None
+        return Applicant(
+            full_name=str(rec.get("full_name") or ""),
+            citizen_id=rec.get("citizen_id"),
+            birth_date=rec.get("birth_date"),
+            gender=rec.get("gender"),
+            address=str(rec.get("address") or ""),
+            phone=str(rec.get("phone") or ""),
+        )
+
+    def recent(self, limit: int = 200) -> list[Summary]:
+        """The most recent dossiers (none past :data:`RECENT_LIMIT`: a query is needed then)."""
+        if self._store.dossier_count() > RECENT_LIMIT:
+            return []
+        return self._store.recent(limit)
+
+    def open_lists(self) -> dict[str, list[Summary]]:
+        """Open dossiers by what they wait for: due_today, overdue, ready, awaiting_supplement."""
+        return self._store.open_lists(self.clock().date())
+
+    def received_by(self, end: date) -> list[Dossier]:
+        """Every cached dossier that can count in a period ending on ``end``."""
+        # Dossiers received after the period cannot count in it; refusals and supplement
+        # requests at the counter have no receipt time and are judged by their events.
+        last = end.isoformat() + "T23:59:59"
+        out = []
+        for s in self._store.all_summaries():
+            if s.received_at and s.received_at > last:
+                continue
+            doc = self._store.get_dossier(s.uid)
+            if doc is not None:
+                out.append(_dossier(doc))
+        return out
+
+    # --- the cache and the outbox ----------------------------------------------------------
+
+    def notices(self) -> list[Msg]:
+        """What the clerk must be told about the cache (damage found, an index rebuilt)."""
+        return [n.msg for n in self._store.notices]
+
+    def start_indexing(self) -> None:
+        """Build the phone and name indexes in the background (after the first paint)."""
+        self._store.build_indexes_in_background()
+
+    def pending_count(self) -> int:
+        return self._store.pending_count()
+
+    def pending(self, limit: int = 50) -> list[OutboxItem]:
+        """The oldest operations not yet acknowledged by the centre."""
+        return [self._outbox_item(op) for op in self._store.pending_ops(limit=limit)]
+
+    def rejected(self) -> list[OutboxItem]:
+        """Operations the centre refused or found in conflict, not yet handled here."""
+        return [self._outbox_item(op) for op in self._store.rejected_ops()]
+
+    def resolve_rejected(self, seq: int) -> None:
+        """Mark a refused operation handled, audited under the signed-in clerk."""
+        clerk = self.identity.clerk
+        with self._store.transaction():
+            self._store.resolve_rejected(seq, f"đã xử lý bởi {clerk}")
+            self._store.audit(
+                {
+                    "at": self.clock().isoformat(),
+                    "actor": clerk,
+                    "counter": self.identity.counter,
+                    "action": "resolve_rejected",
+                    "op_seq": seq,
+                }
+            )
+
+    def _outbox_item(self, op: dict[str, Any]) -> OutboxItem:
+        result = op.get("result") or {}
+        return OutboxItem(
+            seq=int(op["seq"]),
+            code=self._code_of(op),
+            action=str(op.get("action") or ""),
+            at=datetime.fromisoformat(op["at"]) if op.get("at") else None,
+            result_status=str(result.get("status", "")),
+            reason=str(result.get("reason", "")),
+        )
+
+    def _code_of(self, op: dict[str, Any]) -> str:
+        code = (op.get("doc") or {}).get("code")
+        if code:
+            return str(code)
+        uid = str(op.get("uid", ""))
+        summary = self._store.summary(uid)
+        return summary.code if summary else uid[:8]
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def _dossier(doc: dict[str, Any]) -> Dossier:
+    """The domain dossier of a stored one (its ``_sync`` state is not a dossier field)."""
+    return Dossier.from_dict(doc)
