@@ -6,9 +6,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from counter_tui.config_files import catalog_path, holidays_path
+from counter_tui.config_files import catalog_path, code_schemes_path, holidays_path
 from counter_tui.domain.calendar import load_calendar
 from counter_tui.domain.catalog import Catalog, catalog_from_dict, load_catalog
+from counter_tui.domain.code_schemes import load_code_schemes
 from counter_tui.settings import Settings
 from counter_tui.store.local import LocalStore
 from counter_tui.store.paths import data_dir
@@ -54,9 +55,21 @@ def make_services(
         catalog = load_catalog_cached(store)
         calendar = load_calendar(holidays_path(), settings.sessions)
         identity = Identity(
-            settings.office, settings.office_name, settings.counter, settings.slot, settings.clerk
+            settings.office,
+            settings.office_name,
+            settings.counter,
+            settings.slot,
+            settings.clerk,
+            book=settings.book,
         )
-        desk = Desk(store, catalog, calendar, identity, clock=clock)
+        desk = Desk(
+            store,
+            catalog,
+            calendar,
+            identity,
+            clock=clock,
+            code_schemes=load_code_schemes(code_schemes_path()),
+        )
         # A province's slip templates are checked now, before a clerk needs one: a typo
         # stops the start with the file and the block named, not a receipt mid-queue.
         from counter_tui.slips import registry

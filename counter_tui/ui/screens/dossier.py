@@ -13,7 +13,6 @@ from textual.widgets import DataTable, Footer, Label, Static
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import TRANSITIONS, Action, Status
-from counter_tui.slips import FORM_NAMES
 from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
@@ -28,6 +27,7 @@ NEEDS = {
     "transfer": Action.TRANSFER,
     "result_back": Action.RESULT_BACK,
     "reschedule": Action.RESCHEDULE,
+    "stop": Action.STOP,
 }
 
 
@@ -54,6 +54,7 @@ class DossierScreen(CounterScreen):
         Binding("ctrl+t", "transfer", "transfer", id="transfer"),
         Binding("ctrl+n", "result_back", "result_back", id="result_back"),
         Binding("ctrl+r", "reschedule", "reschedule", id="reschedule"),
+        Binding("ctrl+d", "stop", "stop_dossier", id="stop_dossier"),
         Binding("f10", "print", "print_slip", id="print_slip"),
         Binding("escape", "back", "back", id="back"),
     ]
@@ -190,6 +191,23 @@ class DossierScreen(CounterScreen):
             done,
         )
 
+    def action_stop(self) -> None:
+        def done(reason: str | None) -> None:
+            if reason and self._act(Action.STOP, reason):
+                slip = self.services.paperwork.stop_notice(self.uid)
+                if slip is not None:
+                    self.app.push_screen(SlipScreen(slip))
+
+        self.app.push_screen(
+            ReasonDialog(
+                tr(
+                    "Dừng giải quyết hồ sơ (Thông báo dừng giải quyết, Mẫu 05 TT 03/2025): lý do",
+                    "Stop handling the dossier (stop notice): reason",
+                )
+            ),
+            done,
+        )
+
     def _unit_dialog(self, action: Action, title: str) -> None:
         def check(v: dict[str, str]) -> str | None:
             if not v["unit"]:
@@ -273,4 +291,4 @@ class DossierScreen(CounterScreen):
             if form:
                 self.app.push_screen(SlipScreen(self.services.paperwork.slip(form, self.uid)))
 
-        self.app.push_screen(FormPicker([(f, FORM_NAMES[f]) for f in forms]), chosen)
+        self.app.push_screen(FormPicker(self.services.paperwork.form_names(self.uid)), chosen)
