@@ -28,3 +28,7 @@ def holidays_path() -> Path:
 
 def code_schemes_path() -> Path:
     return config_dir() / "code-schemes.toml"
+
+
+def boundary_list_path() -> Path:
+    return config_dir() / "boundary-procedures.toml"

@@ -130,6 +130,7 @@ class Dossier:
     fee_paid: FeePaid | None = None
     tracking: TrackingEntry | None = None
     handling_agency: str = ""  # when another agency decides it (receipt regardless of boundary)
+    handling_agency_name: str = ""
 
     @property
     def state(self) -> Status | None:
@@ -190,7 +191,9 @@ class Dossier:
         return WorkCalendar.classify_open(due, now)
 
 
-def _known(cls: Any, raw: dict[str, Any]) -> dict[str, Any]:
+def _known(cls: Any, raw: object) -> dict[str, Any]:
+    if not isinstance(raw, dict):  # a malformed pushed dossier: refused, never a crash
+        raise TypeError(f"{cls.__name__}: {type(raw).__name__}")
     return {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
 
 
@@ -402,9 +405,13 @@ def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
             to_status=d.status,
             note=note,
             data=data,
-            actor_name=ctx.actor_name,
+            actor_name=ctx.actor_name or str(data.get("signer") or ""),
         )
     )
-    if action is Action.RECEIVE or (action is Action.SUPPLEMENT_RECEIVED and not d.received_by):
-        d.received_by = ctx.actor_name or d.received_by
+    if d.received_at and not dossier.received_at:  # received by this action
+        d.received_by = ctx.actor_name or str(data.get("signer") or "") or d.received_by
+        if isinstance(data.get("tracking"), dict) and d.tracking is None:
+            # The counter allocated the book line; carried in the data so the centre,
+            # applying the same action, records the same line.
+            d.tracking = TrackingEntry(**_known(TrackingEntry, data["tracking"]))
     return d

@@ -224,7 +224,9 @@ def _fields_2025(d: Dossier | None, office: Office, now: datetime) -> dict[str, 
         "fee_at_receipt": fee_at_receipt(d),
         "stop_reason": (stop.note if stop else "") or BLANK,
         "stopped_at": when(stop.at) if stop else BLANK,
-        "handling_agency": d.handling_agency or office.name,
+        "handling_agency": (
+            f"{d.handling_agency_name} ({d.handling_agency})" if d.handling_agency else office.name
+        ),
         "id_origin": id_origin(a.citizen_id, now),
         "receiver_address": str(h.get("receiver_address") or NONE),
         "receiver_phone": str(h.get("receiver_phone") or NONE),
@@ -233,7 +235,7 @@ def _fields_2025(d: Dossier | None, office: Office, now: datetime) -> dict[str, 
 
 
 def document_rows(d: Dossier) -> list[dict[str, str]]:
-    rows = []
+    rows: list[dict[str, str]] = []
     for item in d.documents:
         if not item.received:
             continue

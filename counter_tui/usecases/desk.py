@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from counter_tui.domain.boundary import BoundaryList
 from counter_tui.domain.calendar import HolidayDecisions, WorkCalendar
 from counter_tui.domain.catalog import Catalog, Procedure
 from counter_tui.domain.code_schemes import CodeSchemes
@@ -73,9 +74,11 @@ class Desk:
         clock: Callable[[], datetime] = local_now,
         on_write: Callable[[], None] | None = None,
         code_schemes: CodeSchemes | None = None,
+        boundary: BoundaryList | None = None,
     ) -> None:
         self._store = store
         self.code_schemes = code_schemes or CodeSchemes()
+        self.boundary = boundary or BoundaryList()
         received = store.get_meta(HOLIDAYS_KEY)
         if received:  # a table received earlier wins over the seeded file
             calendar = calendar.with_decisions(HolidayDecisions.from_dict(received, "(cache)"))
@@ -128,6 +131,12 @@ class Desk:
             )
         return p
 
+    def handling_agencies(self, procedure_code: str) -> list[tuple[str, str]]:
+        """(name, code) of the agencies this counter may receive the procedure for today
+        (receipt regardless of boundary); empty for a procedure of this office only."""
+        today = self.clock().date()
+        return [(a.name, a.agency) for a in self.boundary.agencies_for(procedure_code, today)]
+
     def procedure_of(self, version: str, code: str, day: date) -> Procedure | None:
         """The procedure version a dossier was received under, else the one valid on ``day``."""
         return self.catalog.version(version) or self.catalog.get(code, day)
@@ -172,6 +181,19 @@ class Desk:
             raise ValueError(outcome)
         now = self.clock()
         check_configured(self.identity.office)
+        allowed = {code: name for name, code in self.handling_agencies(draft.procedure_code)}
+        if draft.handling_agency in allowed:
+            draft.handling_agency_name = allowed[draft.handling_agency]
+        elif draft.handling_agency:
+            raise DomainError(
+                "receive.handling_agency",
+                Msg(
+                    f"Cơ quan {draft.handling_agency} không có trong danh sách tiếp nhận "
+                    f"không phụ thuộc địa giới cho thủ tục {draft.procedure_code}.",
+                    f"Agency {draft.handling_agency} is not listed for {draft.procedure_code}.",
+                ),
+                "handling_agency",
+            )
         p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
         ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
         # Check the rules before a number is spent on it.
@@ -207,11 +229,15 @@ class Desk:
                 )
             current = _dossier(doc)
             p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
-            ctx = self._context(now, p, note, dict(data or {}))
+            data = dict(data or {})
+            if self.identity.clerk_name:
+                data["signer"] = self.identity.clerk_name  # the centre records it too
+            if action is Action.SUPPLEMENT_RECEIVED and not current.received_at:
+                # Received only now (the papers came back): it enters the book now. A
+                # failed action rolls the transaction back, number included.
+                data["tracking"] = asdict(self._next_book_entry(now.year))
+            ctx = self._context(now, p, note, data)
             dossier = apply(current, action, ctx)
-            if dossier.received_at and dossier.tracking is None:
-                # Received only now (the supplement came back): it enters the book now.
-                dossier.tracking = self._next_book_entry(now.year)
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
             new[SYNC_KEY] = {**sync, "confirmed": False}
@@ -224,7 +250,7 @@ class Desk:
                     actor=self.identity.clerk,
                     counter=self.identity.counter,
                     note=note,
-                    data=dict(data or {}),
+                    data=data,
                     base_version=int(sync.get("version", 0)),
                 )
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from platformdirs import user_documents_path
 
@@ -17,7 +16,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.forms import FEE_METHOD_VI
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
-from counter_tui.exports import Table, write_csv, write_xlsx
+from counter_tui.exports import Cell, Table, write_csv, write_xlsx
 from counter_tui.settings import Settings
 from counter_tui.slips import (
     Office,
@@ -129,12 +128,16 @@ def _rate(c: Counts) -> float | None:
     return None if c.on_time_rate is None else round(c.on_time_rate, 2)
 
 
+def _row(label: str, value: int) -> list[Cell]:
+    return [label, value]
+
+
 def report_tables(r: Report) -> list[Table]:
     t = r.total
-    summary = [
+    summary: list[list[Cell]] = [
         ["Tồn kỳ trước chuyển sang", r.carried_over],
         ["Tiếp nhận trong kỳ", t.received],
-        *[[f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())],
+        *[_row(f"  trong đó: {CHANNEL_VI.get(k, k)}", v) for k, v in sorted(r.by_channel.items())],
         ["Đã giải quyết", t.resolved],
         ["  Trước hạn", t.early],
         ["  Đúng hạn", t.on_time],
@@ -149,12 +152,12 @@ def report_tables(r: Report) -> list[Table]:
         ["Số hồ sơ thu phí, lệ phí khi tiếp nhận", r.fees_at_receipt],
         ["Phí, lệ phí thu khi tiếp nhận (đồng)", r.fees_at_receipt_total],
         *[
-            [f"  trong đó: {FEE_METHOD_VI.get(k, k).lower()} (đồng)", v]
+            _row(f"  trong đó: {FEE_METHOD_VI.get(k, k).lower()} (đồng)", v)
             for k, v in sorted(r.fees_by_method.items())
         ],
         ["Phí, lệ phí thu khi trả kết quả (đồng)", r.fees_at_hand_over_total],
     ]
-    per = [
+    per: list[list[Cell]] = [
         [
             code,
             r.procedure_names.get(code, ""),
@@ -171,7 +174,7 @@ def report_tables(r: Report) -> list[Table]:
         ]
         for code, c in sorted(r.per_procedure.items())
     ]
-    overdue = [
+    overdue: list[list[Cell]] = [
         [o.code, o.name, o.procedure_code, o.due.strftime("%d/%m/%Y"), o.days_late]
         for o in r.overdue
     ]
@@ -207,7 +210,7 @@ def book_table(slip: Slip) -> Table:
     """The tracking book with the same columns as its printed form."""
     block = next(b for b in slip.template.blocks if b.kind == "table")
     headers = [slip.fill(c.title) for c in block.columns]
-    rows: list[list[Any]] = [
+    rows: list[list[Cell]] = [
         [slip.fill(c.value, row) for c in block.columns] for row in slip.rows.get(block.rows, [])
     ]
     return Table("so-theo-doi", headers, rows)

@@ -241,3 +241,20 @@ def test_a_set_file_without_a_source_is_refused(tmp_path):
     )
     with pytest.raises(Exception, match="source"):
         load_registry(tmp_path)
+
+
+def test_a_dossier_stored_before_the_new_fields_still_loads_and_prints():
+    raw = full_life().to_dict()
+    for key in ("received_by", "fee_paid", "tracking", "handling_agency", "handling_agency_name"):
+        raw.pop(key)
+    for key in ("address", "email", "authorisation"):
+        raw["submitter"].pop(key)
+    for e in raw["events"]:
+        e.pop("actor_name")
+    old = Dossier.from_dict(raw)
+    assert old.tracking is None and old.fee_paid is None
+    for form in ("01", "04", "06", "BN"):
+        slip = dossier_slip(form, old, OFFICE, NOW, processing="03 ngày làm việc")
+        assert "Nguyễn Thị Ánh Tuyết" in pdf_flat(render_pdf(slip))
+    text = " ".join(dossier_slip("01", old, OFFICE, NOW).text().split())
+    assert "Quyển số (chưa vào sổ)" in text and "Không thu khi tiếp nhận" in text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from textual.widgets import Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from counter_tui.domain.calendar import HolidayDecisions
 from counter_tui.domain.codes import EXAMPLE_AGENCY
@@ -162,6 +162,13 @@ async def test_stop_a_dossier_with_a_reason_prints_the_stop_notice(app, services
         app.push_screen(DossierScreen(d.uid))
         await pilot.pause()
         assert "Ctrl+D Dừng giải quyết" in text(app, "#actions")
+        await pilot.press("f1")  # the help lists it too, from the same binding
+        await pilot.pause()
+        keys = app.screen.query_one("#help_keys", DataTable)
+        rows = [[str(c) for c in keys.get_row_at(i)] for i in range(keys.row_count)]
+        assert any(r[1] == "Dừng giải quyết" and r[2] == "stop_dossier" for r in rows)
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("ctrl+d")
         await pilot.pause()
         assert isinstance(app.screen, ReasonDialog)
@@ -206,3 +213,34 @@ async def test_an_authorised_receivers_id_is_checked_like_any_citizen_id(app, se
         assert "Giấy ủy quyền số 20/UQ" in slip
     h = services.desk.dossier(d.uid).handover
     assert h["receiver_id"] == "001099004321" and h["authorisation"] == "Giấy ủy quyền số 20/UQ"
+
+
+def test_a_dossier_received_for_another_agency_records_it(services):
+    from counter_tui.domain.boundary import boundary_from_dict
+
+    desk = services.desk
+    desk.boundary = boundary_from_dict(
+        {
+            "procedures": [
+                {
+                    "code": "1.004873",
+                    "agency": "000.00.00.H40",
+                    "name": "Sở Nội vụ tỉnh Nghệ An",
+                    "valid_from": date(2025, 11, 20),
+                    "source": "QĐ 3783/QĐ-UBND ngày 20/11/2025",
+                }
+            ]
+        }
+    )
+    assert desk.handling_agencies("1.004873") == [("Sở Nội vụ tỉnh Nghệ An", "000.00.00.H40")]
+    d = desk.draft("1.004873", Applicant("Trần Thị Bình", citizen_id="079185000001"))
+    for item in d.documents:
+        item.received = True
+    d.handling_agency = "000.00.00.H99"  # not on the list
+    with pytest.raises(DomainError, match="không có trong danh sách"):
+        desk.receive(d)
+    d.handling_agency = "000.00.00.H40"
+    saved = desk.receive(d)
+    assert desk.dossier(saved.uid).handling_agency_name == "Sở Nội vụ tỉnh Nghệ An"
+    slip = " ".join(services.paperwork.slip("01", saved.uid).text().split())
+    assert "Cơ quan giải quyết: Sở Nội vụ tỉnh Nghệ An (000.00.00.H40)" in slip

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from counter_tui.domain.catalog import CopyKind, Procedure
 from counter_tui.domain.citizen_id import (
+    CardRecord,
     CitizenId,
     IdError,
     looks_like_card_qr,
@@ -162,7 +163,7 @@ class ReceiveScreen(CounterScreen):
         super().__init__()
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
-        self.card = None
+        self.card: CardRecord | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -408,6 +409,7 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#proc_info", Static).update(
             f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
         )
+        self.query_one(ReceiptExtras).set_agencies(self.services.desk.handling_agencies(p.code))
         self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
         cl.clear()
@@ -493,6 +495,7 @@ class ReceiveScreen(CounterScreen):
             return None
         extras.show_errors([])
         draft.fee_paid = fee
+        draft.handling_agency = extras.handling_agency()
         return draft
 
     def action_save(self) -> None:
@@ -576,6 +579,7 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#history", DataTable).clear()
         self.query_one("#return_method", Select).value = "counter"
         self.query_one(ReceiptExtras).clear()
+        self.query_one(ReceiptExtras).set_agencies([])
         self.procedure, self.documents, self.card = None, [], None
         self._show_procedures("")
         self.query_one("#cid", Input).focus()

@@ -78,7 +78,28 @@ class ReceiptExtras(Vertical):
                 placeholder=tr("biên lai thu phí", "fee receipt"), id="fee_receipt", max_length=40
             ),
         )
+        # Shown only for a procedure this counter receives for another agency (receipt
+        # regardless of boundary): which agency handles it.
+        yield _row(
+            tr("Cơ quan giải quyết", "Handled by"),
+            Select([], prompt=tr("Cơ quan này", "This office"), id="handling_agency"),
+        )
         yield Static("", id="extras_msg", markup=False)
+
+    def on_mount(self) -> None:
+        self.set_agencies([])
+
+    def set_agencies(self, agencies: list[tuple[str, str]]) -> None:
+        """The agencies (name, code) the chosen procedure may be received for; none: hidden."""
+        select = self.query_one("#handling_agency", Select)
+        select.set_options(agencies)
+        parent = select.parent
+        if parent is not None:
+            parent.display = bool(agencies)
+
+    def handling_agency(self) -> str:
+        value = self.query_one("#handling_agency", Select).value
+        return value if isinstance(value, str) else ""
 
     def _text(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
