@@ -13,6 +13,7 @@ from counter_tui.domain.calendar import HolidayDecisions
 from counter_tui.domain.codes import EXAMPLE_AGENCY
 from counter_tui.domain.dossier import Applicant, Submitter
 from counter_tui.domain.messages import DomainError
+from counter_tui.domain.ops import apply_op
 from counter_tui.domain.status import Action, Status
 from counter_tui.launch import make_services
 from counter_tui.ui.screens.dialogs import ReasonDialog, SlipScreen
@@ -57,6 +58,12 @@ def test_the_tracking_book_numbers_per_year_never_reused_and_recoverable(service
     # ...until the papers come back and it is received.
     back = desk.act(waiting.uid, Action.SUPPLEMENT_RECEIVED)
     assert back.tracking.number == 3
+    # The centre, applying the same two operations, records the same book line.
+    ops = services.store.pending_ops()
+    receive_op, action_op = ops[-2], ops[-1]
+    at_centre = apply_op(None, receive_op, catalog=desk.catalog, calendar=desk.calendar)
+    at_centre = apply_op(at_centre, action_op, catalog=desk.catalog, calendar=desk.calendar)
+    assert at_centre["tracking"] == {"book": "1", "year": 2026, "number": 3}
     # The counter kept in the cache's meta is lost: the next number still follows the data.
     services.store.set_meta("book:1:2026", None)
     assert receive(desk).tracking.number == 4
