@@ -141,9 +141,11 @@ class Dossier:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Dossier:
-        data = dict(raw)
-        known = cls.__dataclass_fields__
-        data = {k: v for k, v in data.items() if k in known}
+        """The dossier of its dict form; unknown keys (a store's ``_sync``) are left out.
+
+        Reports convert every dossier of a period, so this avoids copies it can skip."""
+        known = _DOSSIER_FIELDS
+        data = {k: v for k, v in raw.items() if k in known}
         data["applicant"] = Applicant(**data["applicant"])
         if data.get("submitter"):
             data["submitter"] = Submitter(**_known(Submitter, data["submitter"]))
@@ -151,8 +153,8 @@ class Dossier:
             data["fee_paid"] = FeePaid(**_known(FeePaid, data["fee_paid"]))
         if data.get("tracking"):
             data["tracking"] = TrackingEntry(**_known(TrackingEntry, data["tracking"]))
-        data["documents"] = [DocItem(**d) for d in data.get("documents", [])]
-        data["events"] = [Event(**e) for e in data.get("events", [])]
+        data["documents"] = [DocItem(**d) for d in data.get("documents", ())]
+        data["events"] = [Event(**e) for e in data.get("events", ())]
         return cls(**data)
 
     @property
@@ -195,6 +197,9 @@ def _known(cls: Any, raw: object) -> dict[str, Any]:
     if not isinstance(raw, dict):  # a malformed pushed dossier: refused, never a crash
         raise TypeError(f"{cls.__name__}: {type(raw).__name__}")
     return {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+
+
+_DOSSIER_FIELDS = frozenset(Dossier.__dataclass_fields__)
 
 
 def missing_required(documents: Iterable[DocItem]) -> list[str]:

@@ -41,7 +41,7 @@ class ScreenCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        out = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
             b = active.binding
@@ -227,7 +227,7 @@ class CounterApp(App[None]):
         self.switch_mode(mode)
         self.refresh_status()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
         elif self.current_mode != "lookup":

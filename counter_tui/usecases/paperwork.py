@@ -134,10 +134,13 @@ def _row(label: str, value: int) -> list[Cell]:
 
 def report_tables(r: Report) -> list[Table]:
     t = r.total
+    channels: list[list[Cell]] = [
+        [f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())
+    ]
     summary: list[list[Cell]] = [
         ["Tồn kỳ trước chuyển sang", r.carried_over],
         ["Tiếp nhận trong kỳ", t.received],
-        *[_row(f"  trong đó: {CHANNEL_VI.get(k, k)}", v) for k, v in sorted(r.by_channel.items())],
+        *channels,
         ["Đã giải quyết", t.resolved],
         ["  Trước hạn", t.early],
         ["  Đúng hạn", t.on_time],

@@ -53,7 +53,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -558,9 +558,7 @@ class ReceiveScreen(CounterScreen):
             )
             return
         form = {Action.RECEIVE: "01", Action.REQUEST_SUPPLEMENT: "02"}.get(outcome, "03")
-        slip = self.services.paperwork.slip(form, dossier.uid)
-        self.counter_app.last_saved = dossier
-        self.app.push_screen(SlipScreen(slip), lambda _: self.action_new())
+        self.show_saved_slip(dossier, form, self.action_new)
 
     def action_new(self) -> None:
         for inp in self.query(Input):
