@@ -251,3 +251,25 @@ def test_a_dossier_received_for_another_agency_records_it(services):
     assert desk.dossier(saved.uid).handling_agency_name == "Sở Nội vụ tỉnh Nghệ An"
     slip = " ".join(services.paperwork.slip("01", saved.uid).text().split())
     assert "Cơ quan giải quyết: Sở Nội vụ tỉnh Nghệ An (000.00.00.H40)" in slip
+
+
+async def test_an_undecided_tet_warns_on_f2_and_f6(app, services, clock):
+    clock.now = datetime(2027, 2, 1, 9, 0)  # 2027: no Tết decision in the table yet
+    try:
+        async with app.run_test(size=(130, 60)) as pilot:
+            await pilot.press("f2")
+            s = app.screen
+            s.query_one("#proc", Input).value = "1.004873"  # 3 working days: due around Tết
+            await pilot.pause()
+            s.query_one("#proc", Input).focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "Chưa có quyết định nghỉ Tết năm 2027" in text(app, "#due")
+            await pilot.press("f6")  # the report runs on opening, in a worker
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Chưa có quyết định nghỉ Tết năm 2027" in text(app, "#r_summary")
+        clock.now = datetime(2027, 6, 1, 9, 0)  # far from Tết: F2 says nothing
+        assert services.desk.calendar.tet_warning(date(2027, 6, 4)) is None
+    finally:
+        clock.now = NOW
