@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from counter_tui.domain.calendar import HolidayDecisions
 from counter_tui.domain.codes import EXAMPLE_AGENCY
-from counter_tui.domain.dossier import Applicant, Submitter
+from counter_tui.domain.dossier import Applicant, FeePaid, Submitter
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import apply_op
 from counter_tui.domain.status import Action, Status
@@ -78,6 +78,26 @@ def test_the_signer_is_the_clerks_full_name(services):
     assert d.received_by == "Lê Thị Hường" and d.events[-1].actor == "huong"
     slip = " ".join(services.paperwork.slip("01", d.uid).text().split())
     assert "Lê Thị Hường" in slip and "Vào Sổ theo dõi hồ sơ, Quyển số 1/2026 Số thứ tự 1" in slip
+
+
+async def test_the_dossier_screen_shows_the_book_line_fee_and_submitter(app, services):
+    desk = services.desk
+    d = desk.draft(
+        "2.000884",
+        Applicant("Trần Thị Bình", citizen_id="079185000001"),
+        submitter=Submitter("Phạm Văn Hưởng", citizen_id="001099004321", authorisation="GUQ 15"),
+    )
+    for item in d.documents:
+        item.received = True
+    d.fee_paid = FeePaid(10000, "cash", "BL-7")
+    d = desk.receive(d)
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        shown = text(app, "#summary")
+    assert "Sổ theo dõi: quyển 1/2026, số thứ tự 1" in shown
+    assert "Phí khi tiếp nhận: 10.000 đồng, tiền mặt, biên lai BL-7" in shown
+    assert "Người nộp thay: Phạm Văn Hưởng" in shown and "giấy ủy quyền: GUQ 15" in shown
 
 
 def test_a_holiday_table_from_the_centre_changes_the_next_due_date_not_earlier_ones(

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
+from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
@@ -119,6 +120,7 @@ class DossierScreen(CounterScreen):
             lines.append(f"Lý do: {d.reason}")
         if d.missing:
             lines.append("Cần bổ sung: " + "; ".join(d.missing))
+        lines += receipt_details(d)
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)
