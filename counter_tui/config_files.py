@@ -24,3 +24,11 @@ def catalog_path() -> Path:
 
 def holidays_path() -> Path:
     return config_dir() / "holidays.toml"
+
+
+def code_schemes_path() -> Path:
+    return config_dir() / "code-schemes.toml"
+
+
+def boundary_list_path() -> Path:
+    return config_dir() / "boundary-procedures.toml"

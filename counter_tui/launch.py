@@ -6,9 +6,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from counter_tui.config_files import catalog_path, holidays_path
+from counter_tui.config_files import (
+    boundary_list_path,
+    catalog_path,
+    code_schemes_path,
+    holidays_path,
+)
+from counter_tui.domain.boundary import load_boundary_list
 from counter_tui.domain.calendar import load_calendar
 from counter_tui.domain.catalog import Catalog, catalog_from_dict, load_catalog
+from counter_tui.domain.code_schemes import load_code_schemes
 from counter_tui.settings import Settings
 from counter_tui.store.local import LocalStore
 from counter_tui.store.paths import data_dir
@@ -54,9 +61,22 @@ def make_services(
         catalog = load_catalog_cached(store)
         calendar = load_calendar(holidays_path(), settings.sessions)
         identity = Identity(
-            settings.office, settings.office_name, settings.counter, settings.slot, settings.clerk
+            settings.office,
+            settings.office_name,
+            settings.counter,
+            settings.slot,
+            settings.clerk,
+            book=settings.book,
         )
-        desk = Desk(store, catalog, calendar, identity, clock=clock)
+        desk = Desk(
+            store,
+            catalog,
+            calendar,
+            identity,
+            clock=clock,
+            code_schemes=load_code_schemes(code_schemes_path()),
+            boundary=load_boundary_list(boundary_list_path()),
+        )
         # A province's slip templates are checked now, before a clerk needs one: a typo
         # stops the start with the file and the block named, not a receipt mid-queue.
         from counter_tui.slips import registry
@@ -73,7 +93,11 @@ def make_services(
                 verify=tls_context(settings.ca_file) if settings.verify_tls else False,
             )
             engine = SyncEngine(
-                store, client, catalog=catalog, calendar=calendar, interval=settings.sync_interval_s
+                store,
+                client,
+                catalog=catalog,
+                calendar=desk.calendar,
+                interval=settings.sync_interval_s,
             )
             desk.on_write = engine.notify_write
     except BaseException:

@@ -10,7 +10,7 @@ from typing import Any
 
 from platformdirs import user_config_path
 
-from counter_tui.domain.codes import AGENCY_RE
+from counter_tui.domain.codes import AGENCY_RE, EXAMPLE_AGENCY
 from counter_tui.domain.messages import DomainError, Msg
 
 CONFIG_ENV = "COUNTER_TUI_CONFIG"
@@ -37,7 +37,7 @@ def setting(section: str, key: str, default: Any, kind: Kind, *keys: str) -> Any
 class Settings:
     """Every setting, declared once: its TOML place, type and default are here."""
 
-    office: str = setting("counter", "office", "000.00.00.H56", str)
+    office: str = setting("counter", "office", EXAMPLE_AGENCY, str)
     office_name: str = setting("counter", "office_name", "UBND xã (chưa cấu hình)", str)
     counter: str = setting("counter", "name", "Q1", str)
     slot: int = setting("counter", "slot", 1, int)
@@ -45,6 +45,7 @@ class Settings:
     language: str = setting("counter", "language", "vi", str)
     data_dir: str = setting("counter", "data_dir", "", str)
     place: str = setting("counter", "place", "", str)
+    book: str = setting("counter", "book", "1", str)
     central_url: str = setting("central", "url", "", str)
     central_token: str = setting("central", "token", "", str)
     verify_tls: bool = setting("central", "verify_tls", True, bool)

@@ -1,9 +1,15 @@
 """The working-day calendar: office hours, holidays, make-up Saturdays, due dates.
 
 Public holidays and make-up working Saturdays come from the ``holidays``
-package; ``config/holidays.toml`` adds the province's own decisions. Due dates
-are counted in working time from the first opening at or after receipt, so a
-due date always falls inside office hours on a working day.
+package; a table of decisions (:class:`HolidayDecisions`, seeded from
+``config/holidays.toml``, later received from the centre) adds the days off and
+make-up working days the Government or the province decided, each with its
+source, and the years whose Tết break is decided. The package misses decisions
+it has not caught up with (Tết Dương lịch 2026), so the table wins over it.
+:meth:`WorkCalendar.with_decisions` gives the calendar for a new table; due
+dates already stored on dossiers are never recomputed. Due dates are counted in
+working time from the first opening at or after receipt, so a due date always
+falls inside office hours on a working day.
 
 Granularity of on-time classification: by date (the common reading of the
 rules, DOMAIN.md section 4.2): a result handed over any time on the due date is
@@ -71,6 +77,80 @@ class DayOverride:
     source: str
 
 
+@dataclass(frozen=True)
+class TetDecision:
+    """The decided Tết Nguyên Đán break of a year (every day in it is off)."""
+
+    year: int
+    first: date
+    last: date
+    source: str
+
+
+@dataclass(frozen=True)
+class HolidayDecisions:
+    """Decided days off, make-up working days and Tết breaks, each with its source.
+
+    A value: the seeded file gives one, the centre will send newer ones, and
+    :meth:`WorkCalendar.with_decisions` applies one. ``to_dict``/``from_dict``
+    are its form in the store and on the wire (dates as ISO strings).
+    """
+
+    off: dict[date, DayOverride] = field(default_factory=dict)
+    work: dict[date, DayOverride] = field(default_factory=dict)
+    tet: dict[int, TetDecision] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, list[dict[str, str | int]]]:
+        def days(items: dict[date, DayOverride]) -> list[dict[str, str | int]]:
+            return [
+                {"date": o.day.isoformat(), "reason": o.reason, "source": o.source}
+                for o in sorted(items.values(), key=lambda o: o.day)
+            ]
+
+        return {
+            "off": days(self.off),
+            "work": days(self.work),
+            "tet": [
+                {
+                    "year": t.year,
+                    "first": t.first.isoformat(),
+                    "last": t.last.isoformat(),
+                    "source": t.source,
+                }
+                for t in sorted(self.tet.values(), key=lambda t: t.year)
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, object], shown: str = "(holidays)") -> HolidayDecisions:
+        """Checked like the file: a date and a source for every entry (ISO strings allowed)."""
+
+        def dated(items: object) -> list[object]:
+            out = []
+            for item in items if isinstance(items, list) else [items]:
+                if isinstance(item, dict):
+                    item = {
+                        k: (date.fromisoformat(v) if k in _DATE_KEYS and isinstance(v, str) else v)
+                        for k, v in item.items()
+                    }
+                out.append(item)
+            return out
+
+        try:
+            return cls(
+                off=_overrides(dated(raw.get("off", [])), "off", shown),
+                work=_overrides(dated(raw.get("work", [])), "work", shown),
+                tet=_tet(dated(raw.get("tet", [])), shown),
+            )
+        except ValueError as exc:
+            raise CalendarError(
+                "holidays.date", Msg(f"{shown}: ngày sai: {exc}", f"{shown}: bad date: {exc}")
+            ) from exc
+
+
+_DATE_KEYS = ("date", "first", "last")
+
+
 class Timeliness(StrEnum):
     EARLY = "early"  # trước hạn
     ON_TIME = "on_time"  # đúng hạn
@@ -99,6 +179,19 @@ def _vn_holidays(year: int) -> tuple[frozenset[date], frozenset[date]]:
     return days_off, workdays
 
 
+@lru_cache(maxsize=16)
+def tet_estimate(year: int) -> tuple[date, date]:
+    """The weeks around Tết of ``year`` by the package's rules (not a decision): the
+    period where an undecided break could move a due date."""
+    import holidays
+
+    vn = holidays.country_holidays("VN", years=year, language="en_US")
+    days = sorted(d for d, name in vn.items() if "Lunar New Year" in name and d.year == year)
+    if not days:  # the package always has Tết; keep a safe window if it ever does not
+        return date(year, 1, 15), date(year, 2, 28)
+    return days[0] - timedelta(days=7), days[-1] + timedelta(days=7)
+
+
 @dataclass
 class WorkCalendar:
     """Which days are working days, and working-time arithmetic over office hours."""
@@ -107,11 +200,49 @@ class WorkCalendar:
     extra_off: dict[date, DayOverride] = field(default_factory=dict)
     extra_work: dict[date, DayOverride] = field(default_factory=dict)
     weekend: frozenset[int] = frozenset({5, 6})
+    tet: dict[int, TetDecision] = field(default_factory=dict)
+
+    def with_decisions(self, decisions: HolidayDecisions) -> WorkCalendar:
+        """This calendar (same office hours) under another table of decisions: the one a
+        counter receives from the centre replaces the seeded one from the next receipt on."""
+        return WorkCalendar(
+            hours=self.hours,
+            extra_off=dict(decisions.off),
+            extra_work=dict(decisions.work),
+            weekend=self.weekend,
+            tet=dict(decisions.tet),
+        )
+
+    @property
+    def decisions(self) -> HolidayDecisions:
+        return HolidayDecisions(dict(self.extra_off), dict(self.extra_work), dict(self.tet))
+
+    def tet_decided(self, year: int) -> bool:
+        return year in self.tet
+
+    def tet_warning(self, day: date) -> Msg | None:
+        """A warning when ``day`` falls around a Tết whose break is not decided yet."""
+        year = day.year
+        first, last = tet_estimate(year)
+        if self.tet_decided(year) or not first <= day <= last:
+            return None
+        return Msg(
+            f"Chưa có quyết định nghỉ Tết năm {year}: ngày {day:%d/%m/%Y} nằm trong dịp Tết, "
+            "hạn trả có thể phải điều chỉnh khi có quyết định.",
+            f"No decision yet on the {year} Tết break: {day:%d/%m/%Y} falls around Tết; "
+            "the due date may need adjusting once it is decided.",
+        )
+
+    def undecided_tet_years(self, years: Iterable[int]) -> list[int]:
+        return sorted({y for y in years if not self.tet_decided(y)})
 
     def is_working_day(self, d: date) -> bool:
         if d in self.extra_work:
             return True
         if d in self.extra_off:
+            return False
+        t = self.tet.get(d.year)
+        if t is not None and t.first <= d <= t.last:
             return False
         off, make_up = _vn_holidays(d.year)
         if d in make_up:
@@ -254,6 +385,33 @@ def _overrides(items: Iterable[object], kind: str, path: str) -> dict[date, DayO
     return out
 
 
+def _tet(items: Iterable[object], path: str) -> dict[int, TetDecision]:
+    out: dict[int, TetDecision] = {}
+    for i, item in enumerate(items):
+        where = f"{path}: [[tet]] #{i + 1}"
+        if not isinstance(item, dict):
+            raise CalendarError("holidays.entry", Msg(f"{where}: cần một bảng.", f"{where}: table"))
+        first, last, year = item.get("first"), item.get("last"), item.get("year")
+        ok = all(isinstance(x, date) and not isinstance(x, datetime) for x in (first, last))
+        if not ok or not isinstance(year, int) or first > last:  # type: ignore[operator]
+            raise CalendarError(
+                "holidays.tet",
+                Msg(
+                    f"{where}: cần year, first và last (ngày, first trước last).",
+                    f"{where}: year, first and last (dates, first before last) are required.",
+                ),
+            )
+        source = item.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise CalendarError(
+                "holidays.source",
+                Msg(f"{where}, trường 'source': cần ghi nguồn.", f"{where}, 'source': required"),
+                "source",
+            )
+        out[year] = TetDecision(year, first, last, source)  # type: ignore[arg-type]
+    return out
+
+
 def _parse_sessions(raw: object, path: str) -> tuple[tuple[time, time], ...]:
     if not isinstance(raw, list) or not raw:
         raise CalendarError(
@@ -284,8 +442,4 @@ def load_calendar(path: str | Path | None, sessions: object = None) -> WorkCalen
         raise CalendarError(
             "holidays.toml", Msg(f"{shown}: TOML sai: {exc}", f"{shown}: invalid TOML: {exc}")
         ) from exc
-    return WorkCalendar(
-        hours=hours,
-        extra_off=_overrides(doc.get("off", []), "off", shown),
-        extra_work=_overrides(doc.get("work", []), "work", shown),
-    )
+    return WorkCalendar(hours=hours).with_decisions(HolidayDecisions.from_dict(doc, shown))

@@ -46,15 +46,31 @@ class IdError(DomainError):
     """A citizen ID, legacy ID or card payload was rejected; the message says why."""
 
 
+# Digits 1-3 name where the birth was REGISTERED, on the list of 63 provinces before the
+# 2025 mergers: never the citizen's current province (DOMAIN.md section 0a). Every place
+# that shows them uses this label.
+BIRTH_REGISTRATION = Msg(
+    "Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025)",
+    "Birth registered in (pre-2025 province code)",
+)
+
+
 @dataclass(frozen=True)
 class CitizenId:
-    """A valid 12-digit personal ID number, decoded."""
+    """A valid 12-digit personal ID number, decoded. ``province_code``/``province_name``
+    are the province where the birth was registered, under the pre-2025 list of 63."""
 
     number: str
     province_code: str
     province_name: str
     gender: Gender
     birth_year: int
+
+    @property
+    def birth_registration(self) -> Msg:
+        """ "Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025): 031 Hải Phòng"."""
+        where = f"{self.province_code} {self.province_name}"
+        return Msg(f"{BIRTH_REGISTRATION.vi}: {where}", f"{BIRTH_REGISTRATION.en}: {where}")
 
     @property
     def serial(self) -> str:

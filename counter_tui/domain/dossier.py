@@ -23,6 +23,7 @@ CHANNELS = ("direct", "online", "post")
 # How a submitter or a receiver who is not the owner stands to them, unless stated.
 AUTHORISED = "được ủy quyền"
 RETURN_METHODS = ("counter", "post", "online")
+FEE_METHODS = ("cash", "transfer", "online")
 
 
 class TransitionError(DomainError):
@@ -43,12 +44,34 @@ class Applicant:
 
 @dataclass
 class Submitter:
-    """Who brought the dossier, when it is not the owner."""
+    """Who brought the dossier, when it is not the owner (TT 03/2025 form 01 asks for
+    their ID number, address, phone, email and the authorisation paper)."""
 
     full_name: str
     citizen_id: str | None = None
     relation: str = ""
     phone: str = ""
+    address: str = ""
+    email: str = ""
+    authorisation: str = ""  # the authorisation paper, e.g. "Giấy ủy quyền số 12 ngày 01/11/2026"
+
+
+@dataclass
+class FeePaid:
+    """A fee collected at receipt (many procedures, e.g. chứng thực, are paid up front)."""
+
+    amount: int
+    method: str  # one of FEE_METHODS
+    receipt_no: str = ""
+
+
+@dataclass
+class TrackingEntry:
+    """The dossier's line in the counter's tracking book: "Quyển số … Số thứ tự …"."""
+
+    book: str
+    year: int
+    number: int
 
 
 @dataclass
@@ -70,6 +93,7 @@ class Event:
     to_status: int | None = None
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    actor_name: str = ""  # the clerk's full name, for signatures on slips
 
 
 @dataclass
@@ -101,6 +125,12 @@ class Dossier:
     reason: str = ""
     missing: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # Added with TT 03/2025 (issue 13); a dossier stored before has the defaults.
+    received_by: str = ""  # the receiving clerk's full name (the event keeps the login)
+    fee_paid: FeePaid | None = None
+    tracking: TrackingEntry | None = None
+    handling_agency: str = ""  # when another agency decides it (receipt regardless of boundary)
+    handling_agency_name: str = ""
 
     @property
     def state(self) -> Status | None:
@@ -118,7 +148,11 @@ class Dossier:
         data = {k: v for k, v in raw.items() if k in known}
         data["applicant"] = Applicant(**data["applicant"])
         if data.get("submitter"):
-            data["submitter"] = Submitter(**data["submitter"])
+            data["submitter"] = Submitter(**_known(Submitter, data["submitter"]))
+        if data.get("fee_paid"):
+            data["fee_paid"] = FeePaid(**_known(FeePaid, data["fee_paid"]))
+        if data.get("tracking"):
+            data["tracking"] = TrackingEntry(**_known(TrackingEntry, data["tracking"]))
         data["documents"] = [DocItem(**d) for d in data.get("documents", ())]
         data["events"] = [Event(**e) for e in data.get("events", ())]
         return cls(**data)
@@ -159,6 +193,12 @@ class Dossier:
         return WorkCalendar.classify_open(due, now)
 
 
+def _known(cls: Any, raw: object) -> dict[str, Any]:
+    if not isinstance(raw, dict):  # a malformed pushed dossier: refused, never a crash
+        raise TypeError(f"{cls.__name__}: {type(raw).__name__}")
+    return {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+
+
 _DOSSIER_FIELDS = frozenset(Dossier.__dataclass_fields__)
 
 
@@ -180,6 +220,7 @@ class Context:
     actor: str
     counter: str = ""
     note: str = ""
+    actor_name: str = ""
     calendar: WorkCalendar | None = None
     procedure: Procedure | None = None
     data: dict[str, Any] = field(default_factory=dict)
@@ -347,6 +388,9 @@ def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
             "fee": fee,
             "at": ctx.at.isoformat(),
         }
+        for key in ("receiver_address", "receiver_phone", "authorisation"):
+            if str(data.get(key, "")).strip():
+                d.handover[key] = str(data[key]).strip()
     elif action is Action.EDIT_CONTACT:
         for key in ("phone", "address", "email"):
             if key in data:
@@ -366,6 +410,13 @@ def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
             to_status=d.status,
             note=note,
             data=data,
+            actor_name=ctx.actor_name or str(data.get("signer") or ""),
         )
     )
+    if d.received_at and not dossier.received_at:  # received by this action
+        d.received_by = ctx.actor_name or str(data.get("signer") or "") or d.received_by
+        if isinstance(data.get("tracking"), dict) and d.tracking is None:
+            # The counter allocated the book line; carried in the data so the centre,
+            # applying the same action, records the same line.
+            d.tracking = TrackingEntry(**_known(TrackingEntry, data["tracking"]))
     return d

@@ -14,10 +14,19 @@ from typing import Any
 
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.citizen_id import IdError, normalize, parse_any_id
-from counter_tui.domain.dossier import AUTHORISED, Applicant, Submitter
+from counter_tui.domain.dossier import (
+    AUTHORISED,
+    FEE_METHODS,
+    RETURN_METHODS,
+    Applicant,
+    FeePaid,
+    Submitter,
+)
 from counter_tui.domain.messages import DomainError, Msg
 
 PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FEE_METHOD_VI = {"cash": "Tiền mặt", "transfer": "Chuyển khoản", "online": "Thanh toán trực tuyến"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,41 @@ def fee_words(amount: int | None) -> str:
     return f"{amount:,} đ".replace(",", ".") if amount else "theo quy định"
 
 
+def _id_error(text: str, today: date, field_id: str, label: Msg) -> FieldError | None:
+    digits = normalize(text)
+    if not digits:
+        return None
+    try:
+        parse_any_id(digits, today=today)
+    except IdError as exc:
+        return FieldError(field_id, label, exc.msg)
+    return None
+
+
+def _phone_error(text: str, field_id: str, label: Msg) -> FieldError | None:
+    phone = text.strip().replace(" ", "")
+    if phone and not PHONE_RE.match(phone):
+        return FieldError(
+            field_id,
+            label,
+            Msg(
+                "Số điện thoại không hợp lệ (10-11 số, bắt đầu bằng 0 hoặc +84).",
+                "Invalid phone number (10-11 digits, starting 0 or +84).",
+            ),
+        )
+    return None
+
+
+def _email_error(text: str, field_id: str, label: Msg) -> FieldError | None:
+    if text.strip() and not EMAIL_RE.match(text.strip()):
+        return FieldError(
+            field_id,
+            label,
+            Msg("Email không đúng dạng (vd ten@example.vn).", "Invalid email (e.g. a@b.vn)."),
+        )
+    return None
+
+
 # --- receiving: the applicant ---------------------------------------------------------------
 
 
@@ -75,6 +119,14 @@ class ApplicantForm:
     submitter: str = ""
     procedure_code: str = ""  # empty until one is picked
     gender: str | None = None  # from a scanned card
+    # TT 03/2025 form 01 (issue 13): the owner's email; for a submitter acting for the owner,
+    # their ID number, phone, address, email and the authorisation paper.
+    email: str = ""
+    submitter_id: str = ""
+    submitter_phone: str = ""
+    submitter_address: str = ""
+    submitter_email: str = ""
+    authorisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +196,40 @@ def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[F
                 Msg("Chưa chọn thủ tục (gõ rồi Enter).", "No procedure chosen (type, then Enter)."),
             )
         )
+    errors += [
+        e
+        for e in (
+            _email_error(form.email, "email", Msg("Email", "Email")),
+            _id_error(
+                form.submitter_id,
+                today,
+                "submitter_id",
+                Msg("Số định danh người nộp", "Submitter's ID"),
+            ),
+            _phone_error(
+                form.submitter_phone,
+                "submitter_phone",
+                Msg("Điện thoại người nộp", "Submitter's phone"),
+            ),
+            _email_error(
+                form.submitter_email, "submitter_email", Msg("Email người nộp", "Submitter's email")
+            ),
+        )
+        if e is not None
+    ]
+    sub_name = " ".join(form.submitter.split())
+    extras = (form.submitter_id, form.submitter_phone, form.submitter_address, form.authorisation)
+    if not sub_name and any(x.strip() for x in extras):
+        errors.append(
+            FieldError(
+                "submitter",
+                Msg("Người nộp thay", "Submitter"),
+                Msg(
+                    "Đã nhập thông tin người nộp thay: cần cả họ tên người nộp.",
+                    "Submitter details given: enter the submitter's name too.",
+                ),
+            )
+        )
     if errors:
         return errors
     applicant = Applicant(
@@ -154,10 +240,97 @@ def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[F
         gender=form.gender,
         address=form.address.strip(),
         phone=phone,
+        email=form.email.strip(),
     )
-    sub_name = form.submitter.strip()
-    submitter = Submitter(sub_name, relation=AUTHORISED) if sub_name else None
+    submitter = (
+        Submitter(
+            sub_name,
+            citizen_id=normalize(form.submitter_id) or None,
+            relation=AUTHORISED,
+            phone=form.submitter_phone.strip().replace(" ", ""),
+            address=form.submitter_address.strip(),
+            email=form.submitter_email.strip(),
+            authorisation=" ".join(form.authorisation.split()),
+        )
+        if sub_name
+        else None
+    )
     return ApplicantInput(applicant, submitter, form.procedure_code)
+
+
+def parse_return_method(value: str) -> str:
+    """Where the citizen will receive the result: counter, post or online."""
+    if value not in RETURN_METHODS:
+        raise DomainError(
+            "return_method",
+            Msg(
+                "Nơi nhận kết quả chỉ là: tại quầy, qua bưu chính, trực tuyến.",
+                "The result goes to the counter, by post or online.",
+            ),
+            "return_method",
+        )
+    return value
+
+
+# --- a fee paid at receipt ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeForm:
+    """What the clerk types when the fee is collected at receipt."""
+
+    method: str = ""  # "" = not collected at receipt
+    receipt_no: str = ""
+
+
+def parse_fee_at_receipt(form: FeeForm, amount: int | None) -> FeePaid | list[FieldError] | None:
+    """The fee collected now (``amount`` comes from the catalog entry's version), or ``None``."""
+    if not form.method:
+        if form.receipt_no.strip():
+            return [
+                FieldError(
+                    "fee_method",
+                    Msg("Hình thức nộp phí", "Fee method"),
+                    Msg(
+                        "Đã ghi số biên lai: chọn hình thức nộp phí.",
+                        "A receipt number was given: choose how the fee was paid.",
+                    ),
+                )
+            ]
+        return None
+    errors: list[FieldError] = []
+    if form.method not in FEE_METHODS:
+        errors.append(
+            FieldError(
+                "fee_method",
+                Msg("Hình thức nộp phí", "Fee method"),
+                Msg("Hình thức nộp phí không có.", "Unknown fee method."),
+            )
+        )
+    if not amount:
+        errors.append(
+            FieldError(
+                "fee_method",
+                Msg("Hình thức nộp phí", "Fee method"),
+                Msg(
+                    "Thủ tục này không có mức phí trong danh mục: không thu phí khi tiếp nhận.",
+                    "The catalog has no fee amount for this procedure.",
+                ),
+            )
+        )
+    receipt = " ".join(form.receipt_no.split())
+    if not receipt:
+        errors.append(
+            FieldError(
+                "fee_receipt",
+                Msg("Số biên lai", "Receipt number"),
+                Msg("Cần ghi số biên lai thu phí, lệ phí.", "Enter the fee receipt number."),
+            )
+        )
+    if errors:
+        return errors
+    assert amount is not None
+    return FeePaid(amount, form.method, receipt)
 
 
 # --- handing over: the receiver -------------------------------------------------------------
@@ -169,13 +342,21 @@ class HandOverForm:
     receiver_id: str = ""
     relation: str = "owner"  # owner | authorised
     fee: str = "0"
+    # An authorised receiver (TT 03/2025): address, phone and the authorisation paper.
+    receiver_address: str = ""
+    receiver_phone: str = ""
+    authorisation: str = ""
 
 
-def parse_hand_over(form: HandOverForm) -> dict[str, Any] | list[FieldError]:
-    """The hand-over action's data; the state machine checks the rest (name, ID if authorised)."""
+def parse_hand_over(
+    form: HandOverForm, today: date | None = None
+) -> dict[str, Any] | list[FieldError]:
+    """The hand-over action's data; the state machine checks the rest (name, ID if authorised).
+    An authorised receiver's ID is checked like any citizen ID (12 digits, or a 9-digit CMND)."""
+    errors: list[FieldError] = []
     fee_text = form.fee.strip().replace(".", "") or "0"
     if not fee_text.isdigit():
-        return [
+        errors.append(
             FieldError(
                 "fee",
                 Msg("Phí, lệ phí", "Fee"),
@@ -184,13 +365,32 @@ def parse_hand_over(form: HandOverForm) -> dict[str, Any] | list[FieldError]:
                     "The fee must be an amount (digits only).",
                 ),
             )
-        ]
-    return {
+        )
+    if form.relation != "owner" and today is not None:
+        bad_id = _id_error(
+            form.receiver_id, today, "receiver_id", Msg("Số giấy tờ người nhận", "Receiver's ID")
+        )
+        if bad_id:
+            errors.append(bad_id)
+        bad_phone = _phone_error(
+            form.receiver_phone, "receiver_phone", Msg("Điện thoại người nhận", "Receiver's phone")
+        )
+        if bad_phone:
+            errors.append(bad_phone)
+    if errors:
+        return errors
+    data: dict[str, Any] = {
         "receiver_name": form.receiver_name.strip(),
         "receiver_id": normalize(form.receiver_id),
         "relation": form.relation,
         "fee": int(fee_text),
     }
+    if form.relation != "owner":
+        for key in ("receiver_address", "receiver_phone", "authorisation"):
+            value = " ".join(getattr(form, key).split())
+            if value:
+                data[key] = value
+    return data
 
 
 # --- an apology's new date ------------------------------------------------------------------

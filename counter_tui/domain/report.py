@@ -80,6 +80,12 @@ class Report:
     per_procedure: dict[str, Counts] = field(default_factory=dict)
     procedure_names: dict[str, str] = field(default_factory=dict)
     overdue: list[OverdueItem] = field(default_factory=list)
+    # Fees collected at receipt (issue 13) among the dossiers received in the period, and
+    # fees collected at hand-over in the period (procedures paid at the end).
+    fees_at_receipt: int = 0
+    fees_at_receipt_total: int = 0
+    fees_by_method: dict[str, int] = field(default_factory=dict)
+    fees_at_hand_over_total: int = 0
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -180,6 +186,14 @@ def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: C
         channel = d.channel or "direct"
         report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
         touched = True
+        if d.fee_paid is not None:
+            report.fees_at_receipt += 1
+            report.fees_at_receipt_total += d.fee_paid.amount
+            method = d.fee_paid.method
+            report.fees_by_method[method] = report.fees_by_method.get(method, 0) + d.fee_paid.amount
+    handed = _dt((d.handover or {}).get("at"))
+    if handed is not None and begin <= handed <= as_of:
+        report.fees_at_hand_over_total += int((d.handover or {}).get("fee") or 0)
     done = _resolved_at(d, tl, as_of, state)
     judged = d.timeliness_if_finished(done) if done is not None and begin <= done <= as_of else None
     if judged is not None:

@@ -10,10 +10,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from counter_tui.domain.calendar import Timeliness
 from counter_tui.domain.catalog import CopyKind
-from counter_tui.domain.dossier import AUTHORISED, Dossier, Event
+from counter_tui.domain.citizen_id import IdError, parse_citizen_id
+from counter_tui.domain.dossier import AUTHORISED, Applicant, Dossier, Event, Submitter
 
 BLANK = "…"
+# Asked at the counter and left empty: the slip says so instead of a dotted blank.
+NONE = "Không có"
+FEE_METHOD_VI = {"cash": "tiền mặt", "transfer": "chuyển khoản", "online": "trực tuyến"}
+FORM_TIMELINESS = {
+    Timeliness.EARLY: "Trước hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Quá hạn",
+}
 RETURN_VI = {
     "counter": "Tại bộ phận một cửa",
     "post": "Qua dịch vụ bưu chính công ích",
@@ -102,7 +112,10 @@ def dossier_fields(
         "new_due_month": f"{new_due.month:02d}" if resched and new_due else BLANK,
         "new_due_year": str(new_due.year) if resched and new_due else BLANK,
         "return_method": RETURN_VI.get(d.return_method if d else "", BLANK),
-        "clerk": (first.actor if first else "") or office.clerk,
+        # The signer's full name when known (the event keeps the login for the audit).
+        "clerk": (d.received_by if d else "")
+        or (first.actor_name or first.actor if first else "")
+        or office.clerk,
         "reason": (d.reason if d else "") or (supplement.note if supplement else "") or BLANK,
         "reschedule_reason": (resched.note if resched else "") or BLANK,
         "status": d.state.vi if d and d.state is not None else BLANK,
@@ -117,11 +130,107 @@ def dossier_fields(
             else "Người được ủy quyền"
         ),
         "handed_at": when(h.get("at")),
-        "returned_by": (handed.actor if handed else "") or office.clerk,
+        "returned_by": (handed.actor_name or handed.actor if handed else "") or office.clerk,
         "fee": money(h.get("fee") if h else (d.fee_amount if d else None)),
         "period_from": BLANK,
         "period_to": BLANK,
         "row_count": "0",
+        **_fields_2025(d, office, now),
+    }
+
+
+def _or_none(value: str | None) -> str:
+    return value.strip() if value and value.strip() else NONE
+
+
+def id_origin(citizen_id: str | None, today: datetime) -> str:
+    """The label and province of an ID's first three digits (birth registration, old list)."""
+    if not citizen_id or len(citizen_id) != 12:
+        return NONE
+    try:
+        parsed = parse_citizen_id(citizen_id, today=today.date())
+    except IdError:
+        return NONE
+    return parsed.birth_registration.vi
+
+
+def _principal(a: Applicant, sub: Submitter) -> str:
+    """Form 01's "submitted for another person" part, in one sentence."""
+    parts = [f"Ông/Bà {a.full_name}"]
+    parts.append(f"địa chỉ: {_or_none(a.address)}")
+    parts.append(f"số định danh cá nhân: {_or_none(a.citizen_id or a.legacy_id)}")
+    parts.append(f"điện thoại: {_or_none(a.phone)}")
+    parts.append(f"email: {_or_none(a.email)}")
+    parts.append(f"giấy tờ ủy quyền: {_or_none(sub.authorisation)}")
+    return "; ".join(parts)
+
+
+def fee_at_receipt(d: Dossier) -> str:
+    paid = d.fee_paid
+    if paid is None:
+        return "Không thu khi tiếp nhận"
+    how = FEE_METHOD_VI.get(paid.method, paid.method)
+    return f"{money(paid.amount)}, nộp {how}, biên lai số {paid.receipt_no or NONE}"
+
+
+def _fields_2025(d: Dossier | None, office: Office, now: datetime) -> dict[str, str]:
+    """The values the TT 03/2025 forms add (issue 13)."""
+    if d is None:
+        return {
+            k: BLANK
+            for k in (
+                "filer_name", "filer_id", "filer_address", "filer_phone", "filer_email",
+                "on_behalf", "authorisation", "book_volume", "book_number", "signer",
+                "returned_by_name", "fee_at_receipt", "stop_reason", "stopped_at",
+                "handling_agency", "id_origin", "receiver_address", "receiver_phone",
+                "receiver_authorisation",
+            )
+        } | {"signer": office.clerk or BLANK}  # fmt: skip
+    a, sub = d.applicant, d.submitter
+    h = d.handover or {}
+    first = _last_event(d, "receive", "request_supplement", "refuse")
+    handed = _last_event(d, "hand_over")
+    stop = _last_event(d, "stop")
+    if sub:
+        filer = {
+            "filer_name": sub.full_name,
+            "filer_id": _or_none(sub.citizen_id),
+            "filer_address": _or_none(sub.address),
+            "filer_phone": _or_none(sub.phone),
+            "filer_email": _or_none(sub.email),
+            "on_behalf": _principal(a, sub),
+            "authorisation": _or_none(sub.authorisation),
+        }
+    else:
+        filer = {
+            "filer_name": a.full_name,
+            "filer_id": _or_none(a.citizen_id or a.legacy_id),
+            "filer_address": _or_none(a.address),
+            "filer_phone": _or_none(a.phone),
+            "filer_email": _or_none(a.email),
+            "on_behalf": "Không (người nộp là chủ hồ sơ)",
+            "authorisation": NONE,
+        }
+    t = d.tracking
+    signer = d.received_by or (first.actor_name if first else "") or (first.actor if first else "")
+    return {
+        **filer,
+        "book_volume": f"{t.book}/{t.year}" if t else "(chưa vào sổ)",
+        "book_number": str(t.number) if t else "(chưa vào sổ)",
+        "signer": signer or office.clerk or BLANK,
+        "returned_by_name": (
+            (handed.actor_name or handed.actor) if handed else (office.clerk or BLANK)
+        ),
+        "fee_at_receipt": fee_at_receipt(d),
+        "stop_reason": (stop.note if stop else "") or BLANK,
+        "stopped_at": when(stop.at) if stop else BLANK,
+        "handling_agency": (
+            f"{d.handling_agency_name} ({d.handling_agency})" if d.handling_agency else office.name
+        ),
+        "id_origin": id_origin(a.citizen_id, now),
+        "receiver_address": str(h.get("receiver_address") or NONE),
+        "receiver_phone": str(h.get("receiver_phone") or NONE),
+        "receiver_authorisation": str(h.get("authorisation") or NONE),
     }
 
 
@@ -180,6 +289,39 @@ def transfer_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
     return rows
 
 
+def control_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
+    """TT 03/2025 form 06: every hand-over of the dossier (to the deciding unit, the result
+    back, the result to the citizen), each judged early / on time / late against the due date."""
+    rows: list[dict[str, str]] = []
+    for e in d.events:
+        data = e.data
+        if e.action == "transfer":
+            giver_unit, receiver_unit = office.unit_name, str(data.get("unit") or BLANK)
+            giver, receiver = e.actor_name or e.actor, str(data.get("person") or BLANK)
+        elif e.action in ("result_back", "result_ready"):
+            giver_unit, receiver_unit = str(data.get("unit") or office.name), office.unit_name
+            giver, receiver = str(data.get("person") or BLANK), e.actor_name or e.actor
+        elif e.action == "hand_over":
+            giver_unit, receiver_unit = office.unit_name, "Tổ chức, cá nhân"
+            giver, receiver = e.actor_name or e.actor, str(data.get("receiver_name") or BLANK)
+        else:
+            continue
+        timely = d.timeliness_if_finished(datetime.fromisoformat(e.at))
+        rows.append(
+            {
+                "n": str(len(rows) + 1),
+                "giver": giver,
+                "giver_unit": giver_unit,
+                "receiver": receiver,
+                "receiver_unit": receiver_unit,
+                "at": when(e.at),
+                "result": FORM_TIMELINESS.get(timely, BLANK) if timely else BLANK,
+                "note": e.note,
+            }
+        )
+    return rows
+
+
 def book_rows(dossiers: Iterable[Dossier]) -> list[dict[str, str]]:
     """Form 06, the tracking book: one row a dossier, oldest first."""
     rows: list[dict[str, str]] = []
@@ -205,8 +347,22 @@ def book_rows(dossiers: Iterable[Dossier]) -> list[dict[str, str]]:
                 "result_back": day(back.at) if back else "",
                 "returned": day(h.get("at")) if h else "",
                 "receiver": str(h.get("receiver_name") or ""),
-                "clerk": receive.actor if receive else "",
+                "clerk": d.received_by or (receive.actor if receive else ""),
                 "note": d.state.vi if d.state is not None else "",
+                "book_no": (
+                    f"{d.tracking.book}/{d.tracking.year}-{d.tracking.number}" if d.tracking else ""
+                ),
+                "return_how": _return_how(d),
             }
         )
     return rows
+
+
+def _return_how(d: Dossier) -> str:
+    """How the result was (or will be) received, for the book's column."""
+    h = d.handover or {}
+    way = RETURN_VI.get(d.return_method, "")
+    if not h:
+        return way
+    who = "chủ hồ sơ" if h.get("relation") == "owner" else "người được ủy quyền"
+    return f"{way}; {who} {h.get('receiver_name', '')} nhận {day(h.get('at'))}"

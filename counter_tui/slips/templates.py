@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -37,6 +38,11 @@ FIELDS = frozenset(
         "new_due_day", "new_due_month", "new_due_year", "return_method", "clerk", "reason",
         "reschedule_reason", "status", "timeliness", "receiver_name", "receiver_id",
         "receiver_relation", "handed_at", "fee", "period_from", "period_to", "row_count", "returned_by",
+        # TT 03/2025 (issue 13)
+        "filer_name", "filer_id", "filer_address", "filer_phone", "filer_email", "on_behalf",
+        "authorisation", "book_volume", "book_number", "signer", "returned_by_name",
+        "fee_at_receipt", "stop_reason", "stopped_at", "handling_agency", "id_origin",
+        "receiver_address", "receiver_phone", "receiver_authorisation", "basis",
     }
 )  # fmt: skip
 ROWS: dict[str, frozenset[str]] = {
@@ -45,13 +51,30 @@ ROWS: dict[str, frozenset[str]] = {
     "transfers": frozenset(
         {"n", "giver", "giver_unit", "receiver", "receiver_unit", "at", "result", "note"}
     ),
+    "control": frozenset(
+        {"n", "giver", "giver_unit", "receiver", "receiver_unit", "at", "result", "note"}
+    ),
     "book": frozenset(
         {
             "n", "code", "procedure", "sets", "owner", "address_phone", "unit", "received",
             "due", "transferred", "result_back", "returned", "receiver", "clerk", "note",
+            "book_no", "return_how",
         }
     ),
 }  # fmt: skip
+# What each form is for, so the app asks "the receipt of this dossier's set" whatever its
+# number: TT 01/2018 numbers the control slip 05 and the book 06, TT 03/2025 06 and 07.
+PURPOSES = ("receipt", "supplement", "refusal", "apology", "stop", "control", "book", "handback")
+TT01_PURPOSE = {
+    "01": "receipt",
+    "02": "supplement",
+    "03": "refusal",
+    "04": "apology",
+    "05": "control",
+    "06": "book",
+    "BN": "handback",
+}
+SET_FILE = "_set.toml"
 PAPERS = ("A4", "A5")
 ORIENTATIONS = ("portrait", "landscape")
 
@@ -94,6 +117,7 @@ class Template:
     subtitle: str = ""
     blocks: tuple[Block, ...] = ()
     source: str = ""
+    purpose: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -201,7 +225,11 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
             raise _fail(f"{source} {key}", "cần danh sách", "a list is required")
         return tuple(_check_text(v, f"{source} {key}", FIELDS) for v in value)
 
+    purpose = raw.get("purpose") or TT01_PURPOSE.get(raw["form"], "")
+    if purpose not in PURPOSES:
+        raise _fail(source, f"purpose chỉ là: {', '.join(PURPOSES)}", f"purpose: {PURPOSES}")
     return Template(
+        purpose=purpose,
         form=raw["form"],
         name=raw["name"],
         basis=raw["basis"],
@@ -227,11 +255,56 @@ def load_template(path: Path) -> Template:
     return parse_template(raw, str(path))
 
 
+@dataclass(frozen=True)
+class FormSet:
+    """A set of forms (one legal basis) and the first receipt date it prints for."""
+
+    basis: str
+    valid_from: date
+    source: str
+
+
+def load_form_set(path: Path) -> FormSet:
+    """A ``_set.toml``: ``basis``, ``valid_from`` (a date) and ``source`` (where it comes from)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _fail(str(path), f"không đọc được: {exc}", f"unreadable: {exc}") from exc
+    basis, valid_from, source = raw.get("basis"), raw.get("valid_from"), raw.get("source")
+    if not isinstance(basis, str) or not basis.strip():
+        raise _fail(str(path), "thiếu 'basis'", "'basis' missing")
+    if not isinstance(valid_from, date) or hasattr(valid_from, "hour"):
+        raise _fail(str(path), "'valid_from' cần ngày dạng 2025-09-15", "'valid_from': a date")
+    if not isinstance(source, str) or not source.strip():
+        raise _fail(str(path), "'source' cần ghi nguồn của ngày áp dụng", "'source' required")
+    return FormSet(basis, valid_from, source)
+
+
 @dataclass
 class Registry:
     """Templates by basis and form; the newest version wins, a local folder over the shipped."""
 
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)
+    sets: dict[str, FormSet] = field(default_factory=dict)
+
+    def basis_for(self, day: date) -> str:
+        """The set of forms for a dossier received on ``day``: the latest one in force then
+        (before every set's ``valid_from``, the oldest set)."""
+        if not self.sets:
+            return "TT 01/2018/TT-VPCP"
+        ordered = sorted(self.sets.values(), key=lambda s: s.valid_from)
+        chosen = ordered[0]
+        for s in ordered:
+            if s.valid_from <= day:
+                chosen = s
+        return chosen.basis
+
+    def form_for(self, basis: str, purpose: str) -> str | None:
+        """The form number of ``purpose`` in ``basis`` (None: that set has no such form)."""
+        for (b, form), t in self.templates.items():
+            if b == basis and t.purpose == purpose:
+                return form
+        return None
 
     def add(self, t: Template) -> None:
         key = (t.basis, t.form)
@@ -258,6 +331,10 @@ def load_registry(*folders: Path | None) -> Registry:
             continue
         local = Registry()
         for path in sorted(folder.rglob("*.toml")):
+            if path.name == SET_FILE:
+                form_set = load_form_set(path)
+                reg.sets[form_set.basis] = form_set  # a province's valid_from wins
+                continue
             local.add(load_template(path))
         reg.templates.update(local.templates)
     return reg

@@ -167,7 +167,7 @@ class CounterApp(App[None]):
         before = self.services.desk.identity.clerk
         if signin is not None and self.signed_in and before != clerk.username:
             signin.record("sign_out", before)  # another clerk took over the counter
-        self.services.desk.sign_in(clerk.username)
+        self.services.desk.sign_in(clerk.username, clerk.name)
         self.signed_in = True
         self.locked = False
         self.last_input = time.monotonic()

@@ -45,6 +45,7 @@ WORDS: dict[str, Msg] = {
         "supplement_received": ("Nhận bổ sung", "Supplement received"),
         "withdraw": ("Rút hồ sơ", "Withdraw"),
         "reschedule": ("Xin lỗi, hẹn lại", "Apologise, new date"),
+        "stop_dossier": ("Dừng giải quyết", "Stop handling"),
         "transfer": ("Chuyển xử lý", "Transfer"),
         "result_back": ("Nhận kết quả về", "Result back"),
         "print_slip": ("In phiếu", "Print a slip"),

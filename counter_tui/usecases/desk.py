@@ -12,18 +12,21 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.boundary import BoundaryList
+from counter_tui.domain.calendar import HolidayDecisions, WorkCalendar
 from counter_tui.domain.catalog import Catalog, Procedure
-from counter_tui.domain.codes import make_code
+from counter_tui.domain.code_schemes import CodeSchemes
+from counter_tui.domain.codes import check_configured
 from counter_tui.domain.dossier import (
     Applicant,
     Context,
     Dossier,
     Submitter,
+    TrackingEntry,
     apply,
     documents_for,
 )
@@ -37,6 +40,8 @@ from counter_tui.store.directory import row_of, summary_of
 from counter_tui.store.local import LocalStore, shard_key_of
 
 log = logging.getLogger(__name__)
+# Where the counter keeps the holiday decisions it received (replacing the seeded table).
+HOLIDAYS_KEY = "holiday_decisions"
 # With no query the lookup lists the most recent dossiers; past this size it waits for one.
 RECENT_LIMIT = 50_000
 
@@ -50,6 +55,8 @@ class Identity:
     counter: str
     slot: int
     clerk: str
+    clerk_name: str = ""  # the clerk's full name, signed on slips (``clerk`` is the login)
+    book: str = "1"  # the volume of this counter's tracking book
 
 
 def local_now() -> datetime:
@@ -66,17 +73,51 @@ class Desk:
         *,
         clock: Callable[[], datetime] = local_now,
         on_write: Callable[[], None] | None = None,
+        code_schemes: CodeSchemes | None = None,
+        boundary: BoundaryList | None = None,
     ) -> None:
         self._store = store
+        self.code_schemes = code_schemes or CodeSchemes()
+        self.boundary = boundary or BoundaryList()
+        received = store.get_meta(HOLIDAYS_KEY)
+        if received:  # a table received earlier wins over the seeded file
+            calendar = calendar.with_decisions(HolidayDecisions.from_dict(received, "(cache)"))
         self.catalog = catalog
         self.calendar = calendar
         self.identity = identity
         self.clock = clock
         self.on_write = on_write
 
-    def sign_in(self, clerk: str) -> None:
-        """Record every later action under ``clerk`` (several clerks may share a PC)."""
-        self.identity = replace(self.identity, clerk=clerk)
+    def sign_in(self, clerk: str, name: str = "") -> None:
+        """Record every later action under ``clerk`` (several clerks may share a PC);
+        ``name`` is the full name slips print as the signer."""
+        self.identity = replace(self.identity, clerk=clerk, clerk_name=name)
+
+    # --- the working-day calendar ---------------------------------------------------------
+
+    def holiday_decisions(self) -> HolidayDecisions:
+        return self.calendar.decisions
+
+    def use_holiday_decisions(self, raw: dict[str, Any]) -> HolidayDecisions:
+        """Keep a table of holiday decisions (as the centre sends it with the catalog) and
+        use it from the next receipt on; due dates already given are stored, not recomputed.
+        Raises :class:`DomainError` (nothing changes) if the table is malformed."""
+        decisions = HolidayDecisions.from_dict(raw, "(trung tâm)")
+        self._store.set_meta(HOLIDAYS_KEY, decisions.to_dict())
+        self.calendar = self.calendar.with_decisions(decisions)
+        return decisions
+
+    def tet_warnings(self, years: list[int]) -> list[Msg]:
+        """One warning per year in ``years`` whose Tết break is not decided yet."""
+        return [
+            Msg(
+                f"Chưa có quyết định nghỉ Tết năm {y}: hạn trả rơi vào dịp Tết có thể phải "
+                "điều chỉnh khi có quyết định (config/holidays.toml).",
+                f"No decision yet on the {y} Tết break: due dates around Tết may need "
+                "adjusting once it is decided.",
+            )
+            for y in self.calendar.undecided_tet_years(years)
+        ]
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -89,6 +130,12 @@ class Desk:
                 "procedure",
             )
         return p
+
+    def handling_agencies(self, procedure_code: str) -> list[tuple[str, str]]:
+        """(name, code) of the agencies this counter may receive the procedure for today
+        (receipt regardless of boundary); empty for a procedure of this office only."""
+        today = self.clock().date()
+        return [(a.name, a.agency) for a in self.boundary.agencies_for(procedure_code, today)]
 
     def procedure_of(self, version: str, code: str, day: date) -> Procedure | None:
         """The procedure version a dossier was received under, else the one valid on ``day``."""
@@ -133,16 +180,30 @@ class Desk:
         if outcome not in (Action.RECEIVE, Action.REQUEST_SUPPLEMENT, Action.REFUSE):
             raise ValueError(outcome)
         now = self.clock()
+        check_configured(self.identity.office)
+        allowed = {code: name for name, code in self.handling_agencies(draft.procedure_code)}
+        if draft.handling_agency in allowed:
+            draft.handling_agency_name = allowed[draft.handling_agency]
+        elif draft.handling_agency:
+            raise DomainError(
+                "receive.handling_agency",
+                Msg(
+                    f"Cơ quan {draft.handling_agency} không có trong danh sách tiếp nhận "
+                    f"không phụ thuộc địa giới cho thủ tục {draft.procedure_code}.",
+                    f"Agency {draft.handling_agency} is not listed for {draft.procedure_code}.",
+                ),
+                "handling_agency",
+            )
         p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
         ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
         with self._store.transaction():
             number = self._store.next_code_number(now.date(), self.identity.slot)
-            draft.code = str(
-                make_code(self.identity.office, now.date(), self.identity.slot, number)
-            )
+            draft.code = str(self._scheme_code(p, now.date(), number))
             dossier = apply(draft, outcome, ctx)
+            if dossier.received_at and dossier.tracking is None:
+                dossier.tracking = self._next_book_entry(now.year)
             doc = dossier.to_dict()
             doc[SYNC_KEY] = {"version": 0, "confirmed": False}
             self._store.put_dossier(doc)
@@ -168,7 +229,14 @@ class Desk:
                 )
             current = _dossier(doc)
             p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
-            ctx = self._context(now, p, note, dict(data or {}))
+            data = dict(data or {})
+            if self.identity.clerk_name:
+                data["signer"] = self.identity.clerk_name  # the centre records it too
+            if action is Action.SUPPLEMENT_RECEIVED and not current.received_at:
+                # Received only now (the papers came back): it enters the book now. A
+                # failed action rolls the transaction back, number included.
+                data["tracking"] = asdict(self._next_book_entry(now.year))
+            ctx = self._context(now, p, note, data)
             dossier = apply(current, action, ctx)
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
@@ -182,7 +250,7 @@ class Desk:
                     actor=self.identity.clerk,
                     counter=self.identity.counter,
                     note=note,
-                    data=dict(data or {}),
+                    data=data,
                     base_version=int(sync.get("version", 0)),
                 )
             )
@@ -190,12 +258,36 @@ class Desk:
         self._written()
         return dossier
 
+    def _next_book_entry(self, year: int) -> TrackingEntry:
+        """The next line of this counter's tracking book for ``year``, in the caller's
+        transaction (so a number is spent only with the dossier that holds it). If the
+        counter is missing (a cache restored from the data alone), it restarts above the
+        highest number any stored dossier holds, so no number is ever reused."""
+        book = self.identity.book
+        key = f"book:{book}:{year}"
+        last = self._store.get_meta(key)
+        if last is None:
+            last = 0
+            for s in self._store.all_summaries():
+                doc = self._store.get_dossier(s.uid) or {}
+                t = doc.get("tracking") or {}
+                if t.get("book") == book and t.get("year") == year:
+                    last = max(last, int(t.get("number") or 0))
+        number = int(last) + 1
+        self._store.set_meta(key, number)
+        return TrackingEntry(book, year, number)
+
+    def _scheme_code(self, p: Procedure, day: date, number: int) -> object:
+        """The code in the scheme configured for the procedure's group (docs/dossier-codes.md)."""
+        return self.code_schemes.code_for(p, self.identity.office, day, self.identity.slot, number)
+
     def _context(
         self, now: datetime, procedure: Procedure | None, note: str, data: dict[str, Any]
     ) -> Context:
         return Context(
             at=now,
             actor=self.identity.clerk,
+            actor_name=self.identity.clerk_name,
             counter=self.identity.counter,
             note=note,
             calendar=self.calendar,

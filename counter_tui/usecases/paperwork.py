@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from platformdirs import user_documents_path
 
 from counter_tui.domain.dossier import Dossier
+from counter_tui.domain.forms import FEE_METHOD_VI
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
 from counter_tui.exports import Cell, Table, write_csv, write_xlsx
 from counter_tui.settings import Settings
-from counter_tui.slips import Office, Slip, book_slip, dossier_slip, forms_for
+from counter_tui.slips import (
+    Office,
+    Slip,
+    basis_of,
+    book_slip,
+    dossier_slip,
+    form_names,
+    forms_for,
+    registry,
+)
 from counter_tui.slips.output import Delivered, deliver, platform_key
 from counter_tui.slips.render_pdf import render_pdf
 from counter_tui.usecases.desk import Desk
@@ -40,7 +49,8 @@ class Paperwork:
     @property
     def office(self) -> Office:
         s = self.settings
-        return Office(s.office_name, s.office, s.place, s.counter, self.desk.identity.clerk)
+        ident = self.desk.identity
+        return Office(s.office_name, s.office, s.place, s.counter, ident.clerk_name or ident.clerk)
 
     # --- slips ------------------------------------------------------------------------------
 
@@ -51,7 +61,19 @@ class Paperwork:
         return d
 
     def forms(self, uid: str) -> list[str]:
-        return forms_for(self._dossier(uid))
+        return forms_for(self._dossier(uid), self.settings.slip_templates)
+
+    def form_names(self, uid: str) -> list[tuple[str, str]]:
+        """The dossier's forms with their names in its form set (TT 01/2018 or TT 03/2025)."""
+        return form_names(self._dossier(uid), self.settings.slip_templates)
+
+    def stop_notice(self, uid: str) -> Slip | None:
+        """The stop notice (TT 03/2025 form 05) of a stopped dossier; None when its form set
+        has no such form (a dossier received under TT 01/2018)."""
+        d = self._dossier(uid)
+        basis = basis_of(d, self.settings.slip_templates)
+        form = registry(self.settings.slip_templates).form_for(basis, "stop")
+        return self.slip(form, uid) if form else None
 
     def slip(self, form: str, uid: str) -> Slip:
         d = self._dossier(uid)
@@ -106,6 +128,10 @@ def _rate(c: Counts) -> float | None:
     return None if c.on_time_rate is None else round(c.on_time_rate, 2)
 
 
+def _row(label: str, value: int) -> list[Cell]:
+    return [label, value]
+
+
 def report_tables(r: Report) -> list[Table]:
     t = r.total
     channels: list[list[Cell]] = [
@@ -126,6 +152,13 @@ def report_tables(r: Report) -> list[Table]:
         ["Công dân rút hồ sơ", t.withdrawn],
         ["Từ chối", t.refused],
         ["Đã xin lỗi, hẹn lại", t.rescheduled],
+        ["Số hồ sơ thu phí, lệ phí khi tiếp nhận", r.fees_at_receipt],
+        ["Phí, lệ phí thu khi tiếp nhận (đồng)", r.fees_at_receipt_total],
+        *[
+            _row(f"  trong đó: {FEE_METHOD_VI.get(k, k).lower()} (đồng)", v)
+            for k, v in sorted(r.fees_by_method.items())
+        ],
+        ["Phí, lệ phí thu khi trả kết quả (đồng)", r.fees_at_hand_over_total],
     ]
     per: list[list[Cell]] = [
         [
@@ -180,7 +213,7 @@ def book_table(slip: Slip) -> Table:
     """The tracking book with the same columns as its printed form."""
     block = next(b for b in slip.template.blocks if b.kind == "table")
     headers = [slip.fill(c.title) for c in block.columns]
-    rows: list[list[Any]] = [
+    rows: list[list[Cell]] = [
         [slip.fill(c.value, row) for c in block.columns] for row in slip.rows.get(block.rows, [])
     ]
     return Table("so-theo-doi", headers, rows)

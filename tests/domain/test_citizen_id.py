@@ -131,3 +131,17 @@ def test_bad_card_payloads_are_rejected_with_the_field(payload, code):
     with pytest.raises(IdError) as info:
         parse_card_qr(payload, today=TODAY)
     assert info.value.code == code
+
+
+def test_the_first_three_digits_are_labelled_birth_registration_not_current_province(capsys):
+    # 031 was Hải Phòng before the 2025 mergers; the citizen may live anywhere now.
+    cid = parse_citizen_id("031090123456", today=TODAY)
+    assert cid.birth_registration.vi == (
+        "Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025): 031 Hải Phòng"
+    )
+    from counter_tui.cli import main
+
+    assert main(["id", "031090123456"]) == 0
+    out = capsys.readouterr().out
+    assert "Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025): 031 Hải Phòng" in out
+    assert "Tỉnh:" not in out

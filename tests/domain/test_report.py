@@ -146,3 +146,21 @@ def test_all_offices_and_an_empty_period():
     empty = build_report(fixture(), date(2025, 6, 1), date(2025, 6, 30), NOW, office=OFFICE)
     assert empty.total.received == 0 and empty.total.on_time_rate is None
     assert empty.per_procedure == {}
+
+
+def test_fees_collected_at_receipt_and_at_hand_over_are_counted():
+    from counter_tui.domain.dossier import FeePaid
+
+    paid = Make("F")
+    paid.d.fee_paid = FeePaid(10000, "cash", "BL-1")
+    paid.do(Action.RECEIVE, at(11, 9)).do(Action.RESULT_READY, at(11, 10))
+    paid.do(Action.HAND_OVER, at(12, 8), receiver_name="Trần Thị F", fee=0)
+    online = Make("G")
+    online.d.fee_paid = FeePaid(2000, "online", "BL-2")
+    online.do(Action.RECEIVE, at(11, 9))
+    later = Make("H").do(Action.RECEIVE, at(11, 9)).do(Action.RESULT_READY, at(12, 9))
+    later.do(Action.HAND_OVER, at(12, 10), receiver_name="Trần Thị H", fee=8000)
+    r = build_report([paid.doc, online.doc, later.doc], date(2026, 2, 1), date(2026, 2, 28), NOW)
+    assert (r.fees_at_receipt, r.fees_at_receipt_total) == (2, 12000)
+    assert r.fees_by_method == {"cash": 10000, "online": 2000}
+    assert r.fees_at_hand_over_total == 8000

@@ -7,6 +7,7 @@ and the QR code decoded with zxing-cpp: nothing here trusts the renderer's word.
 import io
 import sys
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import pypdf
@@ -16,7 +17,7 @@ import zxingcpp
 
 from counter_tui.domain.dossier import Applicant, Dossier, Submitter
 from counter_tui.domain.status import Action
-from counter_tui.slips import Office, book_slip, dossier_slip, forms_for, registry
+from counter_tui.slips import BASIS, Office, book_slip, dossier_slip, forms_for, registry
 from counter_tui.slips.output import PrintError, deliver
 from counter_tui.slips.render_pdf import render_pdf
 from counter_tui.slips.templates import TemplateError, load_registry
@@ -24,6 +25,10 @@ from tests.domain.test_report import Make, at
 
 OFFICE = Office("UBND phường Tây Hồ", "000.00.00.H56", "Hà Nội", "Q1", "Lê Thị Hường")
 NOW = datetime(2026, 3, 2, 10, 30)
+# The tests below written for the TT 01/2018 forms pin that set: their dossiers are received
+# in 2026, when a dossier prints the TT 03/2025 set (tests/slips/test_forms_2025.py).
+tt01_slip = partial(dossier_slip, basis=BASIS)
+tt01_book = partial(book_slip, basis=BASIS)
 
 
 def life() -> Dossier:
@@ -74,7 +79,8 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_the_forms_that_fit_each_dossier():
-    assert forms_for(life()) == ["01", "04", "05", "BN"]
+    # Received in 2026: the TT 03/2025 set, where the control slip is form 06.
+    assert forms_for(life()) == ["01", "04", "06", "BN"]
     assert forms_for(refused()) == ["03"]
     assert forms_for(supplement()) == ["02"]
 
@@ -82,7 +88,7 @@ def test_the_forms_that_fit_each_dossier():
 @pytest.mark.parametrize("form", ["01", "04", "05", "BN"])
 def test_each_slip_of_a_full_dossier_as_text_and_pdf(form):
     doc = life()
-    slip = dossier_slip(form, doc, OFFICE, NOW, processing="03 ngày làm việc")
+    slip = tt01_slip(form, doc, OFFICE, NOW, processing="03 ngày làm việc")
     text = slip.text()
     assert doc.code in text and "Nguyễn Thị Ánh Tuyết" in text
     pdf = render_pdf(slip)
@@ -97,7 +103,7 @@ def test_each_slip_of_a_full_dossier_as_text_and_pdf(form):
 def test_the_receipt_carries_every_field_a_citizen_relies_on():
     doc = life()
     extracted = pdf_text(
-        render_pdf(dossier_slip("01", doc, OFFICE, NOW, processing="03 ngày làm việc"))
+        render_pdf(tt01_slip("01", doc, OFFICE, NOW, processing="03 ngày làm việc"))
     )
     flat = " ".join(extracted.split())
     assert "09 giờ 00 phút, ngày 10/02/2026" in flat  # receipt time
@@ -109,14 +115,14 @@ def test_the_receipt_carries_every_field_a_citizen_relies_on():
 
 
 def test_the_apology_names_the_first_and_the_new_date_and_the_reason():
-    flat = " ".join(pdf_text(render_pdf(dossier_slip("04", life(), OFFICE, NOW))).split())
+    flat = " ".join(pdf_text(render_pdf(tt01_slip("04", life(), OFFICE, NOW))).split())
     assert "09 giờ 00 phút, ngày 13/02/2026" in flat
     assert "ngày 26 tháng 02 năm 2026" in flat
     assert "Chờ xác minh tại nơi cư trú cũ" in flat
 
 
 def test_the_control_slip_has_a_row_per_hand_over_with_the_result():
-    slip = dossier_slip("05", life(), OFFICE, NOW)
+    slip = tt01_slip("05", life(), OFFICE, NOW)
     rows = slip.rows["transfers"]
     assert [(r["giver_unit"], r["receiver_unit"]) for r in rows] == [
         ("Bộ phận tiếp nhận và trả kết quả", "Công chức Tư pháp - Hộ tịch"),
@@ -128,22 +134,22 @@ def test_the_control_slip_has_a_row_per_hand_over_with_the_result():
 
 
 def test_refusal_and_supplement_slips_name_the_reason_and_the_missing_papers():
-    flat = " ".join(pdf_text(render_pdf(dossier_slip("03", refused(), OFFICE, NOW))).split())
+    flat = " ".join(pdf_text(render_pdf(tt01_slip("03", refused(), OFFICE, NOW))).split())
     assert "Không thuộc thẩm quyền giải quyết của xã" in flat
-    flat = " ".join(pdf_text(render_pdf(dossier_slip("02", supplement(), OFFICE, NOW))).split())
+    flat = " ".join(pdf_text(render_pdf(tt01_slip("02", supplement(), OFFICE, NOW))).split())
     assert "Bản sao trích lục ly hôn" in flat
 
 
 def test_the_receipt_qr_decodes_to_the_dossier_code():
     doc = life()
-    pdf = pdfium.PdfDocument(render_pdf(dossier_slip("01", doc, OFFICE, NOW)))
+    pdf = pdfium.PdfDocument(render_pdf(tt01_slip("01", doc, OFFICE, NOW)))
     image = pdf[0].render(scale=3).to_pil()
     found = zxingcpp.read_barcodes(image)
     assert [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode] == [doc.code]
 
 
 def test_the_font_is_embedded_in_the_pdf():
-    raw = render_pdf(dossier_slip("01", life(), OFFICE, NOW))
+    raw = render_pdf(tt01_slip("01", life(), OFFICE, NOW))
     reader = pypdf.PdfReader(io.BytesIO(raw))
     fonts = reader.pages[0]["/Resources"]["/Font"]
     descriptors = [
@@ -156,7 +162,7 @@ def test_the_font_is_embedded_in_the_pdf():
 
 def test_the_tracking_book_lists_the_dossiers_of_the_period():
     docs = [life(), supplement(), refused()]
-    slip = book_slip(docs, OFFICE, NOW, date(2026, 2, 1), date(2026, 2, 28))
+    slip = tt01_book(docs, OFFICE, NOW, date(2026, 2, 1), date(2026, 2, 28))
     assert slip.template.orientation == "landscape"
     rows = slip.rows["book"]
     # Refused or sent back at the counter: never received, so not in the book.
@@ -181,12 +187,11 @@ def test_a_province_folder_replaces_a_form_without_code(tmp_path):
     mine = text.replace('"{unit_name}"]', '"TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ"]', 1)
     (tmp_path / "01.toml").write_text(mine, encoding="utf-8")
     registry.cache_clear()
-    slip = dossier_slip("01", life(), OFFICE, NOW, templates=str(tmp_path))
+    slip = tt01_slip("01", life(), OFFICE, NOW, templates=str(tmp_path))
     assert "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG XÃ" in slip.text()
     # Only form 01 was replaced: the others still come from the shipped folder.
     assert (
-        "Bộ phận tiếp nhận"
-        in dossier_slip("05", life(), OFFICE, NOW, templates=str(tmp_path)).text()
+        "Bộ phận tiếp nhận" in tt01_slip("05", life(), OFFICE, NOW, templates=str(tmp_path)).text()
     )
 
 
@@ -214,7 +219,7 @@ def test_newest_version_wins_within_a_folder(tmp_path):
 
 
 def test_saving_is_the_default_and_a_printer_command_gets_the_file(tmp_path):
-    data = render_pdf(dossier_slip("01", life(), OFFICE, NOW))
+    data = render_pdf(tt01_slip("01", life(), OFFICE, NOW))
     saved = deliver(data, tmp_path / "phieu", "mau01-x")
     assert not saved.printed and saved.path.read_bytes() == data
     copy = tmp_path / "printed.pdf"

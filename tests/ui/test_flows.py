@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from counter_tui.domain.status import Status
 from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
-from counter_tui.ui.screens.dialogs import ConfirmDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.receive import ReceiveScreen
 from tests.ui.conftest import seed, settings
@@ -46,7 +46,11 @@ async def test_receive_with_a_typed_id(app, services):
         assert isinstance(screen, ReceiveScreen)
         screen.query_one("#cid", Input).value = "079185000001"
         await pilot.pause()
-        assert "Nữ · sinh năm 1985 · ĐK khai sinh: Hồ Chí Minh" in text(app, "#cid_msg")
+        # The first three digits: where the birth was registered (old list), not where she lives.
+        assert (
+            "Nữ · sinh năm 1985 · Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025): 079 Hồ Chí Minh"
+            in text(app, "#cid_msg")
+        )
         screen.query_one("#name", Input).value = "Trần Thị Bình"
         screen.query_one("#phone", Input).value = "0912345678"
         await pick_procedure(pilot, "1.004873")
@@ -111,8 +115,14 @@ async def test_incomplete_checklist_offers_the_supplement_request(app, services)
         assert "Mẫu 02" in str(app.screen.query_one("#confirm_body", Static).render())
         await pilot.press("enter")
         await pilot.pause()
+        # Form 02 states the reason: the clerk is asked for it.
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one("#reason", Input).value = "Bản sao chưa được chứng thực"
+        await pilot.press("enter")
+        await pilot.pause()
         slip = str(app.screen.query_one("#slip_text", Static).render())
         assert "PHIẾU YÊU CẦU BỔ SUNG" in slip
+        assert "Lý do: Bản sao chưa được chứng thực" in " ".join(slip.split())
     doc = services.store.dossiers_by_citizen("031090123456")[0]
     assert doc["status"] == Status.AWAITING_SUPPLEMENT
     assert doc["missing"] and doc["due_at"] is None

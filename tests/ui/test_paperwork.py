@@ -68,15 +68,16 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         assert isinstance(app.screen, FormPicker)
         options = app.screen.query_one(OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        assert ids == ["01", "05"]
+        # Received in November 2026: the TT 03/2025 set, where the control slip is form 06.
+        assert ids == ["01", "06"]
         options.highlighted = 1
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SlipScreen)
         slip = text(app, "#slip_text")
         assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in slip
-        assert "Đỗ Văn Bảy" in slip and "Trễ hạn" in slip  # back 25/11, due 19/11
-        rows = app.screen.slip.rows["transfers"]
+        assert "Đỗ Văn Bảy" in slip and "Quá hạn" in slip  # back 25/11, due 19/11
+        rows = app.screen.slip.rows["control"]
         assert [r["receiver_unit"] for r in rows] == [
             "Công chức Tư pháp - Hộ tịch",
             "Bộ phận tiếp nhận và trả kết quả",
@@ -105,7 +106,8 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
         await fill(pilot, new_due="27/11/2026", reason="Chờ UBND huyện xác minh")
         assert isinstance(app.screen, SlipScreen)
         slip = text(app, "#slip_text")
-        assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in slip
+        # Received in November 2026: the TT 03/2025 form 04 and its title.
+        assert "PHIẾU XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT" in slip
         assert "Chờ UBND huyện xác minh" in slip and "27 tháng 11 năm 2026" in slip
         doc = services.desk.dossier(d.uid)
         assert doc.due_at == "2026-11-27T09:00:00" and doc.reschedules == 1
@@ -269,7 +271,9 @@ async def test_report_screen_figures_overdue_list_and_exports(app, services, clo
         assert from_csv == from_xlsx, sheet
     book = [r for r in wb["so-theo-doi"].iter_rows(values_only=True)][1:]
     assert sorted(r[1] for r in book) == sorted(d.code for d in docs)
-    assert any(r[4] == "Lê Văn Bốn" for r in book)  # names with diacritics intact
+    # The owner's column: its place differs between the TT 01/2018 and TT 03/2025 books.
+    owner = next(wb["so-theo-doi"].iter_rows(values_only=True)).index("Tên cá nhân, tổ chức")
+    assert any(r[owner] == "Lê Văn Bốn" for r in book)  # names with diacritics intact
     assert wb["qua-han"].cell(2, 1).value == docs[1].code
 
 

@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
+from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
-from counter_tui.slips import FORM_NAMES
 from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
@@ -28,6 +28,7 @@ NEEDS = {
     "transfer": Action.TRANSFER,
     "result_back": Action.RESULT_BACK,
     "reschedule": Action.RESCHEDULE,
+    "stop": Action.STOP,
 }
 
 
@@ -54,6 +55,7 @@ class DossierScreen(CounterScreen):
         Binding("ctrl+t", "transfer", "transfer", id="transfer"),
         Binding("ctrl+n", "result_back", "result_back", id="result_back"),
         Binding("ctrl+r", "reschedule", "reschedule", id="reschedule"),
+        Binding("ctrl+d", "stop", "stop_dossier", id="stop_dossier"),
         Binding("f10", "print", "print_slip", id="print_slip"),
         Binding("escape", "back", "back", id="back"),
     ]
@@ -118,6 +120,7 @@ class DossierScreen(CounterScreen):
             lines.append(f"Lý do: {d.reason}")
         if d.missing:
             lines.append("Cần bổ sung: " + "; ".join(d.missing))
+        lines += receipt_details(d)
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)
@@ -186,6 +189,23 @@ class DossierScreen(CounterScreen):
         self.app.push_screen(
             ReasonDialog(
                 tr("Công dân rút hồ sơ: lý do", "Withdrawal at the citizen's request: reason")
+            ),
+            done,
+        )
+
+    def action_stop(self) -> None:
+        def done(reason: str | None) -> None:
+            if reason and self._act(Action.STOP, reason):
+                slip = self.services.paperwork.stop_notice(self.uid)
+                if slip is not None:
+                    self.app.push_screen(SlipScreen(slip))
+
+        self.app.push_screen(
+            ReasonDialog(
+                tr(
+                    "Dừng giải quyết hồ sơ (Thông báo dừng giải quyết, Mẫu 05 TT 03/2025): lý do",
+                    "Stop handling the dossier (stop notice): reason",
+                )
             ),
             done,
         )
@@ -273,4 +293,4 @@ class DossierScreen(CounterScreen):
             if form:
                 self.app.push_screen(SlipScreen(self.services.paperwork.slip(form, self.uid)))
 
-        self.app.push_screen(FormPicker([(f, FORM_NAMES[f]) for f in forms]), chosen)
+        self.app.push_screen(FormPicker(self.services.paperwork.form_names(self.uid)), chosen)

@@ -16,6 +16,7 @@ from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dossier import when
+from counter_tui.ui.widgets.authorised_receiver import AuthorisedReceiver
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 
@@ -78,6 +79,7 @@ class HandOverScreen(CounterScreen):
                     value="0",
                     max_length=12,
                 )
+            yield AuthorisedReceiver()
             yield Static("", id="ho_msg", markup=False)
         yield Footer()
 
@@ -189,7 +191,9 @@ class HandOverScreen(CounterScreen):
                 receiver_id=self.query_one("#ho_id", Input).value,
                 relation=str(self.query_one("#ho_relation", Select).value),
                 fee=self.query_one("#ho_fee", Input).value,
-            )
+                **self.query_one(AuthorisedReceiver).values(),
+            ),
+            self.services.clock().date(),
         )
         if isinstance(parsed, list):
             msg.update(" ".join(say(e.msg) for e in parsed))

@@ -43,12 +43,18 @@ from counter_tui.domain.dossier import (
     documents_for,
     missing_required,
 )
-from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant
+from counter_tui.domain.forms import (
+    ApplicantForm,
+    fee_words,
+    parse_applicant,
+    parse_fee_at_receipt,
+)
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
+from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 # Where each field's error is shown (the form parser names the field).
@@ -235,6 +241,7 @@ class ReceiveScreen(CounterScreen):
                         id="return_method",
                     ),
                 )
+                yield ReceiptExtras(id="extras")
                 yield Static("", id="due", markup=False)
                 yield Static("", id="save_msg", markup=False, classes="msg")
             with Vertical(id="side"):
@@ -304,10 +311,10 @@ class ReceiveScreen(CounterScreen):
         if isinstance(parsed, CitizenId):
             msg.update(
                 tr(
-                    f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · ĐK khai sinh: ",
-                    f"✓ {parsed.gender.value} · born {parsed.birth_year} · birth registered in: ",
+                    f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · ",
+                    f"✓ {parsed.gender.value} · born {parsed.birth_year} · ",
                 )
-                + parsed.province_name
+                + say(parsed.birth_registration)
             )
             self._load_citizen(parsed.number)
         else:
@@ -402,6 +409,7 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#proc_info", Static).update(
             f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
         )
+        self.query_one(ReceiptExtras).set_agencies(self.services.desk.handling_agencies(p.code))
         self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
         cl.clear()
@@ -427,8 +435,11 @@ class ReceiveScreen(CounterScreen):
         if self.procedure is None:
             return
         due = self.services.desk.calendar.due_date(self.services.clock(), self.procedure.processing)
+        warning = self.services.desk.calendar.tet_warning(due.date())
         self.query_one("#due", Static).update(
-            tr("Hẹn trả kết quả: ", "Result due: ") + fmt_due(due)
+            tr("Hẹn trả kết quả: ", "Result due: ")
+            + fmt_due(due)
+            + (f"\n⚠ {say(warning)}" if warning else "")
         )
 
     # --- saving ---------------------------------------------------------------------------
@@ -445,11 +456,12 @@ class ReceiveScreen(CounterScreen):
             submitter=value("#submitter", Input).value,
             procedure_code=self.procedure.code if self.procedure else "",
             gender=self.card.gender.value if self.card else None,
+            **self.query_one(ReceiptExtras).applicant_fields(),
         )
         self.query_one("#contact_msg", Static).update("")
         parsed = parse_applicant(form, self._today())
         if isinstance(parsed, list):
-            for error in parsed:
+            for error in self.query_one(ReceiptExtras).show_errors(parsed):
                 where = self.query_one(ERROR_PLACES[error.field], Static)
                 if error.field == "citizen_id":
                     where.set_classes("msg")
@@ -473,6 +485,17 @@ class ReceiveScreen(CounterScreen):
         draft.documents = [
             DocItem(d.name, d.copy, d.required, d.copies, d.received) for d in self.documents
         ]
+        extras = self.query_one(ReceiptExtras)
+        fee = parse_fee_at_receipt(extras.fee_form(), draft.fee_amount)
+        if isinstance(fee, list):
+            extras.show_errors(fee)
+            self.query_one("#save_msg", Static).update(
+                tr("Chưa lưu: kiểm tra ", "Not saved: check ") + say(fee[0].label) + "."
+            )
+            return None
+        extras.show_errors([])
+        draft.fee_paid = fee
+        draft.handling_agency = extras.handling_agency()
         return draft
 
     def action_save(self) -> None:
@@ -484,9 +507,22 @@ class ReceiveScreen(CounterScreen):
             body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
             body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
 
+            def reason(text: str | None) -> None:
+                if text:  # form 02 states the reason; Esc keeps the form unsaved
+                    self._save(draft, Action.REQUEST_SUPPLEMENT, note=text, missing=missing)
+
             def chosen(yes: bool | None) -> None:
                 if yes:
-                    self._save(draft, Action.REQUEST_SUPPLEMENT, missing=missing)
+                    self.app.push_screen(
+                        ReasonDialog(
+                            tr(
+                                "Yêu cầu bổ sung (Mẫu 02): lý do",
+                                "Supplement request (form 02): reason",
+                            ),
+                            tr("vd: bản sao chưa chứng thực", "e.g. copies not certified"),
+                        ),
+                        reason,
+                    )
 
             self.app.push_screen(
                 ConfirmDialog(tr("Hồ sơ chưa đủ", "Dossier incomplete"), body), chosen
@@ -540,6 +576,8 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#checklist", Checklist).clear()
         self.query_one("#history", DataTable).clear()
         self.query_one("#return_method", Select).value = "counter"
+        self.query_one(ReceiptExtras).clear()
+        self.query_one(ReceiptExtras).set_agencies([])
         self.procedure, self.documents, self.card = None, [], None
         self._show_procedures("")
         self.query_one("#cid", Input).focus()

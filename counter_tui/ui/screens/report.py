@@ -179,6 +179,17 @@ class ReportScreen(CounterScreen):
                 f"Awaiting supplement: {t_.awaiting_supplement}   ·   Withdrawn: "
                 f"{t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: {t_.rescheduled}",
             ),
+            tr(
+                f"Phí, lệ phí thu khi tiếp nhận: {r.fees_at_receipt} hồ sơ, "
+                f"{r.fees_at_receipt_total:,} đồng   ·   thu khi trả kết quả: "
+                f"{r.fees_at_hand_over_total:,} đồng".replace(",", "."),
+                f"Fees at receipt: {r.fees_at_receipt} dossiers, {r.fees_at_receipt_total:,} VND"
+                f"   ·   at hand-over: {r.fees_at_hand_over_total:,} VND",
+            ),
+            *(
+                "⚠ " + say(w)
+                for w in self.services.desk.tet_warnings(list(range(r.start.year, r.end.year + 2)))
+            ),
         ]
         self.query_one("#r_summary", Static).update("\n".join(lines))
         rows = [
