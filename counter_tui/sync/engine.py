@@ -38,7 +38,7 @@ from counter_tui.sync.state import Connection, Problem
 
 log = logging.getLogger(__name__)
 SKEW_LIMIT_S = 120.0
-LOCAL_KEYS = ("state", "result", "seq_local")
+LOCAL_KEYS = ("state", "result", "seq_local", "seq_before_repair")
 
 
 @dataclass

@@ -10,10 +10,6 @@ must say what is wrong and what to do.
 
 from __future__ import annotations
 
-import contextlib
-import re
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,87 +23,7 @@ from counter_tui.sync.client import CentralClient
 from counter_tui.sync.state import Connection
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import Counter, make_counter
-from tests.support.proxy import FaultProxy
-
-REQUEST_LINE = re.compile(
-    rb"(?:^|\r\n)(?:GET|POST|PUT|DELETE|HEAD|PATCH) (/[^ \r\n]*) HTTP/1\.[01]\r\n"
-)
-
-
-class CountingProxy(FaultProxy):
-    """The fault proxy, counting what the counter sends: HTTP request lines when the
-    request is forwarded, one per connection when the proxy answers or hangs up itself."""
-
-    def __init__(self, target_port: int) -> None:
-        self.paths: list[str] = []
-        self.refused = 0
-        self.connections = 0
-        self._count_lock = threading.Lock()
-        super().__init__(target_port)
-
-    @property
-    def count(self) -> int:
-        return len(self.paths) + self.refused
-
-    def reset(self) -> None:
-        with self._count_lock:
-            self.paths.clear()
-            self.refused = 0
-            self.connections = 0
-
-    def _handle(self, client: socket.socket) -> None:
-        with self._count_lock:
-            self.connections += 1
-            if self.mode in ("refuse", "error503"):
-                self.refused += 1
-        super()._handle(client)
-
-    def _pump(self, src: socket.socket, dst: socket.socket, swallow: bool) -> None:
-        try:
-            to_server = dst.getpeername()[1] == self.target[1]
-        except OSError:
-            to_server = False
-        if not to_server:
-            super()._pump(src, dst, swallow)
-            return
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                with self._count_lock:
-                    self.paths += [m.decode() for m in REQUEST_LINE.findall(data)]
-                if self.delay and self.mode == "delay":
-                    time.sleep(self.delay)
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                with contextlib.suppress(OSError):
-                    s.close()
-
-
-class VirtualClock:
-    """Monotonic seconds that move only when the test says."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def run_loop(c: Counter, clock: VirtualClock, seconds: float, max_steps: int = 5000) -> int:
-    """Run the background loop's steps for ``seconds`` of virtual time; return the steps.
-    A step that asks for no wait at all still costs 10 ms, so a spin shows as steps."""
-    end, steps = clock.t + seconds, 0
-    while clock.t < end and steps < max_steps:
-        clock.t += max(0.01, c.engine.step())
-        steps += 1
-    return steps
+from tests.sync.faults import CountingProxy, VirtualClock, run_loop
 
 
 @dataclass
@@ -357,3 +273,82 @@ def test_refusals_retry_slowly_and_a_fixed_token_goes_through(world):
     assert st.state is Connection.ONLINE and st.problem is None and st.error is None
     assert world.central.db.count_dossiers() == 1
     c.close()
+
+
+def write_settings(tmp: Path, url: str, token: str, slot: int) -> Path:
+    cfg = tmp / "counter.toml"
+    cfg.write_text(
+        f'[counter]\noffice = "{OFFICE}"\nname = "Q1"\nslot = {slot}\n'
+        f'[central]\nurl = "{url}"\ntoken = "{token}"\n',
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def test_operator_repairs_a_gap_and_the_rest_is_sent(world, capsys):
+    """The documented repair path: F5 says 'gap', the operator closes the app and runs
+    ``counter-tui sync repair``; it names the lost operations, renumbers the held ones,
+    audits it, and the next sync sends everything that was held."""
+    from counter_tui.cli import main
+
+    c = world.counter()
+    before = [c.receive(n, cid) for n, cid in names(2)]
+    assert c.engine.sync_once() is True  # operations 1-2 reached the centre
+    c.store.set_meta("op_seq", 40)  # 3-40 lost from the outbox
+    held = [c.receive(n, cid) for n, cid in names(3, start=10)]  # 41-43
+    assert c.engine.sync_once() is False
+    assert c.engine.status().problem.code == "gap"
+    assert "3–40" in c.engine.status().error.vi
+    c.close()  # the app is closed for the repair (the store is locked while it runs)
+
+    q1, token = world.tokens["q1"]
+    cfg = write_settings(world.tmp, world.proxy.url, token, q1.slot)
+    assert (
+        main(["--config", str(cfg), "sync", "repair", "--data", str(world.tmp / "q1"), "--yes"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "LOST (not at the centre, not on this PC): operations 3-40" in out
+    assert "3 operations renumbered" in out
+    # Running it again finds nothing to do.
+    assert (
+        main(["--config", str(cfg), "sync", "repair", "--data", str(world.tmp / "q1"), "--yes"])
+        == 0
+    )
+    assert "no gap" in capsys.readouterr().out
+
+    c = world.counter()
+    entry = c.store.audit_entries()[-1]
+    assert entry["action"] == "sync.repair_gap" and entry["lost"] == 38
+    assert c.engine.sync_once() is True
+    assert c.store.pending_count() == 0
+    for d in before + held:
+        assert world.central.db.dossier_by_code(OFFICE, d.code) is not None
+    # new work goes on from the repaired numbering
+    late = c.receive("Lê Văn Cường", "079185000002")
+    assert c.engine.sync_once() is True
+    assert world.central.db.dossier_by_code(OFFICE, late.code) is not None
+    c.close()
+
+
+def test_repair_refuses_when_the_centre_is_ahead(world, capsys):
+    """seq_reused is not a gap: a clone must not be renumbered over the original's work."""
+    from counter_tui.cli import main
+
+    original = world.counter()
+    for n, cid in names(2):
+        original.receive(n, cid)
+    assert original.engine.sync_once() is True
+    original.close()
+    q1, token = world.tokens["q1"]
+    clone = make_counter(world.tmp / "clone", world.proxy.url, token, q1.slot)
+    clone.receive("Lê Văn Cường", "079185000002")
+    assert clone.engine.sync_once() is False
+    assert clone.engine.status().problem.code == "seq_reused"
+    clone.close()
+    cfg = write_settings(world.tmp, world.proxy.url, token, q1.slot)
+    args = ["--config", str(cfg), "sync", "repair", "--data", str(world.tmp / "clone"), "--yes"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "not a gap, nothing changed" in out and "renumbered" not in out
+    assert world.central.db.count_dossiers() == 2
