@@ -281,6 +281,11 @@ def _cmd_clerk(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
+    if args.action == "unlock":
+        return _clerk_unlock(args, settings)
+    if not args.name:
+        print("clerk add: --name is required", file=sys.stderr)
+        return 2
     pin = _read_pin(args.pin_stdin)
     path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
     try:
@@ -304,6 +309,34 @@ def _cmd_clerk(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"clerk {username}: PIN set on this PC (argon2 hash)")
+    return 0
+
+
+def _clerk_unlock(args: argparse.Namespace, settings) -> int:
+    """Forget a clerk's failed PIN attempts and lockout on this PC (an operator's reset)."""
+    from datetime import datetime
+
+    from counter_tui.auth import SignIn
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.launch import open_store
+    from counter_tui.store.engine import StoreError
+    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.paths import data_dir
+
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
+    try:
+        store = open_store(settings, path, build_indexes=False)
+    except StoreLockedError as exc:  # the app is running: close it first
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    try:
+        done = SignIn(store, datetime.now, counter=settings.counter).unlock(args.username)
+    finally:
+        store.close()
+    print(f"clerk {args.username}: " + ("unlocked" if done else "no failed attempts recorded"))
     return 0
 
 
@@ -389,10 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
     p_audit.set_defaults(func=_cmd_audit)
-    p_ck = sub.add_parser("clerk", help="add a clerk account on this PC (standalone counters)")
-    p_ck.add_argument("action", choices=["add"])
+    p_ck = sub.add_parser(
+        "clerk",
+        help="add a clerk account on this PC (standalone), or unlock one after PIN failures",
+    )
+    p_ck.add_argument("action", choices=["add", "unlock"])
     p_ck.add_argument("username")
-    p_ck.add_argument("--name", required=True)
+    p_ck.add_argument("--name", help="the clerk's full name (add)")
     p_ck.add_argument("--data", help="data directory (default: the settings')")
     p_ck.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     p_ck.set_defaults(func=_cmd_clerk)
