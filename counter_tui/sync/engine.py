@@ -248,7 +248,9 @@ class SyncEngine:
             if err:
                 server_last = int(body.get("last_seq", 0))
                 if err.get("code") == "seq_reused":
-                    raise SeqReused(int(err.get("expected", server_last + 1)))
+                    # The batch was answered up to the operation the centre refused.
+                    answered = len(body.get("results", []))
+                    raise SeqReused(int(ops[min(answered, len(ops) - 1)]["seq"]))
                 if err.get("code") == "gap":
                     acked = self.store.acked_seq()
                     if server_last > acked:

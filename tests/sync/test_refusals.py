@@ -156,7 +156,7 @@ def timing_out(w: World) -> Counter:
 KINDS: list[tuple[str, Callable[[World], Counter], Connection, str, str]] = [
     # (id, setup, state shown, problem code, words of the message on F5)
     ("gap", gap, Connection.ERROR, "gap", "thiếu thao tác số 1–40"),
-    ("seq_reused", seq_reused, Connection.ERROR, "seq_reused", "sao chép"),
+    ("seq_reused", seq_reused, Connection.ERROR, "seq_reused", "khác mang số 1 của quầy"),
     ("401-unknown", token_unknown, Connection.ERROR, "auth.unknown", "không nhận khóa"),
     ("401-revoked", token_revoked, Connection.ERROR, "auth.revoked", "thu hồi"),
     ("401-expired", token_expired, Connection.ERROR, "auth.expired", "hết hạn"),
