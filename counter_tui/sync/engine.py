@@ -171,6 +171,12 @@ class SyncEngine:
             except (SyncError, DomainError) as exc:
                 self._failed(exc)
                 return False
+            except Exception as exc:
+                # A bug here must not end sync for the day: the thread lives on, the cycle
+                # is retried with backoff, F5 says so, and the log has the traceback.
+                log.exception("sync cycle failed unexpectedly")
+                self._failed(exc)
+                return False
             self.failures = 0
             self._batch_cap = None
             self._centre_down = False
@@ -183,13 +189,16 @@ class SyncEngine:
             self._publish()
             return True
 
-    def _failed(self, exc: SyncError | DomainError) -> None:
+    def _failed(self, exc: Exception) -> None:
         problem = classify(exc)
         self.failures += 1
         delay = self._backoff(problem, exc)
         self._next_cycle = self.clock() + delay
         if problem.transient:
             self._next_probe = self.clock() + min(delay, self._probe_delay())
+        if problem.fault_here:
+            pass  # logged with its traceback by the caller
+        elif problem.transient:
             log.warning("sync failed (%s, attempt %d): %s", problem.code, self.failures, exc)
         elif problem.code.startswith("auth."):
             # Never the token itself; the reason tells the operator rotate or re-register.
@@ -401,7 +410,11 @@ class SyncEngine:
         def run() -> None:
             woke = False
             while not self._stop.is_set():
-                delay = self.step(woke)
+                try:
+                    delay = self.step(woke)
+                except Exception:  # never end the thread: sync would stop without a word
+                    log.exception("sync loop step failed")
+                    delay = self.interval
                 woke = self._wake.wait(delay)
                 if self._stop.is_set():
                     break

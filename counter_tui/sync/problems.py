@@ -154,4 +154,17 @@ def classify(exc: BaseException) -> Problem:
         return _refused("resync", "Trung tâm yêu cầu đồng bộ lại.", "The centre asks for a resync.")
     if isinstance(exc, DomainError):
         return Problem("data", False, exc.msg)
-    return _refused("refused", f"Lỗi đồng bộ: {exc}", f"Sync error: {exc}")
+    if isinstance(exc, SyncError):
+        return _refused("refused", f"Lỗi đồng bộ: {exc}", f"Sync error: {exc}")
+    # Anything else is a fault in this program: retried (it may pass), shown as an error.
+    return Problem(
+        "internal",
+        True,
+        Msg(
+            f"Lỗi trong phần mềm khi đồng bộ ({type(exc).__name__}); sẽ tự thử lại. Nếu lỗi "
+            "lặp lại, gửi tệp nhật ký (logs/counter-tui.log) cho quản trị viên.",
+            f"A fault in the program while syncing ({type(exc).__name__}); it retries by "
+            "itself. If it repeats, send the log file (logs/counter-tui.log) to the operator.",
+        ),
+        fault_here=True,
+    )

@@ -42,7 +42,10 @@ class Problem:
     code: str  # "offline", "timeout", "server", "busy", "tls", "auth.expired", "gap", ...
     transient: bool  # True: retried automatically; False: someone must act (see ``msg``)
     msg: Msg  # what is wrong, then what to do
+    fault_here: bool = False  # the counter itself failed (a bug), not the link or the centre
 
     @property
     def state(self) -> Connection:
-        return Connection.OFFLINE if self.transient else Connection.ERROR
+        if self.fault_here or not self.transient:
+            return Connection.ERROR
+        return Connection.OFFLINE

@@ -352,3 +352,32 @@ def test_repair_refuses_when_the_centre_is_ahead(world, capsys):
     out = capsys.readouterr().out
     assert "not a gap, nothing changed" in out and "renumbered" not in out
     assert world.central.db.count_dossiers() == 2
+
+
+def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
+    """The campaign's full run lost its sync thread to a store race (issue 11, item 3:
+    OrderedDict mutated during iteration, raised after a durable commit). That race cannot
+    be produced on demand, so the store's ack raises it once here (the only stand-in):
+    the cycle fails visibly as the counter's own fault, and the next one recovers."""
+    c = world.counter()
+    d = c.receive("Trần Thị Bình", "079185000001")
+    real_ack = c.store.ack_ops
+    calls = []
+
+    def ack_once_broken(results):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("OrderedDict mutated during iteration")
+        return real_ack(results)
+
+    c.store.ack_ops = ack_once_broken
+    c.engine.step()
+    st = c.engine.status()
+    assert st.state is Connection.ERROR and st.problem.code == "internal"
+    assert "nhật ký" in st.error.vi and st.problem.transient
+    run_loop(c, world.clock, 5.0)
+    st = c.engine.status()
+    assert st.state is Connection.ONLINE and st.pending == 0
+    assert world.central.db.dossier_by_code(OFFICE, d.code) is not None
+    assert world.central.db.count_dossiers() == 1
+    c.close()
