@@ -212,6 +212,10 @@ class CentralClient:
         if cursor:
             params["cursor"] = cursor
         resp, s, r = self._request("GET", "/v1/sync/pull", params=params)
+        if resp.status_code in (400, 422) and cursor:
+            # A cursor the service cannot read (damaged in the cache): start the feed over,
+            # as for one from another epoch, rather than stop syncing for good.
+            raise ResyncRequired(resp.text[:200])
         if resp.status_code != 200:
             raise Refused(resp.status_code, resp.text[:500])
         return Timed(self._json(resp), s, r)

@@ -381,3 +381,17 @@ def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
     assert world.central.db.dossier_by_code(OFFICE, d.code) is not None
     assert world.central.db.count_dossiers() == 1
     c.close()
+
+
+def test_a_damaged_cursor_restarts_the_feed_instead_of_stopping(world):
+    """422 on pull (a cursor the centre cannot read) is repaired by a full resync."""
+    c = world.counter()
+    d = c.receive("Trần Thị Bình", "079185000001")
+    assert c.engine.sync_once() is True
+    c.store.set_meta("cursor", "x:not-a-number")
+    assert c.engine.sync_once() is True
+    st = c.engine.status()
+    assert st.resyncs == 1 and st.state is Connection.ONLINE
+    assert c.store.get_meta("cursor") != "x:not-a-number"
+    assert c.store.get_dossier(d.uid)["_sync"]["confirmed"] is True
+    c.close()
