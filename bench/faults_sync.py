@@ -16,7 +16,9 @@ Figures: ``sync_lost`` (operations the counter acknowledged to the clerk that th
 never recorded), ``sync_duplicated`` (an operation recorded twice, or a retry taken for a
 new operation: a receive refused as "already there"), ``catchup_s`` (the worst, over the
 restarts and both counters, of the time from the centre answering again to the counter
-having completed a successful sync cycle, i.e. showing "Trực tuyến").
+showing it is connected: it has had an answer from the centre and shows "Đang đồng bộ"
+or "Trực tuyến", no longer "Mất kết nối"), and ``caught_up_s`` (likewise, to a whole
+sync cycle completed: the backlog of the outage sent and the other counter's pulled).
 ``bench/faults.py`` imports :func:`run`. Prints a table, then one line of JSON.
 """
 
@@ -87,18 +89,33 @@ class Clerk:
                 stop.wait(ahead)
 
 
-def wait_online_after(counters: list[Counter], since_wall: float, limit: float) -> float:
-    """Seconds until every counter has completed a sync cycle after ``since_wall``."""
+def connected(c: Counter, since_wall: float) -> bool:
+    """The counter has heard from the centre since ``since_wall`` and shows it: "Đang đồng
+    bộ" (a cycle is under way after the centre answered) or "Trực tuyến"."""
+    st = c.engine.status()
+    return (st.last_contact or 0) > since_wall and st.state in (
+        Connection.SYNCING,
+        Connection.ONLINE,
+    )
+
+
+def caught_up(c: Counter, since_wall: float) -> bool:
+    """A whole sync cycle (the backlog pushed, the feed pulled) completed since then."""
+    st = c.engine.status()
+    return st.state is Connection.ONLINE and (st.last_success or 0) > since_wall
+
+
+def wait_after(counters: list[Counter], since_wall: float, limit: float) -> tuple[float, float]:
+    """Seconds until every counter is connected, and until every one has caught up."""
     t0 = time.monotonic()
+    first = float("inf")
     while time.monotonic() - t0 < limit:
-        if all(
-            c.engine.status().state is Connection.ONLINE
-            and (c.engine.status().last_success or 0) > since_wall
-            for c in counters
-        ):
-            return time.monotonic() - t0
+        if first == float("inf") and all(connected(c, since_wall) for c in counters):
+            first = time.monotonic() - t0
+        if all(caught_up(c, since_wall) for c in counters):
+            return min(first, time.monotonic() - t0), time.monotonic() - t0
         time.sleep(0.05)
-    return float("inf")
+    return first, float("inf")
 
 
 def check(central: CentralProcess, counters: list[tuple[int, Counter]]) -> dict[str, int]:
@@ -161,6 +178,7 @@ def run(sync_ops: int, quick: bool, seed: int = 2026, log=print) -> dict[str, An
     stop = threading.Event()
     threads = [threading.Thread(target=k.run, args=(stop,), daemon=True) for k in clerks]
     catchups: list[float] = []
+    caughtups: list[float] = []
     restarts = 0
     t_start = time.monotonic()
     try:
@@ -181,9 +199,13 @@ def run(sync_ops: int, quick: bool, seed: int = 2026, log=print) -> dict[str, An
             central.start()
             restarts += 1
             back = time.time()
-            took = wait_online_after([c for _, c in counters], back, 120.0)
+            took, drained = wait_after([c for _, c in counters], back, 180.0)
             catchups.append(took)
-            log(f"round {r + 1}: centre down {down:.0f} s, back online after {took:.1f} s")
+            caughtups.append(drained)
+            log(
+                f"round {r + 1}: centre down {down:.0f} s; both counters connected after "
+                f"{took:.1f} s, caught up (backlog sent, feed pulled) after {drained:.1f} s"
+            )
         # Let the clerks finish, then drain over a clean link.
         while any(k.done < k.ops for k in clerks) and all(t.is_alive() for t in threads):
             time.sleep(0.2)
@@ -215,6 +237,8 @@ def run(sync_ops: int, quick: bool, seed: int = 2026, log=print) -> dict[str, An
         "sync_duplicated": got["duplicated"],
         "catchup_s": round(max(catchups), 2) if catchups else None,
         "catchup_each_s": [round(x, 2) for x in catchups],
+        "caught_up_s": round(max(caughtups), 2) if caughtups else None,
+        "caught_up_each_s": [round(x, 2) for x in caughtups],
         "sync_unsent": got["unsent"],
         "sync_rejected": got["rejected"],
         "sync_clerk_errors": sum(len(k.errors) for k in clerks),
@@ -243,6 +267,8 @@ def main() -> None:
         ("sync_unsent", "0"),
         ("catchup_s", "<= 20 (worst of the restarts)"),
         ("catchup_each_s", "-"),
+        ("caught_up_s", "- (a whole cycle with the outage's backlog)"),
+        ("caught_up_each_s", "-"),
         ("sync_rejected", "0 (no back office acts here)"),
         ("sync_clerk_errors", "0"),
         ("centre_restarts", "-"),

@@ -60,6 +60,7 @@ class SyncStatus:
     resyncs: int = 0
     problem: Problem | None = None
     retry_at: float | None = None  # wall clock, for display only
+    last_contact: float | None = None  # wall clock of the centre's last answer (any request)
 
 
 def _clean(op: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +137,7 @@ class SyncEngine:
             self.on_status(self._status)
 
     def _note_skew(self, timed: Timed) -> None:
+        self._status.last_contact = time.time()
         skew = timed.skew
         if skew is None:
             return
@@ -354,6 +356,7 @@ class SyncEngine:
             self.client.health(timeout=min(5.0, self.probe_interval))
         except SyncError:
             return False
+        self._status.last_contact = time.time()
         return True
 
     def step(self, woke: bool = False) -> float:
