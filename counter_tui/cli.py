@@ -282,6 +282,11 @@ def _cmd_clerk(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
+    if args.action == "unlock":
+        return _clerk_unlock(args, settings)
+    if not args.name:
+        print("clerk add: --name is required", file=sys.stderr)
+        return 2
     pin = _read_pin(args.pin_stdin)
     path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
     try:
@@ -308,6 +313,95 @@ def _cmd_clerk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clerk_unlock(args: argparse.Namespace, settings) -> int:
+    """Forget a clerk's failed PIN attempts and lockout on this PC (an operator's reset)."""
+    from datetime import datetime
+
+    from counter_tui.usecases.auth import SignIn
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.launch import open_store
+    from counter_tui.store.engine import StoreError
+    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.paths import data_dir
+
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
+    try:
+        store = open_store(settings, path, build_indexes=False)
+    except StoreLockedError as exc:  # the app is running: close it first
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    try:
+        done = SignIn(store, datetime.now, counter=settings.counter).unlock(args.username)
+    finally:
+        store.close()
+    print(f"clerk {args.username}: " + ("unlocked" if done else "no failed attempts recorded"))
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    """``sync repair``: close an outbox gap the centre cannot (the F5 state ``gap``)."""
+    from counter_tui.domain.messages import DomainError
+    from counter_tui.launch import open_store
+    from counter_tui.store.engine import StoreError
+    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.paths import data_dir
+    from counter_tui.sync.client import CentralClient, SyncError, tls_context
+    from counter_tui.sync.repair import plan_gap_repair, ranges, repair_gap
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    if settings.standalone:
+        print("standalone counter: nothing is synced, nothing to repair", file=sys.stderr)
+        return 2
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
+    try:
+        store = open_store(settings, path, build_indexes=False)
+    except StoreLockedError as exc:  # the app is running: close it first
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+    verify = tls_context(settings.ca_file) if settings.verify_tls else False
+    client = CentralClient(settings.central_url, settings.central_token, verify=verify)
+    try:
+        plan = plan_gap_repair(store, client)
+        print(
+            f"centre has operations up to {plan.centre_last}; this counter numbered up to "
+            f"{plan.local_last}, holds {plan.held} after {plan.centre_last}"
+        )
+        if plan.ahead:
+            print(
+                "the centre has numbers this counter never gave (a cloned PC or an old "
+                "backup?): not a gap, nothing changed; see docs/sync-protocol.md, seq_reused"
+            )
+            return 1
+        if not plan.needed:
+            print("no gap: nothing to repair")
+            return 0
+        print(f"LOST (not at the centre, not on this PC): operations {ranges(plan.missing)}")
+        print(f"the {plan.held} operations held will be numbered from {plan.centre_last + 1}")
+        if not args.yes and input("type REPAIR to go ahead: ").strip() != "REPAIR":
+            print("nothing changed")
+            return 1
+        moved = repair_gap(store, plan)
+        print(
+            f"repaired: {len(moved)} operations renumbered, {len(plan.missing)} recorded "
+            "as lost in the audit log; start the app to send the rest"
+        )
+        return 0
+    except SyncError as exc:
+        print(f"cannot ask the centre: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        client.close()
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="counter-tui", description="Một cửa: quầy tiếp nhận")
     parser.add_argument(
@@ -329,13 +423,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
     p_audit.set_defaults(func=_cmd_audit)
-    p_ck = sub.add_parser("clerk", help="add a clerk account on this PC (standalone counters)")
-    p_ck.add_argument("action", choices=["add"])
+    p_ck = sub.add_parser(
+        "clerk",
+        help="add a clerk account on this PC (standalone), or unlock one after PIN failures",
+    )
+    p_ck.add_argument("action", choices=["add", "unlock"])
     p_ck.add_argument("username")
-    p_ck.add_argument("--name", required=True)
+    p_ck.add_argument("--name", help="the clerk's full name (add)")
     p_ck.add_argument("--data", help="data directory (default: the settings')")
     p_ck.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
     p_ck.set_defaults(func=_cmd_clerk)
+    p_sync = sub.add_parser("sync", help="operator repairs of this counter's sync")
+    p_sync.add_argument("action", choices=["repair"])
+    p_sync.add_argument("--data", help="data directory (default: the settings')")
+    p_sync.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p_sync.set_defaults(func=_cmd_sync)
     p_id = sub.add_parser("id", help="decode a citizen ID or a card QR payload")
     p_id.add_argument("value", nargs="+")
     p_id.set_defaults(func=_cmd_id)

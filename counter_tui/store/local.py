@@ -344,6 +344,32 @@ class LocalStore:
                     self._ops_table(seq).update({"state": "applied"}, doc_ids=[seq])
                 self.set_meta("acked_seq", min(last_seq, self.last_seq()))
 
+    def renumber_pending(self, first: int) -> tuple[list[int], list[tuple[int, int]]]:
+        """An operator's repair of an outbox gap (``counter-tui sync repair``): the centre
+        has everything up to ``first - 1`` and waits for ``first``; operations this store
+        no longer holds cannot be sent, so the ones it holds after that are given
+        consecutive numbers from ``first``, in their order. Returns the numbers that were
+        missing and the (old, new) number of each moved operation. One transaction."""
+        with self.store.transaction():
+            last = self.last_seq()
+            found = {seq: self.get_op(seq) for seq in range(first, last + 1)}
+            held = [op for op in found.values() if op is not None]
+            missing = [seq for seq, op in found.items() if op is None]
+            moved: list[tuple[int, int]] = []
+            for new, op in enumerate(held, start=first):
+                old = int(op["seq"])
+                if old == new:
+                    continue
+                # In increasing order a new number is always free: missing, or vacated.
+                self._ops_table(old).remove(doc_ids=[old])
+                self._ops_table(new).insert(
+                    Document({**op, "seq": new, "seq_before_repair": old, "state": "pending"}, new)
+                )
+                moved.append((old, new))
+            self.set_meta("acked_seq", first - 1)
+            self.set_meta("op_seq", first - 1 + len(held))
+            return missing, moved
+
     def rejected_ops(self, include_resolved: bool = False) -> list[dict[str, Any]]:
         with self.store.lock:
             docs = self.store.shard("m/rejected").table("ops").all()

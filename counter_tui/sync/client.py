@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,16 @@ class SyncError(Exception):
 
 
 class Unreachable(SyncError):
-    """Network down, timeout, or a 5xx: transient, retry the same request."""
+    """Network down, timeout, a 5xx or a 429: transient, retry the same request later.
+
+    ``kind`` is ``offline`` (no connection, or a connection cut), ``timeout``, ``server``
+    (a 5xx) or ``busy`` (429); ``retry_after`` is the service's own Retry-After, if any.
+    """
+
+    def __init__(self, detail: str, kind: str = "offline", retry_after: float | None = None):
+        super().__init__(detail)
+        self.kind = kind
+        self.retry_after = retry_after
 
 
 class AuthRefused(SyncError):
@@ -61,6 +71,10 @@ class Refused(SyncError):
         self.body = body
 
 
+class TooLarge(Refused):
+    """413: the request body is over the service's limit (a batch, or one huge operation)."""
+
+
 @dataclass
 class Timed:
     body: dict[str, Any]
@@ -74,6 +88,15 @@ class Timed:
         if not isinstance(server, int | float):
             return None
         return float(server) - (self.sent + self.received) / 2
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not worth a parser here)."""
+    value = resp.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _is_certificate_error(exc: BaseException) -> bool:
@@ -123,11 +146,19 @@ class CentralClient:
             if _is_certificate_error(exc):
                 raise CertificateRefused(str(exc)) from exc
             raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise Unreachable(f"{type(exc).__name__}: {exc}", "timeout") from exc
         except (httpx.TransportError, httpx.DecodingError) as exc:
+            if _is_certificate_error(exc):
+                raise CertificateRefused(str(exc)) from exc
             raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
         received = time.time()
-        if resp.status_code >= 500:
-            raise Unreachable(f"HTTP {resp.status_code}")
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise Unreachable(
+                f"HTTP {resp.status_code}",
+                "busy" if resp.status_code == 429 else "server",
+                _retry_after(resp),
+            )
         if resp.status_code in (401, 403):
             try:
                 detail = str(orjson.loads(resp.content).get("detail", ""))
@@ -136,6 +167,8 @@ class CentralClient:
             raise AuthRefused(resp.status_code, detail)
         if resp.status_code == 410:
             raise ResyncRequired(resp.text[:200])
+        if resp.status_code == 413:
+            raise TooLarge(413, resp.text[:500])
         return resp, sent, received
 
     def _json(self, resp: httpx.Response) -> dict[str, Any]:
@@ -148,8 +181,12 @@ class CentralClient:
             raise Unreachable("unexpected response")
         return body
 
-    def health(self) -> Timed:
-        resp, s, r = self._request("GET", "/v1/health")
+    def health(self, timeout: float | None = None) -> Timed:
+        """The service's cheap, unauthenticated liveness answer (no database read)."""
+        kw: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        resp, s, r = self._request("GET", "/v1/health", **kw)
+        if resp.status_code != 200:
+            raise Unreachable(f"health: HTTP {resp.status_code}")
         return Timed(self._json(resp), s, r)
 
     def me(self) -> dict[str, Any]:
@@ -158,9 +195,11 @@ class CentralClient:
             raise Refused(resp.status_code, resp.text[:500])
         return self._json(resp)
 
-    def push(self, ops: list[dict[str, Any]]) -> Timed:
-        """Push a batch; a 409 (gap, reused number) comes back as a body with ``error``."""
-        content = orjson.dumps({"ops": ops})
+    def push(self, ops: list[dict[str, Any]], extra: Mapping[str, Any] | None = None) -> Timed:
+        """Push a batch; a 409 (gap, reused number) comes back as a body with ``error``.
+
+        ``extra`` adds top-level fields to the request (beside ``ops``)."""
+        content = orjson.dumps({**(extra or {}), "ops": ops})
         resp, s, r = self._request(
             "POST", "/v1/sync/push", content=content, headers={"Content-Type": "application/json"}
         )
@@ -173,6 +212,10 @@ class CentralClient:
         if cursor:
             params["cursor"] = cursor
         resp, s, r = self._request("GET", "/v1/sync/pull", params=params)
+        if resp.status_code in (400, 422) and cursor:
+            # A cursor the service cannot read (damaged in the cache): start the feed over,
+            # as for one from another epoch, rather than stop syncing for good.
+            raise ResyncRequired(resp.text[:200])
         if resp.status_code != 200:
             raise Refused(resp.status_code, resp.text[:500])
         return Timed(self._json(resp), s, r)
@@ -211,7 +254,12 @@ class CentralClient:
         return list(self._json(resp).get("clerks", []))
 
     def back_office(
-        self, key: str, action: str, note: str = "", data: dict | None = None, actor: str = ""
+        self,
+        key: str,
+        action: str,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+        actor: str = "",
     ) -> httpx.Response:
         """Play the back office (demos and tests); returns the raw response."""
         return self.http.post(

@@ -26,43 +26,29 @@ from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.ops import SYNC_KEY, apply_op
 from counter_tui.store.local import LocalStore
 from counter_tui.sync.client import (
-    AuthRefused,
     CentralClient,
-    CertificateRefused,
-    Refused,
     ResyncRequired,
     SyncError,
     Timed,
+    TooLarge,
     Unreachable,
 )
-from counter_tui.sync.state import Connection
+from counter_tui.sync.problems import OutboxGap, SeqReused, classify
+from counter_tui.sync.state import Connection, Problem
 
 log = logging.getLogger(__name__)
 SKEW_LIMIT_S = 120.0
-AUTH_MESSAGES = {
-    "expired": Msg(
-        "Khóa truy cập của quầy đã hết hạn; báo quản trị viên cấp khóa mới (central rotate).",
-        "This counter's token has expired; ask the operator for a new one (central rotate).",
-    ),
-    "revoked": Msg(
-        "Khóa truy cập của quầy đã bị thu hồi; báo quản trị viên.",
-        "This counter's token was revoked; call the operator.",
-    ),
-    "forbidden": Msg(
-        "Khóa của quầy không được làm việc này ở trung tâm.",
-        "This counter's token is not allowed to do this.",
-    ),
-    "unknown": Msg(
-        "Máy chủ không nhận khóa truy cập của quầy; hãy báo quản trị viên.",
-        "The central service does not know this counter's token; call the operator.",
-    ),
-}
-LOCAL_KEYS = ("state", "result", "seq_local")
+LOCAL_KEYS = ("state", "result", "seq_local", "seq_before_repair")
 
 
 @dataclass
 class SyncStatus:
-    """What the UI shows about sync: state, counts, last success, warnings."""
+    """What the UI shows about sync: state, counts, last success, warnings.
+
+    ``error`` is the problem's message (what is wrong and what to do); ``problem`` carries
+    its stable code; ``retry_at`` is when the counter tries again on its own (wall clock,
+    for display only), ``None`` when online.
+    """
 
     state: Connection = Connection.OFFLINE
     pending: int = 0
@@ -72,6 +58,9 @@ class SyncStatus:
     skew_s: float | None = None
     warnings: list[Msg] = field(default_factory=list)
     resyncs: int = 0
+    problem: Problem | None = None
+    retry_at: float | None = None  # wall clock, for display only
+    last_contact: float | None = None  # wall clock of the centre's last answer (any request)
 
 
 def _clean(op: dict[str, Any]) -> dict[str, Any]:
@@ -91,8 +80,11 @@ class SyncEngine:
         interval: float = 15.0,
         debounce: float = 1.0,
         max_backoff: float = 300.0,
+        refusal_backoff: float = 60.0,
+        probe_interval: float = 5.0,
         on_status: Callable[[SyncStatus], None] | None = None,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.client = client
@@ -103,8 +95,19 @@ class SyncEngine:
         self.interval = interval
         self.debounce = debounce
         self.max_backoff = max_backoff
+        # A refusal (token, certificate, gap...) needs a person: retrying it fast changes
+        # nothing, so it is retried slowly (this, doubling up to max_backoff).
+        self.refusal_backoff = refusal_backoff
+        # While the centre is unreachable a cheap health probe runs this often, so the
+        # counter notices it is back within one normal cycle however long the outage was.
+        self.probe_interval = probe_interval
         self.on_status = on_status
         self.rng = rng or random.Random()
+        self.clock = clock  # monotonic: a PC clock set forward or back changes no delay
+        self._next_cycle = 0.0
+        self._next_probe = 0.0
+        self._centre_down = False
+        self._batch_cap: int | None = None  # after a 413, until a cycle succeeds
         self._status = SyncStatus()
         self._cycle = threading.Lock()
         self._wake = threading.Event()
@@ -134,6 +137,7 @@ class SyncEngine:
             self.on_status(self._status)
 
     def _note_skew(self, timed: Timed) -> None:
+        self._status.last_contact = time.time()
         skew = timed.skew
         if skew is None:
             return
@@ -166,60 +170,88 @@ class SyncEngine:
                 clerks = self.client.clerks()
                 if clerks is not None:
                     self.store.save_clerks(clerks)
-            except Unreachable as exc:
-                self.failures += 1
-                log.warning("central unreachable (attempt %d): %s", self.failures, exc)
-                self._status.state = Connection.OFFLINE
-                self._status.error = Msg(
-                    "Không kết nối được hệ thống trung tâm; vẫn làm việc bình thường, dữ liệu "
-                    "sẽ tự gửi khi có mạng.",
-                    f"Central service unreachable ({exc}); keep working, data is sent later.",
-                )
-                self._publish()
+            except (SyncError, DomainError) as exc:
+                self._failed(exc)
                 return False
-            except AuthRefused as exc:
-                self.failures += 1
-                log.error("central refused this counter's token: %s", exc.reason)
-                self._status.state = Connection.ERROR
-                self._status.error = AUTH_MESSAGES.get(exc.reason, AUTH_MESSAGES["unknown"])
-                self._publish()
-                return False
-            except CertificateRefused as exc:
-                self.failures += 1
-                log.error("central's TLS certificate is not trusted: %s", exc)
-                self._status.state = Connection.ERROR
-                self._status.error = Msg(
-                    "Chứng chỉ bảo mật (TLS) của máy chủ trung tâm không được tin cậy; không gửi "
-                    "dữ liệu. Báo quản trị viên kiểm tra [central] ca_file.",
-                    "The central service's TLS certificate is not trusted; nothing was sent. "
-                    "Ask the operator to check [central] ca_file.",
-                )
-                self._publish()
-                return False
-            except (Refused, SyncError, DomainError) as exc:
-                self.failures += 1
-                self._status.state = Connection.ERROR
-                self._status.error = (
-                    exc.msg
-                    if isinstance(exc, DomainError)
-                    else Msg(f"Lỗi đồng bộ: {exc}", f"Sync error: {exc}")
-                )
-                self._publish()
+            except Exception as exc:
+                # A bug here must not end sync for the day: the thread lives on, the cycle
+                # is retried with backoff, F5 says so, and the log has the traceback.
+                log.exception("sync cycle failed unexpectedly")
+                self._failed(exc)
                 return False
             self.failures = 0
+            self._batch_cap = None
+            self._centre_down = False
+            self._next_cycle = self.clock() + self.interval
             self._status.state = Connection.ONLINE
             self._status.error = None
+            self._status.problem = None
+            self._status.retry_at = None
             self._status.last_success = time.time()
             self._publish()
             return True
 
+    def _failed(self, exc: Exception) -> None:
+        problem = classify(exc)
+        self.failures += 1
+        delay = self._backoff(problem, exc)
+        self._next_cycle = self.clock() + delay
+        if problem.transient:
+            self._next_probe = self.clock() + min(delay, self._probe_delay())
+        if problem.fault_here:
+            pass  # logged with its traceback by the caller
+        elif problem.transient:
+            log.warning("sync failed (%s, attempt %d): %s", problem.code, self.failures, exc)
+        elif problem.code.startswith("auth."):
+            # Never the token itself; the reason tells the operator rotate or re-register.
+            log.error("central refused this counter's token: %s", problem.code[5:])
+        else:
+            log.error("central refused this counter (%s): %s", problem.code, exc)
+        self._status.state = problem.state
+        self._status.problem = problem
+        self._status.error = problem.msg
+        self._status.retry_at = time.time() + delay
+        self._publish()
+
+    def _backoff(self, problem: Problem, exc: BaseException) -> float:
+        """Seconds until the next full cycle after ``failures`` failed ones in a row."""
+        n = min(self.failures, 16)
+        if not problem.transient:
+            return float(min(self.max_backoff, self.refusal_backoff * 2 ** (n - 1)))
+        base = min(self.max_backoff, 1.0 * 2**n) * self.rng.uniform(0.5, 1.0)
+        after = exc.retry_after if isinstance(exc, Unreachable) else None
+        if after is not None:
+            base = max(base, min(after, self.max_backoff))
+        return float(base)
+
+    def _probe_delay(self) -> float:
+        return self.probe_interval * self.rng.uniform(0.8, 1.0)
+
+    def _push_extra(self) -> dict[str, Any]:
+        """Top-level fields sent with every push beside the operations (none yet)."""
+        return {}
+
     def _push_all(self) -> None:
+        realigned = False
         while True:
-            ops = self.store.pending_ops(limit=self.batch)
+            limit = min(self.batch, self._batch_cap or self.batch)
+            ops = self.store.pending_ops(limit=limit)
+            if not ops and self.store.pending_count() > 0:
+                # The next numbers are missing from the outbox: send what follows, so the
+                # centre says what it has (its answers may have been lost) or that a gap
+                # it cannot close is there.
+                ops = self.store.pending_ops(limit=self.store.pending_count())[:limit]
             if not ops:
                 return
             before = self.store.acked_seq()
-            timed = self.client.push([_clean(op) for op in ops])
+            try:
+                timed = self.client.push([_clean(op) for op in ops], self._push_extra())
+            except TooLarge:
+                if len(ops) == 1:
+                    raise
+                # Halve the batch until it fits: log2(batch) requests at most.
+                self._batch_cap = max(1, len(ops) // 2)
+                continue
             self._note_skew(timed)
             body = timed.body
             self.store.ack_ops(body.get("results", []))
@@ -227,17 +259,21 @@ class SyncEngine:
             if err:
                 server_last = int(body.get("last_seq", 0))
                 if err.get("code") == "seq_reused":
-                    raise SyncError(
-                        "Máy chủ báo số thứ tự thao tác đã dùng (máy quầy có thể bị sao chép); "
-                        "hãy đăng ký lại quầy."
-                    )
+                    # The batch was answered up to the operation the centre refused.
+                    answered = len(body.get("results", []))
+                    raise SeqReused(int(ops[min(answered, len(ops) - 1)]["seq"]))
                 if err.get("code") == "gap":
                     acked = self.store.acked_seq()
                     if server_last > acked:
+                        # The centre has more than we knew (its answers were lost).
                         self.store.ack_through(server_last)
-                    elif server_last < acked:
-                        # The service lost operations (restored from a backup): send them again.
+                    elif server_last < acked and not realigned:
+                        # The centre lost operations (restored from a backup): send them again.
                         self.store.set_meta("acked_seq", server_last)
+                    else:
+                        # Nothing we hold can fill the gap: retrying cannot help.
+                        raise OutboxGap(server_last + 1, int(ops[0]["seq"]))
+                    realigned = True
                     continue
                 raise SyncError(str(err))
             if self.store.acked_seq() == before:
@@ -314,11 +350,60 @@ class SyncEngine:
         """A local write happened: sync soon (debounced), never on the caller's thread."""
         self._wake.set()
 
-    def next_delay(self) -> float:
-        if self.failures == 0:
-            return self.interval
-        base = min(self.max_backoff, 1.0 * 2 ** min(self.failures, 16))
-        return base * self.rng.uniform(0.5, 1.0)
+    def probe(self) -> bool:
+        """Is the centre answering? One cheap unauthenticated GET, short timeout."""
+        try:
+            self.client.health(timeout=min(5.0, self.probe_interval))
+        except SyncError:
+            return False
+        self._status.last_contact = time.time()
+        return True
+
+    def step(self, woke: bool = False) -> float:
+        """Do whatever is due now (a cycle, or a probe while the centre is unreachable) and
+        return the seconds until something is due again. ``woke``: a local write happened.
+
+        Backoff applies to failing cycles only: while the centre does not answer at all, no
+        push is tried, only the probe; the first probe it answers starts a cycle at once and
+        forgets the backoff (the failures were the outage, not the push).
+        """
+        now = self.clock()
+        problem = self._status.problem
+        if problem is None:
+            if woke or now >= self._next_cycle:
+                self.sync_once()
+            return self._until_next()
+        if not problem.transient:
+            # Someone must act (token, certificate, gap...): writes do not hurry a retry.
+            if now >= self._next_cycle:
+                self.sync_once()
+            return self._until_next()
+        if now >= self._next_transient():
+            up = self.probe()
+            self._next_probe = self.clock() + self._probe_delay()
+            if not up:
+                self._centre_down = True
+                return self._until_next()
+            if self._centre_down:
+                log.info("central service answers again: syncing now")
+                self._centre_down = False
+                self.failures = 0
+                self._next_cycle = now
+            if self.clock() >= self._next_cycle:
+                self.sync_once()
+        return self._until_next()
+
+    def _until_next(self) -> float:
+        problem = self._status.problem
+        due = self._next_transient() if problem and problem.transient else self._next_cycle
+        return max(0.0, due - self.clock())
+
+    def _next_transient(self) -> float:
+        # While the centre does not answer, only the probe is due; once it answers, the
+        # cycle is due when its backoff ends (after a probe, checked just before it).
+        if self._centre_down:
+            return self._next_probe
+        return min(self._next_probe, self._next_cycle)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -326,8 +411,13 @@ class SyncEngine:
         self._stop.clear()
 
         def run() -> None:
-            delay = 0.0
+            woke = False
             while not self._stop.is_set():
+                try:
+                    delay = self.step(woke)
+                except Exception:  # never end the thread: sync would stop without a word
+                    log.exception("sync loop step failed")
+                    delay = self.interval
                 woke = self._wake.wait(delay)
                 if self._stop.is_set():
                     break
@@ -335,8 +425,6 @@ class SyncEngine:
                     self._wake.clear()
                     if self._stop.wait(self.debounce):
                         break
-                self.sync_once()
-                delay = self.next_delay()
 
         self._thread = threading.Thread(target=run, name="sync", daemon=True)
         self._thread.start()

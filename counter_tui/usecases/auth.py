@@ -2,14 +2,23 @@
 
 Accounts come from the central service (``/v1/clerks``, cached by the sync
 engine) or, on a standalone PC, from ``counter-tui clerk add``. Only argon2id
-hashes are stored or sent; the PIN never leaves the keyboard. Failed attempts
-are counted per user name in the store, so restarting the app does not reset
-a lockout. Every sign-in, failure, lockout, lock and sign-out is audited.
+hashes are stored or sent; the PIN never leaves the keyboard. Every sign-in,
+failure, lockout, unlock, lock and sign-out is audited.
+
+Lockout never reads a clock the user can set. Failed attempts are counted per
+user name in the store, and the count is kept (across restarts too) until a
+successful sign-in or an operator's ``counter-tui clerk unlock USER``. Every
+``max_failures``-th failure locks the account; how long it has been locked is
+measured on the monotonic clock of the running app. The store only says
+"locked", so a restart starts the lock period again from the first check:
+restarting can lengthen a lockout, never shorten it. The wall clock is used
+only to show the clerk when to try again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,12 +68,16 @@ class SignIn:
         max_failures: int = 5,
         lockout: timedelta = timedelta(minutes=5),
         counter: str = "",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.clock = clock
+        self.clock = clock  # the wall clock: audit entries and what the clerk is shown
+        self.monotonic = monotonic  # lockout durations: a PC clock set forward changes nothing
         self.max_failures = max_failures
         self.lockout = lockout
         self.counter = counter
+        # user -> monotonic time this run first saw the account locked
+        self._locked_since: dict[str, float] = {}
 
     def accounts(self) -> list[dict[str, Any]]:
         return [a for a in self.store.clerks() if a.get("active", 1)]
@@ -83,12 +96,36 @@ class SignIn:
             }
         )
 
+    @staticmethod
+    def _is_locked(entry: dict[str, Any] | None) -> bool:
+        # "locked_until" is how stores written before monotonic lockouts said it.
+        return bool(entry and (entry.get("locked") or entry.get("locked_until")))
+
+    def failures(self, username: str) -> int:
+        """Failed attempts since the last successful sign-in (or operator unlock)."""
+        entry = self._failures().get(username.strip().lower()) or {}
+        return int(entry.get("count", 0))
+
     def locked_until(self, username: str) -> datetime | None:
-        entry = self._failures().get(username.strip().lower())
-        if entry and entry.get("locked_until"):
-            until = datetime.fromisoformat(entry["locked_until"])
-            if until > self.clock():
-                return until
+        """When the account can be tried again (for display), or ``None`` if it is not locked."""
+        name = username.strip().lower()
+        if not self._is_locked(self._failures().get(name)):
+            self._locked_since.pop(name, None)
+            return None
+        now = self.monotonic()
+        since = self._locked_since.setdefault(name, now)
+        left = self.lockout.total_seconds() - (now - since)
+        if left > 0:
+            return self.clock() + timedelta(seconds=left)
+        # Served: the clerk gets another round of tries; the count itself is kept.
+        with self.store.transaction():
+            failures = self._failures()
+            entry = dict(failures.get(name) or {})
+            entry.pop("locked_until", None)
+            entry["locked"] = False
+            failures[name] = entry
+            self.store.set_meta("signin_failures", failures)
+        self._locked_since.pop(name, None)
         return None
 
     def sign_in(self, username: str, pin: str) -> Clerk:
@@ -116,30 +153,31 @@ class SignIn:
             ok = account is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if not ok:
+        if not ok or account is None:
             raise self._failed(name)
         with self.store.transaction():
             failures = self._failures()
             failures.pop(name, None)
             self.store.set_meta("signin_failures", failures)
             self._audit("sign_in", name)
-        return Clerk(account["username"], account.get("name", account["username"]))  # type: ignore[index]
+        self._locked_since.pop(name, None)
+        return Clerk(account["username"], str(account.get("name") or account["username"]))
 
     def _failed(self, name: str) -> SignInError:
         with self.store.transaction():
             failures = self._failures()
             entry = dict(failures.get(name) or {"count": 0})
+            entry.pop("locked_until", None)
             entry["count"] = int(entry.get("count", 0)) + 1
-            left = self.max_failures - entry["count"]
-            if left <= 0:
-                entry["locked_until"] = (self.clock() + self.lockout).isoformat()
-                entry["count"] = 0
+            left = self.max_failures - (entry["count"] - 1) % self.max_failures - 1
+            entry["locked"] = left <= 0
             failures[name] = entry
             self.store.set_meta("signin_failures", failures)
-            self._audit("sign_in_failed", name, locked=left <= 0)
+            self._audit("sign_in_failed", name, locked=left <= 0, failures=entry["count"])
         log.warning("sign-in failed for %s%s", name, " (now locked out)" if left <= 0 else "")
         if left <= 0:
-            until = datetime.fromisoformat(entry["locked_until"])
+            self._locked_since[name] = self.monotonic()
+            until = self.clock() + self.lockout
             return SignInError(
                 "signin.locked",
                 Msg(
@@ -154,6 +192,18 @@ class SignIn:
                 f"Wrong user name or PIN ({left} tries left).",
             ),
         )
+
+    def unlock(self, username: str, actor: str = "operator") -> bool:
+        """An operator's reset: forget the failed attempts and any lock. False if none."""
+        name = username.strip().lower()
+        with self.store.transaction():
+            failures = self._failures()
+            if failures.pop(name, None) is None:
+                return False
+            self.store.set_meta("signin_failures", failures)
+            self._audit("clerk.unlock", actor, target=name)
+        self._locked_since.pop(name, None)
+        return True
 
     def record(self, action: str, username: str) -> None:
         """Audit a lock, an unlock by someone else, or a sign-out."""

@@ -12,7 +12,7 @@ from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
-from counter_tui.usecases.auth import SignIn, hash_pin
+from counter_tui.usecases.auth import SignIn, SignInError, hash_pin
 from tests.ui.conftest import seed, settings
 
 PINS = {"lan": "246810", "minh": "135790"}
@@ -94,10 +94,17 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_pin(sec
         # Another clerk is not locked out by lan's failures.
         await sign_in(pilot, "minh", PINS["minh"])
         assert isinstance(app.screen, LookupScreen)
-    # The lockout survives a restart of the app (it is in the store, not in memory).
-    again = SignIn(secured.store, clock, lockout=timedelta(minutes=5))
+    # The lockout survives a restart of the app (it is in the store, not in memory), and
+    # runs on the app's monotonic clock: moving the PC's clock on does not end it.
+    mono = [0.0]
+    again = SignIn(
+        secured.store, clock, lockout=timedelta(minutes=5), monotonic=lambda: mono[0]
+    )
     assert again.locked_until("lan") is not None
     clock.now += timedelta(minutes=6)
+    with pytest.raises(SignInError):
+        again.sign_in("lan", PINS["lan"])
+    mono[0] += 6 * 60
     assert again.sign_in("lan", PINS["lan"]).name == "Nguyễn Thị Lan"
 
 
