@@ -269,6 +269,6 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
 
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:
-        return {"conflicts": db.conflicts()}
+        return {"conflicts": db.conflicts(office=c.office)}
 
     return app

@@ -334,13 +334,20 @@ class CentralDB:
             .fetchone()[0]
         )
 
-    def conflicts(self, uid: str | None = None) -> list[dict[str, Any]]:
-        q = "SELECT uid, client_id, seq, reason, op, at FROM conflicts"
-        rows = (
-            self.read()
-            .execute(q + (" WHERE uid=?" if uid else ""), (uid,) if uid else ())
-            .fetchall()
-        )
+    def conflicts(
+        self, uid: str | None = None, *, office: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Conflicts recorded at push time; ``office`` limits them to one office (every caller
+        on behalf of a token passes it: a conflict holds the operation's personal data)."""
+        q = "SELECT uid, client_id, seq, reason, op, at FROM conflicts WHERE 1=1"
+        params: list[Any] = []
+        if office is not None:
+            q += " AND client_id IN (SELECT id FROM clients WHERE office=?)"
+            params.append(office)
+        if uid:
+            q += " AND uid=?"
+            params.append(uid)
+        rows = self.read().execute(q + " ORDER BY id", params).fetchall()
         return [
             {"uid": r[0], "client_id": r[1], "seq": r[2], "reason": r[3], "op": orjson.loads(r[4])}
             for r in rows
