@@ -5,6 +5,7 @@ annotations of the dependency closures defined inside :func:`create_app`.
 """
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from counter_tui.domain.catalog import load_catalog
 log = logging.getLogger("counter_tui.central")
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
+CURSOR_VERSION = re.compile(r"[0-9]{1,18}")
 
 
 class BodyLimit:
@@ -41,25 +43,33 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await _too_large(send)
                 return
+        # The body is read here, up to the limit, before the app sees it: a chunked body has
+        # no length to check up front, and an error raised inside the app's own read would
+        # come out as FastAPI's 400 "error parsing the body" instead of 413.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return msg
+            if msg["type"] != "http.request":
+                return  # the client went away
+            chunk = msg.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await _too_large(send)
+                return
+            chunks.append(chunk)
+            if not msg.get("more_body", False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send) -> None:
@@ -194,8 +204,12 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         since = 0
         if cursor:
             ep, _, ver = cursor.partition(":")
-            if not ver.isdigit():
-                raise HTTPException(422, "Malformed cursor")
+            # ASCII digits only (str.isdigit() also takes "²"), and a version that fits the
+            # database's 64-bit integer: anything else is the caller's mistake, not a crash.
+            if not CURSOR_VERSION.fullmatch(ver):
+                return raw_json(
+                    orjson.dumps({"detail": "Malformed cursor", "code": "cursor.malformed"}), 400
+                )
             if ep != epoch:
                 return raw_json(
                     orjson.dumps({"detail": "Cursor from another epoch: resync", "code": "resync"}),

@@ -72,7 +72,19 @@ GOOD_OP = {
             },
             413,
         ),
-        ("GET", "/v1/sync/pull?cursor=abc", {}, 422),
+        ("GET", "/v1/sync/pull?cursor=abc", {}, 400),
+        ("GET", f"/v1/sync/pull?cursor={{epoch}}:{'9' * 20}", {}, 400),
+        ("GET", "/v1/sync/pull?cursor={epoch}:²", {}, 400),
+        ("GET", "/v1/sync/pull?cursor={epoch}:-1", {}, 400),
+        (
+            "POST",
+            "/v1/sync/push",
+            {
+                "content": (b"x" * 65536 for _ in range(11 * 16)),  # 11 MB, chunked
+                "headers": {"Content-Type": "application/json"},
+            },
+            413,
+        ),
         ("GET", "/v1/sync/pull?limit=0", {}, 422),
         ("GET", "/v1/sync/pull?limit=ten", {}, 422),
         ("GET", "/v1/citizens/12ab/dossiers", {}, 422),
@@ -88,7 +100,8 @@ GOOD_OP = {
 def test_bad_requests_get_a_clear_4xx_and_change_nothing(setup, method, url, kwargs, status):
     central, http, _d = setup
     before = _state(central)
-    r = http.request(method, url, **kwargs)
+    epoch = http.get("/v1/health").json()["epoch"]
+    r = http.request(method, url.replace("{epoch}", epoch), **kwargs)
     assert r.status_code == status, r.text
     assert "detail" in r.json()
     assert _state(central) == before
