@@ -74,6 +74,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
 
         from counter_tui import logs
         from counter_tui.central.app import create_app
+        from counter_tui.central.serving import log_config
 
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
             print("Refusing to listen beyond loopback without --allow-remote.", file=sys.stderr)
@@ -100,6 +101,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
             port=args.port,
             log_level=args.log_level,
             access_log=args.access_log,
+            log_config=log_config(args.log_level),
             ssl_certfile=args.certfile or None,
             ssl_keyfile=args.keyfile or None,
         )

@@ -157,6 +157,11 @@ def test_no_citizen_id_or_token_in_the_central_log(tmp_path):
     assert "token refused (unknown)" in log
     assert "079185000001" not in log and token not in log and "not-a-real-token-123" not in log
     assert "0912345678" not in log
+    # One masked line per request, and no logging error: the access formatter used to choke
+    # on a masked record (a TypeError traceback for every request).
+    me_lines = [line for line in log.splitlines() if '"GET /v1/me HTTP/1.1" 401' in line]
+    assert len(me_lines) == 1, log
+    assert "Traceback" not in log and "--- Logging error ---" not in log
 
 
 def test_counter_log_masks_ids_and_never_holds_the_token(tmp_path, central, tokens, caplog):
