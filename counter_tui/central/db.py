@@ -9,7 +9,9 @@ once, when the counter is registered.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 import sqlite3
 import threading
@@ -86,6 +88,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def owner_only(path: Path) -> None:
+    """Create the database file (and a missing folder) readable by its owner only, before
+    SQLite opens it: the WAL and shared-memory files SQLite makes beside it take the same
+    mode. A file or WAL left readable by an older version is closed down too."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+
+
 class AuthFailed(Exception):
     """Why a token was refused: unknown, revoked or expired (said to the caller as such)."""
 
@@ -109,6 +124,7 @@ class CentralDB:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        owner_only(Path(path))
         self._local = threading.local()
         conn = self._conn()
         conn.executescript(SCHEMA)

@@ -136,3 +136,31 @@ def test_no_endpoint_returns_another_offices_data(central, two_offices):
     assert ("get", "/v1/sync/pull", 200) in called
     # Nothing aimed at office B changed it either.
     assert central.db.dossier_by_code(OTHER, b.code)[1] == version_b
+
+
+def test_the_central_database_its_wal_and_its_folder_are_owner_only(tmp_path):
+    """Names, IDs, phones, PIN and token hashes: no other local user may read them."""
+    import subprocess
+    import sys
+
+    from counter_tui.central.db import CentralDB
+
+    folder = tmp_path / "trung-tam"
+    path = folder / "central.sqlite3"
+    db = CentralDB(path)
+    db.add_office(OTHER, "UBND xã Bên Kia")
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        assert p.exists() and p.stat().st_mode & 0o777 == 0o600, p
+    assert folder.stat().st_mode & 0o777 == 0o700
+    # A file an older version left world-readable is closed down when the centre opens it.
+    old = tmp_path / "old.sqlite3"
+    old.touch(mode=0o644)
+    old.chmod(0o644)
+    run = subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", "central", "--db", str(old), "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert old.stat().st_mode & 0o777 == 0o600
