@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from counter_tui.config_files import catalog_path
 
@@ -88,26 +89,57 @@ def _cmd_central(args: argparse.Namespace) -> int:
                 "settings say allow_plain_http (use --certfile/--keyfile).",
                 file=sys.stderr,
             )
+        from counter_tui.central.engines import display, is_postgres
+
+        if args.workers > 1 and not is_postgres(args.db):
+            print(
+                "Several workers need PostgreSQL (--db postgresql://...): a SQLite file takes "
+                "one writer at a time, so one worker serves it best.",
+                file=sys.stderr,
+            )
+            return 2
         logs.install_masking()
         logging.basicConfig(
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        app = create_app(args.db)
         scheme = "https" if args.certfile else "http"
-        print(f"central service on {scheme}://{args.host}:{args.port} (db {args.db})", flush=True)
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=args.access_log,
-            log_config=log_config(args.log_level),
-            ssl_certfile=args.certfile or None,
-            ssl_keyfile=args.keyfile or None,
-        )
+        where = f"{scheme}://{args.host}:{args.port} (db {display(args.db)})"
+        common: dict[str, Any] = {
+            "host": args.host,
+            "port": args.port,
+            "log_level": args.log_level,
+            "access_log": args.access_log,
+            "log_config": log_config(args.log_level),
+            "ssl_certfile": args.certfile or None,
+            "ssl_keyfile": args.keyfile or None,
+        }
+        if args.workers > 1:
+            import os
+
+            from counter_tui.central.app import DB_ENV
+            from counter_tui.central.db import CentralDB
+
+            CentralDB(args.db).close()  # migrated once, here, before the workers start
+            os.environ[DB_ENV] = args.db
+            print(f"central service on {where}, {args.workers} workers", flush=True)
+            uvicorn.run(
+                "counter_tui.central.app:app_from_env",
+                factory=True,
+                workers=args.workers,
+                **common,
+            )
+            return 0
+        app = create_app(args.db)
+        print(f"central service on {where}", flush=True)
+        uvicorn.run(app, **common)
         return 0
     db = _central_db(args)
-    if action == "add-office":
+    if action == "migrate":
+        from counter_tui.central import migrate
+        from counter_tui.central.engines import display
+
+        print(f"{display(args.db)}: schema at revision {migrate.current(db.engine)} (current)")
+    elif action == "add-office":
         db.add_office(args.code, args.name)
         print(f"office {args.code}: {args.name}")
     elif action == "add-counter":
@@ -347,7 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_cat.set_defaults(func=_cmd_catalog)
 
     p_c = sub.add_parser("central", help="the reference central service and its operator commands")
-    p_c.add_argument("--db", default="central.sqlite3", help="SQLite database file")
+    p_c.add_argument(
+        "--db",
+        default="central.sqlite3",
+        help="a SQLite database file (the default) or a postgresql://user@host/db URL",
+    )
     p_c.set_defaults(
         func=_cmd_central,
         central_action=None,
@@ -358,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log=False,
         certfile="",
         keyfile="",
+        workers=1,
     )
     csub = p_c.add_subparsers(dest="central_action")
     p_serve = csub.add_parser("serve", help="run the service (the default)")
@@ -369,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--access-log", action="store_true", help="log each request (IDs masked)")
         p.add_argument("--certfile", default="", help="serve TLS with this certificate (PEM)")
         p.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
+        p.add_argument(
+            "--workers", type=int, default=1, help="worker processes (PostgreSQL only, >1)"
+        )
+    csub.add_parser("migrate", help="bring the database to the current schema (safe to repeat)")
     p_off = csub.add_parser("add-office", help="register an office by its agency code")
     p_off.add_argument("code")
     p_off.add_argument("name")

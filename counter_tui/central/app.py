@@ -5,6 +5,7 @@ annotations of the dependency closures defined inside :func:`create_app`.
 """
 
 import logging
+import os
 import re
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from counter_tui.domain.catalog import load_catalog
 log = logging.getLogger("counter_tui.central")
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
+DB_ENV = "COUNTER_TUI_CENTRAL_DB"  # how ``serve --workers N`` tells each worker its database
 CURSOR_VERSION = re.compile(r"[0-9]{1,18}")
 
 
@@ -115,8 +117,20 @@ class BackOfficeRequest(Strict):
     actor: str = Field(default="", max_length=100)
 
 
-def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> FastAPI:
-    db = CentralDB(db_path)
+def app_from_env() -> FastAPI:
+    """The app of one worker of ``central serve --workers N`` (uvicorn imports it by name in
+    each worker process; the parent has already migrated the database)."""
+    from counter_tui import logs
+
+    logs.install_masking()
+    return create_app(os.environ[DB_ENV], migrate=False)
+
+
+def create_app(
+    db_path: str | Path, catalog_file: str | Path | None = None, *, migrate: bool = True
+) -> FastAPI:
+    """The service over ``db_path`` (a SQLite file or a postgresql:// URL)."""
+    db = CentralDB(db_path, migrate=migrate)
     catalog_file = Path(catalog_file or catalog_path())
     body = catalog_file.read_bytes()
     catalog = load_catalog(catalog_file)
@@ -129,7 +143,7 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
     app.add_middleware(BodyLimit)
     bearer = HTTPBearer(auto_error=False)
 
-    # Reads are async: each is one indexed SQLite query (well under a millisecond), cheaper
+    # Reads are async: each is one indexed query (well under a millisecond), cheaper
     # inline than a hop to the thread pool. Writes (push, back office) stay in threads.
     async def client(
         request: Request,

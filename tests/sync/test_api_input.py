@@ -25,12 +25,8 @@ def setup(tmp_path, central, tokens):
 
 
 def _state(central: CentralProcess):
-    db = central.db.read()
-    return (
-        db.execute("SELECT count(*), max(version) FROM dossiers").fetchone(),
-        db.execute("SELECT sum(last_seq) FROM clients").fetchone(),
-        db.execute("SELECT count(*) FROM ops").fetchone(),
-    )
+    t = central.db.totals()
+    return (t["dossiers"], t["max_version"], t["sum_last_seq"], t["ops"])
 
 
 GOOD_OP = {
@@ -80,7 +76,7 @@ GOOD_OP = {
             "POST",
             "/v1/sync/push",
             {
-                "content": (b"x" * 65536 for _ in range(11 * 16)),  # 11 MB, chunked
+                "content": (b"x" * 65536,) * (11 * 16),  # 11 MB, chunked (no length)
                 "headers": {"Content-Type": "application/json"},
             },
             413,
@@ -161,7 +157,7 @@ def test_another_offices_dossier_is_out_of_reach(setup):
         ).status_code
         == 404
     )
-    assert _state(central)[0] == before[0]
+    assert _state(central)[:2] == before[:2]
     other.close()
     bo.close()
 
