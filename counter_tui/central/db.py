@@ -61,6 +61,43 @@ CLIENT_COLUMNS = (
 )
 
 
+# The hot paths' statements are built once: building a Core statement costs more than
+# running it (measured; see docs/operations.md), the compiled form is cached by SQLAlchemy.
+AUTH = sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
+    clients.c.token_hash == sa.bindparam("h")
+)
+CHANGES = (
+    sa.select(dossiers.c.uid, dossiers.c.version, dossiers.c.doc)
+    .where(dossiers.c.office == sa.bindparam("office"), dossiers.c.version > sa.bindparam("since"))
+    .order_by(dossiers.c.version)
+    .limit(sa.bindparam("limit"))
+)
+LOCK_CLIENT = (
+    sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
+)
+SET_LAST_SEQ = clients.update().where(clients.c.id == sa.bindparam("cid"))
+OP_RESULT = sa.select(ops.c.op_id, ops.c.result).where(
+    ops.c.client_id == sa.bindparam("cid"), ops.c.seq == sa.bindparam("seq")
+)
+RECORD_OP = ops.insert()
+GET_DOSSIER = sa.select(dossiers.c.doc, dossiers.c.version, dossiers.c.office).where(
+    dossiers.c.uid == sa.bindparam("uid")
+)
+NEXT_VERSION = (
+    offices.update()
+    .where(offices.c.code == sa.bindparam("office"))
+    .values(version=offices.c.version + 1)
+    .returning(offices.c.version)
+)
+UPDATE_DOSSIER = dossiers.update().where(
+    dossiers.c.uid == sa.bindparam("b_uid"), dossiers.c.office == sa.bindparam("b_office")
+)
+AUDIT_HEAD_LOCK = sa.select(meta.c.v).where(meta.c.k == "audit_head").with_for_update()
+AUDIT_LAST = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+AUDIT_INSERT = audit.insert()
+AUDIT_HEAD_SET = meta.update().where(meta.c.k == "audit_head")
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -120,34 +157,28 @@ class Tx:
 
     def lock_client(self, client_id: int) -> int:
         """The client's last applied sequence number, its row locked until commit."""
-        row = self.conn.execute(
-            sa.select(clients.c.last_seq).where(clients.c.id == client_id).with_for_update()
-        ).one()
-        return int(row[0])
+        return int(self.conn.execute(LOCK_CLIENT, {"id": client_id}).one()[0])
 
     def set_last_seq(self, client_id: int, last: int) -> None:
-        self.conn.execute(clients.update().where(clients.c.id == client_id).values(last_seq=last))
+        self.conn.execute(SET_LAST_SEQ, {"cid": client_id, "last_seq": last})
 
     def op_result(self, client_id: int, seq: int) -> tuple[str, dict[str, Any]] | None:
-        row = self.conn.execute(
-            sa.select(ops.c.op_id, ops.c.result).where(
-                ops.c.client_id == client_id, ops.c.seq == seq
-            )
-        ).first()
+        row = self.conn.execute(OP_RESULT, {"cid": client_id, "seq": seq}).first()
         return (str(row[0]), orjson.loads(row[1])) if row else None
 
     def record_op(
         self, client_id: int, seq: int, op_id: str, uid: str | None, result: dict[str, Any]
     ) -> None:
         self.conn.execute(
-            ops.insert().values(
-                client_id=client_id,
-                seq=seq,
-                op_id=op_id,
-                uid=uid,
-                result=orjson.dumps(result),
-                received_at=time.time(),
-            )
+            RECORD_OP,
+            {
+                "client_id": client_id,
+                "seq": seq,
+                "op_id": op_id,
+                "uid": uid,
+                "result": orjson.dumps(result),
+                "received_at": time.time(),
+            },
         )
 
     def add_conflict(
@@ -170,11 +201,7 @@ class Tx:
     def get_dossier(self, uid: str) -> tuple[dict[str, Any], int, str] | None:
         """A dossier with its version and office, whichever office (the caller compares the
         office with the client's and refuses, saying so)."""
-        row = self.conn.execute(
-            sa.select(dossiers.c.doc, dossiers.c.version, dossiers.c.office).where(
-                dossiers.c.uid == uid
-            )
-        ).first()
+        row = self.conn.execute(GET_DOSSIER, {"uid": uid}).first()
         return (orjson.loads(row[0]), int(row[1]), str(row[2])) if row else None
 
     def dossier_code(self, uid: str) -> str | None:
@@ -192,13 +219,7 @@ class Tx:
 
     def _next_version(self, office: str) -> int:
         # The UPDATE locks the office's row until commit: see the module's docstring.
-        row = self.conn.execute(
-            offices.update()
-            .where(offices.c.code == office)
-            .values(version=offices.c.version + 1)
-            .returning(offices.c.version)
-        ).one()
-        return int(row[0])
+        return int(self.conn.execute(NEXT_VERSION, {"office": office}).one()[0])
 
     def insert_dossier(self, doc: dict[str, Any], office: str) -> int | None:
         """A new dossier at the office's next version; ``None`` when its uid or code is taken
@@ -223,13 +244,14 @@ class Tx:
     def update_dossier(self, doc: dict[str, Any], office: str) -> int:
         version = self._next_version(office)
         self.conn.execute(
-            dossiers.update()
-            .where(dossiers.c.uid == doc["uid"], dossiers.c.office == office)
-            .values(
-                version=version,
-                doc=orjson.dumps(doc),
-                citizen_id=(doc.get("applicant") or {}).get("citizen_id"),
-            )
+            UPDATE_DOSSIER,
+            {
+                "b_uid": doc["uid"],
+                "b_office": office,
+                "version": version,
+                "doc": orjson.dumps(doc),
+                "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+            },
         )
         return version
 
@@ -252,15 +274,11 @@ class Tx:
         if not self._audit:
             return
         # The head row is the chain's lock: one appender at a time, held until commit.
-        head = self.conn.execute(
-            sa.select(meta.c.v).where(meta.c.k == "audit_head").with_for_update()
-        ).first()
+        head = self.conn.execute(AUDIT_HEAD_LOCK).first()
         if head is None:
             # First entry ever: two first appenders collide on the key and one retries.
             self.conn.execute(meta.insert().values(k="audit_head", v=""))
-        last = self.conn.execute(
-            sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
-        ).first()
+        last = self.conn.execute(AUDIT_LAST).first()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, "")
         for e in self._audit:
             seq += 1
@@ -278,13 +296,12 @@ class Tx:
                 },
             )
             self.conn.execute(
-                audit.insert().values(
-                    seq=seq, body=orjson.dumps(record).decode("utf-8"), hash=record["hash"]
-                )
+                AUDIT_INSERT,
+                {"seq": seq, "body": orjson.dumps(record).decode("utf-8"), "hash": record["hash"]},
             )
             prev = record["hash"]
         # The head is kept apart too: entries cut off the end show as a mismatch.
-        self.conn.execute(meta.update().where(meta.c.k == "audit_head").values(v=prev))
+        self.conn.execute(AUDIT_HEAD_SET, {"v": prev})
         self._audit.clear()
 
 
@@ -295,6 +312,7 @@ class CentralDB:
         self.target = str(target)
         self.path = self.target  # the name callers printed before PostgreSQL
         self.engine = make_engine(target)
+        self._compiled: dict[int, sa.engine.Compiled] = {}
         if migrate:
             migrations.upgrade(self.engine)
 
@@ -317,13 +335,40 @@ class CentralDB:
                 yield tx
                 tx._append_audit()
 
-    def _one(self, stmt: sa.Executable) -> Any:
-        with self.engine.connect() as conn:
-            return conn.execute(stmt).first()
+    def _raw(self, stmt: sa.ClauseElement, params: dict[str, Any]) -> list[Any]:
+        """Run a prebuilt statement straight on a pooled driver connection: for the two reads
+        every request makes (the token, the feed page), where SQLAlchemy's Connection costs
+        several times the query itself (figures in docs/operations.md). SQLAlchemy still
+        writes the SQL for the dialect; only the per-call bookkeeping is skipped."""
+        key = id(stmt)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = stmt.compile(dialect=self.engine.dialect)
+        values = dict(compiled.construct_params(params) or {})  # with defaults (OFFSET 0)
+        names = getattr(compiled, "positiontup", None)
+        args: Any = tuple(values[n] for n in names) if names else values
+        sql = compiled.string
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, args)
+            rows = list(cur.fetchall())
+            cur.close()
+            if self.dialect == "postgresql":
+                conn.rollback()  # end the read's transaction before the connection goes back
+            return rows
+        finally:
+            conn.close()
 
-    def _all(self, stmt: sa.Executable) -> list[Any]:
+    def _one(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> Any:
         with self.engine.connect() as conn:
-            return list(conn.execute(stmt).all())
+            conn.execution_options(sqlite_autocommit=True)
+            return conn.execute(stmt, params).first()
+
+    def _all(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> list[Any]:
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_autocommit=True)
+            return list(conn.execute(stmt, params).all())
 
     # --- identity -------------------------------------------------------------------------
 
@@ -418,11 +463,8 @@ class CentralDB:
 
     def authenticate(self, token: str) -> Client:
         """The client holding ``token``, or :class:`AuthFailed` saying why not."""
-        row = self._one(
-            sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
-                clients.c.token_hash == hash_token(token)
-            )
-        )
+        found = self._raw(AUTH, {"h": hash_token(token)})
+        row = found[0] if found else None
         if row is None:
             raise AuthFailed("unknown")
         if row[6]:
@@ -473,12 +515,7 @@ class CentralDB:
         return [(orjson.loads(r[0]), int(r[1])) for r in rows]
 
     def changes(self, office: str, since: int, limit: int) -> list[tuple[str, int, bytes]]:
-        rows = self._all(
-            sa.select(dossiers.c.uid, dossiers.c.version, dossiers.c.doc)
-            .where(dossiers.c.office == office, dossiers.c.version > since)
-            .order_by(dossiers.c.version)
-            .limit(limit)
-        )
+        rows = self._raw(CHANGES, {"office": office, "since": since, "limit": limit})
         return [(str(r[0]), int(r[1]), bytes(r[2])) for r in rows]
 
     def count_dossiers(self, office: str | None = None) -> int:
