@@ -196,11 +196,46 @@ def _cmd_central(args: argparse.Namespace) -> int:
             return 2
         print(f"clerk {args.username} disabled (counters drop the account at their next sync)")
     elif action == "audit":
-        checked, problem = db.verify_audit()
-        if problem:
-            print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+        return _central_audit(args, db)
+    return 0
+
+
+def _central_audit(args: argparse.Namespace, db: Any) -> int:
+    """``central audit verify [--against EXPORT]`` and ``central audit export --out FILE``."""
+    import json
+    import os
+    import time as _time
+
+    checked, problem = db.verify_audit()
+    if problem:
+        print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+        return 1
+    head = db.audit_head()
+    if args.action == "export":
+        if not args.out:
+            print("export needs --out FILE (keep it away from this server)", file=sys.stderr)
+            return 2
+        record = {
+            "exported_at": _time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "centre": {"entries": checked, "head": head},
+            "counters": db.latest_anchors(),
+        }
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(record, f, ensure_ascii=False, indent=1)
+        print(f"audit heads exported to {args.out}: centre {checked} entries, head {head}")
+        return 0
+    print(f"audit chain intact: {checked} entries; head {head}")
+    if args.against:
+        kept = json.loads(Path(args.against).read_text(encoding="utf-8"))["centre"]
+        n, was = int(kept["entries"]), str(kept["head"])
+        if n > checked:
+            print(f"AUDIT CHAIN SHORTER THAN EXPORTED: {n} entries then, {checked} now")
             return 1
-        print(f"audit chain intact: {checked} entries; head {db.audit_head()}")
+        if n and db.audit_entry_hash(n) != was:
+            print(f"AUDIT CHAIN REWRITTEN: entry {n} differs from the exported head")
+            return 1
+        print(f"extends the exported head ({n} entries)")
     return 0
 
 
@@ -294,13 +329,51 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return 2
     try:
         checked, problem = store.verify_audit()
+        entries = store.audit_entries()
     finally:
         store.abandon()  # read-only check: no checkpoint
     if problem:
         print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
         return 1
     print(f"audit chain intact: {checked} entries")
+    if args.offline or not (settings.central_url and settings.central_token):
+        print("not checked against the central service (no service configured, or --offline)")
+        return 0
+    from counter_tui.sync.client import CentralClient, tls_context
+
+    client = CentralClient(
+        settings.central_url,
+        settings.central_token,
+        verify=tls_context(settings.ca_file) if settings.verify_tls else False,
+    )
+    try:
+        anchors = client.audit_anchors()
+    except Exception as exc:
+        print(f"could not check against the central service: {type(exc).__name__}: {exc}")
+        return 4
+    finally:
+        client.close()
+    problem = against_anchors(entries, anchors)
+    if problem:
+        print(f"AUDIT CHAIN DOES NOT MATCH THE CENTRAL SERVICE: {problem}")
+        return 1
+    print(f"matches the {len(anchors)} heads the central service kept")
     return 0
+
+
+def against_anchors(entries: list[dict[str, Any]], anchors: list[dict[str, Any]]) -> str | None:
+    """Compare the counter's chain with the heads the centre kept from its pushes: a chain
+    cut short (its stored head rewritten to match) or rewritten shows here."""
+    for a in anchors:
+        seq, head = int(a["seq"]), str(a["head"])
+        if seq > len(entries):
+            return (
+                f"the central service saw {seq} entries (head {head[:12]}…), "
+                f"this PC has {len(entries)}: entries were removed"
+            )
+        if entries[seq - 1].get("hash") != head:
+            return f"entry {seq} is not the one the central service saw: the log was rewritten"
+    return None
 
 
 def _cmd_clerk(args: argparse.Namespace) -> int:
@@ -361,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit = sub.add_parser("audit", help="check the local audit log's hash chain")
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
+    p_audit.add_argument(
+        "--offline", action="store_true", help="do not check against the central service"
+    )
     p_audit.set_defaults(func=_cmd_audit)
     p_ck = sub.add_parser("clerk", help="add a clerk account on this PC (standalone counters)")
     p_ck.add_argument("action", choices=["add"])
@@ -433,7 +509,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_dis.add_argument("office")
     p_dis.add_argument("username")
     p_aud = csub.add_parser("audit", help="verify the central audit log's hash chain")
-    p_aud.add_argument("action", choices=["verify"])
+    p_aud.add_argument("action", choices=["verify", "export"])
+    p_aud.add_argument("--against", help="an earlier export: the chain must extend its head")
+    p_aud.add_argument("--out", help="where export writes the heads (keep it elsewhere)")
     return parser
 
 

@@ -106,8 +106,16 @@ class PushOp(Strict):
     state: str | None = Field(default=None, max_length=20)  # the counter's own bookkeeping
 
 
+class AuditHead(Strict):
+    """The counter's own audit chain as it stands: entries and the last entry's hash."""
+
+    seq: int = Field(ge=0)
+    head: str = Field(default="", max_length=64, pattern=r"^[0-9a-f]*$")
+
+
 class PushRequest(Strict):
     ops: list[PushOp] = Field(max_length=MAX_BATCH)
+    audit: AuditHead | None = None
 
 
 class BackOfficeRequest(Strict):
@@ -199,7 +207,8 @@ def create_app(
         seqs = [op.seq for op in req.ops]
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "Operations must be in increasing seq order")
-        out = service.push(c, [op.model_dump() for op in req.ops])
+        head = (req.audit.seq, req.audit.head) if req.audit is not None else None
+        out = service.push(c, [op.model_dump() for op in req.ops], head)
         log.info(
             "push from %s/%s: %d ops, last_seq %d", c.office, c.name, len(req.ops), out.last_seq
         )
@@ -294,6 +303,12 @@ def create_app(
         """This office's clerks with their PIN hashes (argon2), so a counter can sign
         them in while the network is down. PINs themselves never reach the service."""
         return {"clerks": db.clerks(c.office)}
+
+    @app.get("/v1/audit/anchors")
+    async def audit_anchors(c: Annotated[Client, Depends(counter)]) -> dict[str, Any]:
+        """The heads this counter reported for its own audit chain: ``counter-tui audit
+        verify`` checks its chain against them (a chain cut short and re-headed shows)."""
+        return {"anchors": db.audit_anchors(c.id)}
 
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from counter_tui.central import migrate as migrations
 from counter_tui.central.engines import display, make_engine
 from counter_tui.central.schema import (
     audit,
+    audit_anchors,
     catalog,
     clerks,
     clients,
@@ -195,6 +196,48 @@ class Tx:
                 at=time.time(),
             )
         )
+
+    def anchor_counter_audit(self, client: Client, seq: int, head: str) -> None:
+        """Keep the head a counter reports for its own audit chain. The first report of an
+        entry count stands; a different head for a count already seen, or fewer entries than
+        before, is recorded in the centre's own chain (someone rewrote the counter's log)."""
+        if seq <= 0:
+            return
+        seen = self.conn.execute(
+            sa.select(audit_anchors.c.head).where(
+                audit_anchors.c.client_id == client.id, audit_anchors.c.seq == seq
+            )
+        ).first()
+        if seen is not None:
+            if seen[0] != head:
+                self.audit(
+                    client.office,
+                    "counter",
+                    "counter_audit.rewritten",
+                    f"entry {seq}",
+                    client=client.name,
+                    detail={"seen": seen[0], "now": head},
+                )
+            return
+        top = self.conn.execute(
+            sa.select(sa.func.max(audit_anchors.c.seq)).where(
+                audit_anchors.c.client_id == client.id
+            )
+        ).scalar()
+        if top is not None and seq < int(top):
+            self.audit(
+                client.office,
+                "counter",
+                "counter_audit.shortened",
+                f"{top} → {seq} entries",
+                client=client.name,
+            )
+        stmt = (
+            _insert(self.conn, audit_anchors)
+            .values(client_id=client.id, seq=seq, head=head, at=time.time())
+            .on_conflict_do_nothing()
+        )
+        self.conn.execute(stmt)
 
     # --- dossiers -----------------------------------------------------------------------
 
@@ -635,6 +678,46 @@ class CentralDB:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     # --- audit ------------------------------------------------------------------------------
+
+    def audit_anchors(self, client_id: int) -> list[dict[str, Any]]:
+        """The heads one counter reported for its own chain, oldest first."""
+        rows = self._all(
+            sa.select(audit_anchors.c.seq, audit_anchors.c.head, audit_anchors.c.at)
+            .where(audit_anchors.c.client_id == client_id)
+            .order_by(audit_anchors.c.seq)
+        )
+        return [{"seq": int(r[0]), "head": str(r[1]), "at": float(r[2])} for r in rows]
+
+    def latest_anchors(self) -> list[dict[str, Any]]:
+        """Each counter's latest reported head (for the operator's daily export)."""
+        top = (
+            sa.select(audit_anchors.c.client_id, sa.func.max(audit_anchors.c.seq).label("seq"))
+            .group_by(audit_anchors.c.client_id)
+            .subquery()
+        )
+        rows = self._all(
+            sa.select(
+                clients.c.id,
+                clients.c.office,
+                clients.c.name,
+                audit_anchors.c.seq,
+                audit_anchors.c.head,
+            )
+            .join(top, top.c.client_id == clients.c.id)
+            .join(
+                audit_anchors,
+                sa.and_(
+                    audit_anchors.c.client_id == top.c.client_id, audit_anchors.c.seq == top.c.seq
+                ),
+            )
+            .order_by(clients.c.id)
+        )
+        keys = ("client_id", "office", "name", "seq", "head")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def audit_entry_hash(self, seq: int) -> str | None:
+        row = self._one(sa.select(audit.c.hash).where(audit.c.seq == seq))
+        return str(row[0]) if row else None
 
     def audit_entries(self) -> list[dict[str, Any]]:
         return [

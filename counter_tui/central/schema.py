@@ -126,3 +126,15 @@ audit = Table(
     Column("body", Text, nullable=False),
     Column("hash", Text, nullable=False),
 )
+
+# What each counter's own audit chain looked like, as its pushes said: (entries, head hash).
+# Kept outside the counter, a chain cut short and re-headed there no longer matches.
+audit_anchors = Table(
+    "audit_anchors",
+    metadata,
+    Column("client_id", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("head", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    PrimaryKeyConstraint("client_id", "seq"),
+)

@@ -57,10 +57,19 @@ class CentralService:
 
     # --- push -----------------------------------------------------------------------------
 
-    def push(self, client: Client, ops: list[dict[str, Any]]) -> PushOutcome:
+    def push(
+        self,
+        client: Client,
+        ops: list[dict[str, Any]],
+        audit_head: tuple[int, str] | None = None,
+    ) -> PushOutcome:
+        """Apply a counter's batch; ``audit_head`` is its own audit chain's (entries, head),
+        kept as an anchor outside the counter."""
         out = PushOutcome()
         with self.db.write() as tx:
             last = tx.lock_client(client.id)
+            if audit_head is not None:
+                tx.anchor_counter_audit(client, *audit_head)
             for op in ops:
                 seq = int(op["seq"])
                 if seq <= last:

@@ -152,15 +152,23 @@ class CentralClient:
         resp, s, r = self._request("GET", "/v1/health")
         return Timed(self._json(resp), s, r)
 
+    def audit_anchors(self) -> list[dict[str, Any]]:
+        """The heads of this counter's audit chain the centre has kept, oldest first."""
+        resp, _, _ = self._request("GET", "/v1/audit/anchors")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return list(self._json(resp)["anchors"])
+
     def me(self) -> dict[str, Any]:
         resp, _, _ = self._request("GET", "/v1/me")
         if resp.status_code != 200:
             raise Refused(resp.status_code, resp.text[:500])
         return self._json(resp)
 
-    def push(self, ops: list[dict[str, Any]]) -> Timed:
-        """Push a batch; a 409 (gap, reused number) comes back as a body with ``error``."""
-        content = orjson.dumps({"ops": ops})
+    def push(self, ops: list[dict[str, Any]], audit: dict[str, Any] | None = None) -> Timed:
+        """Push a batch; a 409 (gap, reused number) comes back as a body with ``error``.
+        ``audit`` is this counter's audit chain head, which the centre keeps as an anchor."""
+        content = orjson.dumps({"ops": ops, **({"audit": audit} if audit else {})})
         resp, s, r = self._request(
             "POST", "/v1/sync/push", content=content, headers={"Content-Type": "application/json"}
         )
