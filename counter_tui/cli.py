@@ -133,6 +133,24 @@ def _cmd_central(args: argparse.Namespace) -> int:
         print(f"central service on {where}", flush=True)
         uvicorn.run(app, **common)
         return 0
+    if action == "copy":
+        from counter_tui.central.copy import CopyRefused, copy_centre
+        from counter_tui.central.db import CentralDB
+        from counter_tui.central.engines import display
+
+        source, target = CentralDB(args.source), CentralDB(args.to)
+        try:
+            got = copy_centre(source, target)
+        except CopyRefused as exc:
+            print(f"not copied: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            source.close()
+            target.close()
+        print(f"copied {display(args.source)} to {display(args.to)}, verified:")
+        for key, value in got.items():
+            print(f"  {key}: {value}")
+        return 0
     db = _central_db(args)
     if action == "migrate":
         from counter_tui.central import migrate
@@ -486,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--workers", type=int, default=1, help="worker processes (PostgreSQL only, >1)"
         )
     csub.add_parser("migrate", help="bring the database to the current schema (safe to repeat)")
+    p_copy = csub.add_parser("copy", help="copy a centre into a new database, then verify it")
+    p_copy.add_argument("--from", dest="source", required=True, help="file path or URL")
+    p_copy.add_argument("--to", required=True, help="a new database: postgresql://... or a file")
     p_off = csub.add_parser("add-office", help="register an office by its agency code")
     p_off.add_argument("code")
     p_off.add_argument("name")
