@@ -76,11 +76,15 @@ CHANGES = (
 LOCK_CLIENT = (
     sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
 )
-SET_LAST_SEQ = clients.update().where(clients.c.id == sa.bindparam("cid"))
+SET_LAST_SEQ = (
+    clients.update()
+    .where(clients.c.id == sa.bindparam("cid"))
+    .values(last_seq=sa.bindparam("last_seq"))
+)
 OP_RESULT = sa.select(ops.c.op_id, ops.c.result).where(
     ops.c.client_id == sa.bindparam("cid"), ops.c.seq == sa.bindparam("seq")
 )
-RECORD_OP = ops.insert()
+RECORD_OP = ops.insert().values({c.name: sa.bindparam(c.name) for c in ops.columns})
 GET_DOSSIER = sa.select(dossiers.c.doc, dossiers.c.version, dossiers.c.office).where(
     dossiers.c.uid == sa.bindparam("uid")
 )
@@ -90,13 +94,42 @@ NEXT_VERSION = (
     .values(version=offices.c.version + 1)
     .returning(offices.c.version)
 )
-UPDATE_DOSSIER = dossiers.update().where(
-    dossiers.c.uid == sa.bindparam("b_uid"), dossiers.c.office == sa.bindparam("b_office")
+UPDATE_DOSSIER = (
+    dossiers.update()
+    .where(dossiers.c.uid == sa.bindparam("b_uid"), dossiers.c.office == sa.bindparam("b_office"))
+    .values(
+        version=sa.bindparam("version"),
+        doc=sa.bindparam("doc"),
+        citizen_id=sa.bindparam("citizen_id"),
+    )
 )
+INSERT_DOSSIER = {
+    name: dialect.insert(dossiers)
+    .values({c.name: sa.bindparam(c.name) for c in dossiers.columns})
+    .on_conflict_do_nothing()
+    .returning(dossiers.c.uid)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 AUDIT_HEAD_LOCK = sa.select(meta.c.v).where(meta.c.k == "audit_head").with_for_update()
 AUDIT_LAST = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
-AUDIT_INSERT = audit.insert()
-AUDIT_HEAD_SET = meta.update().where(meta.c.k == "audit_head")
+AUDIT_INSERT = audit.insert().values({c.name: sa.bindparam(c.name) for c in audit.columns})
+AUDIT_HEAD_SET = meta.update().where(meta.c.k == "audit_head").values(v=sa.bindparam("v"))
+_COMPILED: dict[tuple[str, int], Any] = {}
+
+
+def run_compiled(dbapi_conn: Any, dialect: sa.Dialect, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt statement on the driver's own connection: SQLAlchemy wrote the SQL for
+    this dialect once; the per-call work of its Connection (several times the cost of the
+    query on SQLite, see docs/operations.md) is skipped. Returns the driver's cursor."""
+    key = (dialect.name, id(stmt))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = stmt.compile(dialect=dialect)
+    values = dict(compiled.construct_params(params) or {})  # with defaults (OFFSET 0)
+    names = getattr(compiled, "positiontup", None)
+    cur = dbapi_conn.cursor()
+    cur.execute(compiled.string, tuple(values[n] for n in names) if names else values)
+    return cur
 
 
 def hash_token(token: str) -> str:
@@ -152,25 +185,29 @@ class Tx:
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        self._dbapi = conn.connection  # the same driver connection, in the same transaction
         self._audit: list[_Entry] = []
+
+    def _x(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+        return run_compiled(self._dbapi, self.conn.dialect, stmt, params or {})
 
     # --- counters' operations -----------------------------------------------------------
 
     def lock_client(self, client_id: int) -> int:
         """The client's last applied sequence number, its row locked until commit."""
-        return int(self.conn.execute(LOCK_CLIENT, {"id": client_id}).one()[0])
+        return int(self._x(LOCK_CLIENT, {"id": client_id}).fetchone()[0])
 
     def set_last_seq(self, client_id: int, last: int) -> None:
-        self.conn.execute(SET_LAST_SEQ, {"cid": client_id, "last_seq": last})
+        self._x(SET_LAST_SEQ, {"cid": client_id, "last_seq": last})
 
     def op_result(self, client_id: int, seq: int) -> tuple[str, dict[str, Any]] | None:
-        row = self.conn.execute(OP_RESULT, {"cid": client_id, "seq": seq}).first()
+        row = self._x(OP_RESULT, {"cid": client_id, "seq": seq}).fetchone()
         return (str(row[0]), orjson.loads(row[1])) if row else None
 
     def record_op(
         self, client_id: int, seq: int, op_id: str, uid: str | None, result: dict[str, Any]
     ) -> None:
-        self.conn.execute(
+        self._x(
             RECORD_OP,
             {
                 "client_id": client_id,
@@ -244,7 +281,7 @@ class Tx:
     def get_dossier(self, uid: str) -> tuple[dict[str, Any], int, str] | None:
         """A dossier with its version and office, whichever office (the caller compares the
         office with the client's and refuses, saying so)."""
-        row = self.conn.execute(GET_DOSSIER, {"uid": uid}).first()
+        row = self._x(GET_DOSSIER, {"uid": uid}).fetchone()
         return (orjson.loads(row[0]), int(row[1]), str(row[2])) if row else None
 
     def dossier_code(self, uid: str) -> str | None:
@@ -262,31 +299,29 @@ class Tx:
 
     def _next_version(self, office: str) -> int:
         # The UPDATE locks the office's row until commit: see the module's docstring.
-        return int(self.conn.execute(NEXT_VERSION, {"office": office}).one()[0])
+        return int(self._x(NEXT_VERSION, {"office": office}).fetchone()[0])
 
     def insert_dossier(self, doc: dict[str, Any], office: str) -> int | None:
         """A new dossier at the office's next version; ``None`` when its uid or code is taken
         (nothing written, and the transaction goes on: no error aborts it on PostgreSQL)."""
         version = self._next_version(office)
-        stmt = (
-            _insert(self.conn, dossiers)
-            .values(
-                uid=doc["uid"],
-                office=office,
-                code=doc["code"],
-                citizen_id=(doc.get("applicant") or {}).get("citizen_id"),
-                version=version,
-                doc=orjson.dumps(doc),
-                received_at_server=time.time(),
-            )
-            .on_conflict_do_nothing()
-            .returning(dossiers.c.uid)
-        )
-        return version if self.conn.execute(stmt).first() is not None else None
+        row = self._x(
+            INSERT_DOSSIER[self.conn.dialect.name],
+            {
+                "uid": doc["uid"],
+                "office": office,
+                "code": doc["code"],
+                "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+                "version": version,
+                "doc": orjson.dumps(doc),
+                "received_at_server": time.time(),
+            },
+        ).fetchone()
+        return version if row is not None else None
 
     def update_dossier(self, doc: dict[str, Any], office: str) -> int:
         version = self._next_version(office)
-        self.conn.execute(
+        self._x(
             UPDATE_DOSSIER,
             {
                 "b_uid": doc["uid"],
@@ -317,11 +352,11 @@ class Tx:
         if not self._audit:
             return
         # The head row is the chain's lock: one appender at a time, held until commit.
-        head = self.conn.execute(AUDIT_HEAD_LOCK).first()
+        head = self._x(AUDIT_HEAD_LOCK).fetchone()
         if head is None:
             # First entry ever: two first appenders collide on the key and one retries.
             self.conn.execute(meta.insert().values(k="audit_head", v=""))
-        last = self.conn.execute(AUDIT_LAST).first()
+        last = self._x(AUDIT_LAST).fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, "")
         for e in self._audit:
             seq += 1
@@ -338,13 +373,13 @@ class Tx:
                     "detail": e.detail,
                 },
             )
-            self.conn.execute(
+            self._x(
                 AUDIT_INSERT,
                 {"seq": seq, "body": orjson.dumps(record).decode("utf-8"), "hash": record["hash"]},
             )
             prev = record["hash"]
         # The head is kept apart too: entries cut off the end show as a mismatch.
-        self.conn.execute(AUDIT_HEAD_SET, {"v": prev})
+        self._x(AUDIT_HEAD_SET, {"v": prev})
         self._audit.clear()
 
 
@@ -355,7 +390,6 @@ class CentralDB:
         self.target = str(target)
         self.path = self.target  # the name callers printed before PostgreSQL
         self.engine = make_engine(target)
-        self._compiled: dict[int, sa.engine.Compiled] = {}
         if migrate:
             migrations.upgrade(self.engine)
 
@@ -383,18 +417,9 @@ class CentralDB:
         every request makes (the token, the feed page), where SQLAlchemy's Connection costs
         several times the query itself (figures in docs/operations.md). SQLAlchemy still
         writes the SQL for the dialect; only the per-call bookkeeping is skipped."""
-        key = id(stmt)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compiled[key] = stmt.compile(dialect=self.engine.dialect)
-        values = dict(compiled.construct_params(params) or {})  # with defaults (OFFSET 0)
-        names = getattr(compiled, "positiontup", None)
-        args: Any = tuple(values[n] for n in names) if names else values
-        sql = compiled.string
         conn = self.engine.raw_connection()
         try:
-            cur = conn.cursor()
-            cur.execute(sql, args)
+            cur = run_compiled(conn, self.engine.dialect, stmt, params)
             rows = list(cur.fetchall())
             cur.close()
             if self.dialect == "postgresql":
