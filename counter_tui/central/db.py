@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from counter_tui.central import migrate as migrations
-from counter_tui.central.engines import display, make_engine
+from counter_tui.central.engines import display, make_engine, make_read_engine
 from counter_tui.central.schema import (
     audit,
     audit_anchors,
@@ -390,6 +390,7 @@ class CentralDB:
         self.target = str(target)
         self.path = self.target  # the name callers printed before PostgreSQL
         self.engine = make_engine(target)
+        self.reads = make_read_engine(target, self.engine)
         if migrate:
             migrations.upgrade(self.engine)
 
@@ -402,6 +403,7 @@ class CentralDB:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.reads.dispose()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -417,24 +419,22 @@ class CentralDB:
         every request makes (the token, the feed page), where SQLAlchemy's Connection costs
         several times the query itself (figures in docs/operations.md). SQLAlchemy still
         writes the SQL for the dialect; only the per-call bookkeeping is skipped."""
-        conn = self.engine.raw_connection()
+        conn = self.reads.raw_connection()
         try:
-            cur = run_compiled(conn, self.engine.dialect, stmt, params)
+            cur = run_compiled(conn, self.reads.dialect, stmt, params)
             rows = list(cur.fetchall())
             cur.close()
-            if self.dialect == "postgresql":
-                conn.rollback()  # end the read's transaction before the connection goes back
             return rows
         finally:
             conn.close()
 
     def _one(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> Any:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             conn.execution_options(sqlite_autocommit=True)
             return conn.execute(stmt, params).first()
 
     def _all(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> list[Any]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             conn.execution_options(sqlite_autocommit=True)
             return list(conn.execute(stmt, params).all())
 

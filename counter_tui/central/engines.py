@@ -43,6 +43,22 @@ def owner_only(path: Path) -> None:
                 p.chmod(0o600)
 
 
+def make_read_engine(target: str | Path, engine: sa.Engine) -> sa.Engine:
+    """The engine for single-statement reads. On PostgreSQL a second pool in autocommit: a
+    read is then one round trip to the server, not BEGIN, SELECT, ROLLBACK and the pool's
+    reset (measured: polling ran at a tenth of SQLite's rate before). One statement is its
+    own consistent snapshot. On SQLite the same engine (its reads are in-process)."""
+    if not is_postgres(target):
+        return engine
+    return sa.create_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_SIZE,
+    )
+
+
 def make_engine(target: str | Path) -> sa.Engine:
     if is_postgres(target):
         url = sa.make_url(str(target)).set(drivername="postgresql+psycopg")
