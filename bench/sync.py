@@ -45,12 +45,12 @@ def seed_central(central: CentralProcess, n: int) -> None:
     from tests.factories import dossier
 
     rng = random.Random(1)
-    with central.db.write() as c:
+    with central.db.write() as tx:
         for i in range(n):
             d = dossier(rng, i)
             d["code"] = f"{OFFICE}-{260105 + (i // 9000) % 28:06d}-9{i % 9000 + 1:04d}"
             d["uid"] = str(uuid.UUID(int=i + 1))
-            central.db.put_dossier(c, d, OFFICE)
+            tx.insert_dossier(d, OFFICE)
 
 
 async def poll(
@@ -158,7 +158,7 @@ def main() -> None:
         fresh.close()
         # 3. many counters polling
         print(f"{args.counters} counters polling for {args.seconds:.0f} s ...", file=sys.stderr)
-        head = central.db.read().execute("SELECT v FROM meta WHERE k='version'").fetchone()[0]
+        head = central.db.totals()["max_version"]
         cursor = f"{central.db.epoch}:{head}"
         lat = asyncio.run(poll(central.url, t1, cursor, args.counters, args.seconds, 200_000))
         rps = len(lat) / args.seconds

@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from counter_tui.config_files import catalog_path
 
@@ -75,6 +76,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
 
         from counter_tui import logs
         from counter_tui.central.app import create_app
+        from counter_tui.central.serving import log_config
 
         if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
             print("Refusing to listen beyond loopback without --allow-remote.", file=sys.stderr)
@@ -88,25 +90,75 @@ def _cmd_central(args: argparse.Namespace) -> int:
                 "settings say allow_plain_http (use --certfile/--keyfile).",
                 file=sys.stderr,
             )
+        from counter_tui.central.engines import display, is_postgres
+
+        if args.workers > 1 and not is_postgres(args.db):
+            print(
+                "Several workers need PostgreSQL (--db postgresql://...): a SQLite file takes "
+                "one writer at a time, so one worker serves it best.",
+                file=sys.stderr,
+            )
+            return 2
         logs.install_masking()
         logging.basicConfig(
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        app = create_app(args.db)
         scheme = "https" if args.certfile else "http"
-        print(f"central service on {scheme}://{args.host}:{args.port} (db {args.db})", flush=True)
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=args.access_log,
-            ssl_certfile=args.certfile or None,
-            ssl_keyfile=args.keyfile or None,
-        )
+        where = f"{scheme}://{args.host}:{args.port} (db {display(args.db)})"
+        common: dict[str, Any] = {
+            "host": args.host,
+            "port": args.port,
+            "log_level": args.log_level,
+            "access_log": args.access_log,
+            "log_config": log_config(args.log_level),
+            "ssl_certfile": args.certfile or None,
+            "ssl_keyfile": args.keyfile or None,
+        }
+        if args.workers > 1:
+            import os
+
+            from counter_tui.central.app import DB_ENV
+            from counter_tui.central.db import CentralDB
+
+            CentralDB(args.db).close()  # migrated once, here, before the workers start
+            os.environ[DB_ENV] = args.db
+            print(f"central service on {where}, {args.workers} workers", flush=True)
+            uvicorn.run(
+                "counter_tui.central.app:app_from_env",
+                factory=True,
+                workers=args.workers,
+                **common,
+            )
+            return 0
+        app = create_app(args.db)
+        print(f"central service on {where}", flush=True)
+        uvicorn.run(app, **common)
+        return 0
+    if action == "copy":
+        from counter_tui.central.copy import CopyRefused, copy_centre
+        from counter_tui.central.db import CentralDB
+        from counter_tui.central.engines import display
+
+        source, target = CentralDB(args.source), CentralDB(args.to)
+        try:
+            got = copy_centre(source, target)
+        except CopyRefused as exc:
+            print(f"not copied: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            source.close()
+            target.close()
+        print(f"copied {display(args.source)} to {display(args.to)}, verified:")
+        for key, value in got.items():
+            print(f"  {key}: {value}")
         return 0
     db = _central_db(args)
-    if action == "add-office":
+    if action == "migrate":
+        from counter_tui.central import migrate
+        from counter_tui.central.engines import display
+
+        print(f"{display(args.db)}: schema at revision {migrate.current(db.engine)} (current)")
+    elif action == "add-office":
         db.add_office(args.code, args.name)
         print(f"office {args.code}: {args.name}")
     elif action == "add-counter":
@@ -163,11 +215,46 @@ def _cmd_central(args: argparse.Namespace) -> int:
             return 2
         print(f"clerk {args.username} disabled (counters drop the account at their next sync)")
     elif action == "audit":
-        checked, problem = db.verify_audit()
-        if problem:
-            print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+        return _central_audit(args, db)
+    return 0
+
+
+def _central_audit(args: argparse.Namespace, db: Any) -> int:
+    """``central audit verify [--against EXPORT]`` and ``central audit export --out FILE``."""
+    import json
+    import os
+    import time as _time
+
+    checked, problem = db.verify_audit()
+    if problem:
+        print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
+        return 1
+    head = db.audit_head()
+    if args.action == "export":
+        if not args.out:
+            print("export needs --out FILE (keep it away from this server)", file=sys.stderr)
+            return 2
+        record = {
+            "exported_at": _time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "centre": {"entries": checked, "head": head},
+            "counters": db.latest_anchors(),
+        }
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(record, f, ensure_ascii=False, indent=1)
+        print(f"audit heads exported to {args.out}: centre {checked} entries, head {head}")
+        return 0
+    print(f"audit chain intact: {checked} entries; head {head}")
+    if args.against:
+        kept = json.loads(Path(args.against).read_text(encoding="utf-8"))["centre"]
+        n, was = int(kept["entries"]), str(kept["head"])
+        if n > checked:
+            print(f"AUDIT CHAIN SHORTER THAN EXPORTED: {n} entries then, {checked} now")
             return 1
-        print(f"audit chain intact: {checked} entries; head {db.audit_head()}")
+        if n and db.audit_entry_hash(n) != was:
+            print(f"AUDIT CHAIN REWRITTEN: entry {n} differs from the exported head")
+            return 1
+        print(f"extends the exported head ({n} entries)")
     return 0
 
 
@@ -261,13 +348,51 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return 2
     try:
         checked, problem = store.verify_audit()
+        entries = store.audit_entries()
     finally:
         store.abandon()  # read-only check: no checkpoint
     if problem:
         print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
         return 1
     print(f"audit chain intact: {checked} entries")
+    if args.offline or not (settings.central_url and settings.central_token):
+        print("not checked against the central service (no service configured, or --offline)")
+        return 0
+    from counter_tui.sync.client import CentralClient, tls_context
+
+    client = CentralClient(
+        settings.central_url,
+        settings.central_token,
+        verify=tls_context(settings.ca_file) if settings.verify_tls else False,
+    )
+    try:
+        anchors = client.audit_anchors()
+    except Exception as exc:
+        print(f"could not check against the central service: {type(exc).__name__}: {exc}")
+        return 4
+    finally:
+        client.close()
+    problem = against_anchors(entries, anchors)
+    if problem:
+        print(f"AUDIT CHAIN DOES NOT MATCH THE CENTRAL SERVICE: {problem}")
+        return 1
+    print(f"matches the {len(anchors)} heads the central service kept")
     return 0
+
+
+def against_anchors(entries: list[dict[str, Any]], anchors: list[dict[str, Any]]) -> str | None:
+    """Compare the counter's chain with the heads the centre kept from its pushes: a chain
+    cut short (its stored head rewritten to match) or rewritten shows here."""
+    for a in anchors:
+        seq, head = int(a["seq"]), str(a["head"])
+        if seq > len(entries):
+            return (
+                f"the central service saw {seq} entries (head {head[:12]}…), "
+                f"this PC has {len(entries)}: entries were removed"
+            )
+        if entries[seq - 1].get("hash") != head:
+            return f"entry {seq} is not the one the central service saw: the log was rewritten"
+    return None
 
 
 def _cmd_clerk(args: argparse.Namespace) -> int:
@@ -422,6 +547,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit = sub.add_parser("audit", help="check the local audit log's hash chain")
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
+    p_audit.add_argument(
+        "--offline", action="store_true", help="do not check against the central service"
+    )
     p_audit.set_defaults(func=_cmd_audit)
     p_ck = sub.add_parser(
         "clerk",
@@ -448,7 +576,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_cat.set_defaults(func=_cmd_catalog)
 
     p_c = sub.add_parser("central", help="the reference central service and its operator commands")
-    p_c.add_argument("--db", default="central.sqlite3", help="SQLite database file")
+    p_c.add_argument(
+        "--db",
+        default="central.sqlite3",
+        help="a SQLite database file (the default) or a postgresql://user@host/db URL",
+    )
     p_c.set_defaults(
         func=_cmd_central,
         central_action=None,
@@ -459,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
         access_log=False,
         certfile="",
         keyfile="",
+        workers=1,
     )
     csub = p_c.add_subparsers(dest="central_action")
     p_serve = csub.add_parser("serve", help="run the service (the default)")
@@ -470,6 +603,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--access-log", action="store_true", help="log each request (IDs masked)")
         p.add_argument("--certfile", default="", help="serve TLS with this certificate (PEM)")
         p.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
+        p.add_argument(
+            "--workers", type=int, default=1, help="worker processes (PostgreSQL only, >1)"
+        )
+    csub.add_parser("migrate", help="bring the database to the current schema (safe to repeat)")
+    p_copy = csub.add_parser("copy", help="copy a centre into a new database, then verify it")
+    p_copy.add_argument("--from", dest="source", required=True, help="file path or URL")
+    p_copy.add_argument("--to", required=True, help="a new database: postgresql://... or a file")
     p_off = csub.add_parser("add-office", help="register an office by its agency code")
     p_off.add_argument("code")
     p_off.add_argument("name")
@@ -493,7 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_dis.add_argument("office")
     p_dis.add_argument("username")
     p_aud = csub.add_parser("audit", help="verify the central audit log's hash chain")
-    p_aud.add_argument("action", choices=["verify"])
+    p_aud.add_argument("action", choices=["verify", "export"])
+    p_aud.add_argument("--against", help="an earlier export: the chain must extend its head")
+    p_aud.add_argument("--out", help="where export writes the heads (keep it elsewhere)")
     return parser
 
 

@@ -5,6 +5,8 @@ annotations of the dependency closures defined inside :func:`create_app`.
 """
 
 import logging
+import os
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +27,8 @@ from counter_tui.domain.catalog import load_catalog
 log = logging.getLogger("counter_tui.central")
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
+DB_ENV = "COUNTER_TUI_CENTRAL_DB"  # how ``serve --workers N`` tells each worker its database
+CURSOR_VERSION = re.compile(r"[0-9]{1,18}")
 
 
 class BodyLimit:
@@ -41,25 +45,33 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 await _too_large(send)
                 return
+        # The body is read here, up to the limit, before the app sees it: a chunked body has
+        # no length to check up front, and an error raised inside the app's own read would
+        # come out as FastAPI's 400 "error parsing the body" instead of 413.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        while True:
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return msg
+            if msg["type"] != "http.request":
+                return  # the client went away
+            chunk = msg.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await _too_large(send)
+                return
+            chunks.append(chunk)
+            if not msg.get("more_body", False):
+                break
+        replayed = False
 
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send) -> None:
@@ -94,8 +106,16 @@ class PushOp(Strict):
     state: str | None = Field(default=None, max_length=20)  # the counter's own bookkeeping
 
 
+class AuditHead(Strict):
+    """The counter's own audit chain as it stands: entries and the last entry's hash."""
+
+    seq: int = Field(ge=0)
+    head: str = Field(default="", max_length=64, pattern=r"^[0-9a-f]*$")
+
+
 class PushRequest(Strict):
     ops: list[PushOp] = Field(max_length=MAX_BATCH)
+    audit: AuditHead | None = None
 
 
 class BackOfficeRequest(Strict):
@@ -105,8 +125,20 @@ class BackOfficeRequest(Strict):
     actor: str = Field(default="", max_length=100)
 
 
-def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> FastAPI:
-    db = CentralDB(db_path)
+def app_from_env() -> FastAPI:
+    """The app of one worker of ``central serve --workers N`` (uvicorn imports it by name in
+    each worker process; the parent has already migrated the database)."""
+    from counter_tui import logs
+
+    logs.install_masking()
+    return create_app(os.environ[DB_ENV], migrate=False)
+
+
+def create_app(
+    db_path: str | Path, catalog_file: str | Path | None = None, *, migrate: bool = True
+) -> FastAPI:
+    """The service over ``db_path`` (a SQLite file or a postgresql:// URL)."""
+    db = CentralDB(db_path, migrate=migrate)
     catalog_file = Path(catalog_file or catalog_path())
     body = catalog_file.read_bytes()
     catalog = load_catalog(catalog_file)
@@ -119,7 +151,7 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
     app.add_middleware(BodyLimit)
     bearer = HTTPBearer(auto_error=False)
 
-    # Reads are async: each is one indexed SQLite query (well under a millisecond), cheaper
+    # Reads are async: each is one indexed query (well under a millisecond), cheaper
     # inline than a hop to the thread pool. Writes (push, back office) stay in threads.
     async def client(
         request: Request,
@@ -175,7 +207,8 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         seqs = [op.seq for op in req.ops]
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "Operations must be in increasing seq order")
-        out = service.push(c, [op.model_dump() for op in req.ops])
+        head = (req.audit.seq, req.audit.head) if req.audit is not None else None
+        out = service.push(c, [op.model_dump() for op in req.ops], head)
         log.info(
             "push from %s/%s: %d ops, last_seq %d", c.office, c.name, len(req.ops), out.last_seq
         )
@@ -194,8 +227,12 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         since = 0
         if cursor:
             ep, _, ver = cursor.partition(":")
-            if not ver.isdigit():
-                raise HTTPException(422, "Malformed cursor")
+            # ASCII digits only (str.isdigit() also takes "²"), and a version that fits the
+            # database's 64-bit integer: anything else is the caller's mistake, not a crash.
+            if not CURSOR_VERSION.fullmatch(ver):
+                return raw_json(
+                    orjson.dumps({"detail": "Malformed cursor", "code": "cursor.malformed"}), 400
+                )
             if ep != epoch:
                 return raw_json(
                     orjson.dumps({"detail": "Cursor from another epoch: resync", "code": "resync"}),
@@ -267,8 +304,14 @@ def create_app(db_path: str | Path, catalog_file: str | Path | None = None) -> F
         them in while the network is down. PINs themselves never reach the service."""
         return {"clerks": db.clerks(c.office)}
 
+    @app.get("/v1/audit/anchors")
+    async def audit_anchors(c: Annotated[Client, Depends(counter)]) -> dict[str, Any]:
+        """The heads this counter reported for its own audit chain: ``counter-tui audit
+        verify`` checks its chain against them (a chain cut short and re-headed shows)."""
+        return {"anchors": db.audit_anchors(c.id)}
+
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:
-        return {"conflicts": db.conflicts()}
+        return {"conflicts": db.conflicts(office=c.office)}
 
     return app

@@ -1,85 +1,135 @@
-"""Central state in SQLite (WAL): offices, counters, dossiers, applied operations, change feed.
+"""The centre's data layer: every SQL statement of the centre, on SQLite or PostgreSQL.
 
-Every write runs in ``BEGIN IMMEDIATE``, so writers are serialised and the
-change-feed version (one counter row, bumped in the same transaction) is
-assigned in commit order: a reader can never see version 7 before version 6
-has committed. Tokens are stored as SHA-256 hashes; the token itself is shown
-once, when the counter is registered.
+Reads are methods of :class:`CentralDB`; writes run inside :meth:`CentralDB.write`, which
+hands out a :class:`Tx` whose methods are the only writes there are. Whatever a token's
+holder may read is selected by office here, in the query, not filtered afterwards.
+
+Concurrency (the argument is in docs/sync-protocol.md):
+
+* Each office has its own feed counter, ``offices.version``, bumped by an ``UPDATE ...
+  RETURNING`` in the transaction that writes the dossier. That row stays locked until the
+  transaction ends, so version N+1 of an office is only handed out after the transaction
+  holding N has committed (or rolled back), and is visible: a reader never sees N+1 without N.
+* A push locks its client row (``FOR UPDATE``) before reading ``last_seq``: two pushes of
+  one counter (two workers, a retry) apply each sequence number once, the second waits and
+  then sees the first's result.
+* Audit entries are appended at the end of the transaction, under a lock on the chain's
+  head row, so the chain never forks and the lock is held only for the commit.
+
+On SQLite ``BEGIN IMMEDIATE`` serialises writers and the locks above cost nothing.
+Tokens are stored as SHA-256 hashes; the token itself is shown once, at registration.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
+from counter_tui.central import migrate as migrations
+from counter_tui.central.engines import display, make_engine, make_read_engine
+from counter_tui.central.schema import (
+    audit,
+    audit_anchors,
+    catalog,
+    clerks,
+    clients,
+    conflicts,
+    dossiers,
+    meta,
+    offices,
+    ops,
+)
 from counter_tui.domain.audit_chain import chain, verify_chain
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS offices (
-    code TEXT PRIMARY KEY, name TEXT NOT NULL, next_slot INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE IF NOT EXISTS clients (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    office TEXT NOT NULL REFERENCES offices(code),
-    name TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('counter', 'backoffice')),
-    slot INTEGER,
-    token_hash TEXT NOT NULL UNIQUE,
-    last_seq INTEGER NOT NULL DEFAULT 0,
-    revoked INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS dossiers (
-    uid TEXT PRIMARY KEY,
-    office TEXT NOT NULL,
-    code TEXT NOT NULL UNIQUE,
-    citizen_id TEXT,
-    version INTEGER NOT NULL,
-    doc BLOB NOT NULL,
-    received_at_server REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS dossiers_feed ON dossiers(office, version);
-CREATE INDEX IF NOT EXISTS dossiers_citizen ON dossiers(office, citizen_id);
-CREATE TABLE IF NOT EXISTS ops (
-    client_id INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    op_id TEXT NOT NULL,
-    uid TEXT,
-    result BLOB NOT NULL,
-    received_at REAL NOT NULL,
-    PRIMARY KEY (client_id, seq));
-CREATE TABLE IF NOT EXISTS conflicts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uid TEXT, client_id INTEGER, seq INTEGER, reason TEXT NOT NULL, op BLOB NOT NULL,
-    at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS catalog (id INTEGER PRIMARY KEY CHECK (id = 1), etag TEXT, body BLOB);
-CREATE TABLE IF NOT EXISTS clerks (
-    office TEXT NOT NULL REFERENCES offices(code),
-    username TEXT NOT NULL,
-    name TEXT NOT NULL,
-    pin_hash TEXT NOT NULL,
-    active INTEGER NOT NULL DEFAULT 1,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (office, username));
-CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY,
-    body TEXT NOT NULL,
-    hash TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_append_only_u BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_append_only_d BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
 TOKEN_DAYS = 365.0
+CLIENT_COLUMNS = (
+    clients.c.id,
+    clients.c.office,
+    clients.c.name,
+    clients.c.role,
+    clients.c.slot,
+    clients.c.last_seq,
+)
+
+
+# The hot paths' statements are built once: building a Core statement costs more than
+# running it (measured; see docs/operations.md), the compiled form is cached by SQLAlchemy.
+AUTH = sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
+    clients.c.token_hash == sa.bindparam("h")
+)
+CHANGES = (
+    sa.select(dossiers.c.uid, dossiers.c.version, dossiers.c.doc)
+    .where(dossiers.c.office == sa.bindparam("office"), dossiers.c.version > sa.bindparam("since"))
+    .order_by(dossiers.c.version)
+    .limit(sa.bindparam("limit"))
+)
+LOCK_CLIENT = (
+    sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
+)
+SET_LAST_SEQ = (
+    clients.update()
+    .where(clients.c.id == sa.bindparam("cid"))
+    .values(last_seq=sa.bindparam("last_seq"))
+)
+OP_RESULT = sa.select(ops.c.op_id, ops.c.result).where(
+    ops.c.client_id == sa.bindparam("cid"), ops.c.seq == sa.bindparam("seq")
+)
+RECORD_OP = ops.insert().values({c.name: sa.bindparam(c.name) for c in ops.columns})
+GET_DOSSIER = sa.select(dossiers.c.doc, dossiers.c.version, dossiers.c.office).where(
+    dossiers.c.uid == sa.bindparam("uid")
+)
+NEXT_VERSION = (
+    offices.update()
+    .where(offices.c.code == sa.bindparam("office"))
+    .values(version=offices.c.version + 1)
+    .returning(offices.c.version)
+)
+UPDATE_DOSSIER = (
+    dossiers.update()
+    .where(dossiers.c.uid == sa.bindparam("b_uid"), dossiers.c.office == sa.bindparam("b_office"))
+    .values(
+        version=sa.bindparam("version"),
+        doc=sa.bindparam("doc"),
+        citizen_id=sa.bindparam("citizen_id"),
+    )
+)
+INSERT_DOSSIER = {
+    name: dialect.insert(dossiers)
+    .values({c.name: sa.bindparam(c.name) for c in dossiers.columns})
+    .on_conflict_do_nothing()
+    .returning(dossiers.c.uid)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+AUDIT_HEAD_LOCK = sa.select(meta.c.v).where(meta.c.k == "audit_head").with_for_update()
+AUDIT_LAST = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+AUDIT_INSERT = audit.insert().values({c.name: sa.bindparam(c.name) for c in audit.columns})
+AUDIT_HEAD_SET = meta.update().where(meta.c.k == "audit_head").values(v=sa.bindparam("v"))
+_COMPILED: dict[tuple[str, int], Any] = {}
+
+
+def run_compiled(dbapi_conn: Any, dialect: sa.Dialect, stmt: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt statement on the driver's own connection: SQLAlchemy wrote the SQL for
+    this dialect once; the per-call work of its Connection (several times the cost of the
+    query on SQLite, see docs/operations.md) is skipped. Returns the driver's cursor."""
+    key = (dialect.name, id(stmt))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = stmt.compile(dialect=dialect)
+    values = dict(compiled.construct_params(params) or {})  # with defaults (OFFSET 0)
+    names = getattr(compiled, "positiontup", None)
+    cur = dbapi_conn.cursor()
+    cur.execute(compiled.string, tuple(values[n] for n in names) if names else values)
+    return cur
 
 
 def hash_token(token: str) -> str:
@@ -104,308 +154,189 @@ class Client:
     last_seq: int
 
 
-class CentralDB:
-    """SQLite behind the operations the service needs (a PostgreSQL class would match it)."""
+def _insert(conn: sa.Connection, table: sa.Table) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_update`` on both engines."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._local = threading.local()
-        conn = self._conn()
-        conn.executescript(SCHEMA)
-        columns = {r[1] for r in conn.execute("PRAGMA table_info(clients)")}
-        if "expires_at" not in columns:  # databases made before tokens expired
-            conn.execute("ALTER TABLE clients ADD COLUMN expires_at REAL")
-        with self.write() as c:
-            if c.execute("SELECT v FROM meta WHERE k='epoch'").fetchone() is None:
-                c.execute("INSERT INTO meta VALUES ('epoch', ?)", (uuid.uuid4().hex[:12],))
-                c.execute("INSERT INTO meta VALUES ('version', '0')")
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
+def _upsert(
+    conn: sa.Connection, table: sa.Table, keys: list[str], values: dict[str, Any], update: list[str]
+) -> None:
+    stmt = _insert(conn, table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={k: getattr(stmt.excluded, k) for k in update}
+    )
+    conn.execute(stmt)
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
-    def read(self) -> sqlite3.Connection:
-        return self._conn()
+@dataclass
+class _Entry:
+    office: str
+    actor: str
+    action: str
+    target: str
+    client: str
+    detail: dict[str, Any]
+    at: float = field(default_factory=time.time)
 
-    # --- identity -------------------------------------------------------------------------
 
-    @property
-    def epoch(self) -> str:
-        return self.read().execute("SELECT v FROM meta WHERE k='epoch'").fetchone()[0]
+class Tx:
+    """One write transaction: the writes the service may make, nothing else."""
 
-    def add_office(self, code: str, name: str) -> None:
-        with self.write() as c:
-            c.execute(
-                "INSERT INTO offices(code, name) VALUES (?, ?) "
-                "ON CONFLICT(code) DO UPDATE SET name=excluded.name",
-                (code, name),
-            )
-            self.audit(c, code, "operator", "office.set", name)
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self._dbapi = conn.connection  # the same driver connection, in the same transaction
+        self._audit: list[_Entry] = []
 
-    def office(self, code: str) -> dict[str, Any] | None:
-        row = self.read().execute("SELECT code, name FROM offices WHERE code=?", (code,)).fetchone()
-        return {"code": row[0], "name": row[1]} if row else None
+    def _x(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+        return run_compiled(self._dbapi, self.conn.dialect, stmt, params or {})
 
-    def add_client(
-        self, office: str, name: str, role: str = "counter", days: float | None = TOKEN_DAYS
-    ) -> tuple[Client, str]:
-        """Register a counter (or a back-office user); returns it and its token (shown once).
-        The token expires after ``days`` (``None``: never)."""
-        token = secrets.token_urlsafe(32)
-        expires = time.time() + days * 86400 if days else None
-        with self.write() as c:
-            row = c.execute("SELECT next_slot FROM offices WHERE code=?", (office,)).fetchone()
-            if row is None:
-                raise KeyError(office)
-            slot = None
-            if role == "counter":
-                slot = int(row[0])
-                if slot > 99:
-                    raise ValueError("an office has at most 99 counters")
-                c.execute("UPDATE offices SET next_slot=? WHERE code=?", (slot + 1, office))
-            cur = c.execute(
-                "INSERT INTO clients(office, name, role, slot, token_hash, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (office, name, role, slot, hash_token(token), time.time(), expires),
-            )
-            client = Client(int(cur.lastrowid or 0), office, name, role, slot, 0)
-            self.audit(c, office, "operator", "client.add", f"{role} {name} (id {client.id})")
-        return client, token
+    # --- counters' operations -----------------------------------------------------------
 
-    def rotate_token(self, client_id: int, days: float | None = TOKEN_DAYS) -> str:
-        """A new token for the client; the old one stops working at once."""
-        token = secrets.token_urlsafe(32)
-        expires = time.time() + days * 86400 if days else None
-        with self.write() as c:
-            row = c.execute("SELECT office, name FROM clients WHERE id=?", (client_id,)).fetchone()
-            if row is None:
-                raise KeyError(client_id)
-            c.execute(
-                "UPDATE clients SET token_hash=?, expires_at=? WHERE id=?",
-                (hash_token(token), expires, client_id),
-            )
-            self.audit(c, row[0], "operator", "client.rotate", f"{row[1]} (id {client_id})")
-        return token
+    def lock_client(self, client_id: int) -> int:
+        """The client's last applied sequence number, its row locked until commit."""
+        return int(self._x(LOCK_CLIENT, {"id": client_id}).fetchone()[0])
 
-    def revoke(self, client_id: int) -> None:
-        with self.write() as c:
-            row = c.execute("SELECT office, name FROM clients WHERE id=?", (client_id,)).fetchone()
-            if row is None:
-                raise KeyError(client_id)
-            c.execute("UPDATE clients SET revoked=1 WHERE id=?", (client_id,))
-            self.audit(c, row[0], "operator", "client.revoke", f"{row[1]} (id {client_id})")
+    def set_last_seq(self, client_id: int, last: int) -> None:
+        self._x(SET_LAST_SEQ, {"cid": client_id, "last_seq": last})
 
-    def expire_now(self, client_id: int) -> None:
-        """Make a token expired (for an operator ending access on a date, and for tests)."""
-        with self.write() as c:
-            c.execute("UPDATE clients SET expires_at=? WHERE id=?", (time.time() - 1, client_id))
+    def op_result(self, client_id: int, seq: int) -> tuple[str, dict[str, Any]] | None:
+        row = self._x(OP_RESULT, {"cid": client_id, "seq": seq}).fetchone()
+        return (str(row[0]), orjson.loads(row[1])) if row else None
 
-    def authenticate(self, token: str) -> Client:
-        """The client holding ``token``, or :class:`AuthFailed` saying why not."""
-        row = (
-            self.read()
-            .execute(
-                "SELECT id, office, name, role, slot, last_seq, revoked, expires_at FROM clients "
-                "WHERE token_hash=?",
-                (hash_token(token),),
-            )
-            .fetchone()
+    def record_op(
+        self, client_id: int, seq: int, op_id: str, uid: str | None, result: dict[str, Any]
+    ) -> None:
+        self._x(
+            RECORD_OP,
+            {
+                "client_id": client_id,
+                "seq": seq,
+                "op_id": op_id,
+                "uid": uid,
+                "result": orjson.dumps(result),
+                "received_at": time.time(),
+            },
         )
-        if row is None:
-            raise AuthFailed("unknown")
-        if row[6]:
-            raise AuthFailed("revoked")
-        if row[7] is not None and row[7] < time.time():
-            raise AuthFailed("expired")
-        return Client(*row[:6])
 
-    def client_by_token(self, token: str) -> Client | None:
-        try:
-            return self.authenticate(token)
-        except AuthFailed:
-            return None
-
-    def clients(self) -> list[dict[str, Any]]:
-        rows = (
-            self.read()
-            .execute(
-                "SELECT id, office, name, role, slot, last_seq, revoked, expires_at "
-                "FROM clients ORDER BY id"
+    def add_conflict(
+        self, office: str, uid: str, client_id: int, seq: int, reason: str, op: dict[str, Any]
+    ) -> None:
+        self.conn.execute(
+            conflicts.insert().values(
+                office=office,
+                uid=uid,
+                client_id=client_id,
+                seq=seq,
+                reason=reason,
+                op=orjson.dumps(op),
+                at=time.time(),
             )
-            .fetchall()
         )
-        keys = ("id", "office", "name", "role", "slot", "last_seq", "revoked", "expires_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
 
-    # --- dossiers and the feed ------------------------------------------------------------
+    def anchor_counter_audit(self, client: Client, seq: int, head: str) -> None:
+        """Keep the head a counter reports for its own audit chain. The first report of an
+        entry count stands; a different head for a count already seen, or fewer entries than
+        before, is recorded in the centre's own chain (someone rewrote the counter's log)."""
+        if seq <= 0:
+            return
+        seen = self.conn.execute(
+            sa.select(audit_anchors.c.head).where(
+                audit_anchors.c.client_id == client.id, audit_anchors.c.seq == seq
+            )
+        ).first()
+        if seen is not None:
+            if seen[0] != head:
+                self.audit(
+                    client.office,
+                    "counter",
+                    "counter_audit.rewritten",
+                    f"entry {seq}",
+                    client=client.name,
+                    detail={"seen": seen[0], "now": head},
+                )
+            return
+        top = self.conn.execute(
+            sa.select(sa.func.max(audit_anchors.c.seq)).where(
+                audit_anchors.c.client_id == client.id
+            )
+        ).scalar()
+        if top is not None and seq < int(top):
+            self.audit(
+                client.office,
+                "counter",
+                "counter_audit.shortened",
+                f"{top} → {seq} entries",
+                client=client.name,
+            )
+        stmt = (
+            _insert(self.conn, audit_anchors)
+            .values(client_id=client.id, seq=seq, head=head, at=time.time())
+            .on_conflict_do_nothing()
+        )
+        self.conn.execute(stmt)
 
-    @staticmethod
-    def next_version(c: sqlite3.Connection) -> int:
-        v = int(c.execute("SELECT v FROM meta WHERE k='version'").fetchone()[0]) + 1
-        c.execute("UPDATE meta SET v=? WHERE k='version'", (str(v),))
-        return v
+    # --- dossiers -----------------------------------------------------------------------
 
-    @staticmethod
-    def get_dossier(c: sqlite3.Connection, uid: str) -> tuple[dict[str, Any], int, str] | None:
-        row = c.execute("SELECT doc, version, office FROM dossiers WHERE uid=?", (uid,)).fetchone()
-        return (orjson.loads(row[0]), int(row[1]), row[2]) if row else None
+    def get_dossier(self, uid: str) -> tuple[dict[str, Any], int, str] | None:
+        """A dossier with its version and office, whichever office (the caller compares the
+        office with the client's and refuses, saying so)."""
+        row = self._x(GET_DOSSIER, {"uid": uid}).fetchone()
+        return (orjson.loads(row[0]), int(row[1]), str(row[2])) if row else None
 
-    def put_dossier(self, c: sqlite3.Connection, doc: dict[str, Any], office: str) -> int:
-        version = self.next_version(c)
-        c.execute(
-            "INSERT INTO dossiers(uid, office, code, citizen_id, version, doc, received_at_server)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE SET "
-            "version=excluded.version, doc=excluded.doc, citizen_id=excluded.citizen_id",
-            (
-                doc["uid"],
-                office,
-                doc["code"],
-                (doc.get("applicant") or {}).get("citizen_id"),
-                version,
-                orjson.dumps(doc),
-                time.time(),
-            ),
+    def dossier_code(self, uid: str) -> str | None:
+        row = self.conn.execute(sa.select(dossiers.c.code).where(dossiers.c.uid == uid)).first()
+        return str(row[0]) if row else None
+
+    def find_dossier(self, office: str, key: str) -> str | None:
+        """The uid of this office's dossier whose uid or code is ``key``."""
+        row = self.conn.execute(
+            sa.select(dossiers.c.uid).where(
+                dossiers.c.office == office, sa.or_(dossiers.c.uid == key, dossiers.c.code == key)
+            )
+        ).first()
+        return str(row[0]) if row else None
+
+    def _next_version(self, office: str) -> int:
+        # The UPDATE locks the office's row until commit: see the module's docstring.
+        return int(self._x(NEXT_VERSION, {"office": office}).fetchone()[0])
+
+    def insert_dossier(self, doc: dict[str, Any], office: str) -> int | None:
+        """A new dossier at the office's next version; ``None`` when its uid or code is taken
+        (nothing written, and the transaction goes on: no error aborts it on PostgreSQL)."""
+        version = self._next_version(office)
+        row = self._x(
+            INSERT_DOSSIER[self.conn.dialect.name],
+            {
+                "uid": doc["uid"],
+                "office": office,
+                "code": doc["code"],
+                "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+                "version": version,
+                "doc": orjson.dumps(doc),
+                "received_at_server": time.time(),
+            },
+        ).fetchone()
+        return version if row is not None else None
+
+    def update_dossier(self, doc: dict[str, Any], office: str) -> int:
+        version = self._next_version(office)
+        self._x(
+            UPDATE_DOSSIER,
+            {
+                "b_uid": doc["uid"],
+                "b_office": office,
+                "version": version,
+                "doc": orjson.dumps(doc),
+                "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+            },
         )
         return version
 
-    def dossier_by_code(self, office: str, code: str) -> tuple[dict[str, Any], int] | None:
-        row = (
-            self.read()
-            .execute("SELECT doc, version FROM dossiers WHERE office=? AND code=?", (office, code))
-            .fetchone()
-        )
-        return (orjson.loads(row[0]), int(row[1])) if row else None
+    # --- audit --------------------------------------------------------------------------
 
-    def dossier_by_uid(self, office: str, uid: str) -> tuple[dict[str, Any], int] | None:
-        row = (
-            self.read()
-            .execute("SELECT doc, version FROM dossiers WHERE office=? AND uid=?", (office, uid))
-            .fetchone()
-        )
-        return (orjson.loads(row[0]), int(row[1])) if row else None
-
-    def dossiers_by_citizen(self, office: str, citizen_id: str) -> list[tuple[dict[str, Any], int]]:
-        rows = (
-            self.read()
-            .execute(
-                "SELECT doc, version FROM dossiers WHERE office=? AND citizen_id=? ORDER BY version",
-                (office, citizen_id),
-            )
-            .fetchall()
-        )
-        return [(orjson.loads(r[0]), int(r[1])) for r in rows]
-
-    def changes(self, office: str, since: int, limit: int) -> list[tuple[str, int, bytes]]:
-        return (
-            self.read()
-            .execute(
-                "SELECT uid, version, doc FROM dossiers WHERE office=? AND version>? "
-                "ORDER BY version LIMIT ?",
-                (office, since, limit),
-            )
-            .fetchall()
-        )
-
-    def count_dossiers(self, office: str | None = None) -> int:
-        if office is None:
-            return int(self.read().execute("SELECT count(*) FROM dossiers").fetchone()[0])
-        return int(
-            self.read()
-            .execute("SELECT count(*) FROM dossiers WHERE office=?", (office,))
-            .fetchone()[0]
-        )
-
-    def conflicts(self, uid: str | None = None) -> list[dict[str, Any]]:
-        q = "SELECT uid, client_id, seq, reason, op, at FROM conflicts"
-        rows = (
-            self.read()
-            .execute(q + (" WHERE uid=?" if uid else ""), (uid,) if uid else ())
-            .fetchall()
-        )
-        return [
-            {"uid": r[0], "client_id": r[1], "seq": r[2], "reason": r[3], "op": orjson.loads(r[4])}
-            for r in rows
-        ]
-
-    # --- catalog --------------------------------------------------------------------------
-
-    def set_catalog(self, body: bytes) -> str:
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        with self.write() as c:
-            c.execute(
-                "INSERT INTO catalog(id, etag, body) VALUES (1, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET etag=excluded.etag, body=excluded.body",
-                (etag, body),
-            )
-        return etag
-
-    def catalog(self) -> tuple[str, bytes] | None:
-        row = self.read().execute("SELECT etag, body FROM catalog WHERE id=1").fetchone()
-        return (row[0], bytes(row[1])) if row else None
-
-    # --- clerks -----------------------------------------------------------------------------
-
-    def set_clerk(self, office: str, username: str, name: str, pin_hash: str) -> None:
-        """Add a clerk or change their name or PIN (the hash only: the PIN never arrives here)."""
-        with self.write() as c:
-            if c.execute("SELECT 1 FROM offices WHERE code=?", (office,)).fetchone() is None:
-                raise KeyError(office)
-            c.execute(
-                "INSERT INTO clerks(office, username, name, pin_hash, active, updated_at) "
-                "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(office, username) DO UPDATE SET "
-                "name=excluded.name, pin_hash=excluded.pin_hash, active=1, "
-                "updated_at=excluded.updated_at",
-                (office, username, name, pin_hash, time.time()),
-            )
-            self.audit(c, office, "operator", "clerk.set", username)
-
-    def disable_clerk(self, office: str, username: str) -> None:
-        with self.write() as c:
-            cur = c.execute(
-                "UPDATE clerks SET active=0, updated_at=? WHERE office=? AND username=?",
-                (time.time(), office, username),
-            )
-            if cur.rowcount == 0:
-                raise KeyError(username)
-            self.audit(c, office, "operator", "clerk.disable", username)
-
-    def clerks(self, office: str) -> list[dict[str, Any]]:
-        rows = (
-            self.read()
-            .execute(
-                "SELECT username, name, pin_hash, active, updated_at FROM clerks "
-                "WHERE office=? ORDER BY username",
-                (office,),
-            )
-            .fetchall()
-        )
-        keys = ("username", "name", "pin_hash", "active", "updated_at")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
-
-    # --- audit ------------------------------------------------------------------------------
-
-    @staticmethod
     def audit(
-        c: sqlite3.Connection,
+        self,
         office: str,
         actor: str,
         action: str,
@@ -414,48 +345,424 @@ class CentralDB:
         client: str = "",
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Append a chained entry inside the caller's write transaction (so it commits with
-        the change it records, or not at all)."""
-        last = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, "")
-        entry = {
-            "at": round(time.time(), 3),
-            "office": office,
-            "client": client,
-            "actor": actor,
-            "action": action,
-            "target": target,
-            "detail": detail or {},
-        }
-        record = chain(prev, seq, entry)
-        c.execute(
-            "INSERT INTO audit(seq, body, hash) VALUES (?, ?, ?)",
-            (seq, orjson.dumps(record).decode("utf-8"), record["hash"]),
-        )
+        """Record an entry; it is chained at commit, with the change it records, or not at all."""
+        self._audit.append(_Entry(office, actor, action, target, client, detail or {}))
+
+    def _append_audit(self) -> None:
+        if not self._audit:
+            return
+        # The head row is the chain's lock: one appender at a time, held until commit.
+        head = self._x(AUDIT_HEAD_LOCK).fetchone()
+        if head is None:
+            # First entry ever: two first appenders collide on the key and one retries.
+            self.conn.execute(meta.insert().values(k="audit_head", v=""))
+        last = self._x(AUDIT_LAST).fetchone()
+        seq, prev = (int(last[0]), str(last[1])) if last else (0, "")
+        for e in self._audit:
+            seq += 1
+            record = chain(
+                prev,
+                seq,
+                {
+                    "at": round(e.at, 3),
+                    "office": e.office,
+                    "client": e.client,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "target": e.target,
+                    "detail": e.detail,
+                },
+            )
+            self._x(
+                AUDIT_INSERT,
+                {"seq": seq, "body": orjson.dumps(record).decode("utf-8"), "hash": record["hash"]},
+            )
+            prev = record["hash"]
         # The head is kept apart too: entries cut off the end show as a mismatch.
-        c.execute(
-            "INSERT INTO meta(k, v) VALUES ('audit_head', ?) "
-            "ON CONFLICT(k) DO UPDATE SET v=excluded.v",
-            (record["hash"],),
+        self._x(AUDIT_HEAD_SET, {"v": prev})
+        self._audit.clear()
+
+
+class CentralDB:
+    """The centre's database on either engine (``target``: a file path or a postgresql:// URL)."""
+
+    def __init__(self, target: str | Path, *, migrate: bool = True) -> None:
+        self.target = str(target)
+        self.path = self.target  # the name callers printed before PostgreSQL
+        self.engine = make_engine(target)
+        self.reads = make_read_engine(target, self.engine)
+        if migrate:
+            migrations.upgrade(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"CentralDB({display(self.target)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.reads.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                tx = Tx(conn)
+                yield tx
+                tx._append_audit()
+
+    def _raw(self, stmt: sa.ClauseElement, params: dict[str, Any]) -> list[Any]:
+        """Run a prebuilt statement straight on a pooled driver connection: for the two reads
+        every request makes (the token, the feed page), where SQLAlchemy's Connection costs
+        several times the query itself (figures in docs/operations.md). SQLAlchemy still
+        writes the SQL for the dialect; only the per-call bookkeeping is skipped."""
+        conn = self.reads.raw_connection()
+        try:
+            cur = run_compiled(conn, self.reads.dialect, stmt, params)
+            rows = list(cur.fetchall())
+            cur.close()
+            return rows
+        finally:
+            conn.close()
+
+    def _one(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> Any:
+        with self.reads.connect() as conn:
+            conn.execution_options(sqlite_autocommit=True)
+            return conn.execute(stmt, params).first()
+
+    def _all(self, stmt: sa.Executable, params: dict[str, Any] | None = None) -> list[Any]:
+        with self.reads.connect() as conn:
+            conn.execution_options(sqlite_autocommit=True)
+            return list(conn.execute(stmt, params).all())
+
+    # --- identity -------------------------------------------------------------------------
+
+    @property
+    def epoch(self) -> str:
+        return str(self._one(sa.select(meta.c.v).where(meta.c.k == "epoch"))[0])
+
+    def add_office(self, code: str, name: str) -> None:
+        with self.write() as tx:
+            _upsert(tx.conn, offices, ["code"], {"code": code, "name": name}, ["name"])
+            tx.audit(code, "operator", "office.set", name)
+
+    def office(self, code: str) -> dict[str, Any] | None:
+        row = self._one(sa.select(offices.c.code, offices.c.name).where(offices.c.code == code))
+        return {"code": row[0], "name": row[1]} if row else None
+
+    def offices(self) -> list[str]:
+        return [str(r[0]) for r in self._all(sa.select(offices.c.code).order_by(offices.c.code))]
+
+    def add_client(
+        self, office: str, name: str, role: str = "counter", days: float | None = TOKEN_DAYS
+    ) -> tuple[Client, str]:
+        """Register a counter (or a back-office user); returns it and its token (shown once).
+        The token expires after ``days`` (``None``: never)."""
+        token = secrets.token_urlsafe(32)
+        expires = time.time() + days * 86400 if days else None
+        with self.write() as tx:
+            row = tx.conn.execute(
+                sa.select(offices.c.next_slot).where(offices.c.code == office).with_for_update()
+            ).first()
+            if row is None:
+                raise KeyError(office)
+            slot = None
+            if role == "counter":
+                slot = int(row[0])
+                if slot > 99:
+                    raise ValueError("an office has at most 99 counters")
+                tx.conn.execute(
+                    offices.update().where(offices.c.code == office).values(next_slot=slot + 1)
+                )
+            new_id = tx.conn.execute(
+                clients.insert()
+                .values(
+                    office=office,
+                    name=name,
+                    role=role,
+                    slot=slot,
+                    token_hash=hash_token(token),
+                    created_at=time.time(),
+                    expires_at=expires,
+                )
+                .returning(clients.c.id)
+            ).scalar_one()
+            client = Client(int(new_id), office, name, role, slot, 0)
+            tx.audit(office, "operator", "client.add", f"{role} {name} (id {client.id})")
+        return client, token
+
+    def _client_row(self, tx: Tx, client_id: int) -> Any:
+        row = tx.conn.execute(
+            sa.select(clients.c.office, clients.c.name).where(clients.c.id == client_id)
+        ).first()
+        if row is None:
+            raise KeyError(client_id)
+        return row
+
+    def rotate_token(self, client_id: int, days: float | None = TOKEN_DAYS) -> str:
+        """A new token for the client; the old one stops working at once."""
+        token = secrets.token_urlsafe(32)
+        expires = time.time() + days * 86400 if days else None
+        with self.write() as tx:
+            row = self._client_row(tx, client_id)
+            tx.conn.execute(
+                clients.update()
+                .where(clients.c.id == client_id)
+                .values(token_hash=hash_token(token), expires_at=expires)
+            )
+            tx.audit(row[0], "operator", "client.rotate", f"{row[1]} (id {client_id})")
+        return token
+
+    def revoke(self, client_id: int) -> None:
+        with self.write() as tx:
+            row = self._client_row(tx, client_id)
+            tx.conn.execute(clients.update().where(clients.c.id == client_id).values(revoked=1))
+            tx.audit(row[0], "operator", "client.revoke", f"{row[1]} (id {client_id})")
+
+    def expire_now(self, client_id: int) -> None:
+        """Make a token expired (for an operator ending access on a date, and for tests)."""
+        with self.write() as tx:
+            tx.conn.execute(
+                clients.update().where(clients.c.id == client_id).values(expires_at=time.time() - 1)
+            )
+
+    def authenticate(self, token: str) -> Client:
+        """The client holding ``token``, or :class:`AuthFailed` saying why not."""
+        found = self._raw(AUTH, {"h": hash_token(token)})
+        row = found[0] if found else None
+        if row is None:
+            raise AuthFailed("unknown")
+        if row[6]:
+            raise AuthFailed("revoked")
+        if row[7] is not None and row[7] < time.time():
+            raise AuthFailed("expired")
+        return Client(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4], int(row[5]))
+
+    def client_by_token(self, token: str) -> Client | None:
+        try:
+            return self.authenticate(token)
+        except AuthFailed:
+            return None
+
+    def clients(self) -> list[dict[str, Any]]:
+        rows = self._all(
+            sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).order_by(
+                clients.c.id
+            )
         )
+        keys = ("id", "office", "name", "role", "slot", "last_seq", "revoked", "expires_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # --- dossiers and the feed (one office at a time) -------------------------------------
+
+    def dossier_by_code(self, office: str, code: str) -> tuple[dict[str, Any], int] | None:
+        row = self._one(
+            sa.select(dossiers.c.doc, dossiers.c.version).where(
+                dossiers.c.office == office, dossiers.c.code == code
+            )
+        )
+        return (orjson.loads(row[0]), int(row[1])) if row else None
+
+    def dossier_by_uid(self, office: str, uid: str) -> tuple[dict[str, Any], int] | None:
+        row = self._one(
+            sa.select(dossiers.c.doc, dossiers.c.version).where(
+                dossiers.c.office == office, dossiers.c.uid == uid
+            )
+        )
+        return (orjson.loads(row[0]), int(row[1])) if row else None
+
+    def dossiers_by_citizen(self, office: str, citizen_id: str) -> list[tuple[dict[str, Any], int]]:
+        rows = self._all(
+            sa.select(dossiers.c.doc, dossiers.c.version)
+            .where(dossiers.c.office == office, dossiers.c.citizen_id == citizen_id)
+            .order_by(dossiers.c.version)
+        )
+        return [(orjson.loads(r[0]), int(r[1])) for r in rows]
+
+    def changes(self, office: str, since: int, limit: int) -> list[tuple[str, int, bytes]]:
+        rows = self._raw(CHANGES, {"office": office, "since": since, "limit": limit})
+        return [(str(r[0]), int(r[1]), bytes(r[2])) for r in rows]
+
+    def count_dossiers(self, office: str | None = None) -> int:
+        q = sa.select(sa.func.count()).select_from(dossiers)
+        if office is not None:
+            q = q.where(dossiers.c.office == office)
+        return int(self._one(q)[0])
+
+    def totals(self) -> dict[str, int]:
+        """What an operator compares after a copy or a refused request: row counts and the
+        highest feed version."""
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for t in (offices, clients, dossiers, ops, conflicts, clerks, audit):
+                out[t.name] = int(
+                    conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                )
+            out["max_version"] = int(
+                conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(dossiers.c.version), 0))
+                ).scalar_one()
+            )
+            out["sum_last_seq"] = int(
+                conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.sum(clients.c.last_seq), 0))
+                ).scalar_one()
+            )
+        return out
+
+    def conflicts(
+        self, uid: str | None = None, *, office: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Conflicts recorded at push time; ``office`` limits them to one office (every caller
+        on behalf of a token passes it: a conflict holds the operation's personal data)."""
+        q = sa.select(
+            conflicts.c.uid,
+            conflicts.c.client_id,
+            conflicts.c.seq,
+            conflicts.c.reason,
+            conflicts.c.op,
+        ).order_by(conflicts.c.id)
+        if office is not None:
+            q = q.where(conflicts.c.office == office)
+        if uid:
+            q = q.where(conflicts.c.uid == uid)
+        return [
+            {"uid": r[0], "client_id": r[1], "seq": r[2], "reason": r[3], "op": orjson.loads(r[4])}
+            for r in self._all(q)
+        ]
+
+    # --- catalog --------------------------------------------------------------------------
+
+    def set_catalog(self, body: bytes) -> str:
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        if (found := self.catalog()) is not None and found[0] == etag:
+            return etag  # unchanged: several workers starting need not queue on a write
+        with self.write() as tx:
+            _upsert(
+                tx.conn, catalog, ["id"], {"id": 1, "etag": etag, "body": body}, ["etag", "body"]
+            )
+        return etag
+
+    def catalog(self) -> tuple[str, bytes] | None:
+        row = self._one(sa.select(catalog.c.etag, catalog.c.body).where(catalog.c.id == 1))
+        return (str(row[0]), bytes(row[1])) if row else None
+
+    # --- clerks -----------------------------------------------------------------------------
+
+    def set_clerk(self, office: str, username: str, name: str, pin_hash: str) -> None:
+        """Add a clerk or change their name or PIN (the hash only: the PIN never arrives here)."""
+        with self.write() as tx:
+            if (
+                tx.conn.execute(sa.select(offices.c.code).where(offices.c.code == office)).first()
+                is None
+            ):
+                raise KeyError(office)
+            _upsert(
+                tx.conn,
+                clerks,
+                ["office", "username"],
+                {
+                    "office": office,
+                    "username": username,
+                    "name": name,
+                    "pin_hash": pin_hash,
+                    "active": 1,
+                    "updated_at": time.time(),
+                },
+                ["name", "pin_hash", "active", "updated_at"],
+            )
+            tx.audit(office, "operator", "clerk.set", username)
+
+    def disable_clerk(self, office: str, username: str) -> None:
+        with self.write() as tx:
+            done = tx.conn.execute(
+                clerks.update()
+                .where(clerks.c.office == office, clerks.c.username == username)
+                .values(active=0, updated_at=time.time())
+            )
+            if done.rowcount == 0:
+                raise KeyError(username)
+            tx.audit(office, "operator", "clerk.disable", username)
+
+    def clerks(self, office: str) -> list[dict[str, Any]]:
+        rows = self._all(
+            sa.select(
+                clerks.c.username,
+                clerks.c.name,
+                clerks.c.pin_hash,
+                clerks.c.active,
+                clerks.c.updated_at,
+            )
+            .where(clerks.c.office == office)
+            .order_by(clerks.c.username)
+        )
+        keys = ("username", "name", "pin_hash", "active", "updated_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # --- audit ------------------------------------------------------------------------------
+
+    def audit_anchors(self, client_id: int) -> list[dict[str, Any]]:
+        """The heads one counter reported for its own chain, oldest first."""
+        rows = self._all(
+            sa.select(audit_anchors.c.seq, audit_anchors.c.head, audit_anchors.c.at)
+            .where(audit_anchors.c.client_id == client_id)
+            .order_by(audit_anchors.c.seq)
+        )
+        return [{"seq": int(r[0]), "head": str(r[1]), "at": float(r[2])} for r in rows]
+
+    def latest_anchors(self) -> list[dict[str, Any]]:
+        """Each counter's latest reported head (for the operator's daily export)."""
+        top = (
+            sa.select(audit_anchors.c.client_id, sa.func.max(audit_anchors.c.seq).label("seq"))
+            .group_by(audit_anchors.c.client_id)
+            .subquery()
+        )
+        rows = self._all(
+            sa.select(
+                clients.c.id,
+                clients.c.office,
+                clients.c.name,
+                audit_anchors.c.seq,
+                audit_anchors.c.head,
+            )
+            .join(top, top.c.client_id == clients.c.id)
+            .join(
+                audit_anchors,
+                sa.and_(
+                    audit_anchors.c.client_id == top.c.client_id, audit_anchors.c.seq == top.c.seq
+                ),
+            )
+            .order_by(clients.c.id)
+        )
+        keys = ("client_id", "office", "name", "seq", "head")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def audit_entry_hash(self, seq: int) -> str | None:
+        row = self._one(sa.select(audit.c.hash).where(audit.c.seq == seq))
+        return str(row[0]) if row else None
 
     def audit_entries(self) -> list[dict[str, Any]]:
-        rows = self.read().execute("SELECT body FROM audit ORDER BY seq").fetchall()
-        return [orjson.loads(r[0]) for r in rows]
+        return [
+            orjson.loads(r[0]) for r in self._all(sa.select(audit.c.body).order_by(audit.c.seq))
+        ]
 
     def verify_audit(self) -> tuple[int, str | None]:
         """The chain checked end to end; the head is the last row's own hash column, so an
         entry whose body was rewritten (with its hash recomputed) still breaks the link after."""
-        rows = self.read().execute("SELECT seq, body, hash FROM audit ORDER BY seq").fetchall()
         entries = []
-        for seq, body, digest in rows:
+        for seq, body, digest in self._all(
+            sa.select(audit.c.seq, audit.c.body, audit.c.hash).order_by(audit.c.seq)
+        ):
             e = orjson.loads(body)
             if e.get("hash") != digest or e.get("seq") != seq:
-                return seq - 1, f"entry {seq}: its stored hash does not match its row"
+                return int(seq) - 1, f"entry {seq}: its stored hash does not match its row"
             entries.append(e)
-        head = self.read().execute("SELECT v FROM meta WHERE k='audit_head'").fetchone()
-        return verify_chain(entries, head[0] if head else None)
+        head = self.audit_head()
+        return verify_chain(entries, head or None)
 
     def audit_head(self) -> str:
-        row = self.read().execute("SELECT v FROM meta WHERE k='audit_head'").fetchone()
-        return row[0] if row else ""
+        row = self._one(sa.select(meta.c.v).where(meta.c.k == "audit_head"))
+        return str(row[0]) if row else ""

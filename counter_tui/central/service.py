@@ -9,15 +9,11 @@ operation pushed twice is applied once; a gap or a reused number is refused.
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
-from counter_tui.central.db import CentralDB, Client
+from counter_tui.central.db import CentralDB, Client, Tx
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.catalog import Catalog
 from counter_tui.domain.codes import CodeError, parse_code
@@ -61,21 +57,25 @@ class CentralService:
 
     # --- push -----------------------------------------------------------------------------
 
-    def push(self, client: Client, ops: list[dict[str, Any]]) -> PushOutcome:
+    def push(
+        self,
+        client: Client,
+        ops: list[dict[str, Any]],
+        audit_head: tuple[int, str] | None = None,
+    ) -> PushOutcome:
+        """Apply a counter's batch; ``audit_head`` is its own audit chain's (entries, head),
+        kept as an anchor outside the counter."""
         out = PushOutcome()
-        with self.db.write() as c:
-            last = int(
-                c.execute("SELECT last_seq FROM clients WHERE id=?", (client.id,)).fetchone()[0]
-            )
+        with self.db.write() as tx:
+            last = tx.lock_client(client.id)
+            if audit_head is not None:
+                tx.anchor_counter_audit(client, *audit_head)
             for op in ops:
                 seq = int(op["seq"])
                 if seq <= last:
-                    row = c.execute(
-                        "SELECT op_id, result FROM ops WHERE client_id=? AND seq=?",
-                        (client.id, seq),
-                    ).fetchone()
-                    if row is not None and row[0] == op["op_id"]:
-                        out.results.append(orjson.loads(row[1]))
+                    seen = tx.op_result(client.id, seq)
+                    if seen is not None and seen[0] == op["op_id"]:
+                        out.results.append(seen[1])
                         continue
                     out.error = {
                         "code": "seq_reused",
@@ -90,30 +90,23 @@ class CentralService:
                         "message": f"Thiếu thao tác số {last + 1}",
                     }
                     break
-                result = self._apply(c, client, op)
-                self._audit_op(c, client, op, result)
-                c.execute(
-                    "INSERT INTO ops(client_id, seq, op_id, uid, result, received_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (client.id, seq, op["op_id"], op.get("uid"), orjson.dumps(result), time.time()),
-                )
+                result = self._apply(tx, client, op)
+                self._audit_op(tx, client, op, result)
+                tx.record_op(client.id, seq, op["op_id"], op.get("uid"), result)
                 out.results.append(result)
                 last = seq
-            c.execute("UPDATE clients SET last_seq=? WHERE id=?", (last, client.id))
+            tx.set_last_seq(client.id, last)
             out.last_seq = last
         return out
 
-    def _audit_op(
-        self, c: sqlite3.Connection, client: Client, op: dict[str, Any], result: dict[str, Any]
-    ) -> None:
+    def _audit_op(self, tx: Tx, client: Client, op: dict[str, Any], result: dict[str, Any]) -> None:
         """Who did what from which counter, recorded with the change (rejections too: an
         attempt on another office's dossier is worth knowing about)."""
         code = (op.get("doc") or {}).get("code")
         if not code:
-            row = c.execute("SELECT code FROM dossiers WHERE uid=?", (op.get("uid"),)).fetchone()
-            code = row[0] if row else op.get("uid")
-        self.db.audit(
-            c,
+            uid = op.get("uid")
+            code = (tx.dossier_code(uid) if isinstance(uid, str) else None) or uid
+        tx.audit(
             client.office,
             str(op.get("actor") or ""),
             str(op.get("action") or "receive"),
@@ -127,20 +120,26 @@ class CentralService:
             },
         )
 
-    def _apply(self, c: sqlite3.Connection, client: Client, op: dict[str, Any]) -> dict[str, Any]:
+    def _apply(self, tx: Tx, client: Client, op: dict[str, Any]) -> dict[str, Any]:
         seq = int(op["seq"])
         if op.get("type") not in OP_TYPES:
             return _result(seq, "rejected", f"Loại thao tác lạ: {op.get('type')!r}", code="op.type")
         uid = op.get("uid")
-        current = self.db.get_dossier(c, uid) if isinstance(uid, str) else None
+        current = tx.get_dossier(uid) if isinstance(uid, str) else None
         try:
             if op["type"] == RECEIVE:
-                return self._receive(c, client, op, current)
-            return self._action(c, client, op, current)
+                return self._receive(tx, client, op, current)
+            return self._action(tx, client, op, current)
         except DomainError as exc:
             return _result(seq, "rejected", exc.msg.vi, code=exc.code)
 
-    def _receive(self, c, client: Client, op, current) -> dict[str, Any]:
+    def _receive(
+        self,
+        tx: Tx,
+        client: Client,
+        op: dict[str, Any],
+        current: tuple[dict[str, Any], int, str] | None,
+    ) -> dict[str, Any]:
         seq = int(op["seq"])
         d = parse_dossier(op.get("doc"))
         if d.uid != op.get("uid"):
@@ -160,14 +159,18 @@ class CentralService:
                 f"Mã hồ sơ {d.code} không thuộc quầy này (quầy số {client.slot})",
                 code="op.code_owner",
             )
-        doc = d.to_dict()
-        try:
-            version = self.db.put_dossier(c, doc, client.office)
-        except sqlite3.IntegrityError:
+        version = tx.insert_dossier(d.to_dict(), client.office)
+        if version is None:
             return _result(seq, "rejected", f"Mã hồ sơ {d.code} đã được dùng", code="op.code_taken")
         return _result(seq, "applied", version=version)
 
-    def _action(self, c, client: Client, op, current) -> dict[str, Any]:
+    def _action(
+        self,
+        tx: Tx,
+        client: Client,
+        op: dict[str, Any],
+        current: tuple[dict[str, Any], int, str] | None,
+    ) -> dict[str, Any]:
         seq = int(op["seq"])
         if current is None:
             return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
@@ -175,7 +178,7 @@ class CentralService:
         if office != client.office:
             return _result(seq, "rejected", "Hồ sơ thuộc cơ quan khác", code="op.office")
         try:
-            action = Action(op.get("action"))
+            action = Action(str(op.get("action")))
         except ValueError:
             return _result(seq, "rejected", "Thao tác không hợp lệ", code="op.action")
         if action not in COUNTER_ACTIONS:
@@ -200,14 +203,11 @@ class CentralService:
                         data={"op": {k: v for k, v in op.items() if k != "doc"}},
                     ).__dict__
                 )
-                new_version = self.db.put_dossier(c, doc, office)
-                c.execute(
-                    "INSERT INTO conflicts(uid, client_id, seq, reason, op, at) VALUES (?,?,?,?,?,?)",
-                    (doc["uid"], client.id, seq, reason, orjson.dumps(op), time.time()),
-                )
+                new_version = tx.update_dossier(doc, office)
+                tx.add_conflict(office, doc["uid"], client.id, seq, reason, op)
                 return _result(seq, "conflict", reason, new_version, code=exc.code)
             return _result(seq, "rejected", exc.msg.vi, code=exc.code)
-        return _result(seq, "applied", version=self.db.put_dossier(c, new, office))
+        return _result(seq, "applied", version=tx.update_dossier(new, office))
 
     # --- back office ----------------------------------------------------------------------
 
@@ -226,17 +226,15 @@ class CentralService:
             raise ActionRefused(422, "action.unknown", f"Thao tác lạ: {action_name}") from exc
         if action not in BACK_OFFICE_ACTIONS:
             raise ActionRefused(403, "action.role", "Bộ phận xử lý không làm thao tác này")
-        with self.db.write() as c:
-            row = c.execute(
-                "SELECT uid FROM dossiers WHERE office=? AND (uid=? OR code=?)",
-                (client.office, key, key),
-            ).fetchone()
-            if row is None:
+        with self.db.write() as tx:
+            uid = tx.find_dossier(client.office, key)
+            found = tx.get_dossier(uid) if uid is not None else None
+            if uid is None or found is None:
                 raise ActionRefused(404, "dossier.unknown", "Không tìm thấy hồ sơ của cơ quan này")
-            doc, _version, office = self.db.get_dossier(c, row[0])  # type: ignore[misc]
+            doc, _version, office = found
             op = {
                 "type": ACTION,
-                "uid": row[0],
+                "uid": uid,
                 "action": action.value,
                 "note": note,
                 "data": data,
@@ -248,9 +246,8 @@ class CentralService:
                 new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
             except DomainError as exc:
                 raise ActionRefused(409, exc.code, exc.msg.vi) from exc
-            version = self.db.put_dossier(c, new, office)
-            self.db.audit(
-                c,
+            version = tx.update_dossier(new, office)
+            tx.audit(
                 office,
                 str(op["actor"]),
                 action.value,

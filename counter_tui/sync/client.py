@@ -189,6 +189,13 @@ class CentralClient:
             raise Unreachable(f"health: HTTP {resp.status_code}")
         return Timed(self._json(resp), s, r)
 
+    def audit_anchors(self) -> list[dict[str, Any]]:
+        """The heads of this counter's audit chain the centre has kept, oldest first."""
+        resp, _, _ = self._request("GET", "/v1/audit/anchors")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return list(self._json(resp)["anchors"])
+
     def me(self) -> dict[str, Any]:
         resp, _, _ = self._request("GET", "/v1/me")
         if resp.status_code != 200:

@@ -228,8 +228,16 @@ class SyncEngine:
         return self.probe_interval * self.rng.uniform(0.8, 1.0)
 
     def _push_extra(self) -> dict[str, Any]:
-        """Top-level fields sent with every push beside the operations (none yet)."""
-        return {}
+        """Top-level fields sent with every push beside the operations.
+
+        The audit chain's head goes along: the centre keeps it outside this PC, so a
+        chain truncated here (head rewritten too) is still caught by ``audit verify``."""
+        return {
+            "audit": {
+                "seq": int(self.store.get_meta("audit_seq", 0)),
+                "head": self.store.get_meta("audit_hash", ""),
+            }
+        }
 
     def _push_all(self) -> None:
         realigned = False

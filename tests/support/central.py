@@ -1,20 +1,76 @@
-"""A real central service for tests: ``counter-tui central serve`` in a subprocess on 127.0.0.1."""
+"""A real central service for tests: ``counter-tui central serve`` in a subprocess on 127.0.0.1,
+on either engine: a SQLite file, or a fresh database on the PostgreSQL server named by
+``COUNTER_TUI_TEST_PG`` (created for the test and dropped after it)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from counter_tui.central.db import CentralDB
+from counter_tui.central.engines import is_postgres
 
 OFFICE = "000.00.00.H56"
+PG_SERVER = os.environ.get("COUNTER_TUI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+ENGINES = ["sqlite", "postgresql"]
+
+
+@functools.cache
+def pg_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run here (``None``: they can)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_SERVER, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        return f"no PostgreSQL at {PG_SERVER} ({type(exc).__name__}: {str(exc).strip()[:200]})"
+    return None
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty database on the test server; dropped afterwards (connections and all)."""
+    import psycopg
+    from sqlalchemy import make_url
+
+    name = f"ct_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def db_target(engine: str, folder: Path) -> Iterator[str | Path]:
+    """Where a test's centre keeps its data on ``engine``; PostgreSQL tests skip (saying why)
+    where no server answers, unless ``COUNTER_TUI_REQUIRE_PG=1`` (CI), where they fail."""
+    if engine == "sqlite":
+        yield folder / "central.sqlite3"
+        return
+    reason = pg_unavailable()
+    if reason is not None:
+        if os.environ.get("COUNTER_TUI_REQUIRE_PG") == "1":
+            pytest.fail(f"COUNTER_TUI_REQUIRE_PG=1 but {reason}")
+        pytest.skip(reason)
+    with fresh_pg_database() as url:
+        yield url
 
 
 def free_port() -> int:
@@ -26,14 +82,15 @@ def free_port() -> int:
 class CentralProcess:
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         port: int | None = None,
         *,
         extra: list[str] | None = None,
         tls: tuple[Path, Path] | None = None,
         ca_file: Path | None = None,
+        log_path: Path | None = None,
     ) -> None:
-        self.db_path = db_path
+        self.db_path = db_path  # a SQLite file, or a postgresql:// URL
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.db = CentralDB(db_path)
@@ -42,7 +99,14 @@ class CentralProcess:
         self.ca_file = ca_file  # how this test harness itself trusts a TLS service
         # The service's stderr (its log) goes to a file: tests read it, and a pipe nobody
         # drains would block the service once full.
-        self.log_path = db_path.with_suffix(".log")
+        if log_path is None:
+            if is_postgres(db_path):
+                fd, name = tempfile.mkstemp(prefix="central-", suffix=".log")
+                os.close(fd)
+                log_path = Path(name)
+            else:
+                log_path = Path(db_path).with_suffix(".log")
+        self.log_path = log_path
 
     @property
     def url(self) -> str:
@@ -93,6 +157,12 @@ class CentralProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
             self.proc = None
+
+    def close(self) -> None:
+        """Stop the service and let go of this harness's own connections (a PostgreSQL
+        database cannot be dropped while they are open)."""
+        self.stop()
+        self.db.close()
 
     def stop(self) -> None:
         if self.proc is not None:

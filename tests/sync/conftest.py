@@ -1,18 +1,34 @@
+"""A real central service per test, on each engine: SQLite, and PostgreSQL where a server
+answers (see tests/support/central.py)."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.support.central import OFFICE, CentralProcess
+from tests.support.central import ENGINES, OFFICE, CentralProcess, db_target
 from tests.support.proxy import FaultProxy
 
 
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """The central engine this test runs on: ``sqlite`` or ``postgresql``."""
+    return request.param
+
+
 @pytest.fixture
-def central(tmp_path):
-    c = CentralProcess(tmp_path / "central.sqlite3")
+def central_db(engine, tmp_path):
+    """The test's own centre database: a SQLite file, or a fresh PostgreSQL database."""
+    with db_target(engine, tmp_path) as target:
+        yield target
+
+
+@pytest.fixture
+def central(central_db):
+    c = CentralProcess(central_db)
     c.db.add_office(OFFICE, "UBND xã Quảng Phú")
     c.start()
     yield c
-    c.stop()
+    c.close()
 
 
 @pytest.fixture

@@ -4,14 +4,15 @@ central service on 127.0.0.1 (a subprocess, as in production)."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime
+from logging.handlers import RotatingFileHandler
 
 import httpx
 import pytest
 import trustme
+from sqlalchemy.exc import DBAPIError
 
 from counter_tui import logs
 from counter_tui.domain.status import Action
@@ -122,16 +123,20 @@ def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
     assert [e["action"] for e in entries[:2]] == ["office.set", "client.add"]
     ok = cli("central", "--db", str(central.db_path), "audit", "verify")
     assert ok.returncode == 0 and f"intact: {len(entries)} entries" in ok.stdout
-    conn = sqlite3.connect(central.db_path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE audit SET body = body WHERE seq = 1")
-    # Someone with the file drops the guard and rewrites who did it.
-    conn.execute("DROP TRIGGER audit_append_only_u")
+    from sqlalchemy import text
+
+    with pytest.raises(DBAPIError, match="append-only"), central.db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit SET body = body WHERE seq = 1"))
+    # Someone with the database drops the guard and rewrites who did it.
     n = len(entries) - 1
-    body = conn.execute("SELECT body FROM audit WHERE seq=?", (n,)).fetchone()[0]
-    conn.execute("UPDATE audit SET body=? WHERE seq=?", (body.replace("canbo-Q1", "nguoi-khac"), n))
-    conn.commit()
-    conn.close()
+    with central.db.engine.begin() as conn:
+        on = " ON audit" if central.db.dialect == "postgresql" else ""
+        conn.execute(text(f"DROP TRIGGER audit_append_only_u{on}"))
+        body = conn.execute(text("SELECT body FROM audit WHERE seq=:n"), {"n": n}).scalar_one()
+        conn.execute(
+            text("UPDATE audit SET body=:b WHERE seq=:n"),
+            {"b": body.replace("canbo-Q1", "nguoi-khac"), "n": n},
+        )
     bad = cli("central", "--db", str(central.db_path), "audit", "verify")
     assert bad.returncode == 1 and f"entry {n}" in bad.stdout
     c.close()
@@ -157,11 +162,22 @@ def test_no_citizen_id_or_token_in_the_central_log(tmp_path):
     assert "token refused (unknown)" in log
     assert "079185000001" not in log and token not in log and "not-a-real-token-123" not in log
     assert "0912345678" not in log
+    # One masked line per request, and no logging error: the access formatter used to choke
+    # on a masked record (a TypeError traceback for every request).
+    me_lines = [line for line in log.splitlines() if '"GET /v1/me HTTP/1.1" 401' in line]
+    assert len(me_lines) == 1, log
+    assert "Traceback" not in log and "--- Logging error ---" not in log
 
 
 def test_counter_log_masks_ids_and_never_holds_the_token(tmp_path, central, tokens, caplog):
     q1, token = tokens["q1"]
     logs.register_secret(token)
+    # The file handler is set up once per process: start from none (this test runs once per
+    # central engine, and the first run's file is gone by the second).
+    app_logger = logging.getLogger("counter_tui")
+    for h in [h for h in app_logger.handlers if isinstance(h, RotatingFileHandler)]:
+        app_logger.removeHandler(h)
+        h.close()
     logs.configure(tmp_path / "logs" / "counter-tui.log")
     c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
     central.db.revoke(q1.id)

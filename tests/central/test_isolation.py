@@ -1,0 +1,166 @@
+"""Offices never see each other's data: every endpoint of the OpenAPI document, called with
+another office's tokens against two offices' seeded data, returns nothing of the other office.
+
+The endpoints come from the service's own ``/openapi.json``, so a new endpoint is covered
+without anyone remembering to add it (and a path parameter or request body this table does not
+know how to fill fails the test, saying which)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+
+from counter_tui.auth import hash_pin
+from counter_tui.domain.status import Action
+from tests.support.counter import make_counter
+
+OTHER = "000.00.00.H38"
+
+
+@pytest.fixture
+def two_offices(tmp_path, central, tokens):
+    """Office A (OFFICE) and office B (OTHER), each with a counter, a back office, a dossier;
+    B also with a clerk and a conflict (the conflict holds a receiver's name and ID)."""
+    q1, token_a = tokens["q1"]
+    a = make_counter(tmp_path / "a", central.url, token_a, q1.slot)
+    da = a.receive("Trần Thị Bình", "079185000001")
+    assert a.engine.sync_once()
+
+    central.db.add_office(OTHER, "UBND xã Bên Kia")
+    qb, token_b = central.db.add_client(OTHER, "QuayBenKia")
+    _bo, bo_b = central.db.add_client(OTHER, "TuPhapBenKia", role="backoffice")
+    central.db.set_clerk(OTHER, "canbobenkia", "Người Bên Kia", hash_pin("13572468"))
+    b = make_counter(tmp_path / "b", central.url, token_b, qb.slot, name="QuayBenKia")
+    b.desk.identity = dataclasses.replace(
+        b.desk.identity, office=OTHER, office_name="UBND xã Bên Kia"
+    )
+    db_ = b.receive("Phạm Văn Bênkia", "001090777666")
+    assert b.engine.sync_once()
+    bo = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {bo_b}"})
+    for step in ("start_processing", "result_ready"):
+        assert (
+            bo.post(
+                f"/v1/backoffice/dossiers/{db_.code}/actions", json={"action": step}
+            ).status_code
+            == 200
+        )
+    assert b.engine.sync_once()
+    b.desk.act(db_.uid, Action.HAND_OVER, data={"receiver_name": "Ngô Thị Nhậnhộ", "fee": 0})
+    r = bo.post(
+        f"/v1/backoffice/dossiers/{db_.code}/actions",
+        json={"action": "request_supplement", "note": "Thiếu bản sao giấy khai sinh"},
+    )
+    assert r.status_code == 200, r.text
+    assert b.engine.sync_once()
+    # The markers are really there for office B itself (else this test could not fail).
+    seen_by_b = bo.get("/v1/backoffice/conflicts").text
+    assert "Ngô Thị Nhậnhộ" in seen_by_b and db_.uid in seen_by_b
+    markers = [
+        OTHER,
+        db_.uid,
+        db_.code,
+        "001090777666",
+        "Phạm Văn Bênkia",
+        "Ngô Thị Nhậnhộ",
+        "canbobenkia",
+        "QuayBenKia",
+        "UBND xã Bên Kia",
+    ]
+    yield {"a": da, "b": db_, "a_tokens": [token_a, tokens["bo"]], "markers": markers}
+    bo.close()
+    a.close()
+    b.close()
+
+
+def _fill_path(path: str, b) -> str:
+    values = {"code": b.code, "key": b.code, "uid": b.uid, "citizen_id": b.applicant.citizen_id}
+    while "{" in path:
+        name = path[path.index("{") + 1 : path.index("}")]
+        assert name in values, f"add a value of office B for the path parameter {name!r}"
+        path = path.replace("{" + name + "}", values[name])
+    return path
+
+
+def _body(operation: dict, b) -> dict | None:
+    ref = (
+        operation.get("requestBody", {})
+        .get("content", {})
+        .get("application/json", {})
+        .get("schema", {})
+        .get("$ref")
+    )
+    if ref is None:
+        return None
+    bodies = {
+        "PushRequest": {
+            "ops": [
+                {
+                    "seq": 2,
+                    "op_id": "cross-office",
+                    "type": "dossier.action",
+                    "uid": b.uid,
+                    "at": "2026-11-25T10:00:00",
+                    "action": "withdraw",
+                }
+            ]
+        },
+        "BackOfficeRequest": {"action": "start_processing"},
+    }
+    name = ref.rsplit("/", 1)[-1]
+    assert name in bodies, f"add a request body aimed at office B's data for {name}"
+    return bodies[name]
+
+
+def test_no_endpoint_returns_another_offices_data(central, two_offices):
+    spec = httpx.get(f"{central.url}/openapi.json").json()
+    b = two_offices["b"]
+    version_b = central.db.dossier_by_code(OTHER, b.code)[1]
+    called = []
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            url = _fill_path(path, b)
+            for token in two_offices["a_tokens"]:
+                r = httpx.request(
+                    method.upper(),
+                    central.url + url,
+                    json=_body(operation, b),
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert r.status_code < 500, (method, path, r.text)
+                for marker in two_offices["markers"]:
+                    assert marker not in r.text, (method, path, marker, r.text[:300])
+                called.append((method, path, r.status_code))
+    assert ("get", "/v1/backoffice/conflicts", 200) in called
+    assert ("get", "/v1/sync/pull", 200) in called
+    # Nothing aimed at office B changed it either.
+    assert central.db.dossier_by_code(OTHER, b.code)[1] == version_b
+
+
+def test_the_central_database_its_wal_and_its_folder_are_owner_only(tmp_path):
+    """Names, IDs, phones, PIN and token hashes: no other local user may read them."""
+    import subprocess
+    import sys
+
+    from counter_tui.central.db import CentralDB
+
+    folder = tmp_path / "trung-tam"
+    path = folder / "central.sqlite3"
+    db = CentralDB(path)
+    db.add_office(OTHER, "UBND xã Bên Kia")
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        assert p.exists() and p.stat().st_mode & 0o777 == 0o600, p
+    assert folder.stat().st_mode & 0o777 == 0o700
+    # A file an older version left world-readable is closed down when the centre opens it.
+    old = tmp_path / "old.sqlite3"
+    old.touch(mode=0o644)
+    old.chmod(0o644)
+    run = subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", "central", "--db", str(old), "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert old.stat().st_mode & 0o777 == 0o600
