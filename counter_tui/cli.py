@@ -442,12 +442,12 @@ def _clerk_unlock(args: argparse.Namespace, settings) -> int:
     """Forget a clerk's failed PIN attempts and lockout on this PC (an operator's reset)."""
     from datetime import datetime
 
-    from counter_tui.usecases.auth import SignIn
     from counter_tui.domain.messages import DomainError
     from counter_tui.launch import open_store
     from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
+    from counter_tui.usecases.auth import SignIn
 
     path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
     try:

@@ -12,8 +12,8 @@ import dataclasses
 import httpx
 import pytest
 
-from counter_tui.auth import hash_pin
 from counter_tui.domain.status import Action
+from counter_tui.usecases.auth import hash_pin
 from tests.support.counter import make_counter
 
 OTHER = "000.00.00.H38"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from counter_tui.usecases.auth import SignIn, SignInError, hash_pin
 from counter_tui.store.local import LocalStore
+from counter_tui.usecases.auth import SignIn, SignInError, hash_pin
 
 PIN = "246810"
 LOCKOUT = timedelta(minutes=5)

@@ -97,9 +97,7 @@ async def test_repeated_failures_lock_the_account_even_against_the_right_pin(sec
     # The lockout survives a restart of the app (it is in the store, not in memory), and
     # runs on the app's monotonic clock: moving the PC's clock on does not end it.
     mono = [0.0]
-    again = SignIn(
-        secured.store, clock, lockout=timedelta(minutes=5), monotonic=lambda: mono[0]
-    )
+    again = SignIn(secured.store, clock, lockout=timedelta(minutes=5), monotonic=lambda: mono[0])
     assert again.locked_until("lan") is not None
     clock.now += timedelta(minutes=6)
     with pytest.raises(SignInError):
