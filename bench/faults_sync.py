@@ -42,6 +42,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from counter_tui.domain.status import Action  # noqa: E402
 from counter_tui.sync.state import Connection  # noqa: E402
@@ -121,16 +122,20 @@ def wait_after(counters: list[Counter], since_wall: float, limit: float) -> tupl
 def check(central: CentralProcess, counters: list[tuple[int, Counter]]) -> dict[str, int]:
     """Every operation each counter holds, looked up at the centre."""
     lost = dup = unsent = rejected = 0
-    with central.db.read() as db:
+    # The check reads the centre's tables directly: the bench audits the service, it
+    # does not trust the service's own answers.
+    with central.db.engine.connect() as db:
         twice = db.execute(
-            "SELECT COUNT(*) FROM (SELECT op_id FROM ops GROUP BY op_id HAVING COUNT(*) > 1)"
-        ).fetchone()[0]
+            text(
+                "SELECT COUNT(*) FROM (SELECT op_id FROM ops GROUP BY op_id HAVING COUNT(*) > 1) t"
+            )
+        ).scalar_one()
         dup += int(twice)
         for client_id, c in counters:
             at_centre = {
                 op_id: orjson.loads(result)
                 for op_id, result in db.execute(
-                    "SELECT op_id, result FROM ops WHERE client_id=?", (client_id,)
+                    text("SELECT op_id, result FROM ops WHERE client_id = :c"), {"c": client_id}
                 )
             }
             unsent += c.store.pending_count()
