@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from counter_tui.sync.client import CentralClient
 from counter_tui.sync.state import Connection
@@ -222,10 +223,10 @@ def test_a_centre_restored_from_backup_gets_its_operations_again(world):
     assert c.engine.sync_once() is True
     assert world.central.db.count_dossiers() == 3
     # The centre "restored from a backup" taken before those three operations arrived.
-    with world.central.db.write() as db:
-        db.execute("DELETE FROM ops")
-        db.execute("DELETE FROM dossiers")
-        db.execute("UPDATE clients SET last_seq=0")
+    with world.central.db.engine.begin() as db:
+        db.execute(text("DELETE FROM ops"))
+        db.execute(text("DELETE FROM dossiers"))
+        db.execute(text("UPDATE clients SET last_seq=0"))
     c.receive("Lê Văn Cường", "079185000002")
     world.proxy.reset()
     assert c.engine.sync_once() is True
