@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import threading
 import zlib
@@ -54,6 +55,7 @@ from counter_tui.store.lock import DirLock
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -505,8 +507,9 @@ class Store:
         return name in self._shards or name in self._pending or self.shard_file(name).exists()
 
     def shard_names(self, prefix: str) -> list[str]:
-        names = {n for n in self._shards if n.startswith(prefix)}
-        names |= {n for n in self._pending if n.startswith(prefix)}
+        with self.lock:
+            names = {n for n in self._shards if n.startswith(prefix)}
+            names |= {n for n in self._pending if n.startswith(prefix)}
         folder = self.path / "shards"
         for entry in os.scandir(folder):
             if entry.name.endswith(".json"):
@@ -589,8 +592,16 @@ class Store:
                     sh = self._shards.get(shard_name)
                     if sh is not None:
                         sh.in_txn = False
-                self._evict()
-        self.maybe_checkpoint()
+            # The commit is durable from here on: nothing below may turn it into a failure.
+            self._after_commit(self._evict)
+        self._after_commit(self.maybe_checkpoint)
+
+    def _after_commit(self, step: Callable[[], None]) -> None:
+        """Run housekeeping that follows a durable commit; log, never raise, what fails."""
+        try:
+            step()
+        except Exception:
+            log.exception("after a durable commit, %s failed (the commit stands)", step.__name__)
 
     def _rollback(self, txn: Txn) -> None:
         for (shard_name, table), pre in txn.pre.items():
@@ -630,8 +641,18 @@ class Store:
                 )
             ) from exc
         self._txn_counter = t
-        for sh, table, diff in changes:
+        for sh, _table, _diff in changes:
             sh.dirty = True
+        # Durable now: a failure below must neither roll memory back nor reach the caller.
+        try:
+            self._notify(changes)
+        except Exception:
+            log.exception("change listeners failed after a durable commit (the commit stands)")
+
+    def _notify(
+        self, changes: list[tuple[Shard, str, list[tuple[str, bytes | None, bytes | None]]]]
+    ) -> None:
+        for sh, table, diff in changes:
             if not self._listeners:
                 continue
             live = sh.data.get(table, {})
@@ -664,7 +685,9 @@ class Store:
     # --- checkpoints ----------------------------------------------------------------------
 
     def dirty_count(self) -> int:
-        return sum(1 for s in self._shards.values() if s.dirty)
+        # Under the lock: another thread (sync, a lookup) may load or evict shards meanwhile.
+        with self.lock:
+            return sum(1 for s in self._shards.values() if s.dirty)
 
     def maybe_checkpoint(self) -> None:
         """Wake the background checkpointer when enough has changed (never blocks a write)."""
