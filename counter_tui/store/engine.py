@@ -1,20 +1,27 @@
-"""TinyDB on partitioned shard files behind one commit log.
+"""The store: TinyDB shards in memory, one commit log, checkpoints, recovery on open.
 
 Why not stock TinyDB: its JSONStorage rewrites the whole file in place on
 every write (seconds at 100k documents, torn files on a crash). Here:
 
-- Each *shard* is a small TinyDB database (one JSON file in TinyDB's own
-  layout, readable by stock TinyDB) loaded lazily into memory through an LRU.
-  Callers use TinyDB's ``Table`` API on it; :class:`SafeTable` returns copies.
+- Each *shard* is a small TinyDB database (:mod:`.tinydb_adapter`) loaded
+  lazily into memory through an LRU; its file is checksummed
+  (:mod:`.shard_files`).
 - A *transaction* may touch tables of several shards. At commit, the changed
-  documents (full post-images) go into one commit-log line, fsync'd once:
-  that line is the single point of acknowledgement. Memory is rolled back if
-  the commit fails, so a refused write changes nothing.
+  documents (full post-images) go into one commit-log line, fsync'd once
+  (:mod:`.commitlog`): that line is the single point of acknowledgement.
+  Memory is rolled back if the commit fails, so a refused write changes
+  nothing; nothing after the commit can turn it into a failure.
 - A *checkpoint* writes dirty shards atomically (tmp, fsync, replace) and
-  records how far the log is covered in ``manifest.json``; a *full*
-  checkpoint also saves the directory index and starts a new log segment.
-- On open, the log since the last checkpoint is re-applied (post-images, so
-  re-applying is idempotent); a damaged tail is quarantined and reported.
+  records how far the log is covered in the manifest (:mod:`.manifest`); a
+  *full* checkpoint also saves the directory index and starts a new log
+  segment. Older segments are deleted only once the centre has acknowledged
+  every operation they hold (see :mod:`.recovery`).
+- On open, the log is re-applied where newer than each shard file; a damaged
+  or missing shard is rebuilt from the log (and what still parses of it), and
+  the app is told exactly what happened.
+
+Locks: ``_ckpt_lock`` (one checkpoint at a time) is always taken before
+``lock`` (the store's state), never the other way round.
 """
 
 from __future__ import annotations
@@ -24,7 +31,6 @@ import gc
 import logging
 import os
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,251 +38,76 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
 from counter_tui.domain.messages import Msg
 from counter_tui.store.cipher import Cipher
-from counter_tui.store.commitlog import (
-    CommitLog,
-    list_segments,
-    read_segment,
-    segment_start,
-)
+from counter_tui.store.commitlog import CommitLog, list_segments, segment_start
+from counter_tui.store.errors import Notice, StoreError
 from counter_tui.store.files import (
+    DamagedFile,
     fsync_dir,
     make_dir,
     quarantine,
-    write_atomic,
     write_many_atomic,
 )
 from counter_tui.store.lock import DirLock
+from counter_tui.store.manifest import (
+    FORMAT,
+    MANIFEST,
+    MIGRATIONS,
+    empty_manifest,
+    migrate,
+    parse_manifest,
+    write_manifest,
+)
+from counter_tui.store.recovery import PendingRecord, read_log, records_for
+from counter_tui.store.shard_files import (
+    Tables,
+    crc_shard,
+    decode_shard,
+    encode_shard,
+    file_to_shard,
+    salvage,
+    shard_to_file,
+)
+from counter_tui.store.tinydb_adapter import SafeTable, Shard, Txn
 
-FORMAT = 1
-MANIFEST = "manifest.json"
+__all__ = [
+    "FORMAT",
+    "MIGRATIONS",
+    "Notice",
+    "SafeTable",
+    "Shard",
+    "ShardDamage",
+    "Store",
+    "StoreError",
+    "Txn",
+    "crc_shard",
+    "migrate",
+]
+
 log = logging.getLogger(__name__)
 
-
-class StoreError(RuntimeError):
-    def __init__(self, msg: Msg) -> None:
-        super().__init__(msg.en)
-        self.msg = msg
-
-
-@dataclass
-class Notice:
-    """Something the app must tell its user about the cache (damage found, rebuilt index)."""
-
-    code: str
-    msg: Msg
-    needs_resync: bool = False
-
-
-def _copy(doc: Any) -> Any:
-    return orjson.loads(orjson.dumps(doc))
-
-
-def _copy_in(document: Any) -> Any:
-    if isinstance(document, Document):
-        return CopiedDocument(document, document.doc_id)
-    return _copy(dict(document))
-
-
-class CopiedDocument(Document):
-    """A TinyDB Document holding its own deep copy: mutating it never changes the store."""
-
-    def __init__(self, value: Any, doc_id: int) -> None:
-        super().__init__(_copy(value), doc_id)
-
-
-class SafeTable(Table):
-    """TinyDB's Table, returning copies and reporting every write to its shard.
-
-    The query cache is off: it would hand out the same objects twice and goes
-    stale across instances (TinyDB #179, #331).
-    """
-
-    document_class = CopiedDocument
-    default_query_cache_capacity = 0
-
-    # Writes copy their arguments too: TinyDB keeps a shallow copy, so nested lists
-    # would stay shared with the caller's objects.
-    def insert(self, document: Any) -> int:
-        return super().insert(_copy_in(document))
-
-    def insert_multiple(self, documents: Any) -> list[int]:
-        return super().insert_multiple([_copy_in(d) for d in documents])
-
-    def update(self, fields: Any, cond: Any = None, doc_ids: Any = None) -> list[int]:
-        return super().update(fields if callable(fields) else _copy(fields), cond, doc_ids)
-
-    def upsert(self, document: Any, cond: Any = None) -> list[int]:
-        return super().upsert(_copy_in(document), cond)
-
-    def replace(self, document: Any, cond: Any) -> int:
-        """Replace the first document matching ``cond`` whole (insert if none)."""
-        new = _copy(dict(document))
-        found = super().get(cond)
-        if found is None:
-            return super().insert(new)
-
-        def swap(doc: dict[str, Any]) -> None:
-            doc.clear()
-            doc.update(new)
-
-        super().update(swap, doc_ids=[found.doc_id])
-        return found.doc_id
-
-    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
-        # TinyDB's own logic, with a dict that notes which documents the updater
-        # touches (and their state before), so a commit serializes only those.
-        storage: ShardStorage = self._storage  # type: ignore[assignment]
-        pre = storage.shard.before_write(self.name)
-        tables = storage.read()
-        raw = tables.get(self.name, {})
-        table = _Recording({self.document_id_class(k): v for k, v in raw.items()}, pre)
-        updater(table)
-        tables[self.name] = {str(k): v for k, v in dict.items(table)}
-        storage.write(tables)
-        self.clear_cache()
-
-
-class _Recording(dict):
-    """A dict that records the serialized state of each entry before its first change."""
-
-    def __init__(self, data: dict[int, Any], pre: dict[str, bytes | None]) -> None:
-        super().__init__(data)
-        self._pre = pre
-
-    def _note(self, key: Any) -> None:
-        k = str(key)
-        if k not in self._pre:
-            v = dict.get(self, key)
-            self._pre[k] = orjson.dumps(v) if v is not None else None
-
-    def __getitem__(self, key: Any) -> Any:
-        self._note(key)
-        return dict.__getitem__(self, key)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._note(key)
-        dict.__setitem__(self, key, value)
-
-    def __delitem__(self, key: Any) -> None:
-        self._note(key)
-        dict.__delitem__(self, key)
-
-    def pop(self, key: Any, *default: Any) -> Any:
-        self._note(key)
-        return dict.pop(self, key, *default)
-
-    def clear(self) -> None:
-        for k in list(dict.keys(self)):
-            self._note(k)
-        dict.clear(self)
-
-
-class ShardStorage(Storage):
-    """The in-memory state of one shard; durability is the store's commit, not ``write``."""
-
-    def __init__(self, shard: Shard) -> None:
-        self.shard = shard
-
-    def read(self) -> dict[str, dict[str, Any]]:
-        return self.shard.data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.shard.data = data
-
-    def close(self) -> None:
-        pass
-
-
-class _TinyDB(TinyDB):
-    table_class = SafeTable
-
-
-class Shard:
-    """One partition: a TinyDB over one JSON file, held in memory while cached."""
-
-    def __init__(self, store: Store, name: str, data: dict[str, dict[str, Any]]) -> None:
-        self.store = store
-        self.name = name
-        self.data = data
-        self.dirty = False  # changed since the last checkpoint
-        self.in_txn = False  # touched by the open transaction: must not be evicted
-        # Being written by a checkpoint: until the file is replaced, the file is older than
-        # memory, so evicting (and later reloading) would go back in time.
-        self.flushing = False
-        self.db = _TinyDB(storage=ShardStorage, shard=self)
-
-    def table(self, name: str) -> SafeTable:
-        return self.db.table(name)  # type: ignore[return-value]
-
-    def before_write(self, table: str) -> dict[str, bytes | None]:
-        """Join the open transaction; returns where to note documents' prior states."""
-        txn = self.store._current_txn()
-        self.in_txn = True
-        return txn.pre.setdefault((self.name, table), {})
-
-    def diff(
-        self, table: str, pre: dict[str, bytes | None]
-    ) -> list[tuple[str, bytes | None, bytes | None]]:
-        """(doc id, before, after) for each touched document that really changed."""
-        live = self.data.get(table, {})
-        out = []
-        for k, before in pre.items():
-            cur = live.get(k)
-            after = orjson.dumps(cur) if cur is not None else None
-            if after != before:
-                out.append((k, before, after))
-        return out
-
-    def rollback(self, table: str, pre: dict[str, bytes | None]) -> None:
-        live = self.data.setdefault(table, {})
-        for k, before in pre.items():
-            if before is None:
-                live.pop(k, None)
-            else:
-                live[k] = orjson.loads(before)
-        if not live:
-            self.data.pop(table, None)
-        t = self.db._tables.get(table)
-        if t is not None:
-            t._next_id = None
-
-    def release(self) -> None:
-        """Break the shard <-> TinyDB reference cycle so an evicted shard is freed at once."""
-        self.db._storage = None  # type: ignore[assignment]
-        self.db._tables.clear()
-        self.data = {}
-
-    def apply_record(self, table: str, doc_id: str, doc: Any) -> None:
-        """Re-apply one logged post-image (recovery)."""
-        t = self.data.setdefault(table, {})
-        if doc is None:
-            t.pop(doc_id, None)
-        else:
-            t[doc_id] = doc
-        if not t:
-            self.data.pop(table, None)
-        tbl = self.db._tables.get(table)
-        if tbl is not None:
-            tbl._next_id = None
-        self.dirty = True
-
-
-@dataclass
-class Txn:
-    # (shard, table) -> doc id -> serialized state before the transaction (None: absent)
-    pre: dict[tuple[str, str], dict[str, bytes | None]] = field(default_factory=dict)
-    hooks: list[Callable[[list[tuple[str, str, str, bytes | None]]], None]] = field(
-        default_factory=list
-    )
-
-
 ChangeListener = Callable[[str, str, str, Any, Any], None]
+
+
+@dataclass
+class ShardDamage:
+    """A shard file found damaged or missing, and how it was rebuilt."""
+
+    shard: str
+    reason: str
+    side_file: str | None  # where the damaged file was moved (None: it was missing)
+    from_log: int  # documents restored from the log (verified copies)
+    unverified: int  # documents kept from the damaged file itself (failed its checksum)
+    data: Tables = field(default_factory=dict, repr=False)  # the shard as rebuilt
+    notice: Notice | None = None  # what the app is told; owners add what the loss means
+
+    def tell_more(self, vi: str, en: str, needs_resync: bool = False) -> None:
+        """Add to this damage's notice what it means for the owner's data."""
+        if self.notice is not None:
+            self.notice.msg = Msg(f"{self.notice.msg.vi} {vi}", f"{self.notice.msg.en} {en}")
+            self.notice.needs_resync = self.notice.needs_resync or needs_resync
 
 
 class Store:
@@ -290,21 +121,33 @@ class Store:
         flush_dirty: int = 64,
         full_checkpoint_bytes: int = 16 * 1024 * 1024,
         cipher: Cipher | None = None,
+        pin_prefix: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.cipher = cipher
         self.cache_shards = cache_shards
         self.flush_dirty = flush_dirty
         self.full_checkpoint_bytes = full_checkpoint_bytes
+        # Log segments holding writes to shards named ``pin_prefix...`` with a document id
+        # above ``pin_floor()`` are kept (the outbox: ids are sequence numbers, the floor is
+        # the last one the centre acknowledged).
+        self.pin_prefix = pin_prefix
+        self.pin_floor: Callable[[], int] | None = None
         self.notices: list[Notice] = []
+        self.damaged: list[ShardDamage] = []
+        self.damage_listeners: list[Callable[[ShardDamage], None]] = []
         self.lock = threading.RLock()
         self._local = threading.local()
         self._shards: OrderedDict[str, Shard] = OrderedDict()
-        self._pending: dict[str, list[tuple[str, str, Any]]] = {}
+        self._pending: dict[str, list[PendingRecord]] = {}
+        self._pins: dict[str, int] = {}
         self._listeners: list[ChangeListener] = []
         self._txn_counter = 0
         self._flushed_txn = 0  # shards on disk cover the log up to here
         self._full_txn = 0  # the current log segment starts after this
+        self._replay_records: list[dict[str, Any]] = []
+        self._manifest_shards: dict[str, int] = {}
+        self._preload_checked: set[str] = set()  # shard files to verify at open
         self._closed = True
         self._ckpt_lock = threading.Lock()
         self._wake = threading.Event()
@@ -324,31 +167,46 @@ class Store:
 
     # --- opening and recovery -------------------------------------------------------------
 
-    def _read_manifest(self) -> dict[str, Any]:
+    def _read_manifest(self) -> tuple[dict[str, Any], bool]:
+        """The manifest, and whether it was read whole (False: missing or damaged)."""
         p = self.path / MANIFEST
-        if not p.exists():
-            return {"format": FORMAT, "flushed_txn": 0, "full_txn": 0, "shards": {}}
         try:
-            m = orjson.loads(p.read_bytes())
-            if not isinstance(m, dict) or "flushed_txn" not in m:
-                raise ValueError("not a manifest")
-        except (ValueError, orjson.JSONDecodeError):
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            if self._has_content():
+                self.notices.append(
+                    Notice(
+                        "manifest.missing",
+                        Msg(
+                            f"Thiếu tệp {MANIFEST}; bộ đệm được dựng lại từ các tệp dữ liệu và "
+                            "nhật ký (mỗi tệp tự ghi nó đến đâu), không mất gì.",
+                            f"{MANIFEST} was missing; the cache was rebuilt from the data files "
+                            "and the log (each file records how far it goes), nothing is lost.",
+                        ),
+                    )
+                )
+            return empty_manifest(), False
+        try:
+            return parse_manifest(raw), True
+        except DamagedFile:
             side = quarantine(p)
             self.notices.append(
                 Notice(
                     "manifest.damaged",
                     Msg(
-                        f"Tệp {MANIFEST} bị hỏng (đã chuyển sang {side.name}); "
-                        "bộ đệm được dựng lại từ các tệp dữ liệu và nhật ký.",
-                        f"{MANIFEST} was damaged (moved to {side.name}); "
-                        "the cache was rebuilt from the data files and the log.",
+                        f"Tệp {MANIFEST} bị hỏng (đã chuyển sang {side.name}); bộ đệm được dựng "
+                        "lại từ các tệp dữ liệu và nhật ký, không mất gì.",
+                        f"{MANIFEST} was damaged (moved to {side.name}); the cache was rebuilt "
+                        "from the data files and the log, nothing is lost.",
                     ),
                 )
             )
-            return {"format": FORMAT, "flushed_txn": 0, "full_txn": 0, "shards": {}}
-        if m.get("format") != FORMAT:
-            m = migrate(m, self.path)
-        return m
+            return empty_manifest(), False
+
+    def _has_content(self) -> bool:
+        return any(s.stat().st_size for s in list_segments(self.path)) or any(
+            (self.path / "shards").glob("*.json")
+        )
 
     def _check_cipher(self, manifest: dict[str, Any], existed: bool) -> None:
         """A wrong or missing key is said as such, before anything is read as damage."""
@@ -382,101 +240,128 @@ class Store:
             )
 
     def _recover(self) -> None:
-        existed = (self.path / MANIFEST).exists() or bool(list_segments(self.path))
-        manifest = self._read_manifest()
-        self._check_cipher(manifest, existed)
-        if self.cipher is not None and not manifest.get("cipher"):
-            self._write_manifest_raw({**manifest, "cipher": self.cipher.key_id})
+        existed = (self.path / MANIFEST).exists() or self._has_content()
+        manifest, whole = self._read_manifest()
+        if whole:
+            self._check_cipher(manifest, existed)
+            if manifest.get("format") != FORMAT:
+                manifest = migrate(manifest, self.path, self.cipher)
         self._flushed_txn = int(manifest["flushed_txn"])
         self._full_txn = int(manifest["full_txn"])
-        self._manifest_shards: dict[str, int] = dict(manifest.get("shards", {}))
-        self._check_shard_sizes()
-        last = self._flushed_txn
-        self._replay_records: list[dict[str, Any]] = []
-        for seg in list_segments(self.path):
-            if segment_start(seg) <= self._full_txn and seg != self._last_segment():
-                # Covered by a full checkpoint whose cleanup did not finish.
-                continue
-            records, damage = read_segment(seg, self.cipher)
-            if damage:
-                self.notices.append(
-                    Notice(
-                        "log.damaged_tail",
-                        Msg(
-                            f"Phần cuối nhật ký {seg.name} bị hỏng ({damage.bytes_moved} byte, "
-                            f"thường do mất điện khi đang ghi); đã chuyển sang "
-                            f"{damage.side_file.name}. Mọi thao tác đã báo thành công vẫn còn.",
-                            f"The tail of {seg.name} was damaged ({damage.bytes_moved} bytes, "
-                            f"usually a power cut mid-write); moved to {damage.side_file.name}. "
-                            "Every acknowledged operation is intact.",
-                        ),
-                    )
-                )
-            for rec in records:
-                t = int(rec["t"])
-                last = max(last, t)
-                if t > self._full_txn:
-                    self._replay_records.append(rec)
-                if t > self._flushed_txn:
-                    for shard, table, doc_id, doc in rec["w"]:
-                        self._pending.setdefault(shard, []).append((table, doc_id, doc))
-        self._txn_counter = last
+        self._manifest_shards = {k: int(v) for k, v in dict(manifest.get("shards", {})).items()}
+        self._check_shard_files()
+        state = read_log(
+            self.path,
+            self.cipher,
+            flushed_txn=self._flushed_txn,
+            full_txn=self._full_txn,
+            pin_prefix=self.pin_prefix,
+            expected_segments=list(manifest.get("segments", [])),
+        )
+        self.notices.extend(state.notices)
+        self._pending = state.pending
+        self._pins = state.pins
+        self._replay_records = state.replay
+        self._txn_counter = state.last_txn
         segs = list_segments(self.path)
         if segs and segment_start(segs[-1]) > self._full_txn:
-            self._log.path = segs[-1]
             self._log.open_segment(segment_start(segs[-1]))
+            damage = state.last_damage
+            if damage is not None and damage.side_file is None:
+                # The disk was too full to move the damaged tail aside: do it (and cut the
+                # file back) before the next append; opening needed no free space.
+                self._log.defer_cut(damage.good_size)
         else:
             self._log.open_segment(self._full_txn + 1)
+        for name in sorted(self._preload_checked):
+            self.shard(name)  # verify (and rebuild if need be) what the manifest disagrees with
+        if not existed:
+            self._write_manifest()  # a new store: from now on a missing manifest is news
+        elif self.cipher is not None and not manifest.get("cipher"):
+            try:
+                self._write_manifest()
+            except OSError:
+                log.exception("could not record the key's fingerprint yet (disk full?)")
 
-    def _last_segment(self) -> Path | None:
-        segs = list_segments(self.path)
-        return segs[-1] if segs else None
-
-    def _check_shard_sizes(self) -> None:
-        """Catch truncated or replaced shard files on open, by their size in the manifest."""
+    def _check_shard_files(self) -> None:
+        """Catch changed, truncated or missing shard files on open (by size in the manifest);
+        others are verified by their checksum when first loaded."""
         shard_dir = self.path / "shards"
+        present: set[str] = set()
         for entry in os.scandir(shard_dir):
             if not entry.name.endswith(".json"):
                 continue
-            name = _file_to_shard(entry.name)
+            name = file_to_shard(entry.name)
+            present.add(name)
             expected = self._manifest_shards.get(name)
             if expected is not None and expected != entry.stat().st_size:
-                # A checkpoint may have written it after the manifest; parse to be sure.
-                self._load_file(name, verify_only=True)
+                self._preload_checked.add(name)
+        for name in self._manifest_shards:
+            if name not in present:
+                self._preload_checked.add(name)
 
     def shard_file(self, name: str) -> Path:
-        return self.path / "shards" / _shard_to_file(name)
+        return self.path / "shards" / shard_to_file(name)
 
-    def _load_file(self, name: str, verify_only: bool = False) -> dict[str, dict[str, Any]]:
+    def _load_data(self, name: str) -> tuple[Tables, bool]:
+        """The shard's documents as of the last commit, and whether that is newer than
+        its file (log records applied, or rebuilt after damage).
+
+        The file's checksum is verified; the log's records newer than the file are
+        applied. A damaged or missing (but expected) file is moved aside and rebuilt
+        from every logged post-image of it, over what still parses of the file.
+        """
         p = self.shard_file(name)
+        problem: str | None = None
+        raw = b""
         try:
             raw = p.read_bytes()
         except FileNotFoundError:
-            return {}
-        try:
-            if self.cipher is not None and raw:
-                raw = self.cipher.open(raw)
-            data = orjson.loads(raw) if raw else {}
-            if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-                raise ValueError("not a TinyDB document")
-            return data
-        except (ValueError, orjson.JSONDecodeError):  # CipherError is a ValueError too
-            side = quarantine(p)
-            self._manifest_shards.pop(name, None)
-            self.notices.append(
-                Notice(
-                    "shard.damaged",
-                    Msg(
-                        f"Tệp dữ liệu {p.name} bị hỏng và đã được chuyển sang {side.name}. "
-                        "Một số hồ sơ có thể thiếu trong bộ đệm; cần đồng bộ lại toàn bộ với "
-                        "hệ thống trung tâm.",
-                        f"Data file {p.name} was damaged and moved to {side.name}. Some dossiers "
-                        "may be missing from the cache; a full resync with the centre is needed.",
-                    ),
-                    needs_resync=True,
-                )
-            )
-            return {}
+            if name not in self._manifest_shards:
+                return self._apply_pending(name, {}, 0)
+            problem = "missing"
+        if problem is None:
+            try:
+                data, covers = decode_shard(raw, self.cipher)
+                return self._apply_pending(name, data, covers)
+            except DamagedFile as exc:
+                problem = str(exc)
+        return self._rebuild(name, problem, raw), True
+
+    def _apply_pending(self, name: str, data: Tables, covers: int) -> tuple[Tables, bool]:
+        """Apply the log's records newer than the file; True if any was (the copy in
+        memory is then newer than the file and must not be evicted before a checkpoint)."""
+        applied = False
+        for t, table, doc_id, doc in self._pending.pop(name, []):
+            if t > covers:
+                _put(data, table, doc_id, doc)
+                applied = True
+        return data, applied
+
+    def _rebuild(self, name: str, problem: str, raw: bytes) -> Tables:
+        p = self.shard_file(name)
+        side = quarantine(p) if problem != "missing" else None
+        data = salvage(raw, self.cipher) if raw else {}
+        salvaged = {(table, k) for table, docs in data.items() for k in docs}
+        restored: set[tuple[str, str]] = set()
+        for _t, table, doc_id, doc in records_for(self.path, self.cipher, name):
+            _put(data, table, doc_id, doc)
+            restored.add((table, doc_id))
+        unverified = len(salvaged - restored)  # kept only from the damaged file
+        self._pending.pop(name, None)  # the log's records are all applied already
+        self._manifest_shards.pop(name, None)
+        damage = ShardDamage(
+            name, problem, side.name if side else None, len(restored), unverified, data
+        )
+        damage.notice = _shard_notice(p.name, damage)
+        self.damaged.append(damage)
+        self.notices.append(damage.notice)
+        for listener in self.damage_listeners:
+            try:
+                listener(damage)
+            except Exception:
+                log.exception("a damage listener failed for %s", name)
+        return data
 
     # --- shards ---------------------------------------------------------------------------
 
@@ -487,50 +372,46 @@ class Store:
             if sh is not None:
                 self._shards.move_to_end(name)
                 return sh
-            data = self._load_file(name)
+            data, newer = self._load_data(name)
             sh = Shard(self, name, data)
-            for table, doc_id, doc in self._pending.pop(name, []):
-                sh.apply_record(table, doc_id, doc)
+            # Newer than its file (replayed or rebuilt): must reach the file at a checkpoint.
+            sh.dirty = newer
             # Evict first, then add: the shard being handed out must stay cached. Never
             # evict inside a transaction: the caller may still write through a table it holds.
             if getattr(self._local, "txn", None) is None:
                 self._evict(room_for=1)
             self._shards[name] = sh
-            # Loaded documents live long: keep them out of the cyclic GC's full passes,
-            # which would otherwise pause lookups for hundreds of ms on a large cache.
-            # (Plain JSON trees are freed by reference counting; release() breaks the
-            # one cycle a shard has when it is evicted.)
-            gc.freeze()
             return sh
 
     def shard_exists(self, name: str) -> bool:
-        return name in self._shards or name in self._pending or self.shard_file(name).exists()
+        with self.lock:
+            return name in self._shards or name in self._pending or self.shard_file(name).exists()
 
     def shard_names(self, prefix: str) -> list[str]:
         with self.lock:
             names = {n for n in self._shards if n.startswith(prefix)}
             names |= {n for n in self._pending if n.startswith(prefix)}
+            names |= {n for n in self._manifest_shards if n.startswith(prefix)}
         folder = self.path / "shards"
         for entry in os.scandir(folder):
             if entry.name.endswith(".json"):
-                n = _file_to_shard(entry.name)
+                n = file_to_shard(entry.name)
                 if n.startswith(prefix):
                     names.add(n)
         return sorted(names)
 
-    def read_shard_uncached(self, name: str) -> dict[str, dict[str, Any]]:
+    def read_shard_uncached(self, name: str) -> Tables:
         """A shard's documents without adding it to the cache (for full scans)."""
         with self.lock:
             sh = self._shards.get(name)
             if sh is not None:
                 return sh.data
-            data = self._load_file(name)
-            for table, doc_id, doc in self._pending.get(name, []):
-                t = data.setdefault(table, {})
-                if doc is None:
-                    t.pop(doc_id, None)
-                else:
-                    t[doc_id] = doc
+            data, newer = self._load_data(name)
+            if newer:
+                # Keep the replayed or rebuilt copy (cached, dirty) so a checkpoint writes it.
+                sh = Shard(self, name, data)
+                sh.dirty = True
+                self._shards[name] = sh
             return data
 
     def _evict(self, room_for: int = 0) -> None:
@@ -556,7 +437,7 @@ class Store:
         self._listeners.append(listener)
 
     def _current_txn(self) -> Txn:
-        txn = getattr(self._local, "txn", None)
+        txn: Txn | None = getattr(self._local, "txn", None)
         if txn is None:
             raise StoreError(
                 Msg(
@@ -643,6 +524,20 @@ class Store:
         self._txn_counter = t
         for sh, _table, _diff in changes:
             sh.dirty = True
+        if self.pin_prefix is not None and self._log.path is not None:
+            pin = max(
+                (
+                    int(doc_id)
+                    for sh, _table, diff in changes
+                    if sh.name.startswith(self.pin_prefix)
+                    for doc_id, _b, _a in diff
+                    if doc_id.isdigit()
+                ),
+                default=0,
+            )
+            if pin:
+                seg = self._log.path.name
+                self._pins[seg] = max(self._pins.get(seg, 0), pin)
         # Durable now: a failure below must neither roll memory back nor reach the caller.
         try:
             self._notify(changes)
@@ -715,16 +610,7 @@ class Store:
                     full = self._log.bytes_written >= self.full_checkpoint_bytes
                     self.checkpoint(full=full)
                 except Exception as exc:  # keep serving; the log still holds everything
-                    self.notices.append(
-                        Notice(
-                            "checkpoint.failed",
-                            Msg(
-                                f"Không ghi được điểm lưu ({exc}); dữ liệu vẫn an toàn trong "
-                                "nhật ký.",
-                                f"Checkpoint failed ({exc}); data is still safe in the log.",
-                            ),
-                        )
-                    )
+                    self.notices.append(_checkpoint_failed(exc))
 
         self._bg = threading.Thread(target=run, name="store-checkpoint", daemon=True)
         self._bg.start()
@@ -744,80 +630,91 @@ class Store:
         disk writes, so the clerk's saves are not held up by a checkpoint.
         """
         with self._ckpt_lock:
+            self._checkpoint_locked(full)
+
+    def _checkpoint_locked(self, full: bool) -> None:
+        with self.lock:
+            if self._closed:
+                return
+            for name in list(self._pending):
+                self.shard(name)  # pending log records must reach a file before we cover them
+            covered = self._txn_counter
+            dirty = [sh.name for sh in self._shards.values() if sh.dirty]
+            if full:
+                self._log.open_segment(covered + 1)
+        # Take the bytes of each dirty shard (briefly holding the lock for each),
+        # then write them all and make them durable together.
+        batch: list[tuple[Shard, Path, bytes]] = []
+        for name in dirty:
             with self.lock:
-                if self._closed:
-                    return
-                for name in list(self._pending):
-                    self.shard(name)  # pending log records must reach a file before we cover them
-                covered = self._txn_counter
-                dirty = [sh.name for sh in self._shards.values() if sh.dirty]
-                if full:
-                    self._log.open_segment(covered + 1)
-            # Take the bytes of each dirty shard (briefly holding the lock for each),
-            # then write them all and make them durable together.
-            batch: list[tuple[Shard, Path, bytes]] = []
-            for name in dirty:
-                with self.lock:
-                    sh = self._shards.get(name)
-                    if sh is None or not sh.dirty:
-                        continue
-                    blob = orjson.dumps(sh.data)
-                    if self.cipher is not None:
-                        blob = self.cipher.seal(blob)
-                    batch.append((sh, self.shard_file(name), blob))
-                    sh.dirty = False
-                    sh.flushing = True
-            try:
-                write_many_atomic([(path, blob) for _sh, path, blob in batch])
-            except BaseException:
-                with self.lock:
-                    for sh, _path, _blob in batch:
-                        sh.dirty = True
-                        sh.flushing = False
-                raise
+                sh = self._shards.get(name)
+                if sh is None or not sh.dirty:
+                    continue
+                blob = encode_shard(sh.data, self._txn_counter, self.cipher)
+                batch.append((sh, self.shard_file(name), blob))
+                sh.dirty = False
+                sh.flushing = True
+        try:
+            write_many_atomic([(path, blob) for _sh, path, blob in batch])
+        except BaseException:
             with self.lock:
-                for sh, _path, blob in batch:
+                for sh, _path, _blob in batch:
+                    sh.dirty = True
                     sh.flushing = False
-                    self._manifest_shards[sh.name] = len(blob)
-            if dirty:
-                fsync_dir(self.path / "shards")
-            with self.lock:
-                self._flushed_txn = max(self._flushed_txn, covered)
-                if full:
-                    if self.save_indexes is not None:
-                        self.save_indexes(covered)
-                    self._full_txn = covered
-                    self._replay_records = []
-                self._write_manifest()
-                if full:
-                    for seg in list_segments(self.path):
-                        if seg != self._log.path:
-                            seg.unlink()
-                    fsync_dir(self.path)
-                self._evict()
+            raise
+        with self.lock:
+            for sh, _path, blob in batch:
+                sh.flushing = False
+                self._manifest_shards[sh.name] = len(blob)
+        if dirty:
+            fsync_dir(self.path / "shards")
+        with self.lock:
+            self._flushed_txn = max(self._flushed_txn, covered)
+            if full:
+                if self.save_indexes is not None:
+                    self.save_indexes(covered)
+                self._full_txn = covered
+                self._replay_records = []
+                floor = self.pin_floor() if self.pin_floor is not None else None
+                for seg in list_segments(self.path):
+                    if seg == self._log.path:
+                        continue
+                    pin = self._pins.get(seg.name, 0)
+                    if floor is not None and pin > floor:
+                        continue  # holds operations the centre has not acknowledged yet
+                    seg.unlink()
+                    self._pins.pop(seg.name, None)
+            self._write_manifest()
+            if full:
+                fsync_dir(self.path)
+            self._evict()
 
     def _write_manifest(self) -> None:
-        m = {
+        m: dict[str, Any] = {
             "format": FORMAT,
             "flushed_txn": self._flushed_txn,
             "full_txn": self._full_txn,
             "shards": self._manifest_shards,
+            "segments": [s.name for s in list_segments(self.path)],
         }
         if self.cipher is not None:
             m["cipher"] = self.cipher.key_id
-        self._write_manifest_raw(m)
+        write_manifest(self.path, m)
 
-    def _write_manifest_raw(self, m: dict[str, Any]) -> None:
-        write_atomic(self.path / MANIFEST, orjson.dumps(m))
-        fsync_dir(self.path)
+    def retained_segments(self) -> list[str]:
+        """Log segments on disk (the open one, and older ones kept for unsent operations)."""
+        return [s.name for s in list_segments(self.path)]
 
     def close(self) -> None:
         self.stop_background()
-        with self.lock:
+        with self._ckpt_lock, self.lock:
             if self._closed:
                 return
             try:
-                self.checkpoint(full=True)
+                self._checkpoint_locked(full=True)
+            except OSError:
+                # A full disk: the log still holds everything; the next open replays it.
+                log.exception("final checkpoint failed; the commit log keeps every write")
             finally:
                 self._closed = True
                 self._log.close()
@@ -829,7 +726,7 @@ class Store:
     def abandon(self) -> None:
         """Close without a checkpoint, as a crash would (tests use this)."""
         self.stop_background()
-        with self.lock:
+        with self._ckpt_lock, self.lock:
             self._closed = True
             self._log.close()
             self._shards.clear()
@@ -842,46 +739,59 @@ class Store:
         self.close()
 
 
-def _shard_to_file(name: str) -> str:
-    return name.replace("/", "-") + ".json"
+def _put(data: Tables, table: str, doc_id: str, doc: Any) -> None:
+    t = data.setdefault(table, {})
+    if doc is None:
+        t.pop(doc_id, None)
+    else:
+        t[doc_id] = doc
+    if not t:
+        data.pop(table, None)
 
 
-def _file_to_shard(filename: str) -> str:
-    return filename[: -len(".json")].replace("-", "/", 1)
+def _shard_notice(filename: str, d: ShardDamage) -> Notice:
+    what_vi = (
+        "bị thiếu" if d.side_file is None else f"bị hỏng ({d.reason}), đã chuyển sang {d.side_file}"
+    )
+    what_en = (
+        "was missing"
+        if d.side_file is None
+        else f"was damaged ({d.reason}); moved to {d.side_file}"
+    )
+    extra_vi = (
+        f"; {d.unverified} bản ghi lấy từ chính tệp hỏng, chưa kiểm chứng" if d.unverified else ""
+    )
+    extra_en = (
+        f"; {d.unverified} records taken from the damaged file itself, unverified"
+        if d.unverified
+        else ""
+    )
+    return Notice(
+        "shard.damaged",
+        Msg(
+            f"Tệp dữ liệu {filename} {what_vi}. Đã khôi phục từ nhật ký: {d.from_log} bản ghi"
+            f"{extra_vi}.",
+            f"Data file {filename} {what_en}. Restored from the log: {d.from_log} "
+            f"records{extra_en}.",
+        ),
+        needs_resync=d.shard.startswith("d/"),
+    )
 
 
-def crc_shard(key: str, count: int) -> int:
-    return zlib.crc32(key.encode("utf-8")) % count
-
-
-# --- on-disk format migrations -------------------------------------------------------------
-
-MIGRATIONS: dict[int, Callable[[dict[str, Any], Path], dict[str, Any]]] = {}
-
-
-def migrate(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Bring an older on-disk format up to :data:`FORMAT`, one step at a time."""
-    version = int(manifest.get("format", 0))
-    if version > FORMAT:
-        raise StoreError(
-            Msg(
-                f"Bộ đệm ở {path} do phiên bản mới hơn tạo (định dạng {version}); "
-                "hãy cập nhật counter-tui.",
-                f"The cache at {path} was written by a newer version (format {version}); "
-                "update counter-tui.",
-            )
-        )
-    while version < FORMAT:
-        step = MIGRATIONS.get(version)
-        if step is None:
-            raise StoreError(
-                Msg(f"Không nâng cấp được định dạng {version}.", f"No migration from {version}.")
-            )
-        manifest = step(manifest, path)
-        version = int(manifest["format"])
-    return manifest
+def _checkpoint_failed(exc: Exception) -> Notice:
+    return Notice(
+        "checkpoint.failed",
+        Msg(
+            f"Không ghi được điểm lưu ({exc}); dữ liệu vẫn an toàn trong nhật ký.",
+            f"Checkpoint failed ({exc}); data is still safe in the log.",
+        ),
+    )
 
 
 def freeze_gc() -> None:
-    """Move what is loaded so far out of the GC's way (long-lived index objects)."""
+    """Move what is loaded so far out of the GC's way (long-lived index objects).
+
+    Called once after open, never per shard load: a freeze per load kept every
+    evicted shard's objects in the permanent generation (see docs/store.md).
+    """
     gc.freeze()
