@@ -74,6 +74,11 @@ class SafeTable(Table):
     def update(self, fields: Any, cond: Any = None, doc_ids: Any = None) -> list[int]:
         return super().update(fields if callable(fields) else _copy(fields), cond, doc_ids)
 
+    def update_multiple(self, updates: Any) -> list[int]:
+        return super().update_multiple(
+            [(f if callable(f) else _copy(f), cond) for f, cond in updates]
+        )
+
     def upsert(self, document: Any, cond: Any = None) -> list[int]:
         return super().upsert(_copy_in(document), cond)
 
