@@ -71,9 +71,9 @@ def child(path: str, seed: int) -> None:
 
     rng = random.Random(seed)
     store = LocalStore(
-        path, background=True, flush_dirty=3, full_checkpoint_bytes=48 * 1024, cache_shards=16
+        path, background=False, flush_dirty=3, full_checkpoint_bytes=48 * 1024, cache_shards=16
     )
-    store.store.start_background(interval=0.05)
+    store.store.start_background(interval=0.05)  # checkpoints all the time
 
     class Clock:  # a working day's morning, thirty seconds a call
         def __init__(self) -> None:
