@@ -25,7 +25,7 @@ from counter_tui.store.manifest import (
     write_manifest,
 )
 from counter_tui.store.shard_files import encode_shard
-from counter_tui.store.state import StoreState
+from counter_tui.store.state import StoreState, log
 from counter_tui.store.tinydb_adapter import Shard
 
 
@@ -130,19 +130,30 @@ class Checkpoints(StoreState):
                     self.save_indexes(covered)
                 self._full_txn = covered
                 self._replay_records = []
-                floor = self.pin_floor() if self.pin_floor is not None else None
-                for seg in list_segments(self.path):
-                    if seg == self._log.path:
-                        continue
-                    pin = self._pins.get(seg.name, 0)
-                    if floor is not None and pin > floor:
-                        continue  # holds operations the centre has not acknowledged yet
-                    seg.unlink()
-                    self._pins.pop(seg.name, None)
+                self._drop_segments()
             self._write_manifest()
             if full:
                 fsync_dir(self.path)
             self._evict()
+
+    def _drop_segments(self) -> None:
+        """Delete log segments the shard files cover, except those still holding operations
+        the centre has not acknowledged (newest first, up to ``keep_log_bytes``)."""
+        floor = self.pin_floor() if self.pin_floor is not None else None
+        kept = 0
+        for seg in reversed(list_segments(self.path)):
+            if seg == self._log.path:
+                continue
+            pin = self._pins.get(seg.name, 0)
+            size = seg.stat().st_size
+            if floor is not None and pin > floor:
+                if kept + size <= self.keep_log_bytes:
+                    kept += size
+                    continue  # the second copy of unsent operations
+                # A counter that never syncs would keep its whole history: bounded here.
+                log.warning("log %s dropped although it holds unsent operations", seg.name)
+            seg.unlink()
+            self._pins.pop(seg.name, None)
 
     def _write_manifest(self) -> None:
         m: dict[str, Any] = {

@@ -85,12 +85,14 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
         full_checkpoint_bytes: int = 16 * 1024 * 1024,
         cipher: Cipher | None = None,
         pin_prefix: str | None = None,
+        keep_log_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.path = Path(path)
         self.cipher = cipher
         self.cache_shards = cache_shards
         self.flush_dirty = flush_dirty
         self.full_checkpoint_bytes = full_checkpoint_bytes
+        self.keep_log_bytes = keep_log_bytes
         # Log segments holding writes to shards named ``pin_prefix...`` with a document id
         # above ``pin_floor()`` are kept (the outbox: ids are sequence numbers, the floor is
         # the last one the centre acknowledged).

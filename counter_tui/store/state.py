@@ -56,6 +56,7 @@ class StoreState:
     cache_shards: int
     flush_dirty: int
     full_checkpoint_bytes: int
+    keep_log_bytes: int  # at most this much old log is kept for unsent operations
     pin_prefix: str | None
     pin_floor: Callable[[], int] | None
     notices: list[Notice]
