@@ -245,8 +245,8 @@ def kills(root: Path, n: int, seed: int) -> dict[str, Any]:
         for key, v in got.items():
             totals[key] += v
         totals["kills"] += 1
-        if (k + 1) % 50 == 0:
-            print(f"  {k + 1} kills, {totals['acked']} acknowledged", file=sys.stderr)
+        if (k + 1) % 50 == 0:  # progress, with the figures so far (a long run can be cut)
+            print(f"  {k + 1} kills: {json.dumps(totals)}", file=sys.stderr)
     totals["child_failures"] = child_failures[:3]  # type: ignore[assignment]
     return totals
 

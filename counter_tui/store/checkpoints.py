@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.messages import Msg
+from counter_tui.store import gc_policy
 from counter_tui.store.commitlog import list_segments
 from counter_tui.store.errors import Notice
 from counter_tui.store.files import (
@@ -66,6 +67,7 @@ class Checkpoints(StoreState):
                     self.checkpoint(full=full)
                 except Exception as exc:  # keep serving; the log still holds everything
                     self.notices.append(_checkpoint_failed(exc))
+                gc_policy.maybe_sweep()  # outside every lock: the pause is this thread's
 
         self._bg = threading.Thread(target=run, name="store-checkpoint", daemon=True)
         self._bg.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from counter_tui.store import gc_policy
 from counter_tui.store.shard_files import (
     Tables,
     file_to_shard,
@@ -38,6 +39,7 @@ class ShardCache(StoreState):
             if getattr(self._local, "txn", None) is None:
                 self._evict(room_for=1)
             self._shards[name] = sh
+            gc_policy.loaded()
             return sh
 
     def shard_exists(self, name: str) -> bool:
