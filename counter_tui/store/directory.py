@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import heapq
 import marshal
+import re
 import threading
 import time
 import zlib
@@ -41,6 +42,7 @@ FIELDS = (
     "shard_key",
     "folded",
 )
+_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
 
@@ -87,6 +89,8 @@ class Directory:
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
+        # yymmdd -> slot -> highest daily number in use (computed per day when first asked).
+        self._numbers: dict[str, dict[int, int]] = {}
         # The phone and name indexes are derived from ``rows`` after a load, in a
         # background thread (see build_secondary); lookups by phone or name wait for it.
         self.secondary_ready = threading.Event()
@@ -136,6 +140,7 @@ class Directory:
         f = new.decode("utf-8").split("\t")
         if f[0]:
             self.by_code[f[0]] = uid
+            self._note_number(f[0])
         if f[2]:
             self._phone_add(f[2], uid)
         old_tokens = set(old_f[9].split()) if old_f is not None else set()
@@ -148,6 +153,34 @@ class Directory:
         status = int(f[4])
         if status in _OPEN:
             self.open[uid] = (status, f[5])
+
+    def _note_number(self, code: str) -> None:
+        m = _CODE_TAIL.search(code)
+        if m is None:
+            return
+        day = self._numbers.get(m["day"])
+        if day is not None:
+            slot, n = int(m["slot"]), int(m["n"])
+            day[slot] = max(day.get(slot, 0), n)
+
+    def highest_number(self, day: date, slot: int) -> int:
+        """The highest daily number of a code in use for ``day`` and ``slot`` (0 if none).
+
+        Derived from the dossiers themselves, so the code counter never depends on
+        one file alone. The first call for a day scans the codes once.
+        """
+        key = day.strftime("%y%m%d")
+        numbers = self._numbers.get(key)
+        if numbers is None:
+            numbers = self._numbers[key] = {}
+            needle = f"-{key}-"
+            for code in self.by_code:
+                if needle in code:
+                    m = _CODE_TAIL.search(code)
+                    if m is not None and m["day"] == key:
+                        s, n = int(m["slot"]), int(m["n"])
+                        numbers[s] = max(numbers.get(s, 0), n)
+        return numbers.get(slot, 0)
 
     # --- lookups --------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import zlib
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -104,3 +105,51 @@ def write_many_atomic(items: list[tuple[Path, bytes]]) -> None:
     os.sync()
     for tmp, path in tmps:
         replace_retrying(tmp, path)
+
+
+# --- checksummed JSON files ------------------------------------------------------------------
+
+CHECK_HEAD = b'{"~ck":"'
+
+
+class DamagedFile(ValueError):
+    """A file that fails its checksum (or has none where one is required)."""
+
+
+def seal_json(body: bytes, covers: int = 0) -> bytes:
+    """``body`` (a JSON object, as orjson writes it) with a checksum as its first member.
+
+    The result is still one JSON object (TinyDB reads its tables; ``~ck`` is not a
+    table): ``{"~ck":"<crc32 hex>:<txn>", ...the members of body...}``. ``covers`` is
+    the last log transaction the file holds (a shard) or 0.
+    """
+    if not body.startswith(b"{"):
+        raise ValueError("not a JSON object")
+    crc = zlib.crc32(b"%d:" % covers + body)
+    head = CHECK_HEAD + b"%08x:%d" % (crc, covers) + b'"'
+    rest = body[1:]
+    return head + (b"}" if rest == b"}" else b"," + rest)
+
+
+def open_json(raw: bytes) -> tuple[bytes, int]:
+    """The JSON body of a sealed file and the transaction it covers; DamagedFile if not whole."""
+    if not raw.startswith(CHECK_HEAD):
+        raise DamagedFile("no checksum")
+    end = raw.find(b'"', len(CHECK_HEAD))
+    if end < 0:
+        raise DamagedFile("torn header")
+    try:
+        crc_s, covers_s = raw[len(CHECK_HEAD) : end].split(b":")
+        crc, covers = int(crc_s, 16), int(covers_s)
+    except ValueError as exc:
+        raise DamagedFile("bad header") from exc
+    sep = raw[end + 1 : end + 2]
+    if sep == b"}" and end + 2 == len(raw):
+        body = b"{}"
+    elif sep == b",":
+        body = b"{" + raw[end + 2 :]
+    else:
+        raise DamagedFile("bad header")
+    if zlib.crc32(b"%d:" % covers + body) != crc:
+        raise DamagedFile("checksum mismatch")
+    return body, covers

@@ -11,6 +11,7 @@ Layout of the shards (each a small TinyDB):
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -23,13 +24,23 @@ from tinydb import Query
 from tinydb.table import Document
 
 from counter_tui.domain.audit_chain import chain, verify_chain
+from counter_tui.domain.messages import Msg
 from counter_tui.store.directory import Directory, Summary
-from counter_tui.store.engine import Notice, Store, Txn, crc_shard, freeze_gc
+from counter_tui.store.engine import (
+    Notice,
+    SafeTable,
+    ShardDamage,
+    Store,
+    Txn,
+    crc_shard,
+    freeze_gc,
+)
 
 DATA_SHARDS = 4096
 OPS_PER_SHARD = 512
 INDEX_FILE = "index.bin"
 Q = Query()
+log = logging.getLogger(__name__)
 
 
 def shard_key_of(doc: dict[str, Any]) -> str:
@@ -49,10 +60,16 @@ class LocalStore:
         **store_options: Any,
     ) -> None:
         t0 = time.perf_counter()
-        self.store = Store(path, **store_options)
+        # Log segments stay until the centre acknowledged every outbox operation they hold:
+        # the second copy of unsent work (see docs/store.md).
+        self.store = Store(path, pin_prefix="o/", **store_options)
         self.path = Path(path)
+        self._rejected_ok = False  # the refused list was refilled after damage
         try:
             self.directory = self._open_directory()
+            self.store.pin_floor = self.acked_seq
+            self.store.damage_listeners.append(self._on_damage)
+            self._reconcile()
         except BaseException:
             self.store.abandon()
             raise
@@ -104,9 +121,8 @@ class LocalStore:
                     if table == "dossiers" and doc is not None and shard.startswith("d/"):
                         d.put(doc["uid"], doc, shard_key_of(doc))
             return d
-        if d is None and (self.path / INDEX_FILE).exists():
-            from counter_tui.domain.messages import Msg
-
+        expected = self.store.full_txn > 0  # a full checkpoint saved one
+        if d is None and ((self.path / INDEX_FILE).exists() or expected):
             self.store.notices.append(
                 Notice(
                     "index.rebuilt",
@@ -138,6 +154,129 @@ class LocalStore:
         # A dossier moved between shards is deleted from the old one in the same commit.
         if s is not None and self._data_shard(s.shard_key) == shard:
             self.directory.put(uid, None)
+
+    # --- damage and counters ----------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Bring the counters in ``m/meta`` up to what the data itself shows.
+
+        The operation sequence is at least the highest operation in the outbox, the
+        acknowledged mark at least the newest operation with an answer, the audit head
+        the newest audit entry. Cheap (the newest outbox and audit shards), so it runs at
+        every open; it writes only when something was behind.
+        """
+        for d in list(self.store.damaged):
+            self._on_damage(d)
+        fixes: dict[str, Any] = {}
+        with self.store.lock:
+            self.get_meta("op_seq")  # load (and verify) m/meta first
+            meta_damaged = any(d.shard == "m/meta" for d in self.store.damaged)
+            top = 0
+            for name in reversed(self.store.shard_names("o/")):
+                ops = self.store.read_shard_uncached(name).get("ops", {})
+                if ops:
+                    top = max(int(k) for k in ops)
+                    break
+            if top > self.last_seq():
+                fixes["op_seq"] = top
+            acked = self.acked_seq()
+            for seq in range(top, acked, -1):
+                op = self._raw_op(seq)
+                if op is not None and op.get("state") != "pending":
+                    fixes["acked_seq"] = seq
+                    break
+            audit_seq = int(self.get_meta("audit_seq", 0))
+            for name in reversed(self.store.shard_names("a/")):
+                events = self.store.read_shard_uncached(name).get("events", {})
+                if events:
+                    newest = max(events.values(), key=lambda e: int(e["seq"]))
+                    if int(newest["seq"]) > audit_seq:
+                        fixes["audit_seq"] = int(newest["seq"])
+                        fixes["audit_hash"] = newest["hash"]
+                    break
+        try:
+            if fixes:
+                with self.store.transaction():
+                    for k, v in fixes.items():
+                        self.set_meta(k, v)
+        except Exception:  # a full disk: enqueue's own check still never reuses a number
+            log.exception("could not record the rebuilt counters yet")
+        if meta_damaged:
+            self.store.notices.append(self._meta_notice(fixes))
+
+    def _raw_op(self, seq: int) -> dict[str, Any] | None:
+        """An outbox operation as stored (no copy: read it, never change it)."""
+        name = f"o/{seq // OPS_PER_SHARD:06d}"
+        op: dict[str, Any] | None = self.store.shard(name).data.get("ops", {}).get(str(seq))
+        return op
+
+    def _restore_rejected(self) -> None:
+        """Refill the list of refused operations from the outbox (its second copy)."""
+        with self.store.transaction():
+            table = self.store.shard("m/rejected").table("ops")
+            have = {int(d["seq"]) for d in table.all() if "seq" in d}
+            missing = []
+            for name in self.store.shard_names("o/"):
+                for op in self.store.read_shard_uncached(name).get("ops", {}).values():
+                    if op.get("state") not in ("pending", "applied") and int(op["seq"]) not in have:
+                        missing.append({**op, "resolved": False})
+            if missing:
+                table.insert_multiple(missing)
+
+    def _meta_notice(self, fixes: dict[str, Any]) -> Notice:
+        lost = [k for k in ("cursor", "catalog_etag", "local_clerks") if self.get_meta(k) is None]
+        rebuilt = ", ".join(f"{k}={v}" for k, v in fixes.items() if k != "audit_hash") or "-"
+        return Notice(
+            "meta.rebuilt",
+            Msg(
+                "Tệp cài đặt và bộ đếm (m-meta) bị hỏng hoặc thiếu. Đã dựng lại từ dữ liệu: "
+                f"{rebuilt}; số hồ sơ trong ngày theo mã lớn nhất đang dùng, không cấp lại mã "
+                f"đã cấp. Không khôi phục được (nếu đã có): {', '.join(lost) or 'không'} (mất vị trí đồng bộ thì sẽ tải "
+                "lại toàn bộ từ trung tâm; mất tài khoản cán bộ cục bộ thì cần tạo lại).",
+                "The settings and counters file (m-meta) was damaged or missing. Rebuilt from "
+                f"the data: {rebuilt}; daily code numbers follow the highest code in use, no "
+                f"code is issued twice. Not recoverable (if they were set): {', '.join(lost) or 'none'} (a lost sync "
+                "position means a full download from the centre; lost local clerk accounts "
+                "must be re-created).",
+            ),
+            needs_resync="cursor" in lost,
+        )
+
+    def _on_damage(self, d: ShardDamage) -> None:
+        """Say exactly what a damaged file cost (the engine says how it was rebuilt)."""
+        if d.shard.startswith("o/"):
+            first = int(d.shard[2:]) * OPS_PER_SHARD
+            acked, last = self.acked_seq(), self.last_seq()
+            ops = d.data.get("ops", {})
+            unsent = list(range(max(first, acked + 1), min(first + OPS_PER_SHARD, last + 1)))
+            missing = [s for s in unsent if str(s) not in ops]
+            kept = len(unsent) - len(missing)
+            lost_vi = f" Mất {len(missing)} (số {missing[0]}-{missing[-1]})." if missing else ""
+            lost_en = f" {len(missing)} lost (seq {missing[0]}-{missing[-1]})." if missing else ""
+            d.tell_more(
+                f"Hàng chờ gửi: {kept} trong {len(unsent)} thao tác chưa gửi còn nguyên.{lost_vi}",
+                f"Outbox: {kept} of {len(unsent)} unsent operations are intact.{lost_en}",
+            )
+        elif d.shard.startswith("d/") and hasattr(self, "directory"):
+            present = {doc.get("uid") for doc in d.data.get("dossiers", {}).values()}
+            gone = [
+                s
+                for u in list(self.directory.rows)
+                if (s := self.directory.summary(u)) is not None
+                and self._data_shard(s.shard_key) == d.shard
+                and u not in present
+            ]
+            if gone:
+                codes = ", ".join(s.code for s in gone[:10]) + (" …" if len(gone) > 10 else "")
+                d.tell_more(
+                    f"{len(gone)} hồ sơ không còn trong bộ đệm ({codes}). Chúng đã lên trung "
+                    "tâm (mọi thay đổi chưa gửi được khôi phục từ nhật ký); hãy đồng bộ lại toàn "
+                    "bộ để tải về.",
+                    f"{len(gone)} dossiers are no longer in the cache ({codes}). They had reached "
+                    "the centre (every unsent change was restored from the log); a full resync "
+                    "brings them back.",
+                    needs_resync=True,
+                )
 
     # --- dossiers -------------------------------------------------------------------------
 
@@ -250,7 +389,7 @@ class LocalStore:
 
     # --- settings and counters ------------------------------------------------------------
 
-    def _kv(self):
+    def _kv(self) -> SafeTable:
         return self.store.shard("m/meta").table("kv")
 
     def get_meta(self, key: str, default: Any = None) -> Any:
@@ -263,22 +402,30 @@ class LocalStore:
             self._kv().replace({"k": key, "v": value}, Q.k == key)
 
     def next_code_number(self, day: date, slot: int) -> int:
-        """The next number for ``day`` at this counter; allocated in the caller's transaction."""
+        """The next number for ``day`` at this counter; allocated in the caller's transaction.
+
+        The counter in ``m/meta`` is checked against the highest number in use in the
+        directory (derived from the dossiers themselves), so a damaged or rolled-back
+        meta file can never hand out a code already issued.
+        """
         key = f"code:{slot}:{day.isoformat()}"
         with self.store.transaction():
-            n = int(self.get_meta(key, 0)) + 1
+            in_use = self.directory.highest_number(day, slot)
+            n = max(int(self.get_meta(key, 0)), in_use) + 1
             self.set_meta(key, n)
             return n
 
     # --- outbox ---------------------------------------------------------------------------
 
-    def _ops_table(self, seq: int):
+    def _ops_table(self, seq: int) -> SafeTable:
         return self.store.shard(f"o/{seq // OPS_PER_SHARD:06d}").table("ops")
 
     def enqueue(self, op: dict[str, Any]) -> int:
         """Add ``op`` to the outbox with the next sequence number (inside the caller's txn)."""
         with self.store.transaction():
             seq = int(self.get_meta("op_seq", 0)) + 1
+            while self._ops_table(seq).contains(doc_id=seq):
+                seq += 1  # the counter fell behind the outbox (see _reconcile): never reuse
             self.set_meta("op_seq", seq)
             # The document id is the sequence number: lookups and acks need no scan.
             self._ops_table(seq).insert(Document({**op, "seq": seq, "state": "pending"}, seq))
@@ -298,7 +445,7 @@ class LocalStore:
         with self.store.lock:
             first = self.acked_seq() + 1
             last = min(self.last_seq(), first + limit - 1)
-            out = []
+            out: list[dict[str, Any]] = []
             for seq in range(first, last + 1):
                 doc = self._ops_table(seq).get(doc_id=seq)
                 if doc is not None:
@@ -307,7 +454,8 @@ class LocalStore:
 
     def get_op(self, seq: int) -> dict[str, Any] | None:
         with self.store.lock:
-            return self._ops_table(seq).get(doc_id=seq)
+            doc: dict[str, Any] | None = self._ops_table(seq).get(doc_id=seq)
+            return doc
 
     def ack_ops(self, results: list[dict[str, Any]]) -> None:
         """Record the service's answers; rejected ones go to the list the clerk must see."""
@@ -372,6 +520,13 @@ class LocalStore:
 
     def rejected_ops(self, include_resolved: bool = False) -> list[dict[str, Any]]:
         with self.store.lock:
+            self.store.shard("m/rejected")  # loaded (and verified) first
+            if any(d.shard == "m/rejected" for d in self.store.damaged) and not self._rejected_ok:
+                self._rejected_ok = True
+                try:
+                    self._restore_rejected()
+                except Exception:
+                    log.exception("could not refill the list of refused operations yet")
             docs = self.store.shard("m/rejected").table("ops").all()
         return [d for d in docs if include_resolved or not d.get("resolved")]
 
@@ -438,4 +593,6 @@ class LocalStore:
     def cached_catalog(self) -> tuple[list[dict[str, Any]], str | None]:
         with self.store.lock:
             docs = self.store.shard("m/catalog").table("procedures").all()
-        return [dict(d) for d in docs], self.get_meta("catalog_etag")
+        # No procedures (a new cache, or a lost catalog file): no version either, so the
+        # next sync downloads the catalog instead of being told it has it already.
+        return [dict(d) for d in docs], self.get_meta("catalog_etag") if docs else None

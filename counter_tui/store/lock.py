@@ -66,9 +66,11 @@ class DirLock:
             raise StoreLockedError(self.path.parent, holder)
         # Windows locks byte 0, so the PID goes after it; readers skip the pad.
         info = f" pid {os.getpid()} on {socket.gethostname()}\n".encode()
-        fh.seek(0)
-        fh.truncate()
-        fh.write(info)
+        # The holder's name is a courtesy: a full disk must not keep the store from opening.
+        with contextlib.suppress(OSError):
+            fh.seek(0)
+            fh.write(info)
+            fh.truncate()
         self._fh = fh
 
     def release(self) -> None:

@@ -1,0 +1,191 @@
+"""Memory over a working day: RSS during a long loop of a clerk's lookups and receives.
+
+    python bench/soak.py                      # 30 minutes at 100k dossiers
+    python bench/soak.py --minutes 6 --size 20000
+
+Builds (or reuses, in bench/out) a store of ``--size`` dossiers with
+``bench/store.py``'s seeding, then in a fresh process (so RSS is the loop's,
+not the builder's) runs rounds of a clerk's mix: a lookup by citizen ID, by
+code and by name, and every fourth round a receive through the real ``Desk``
+(code, outbox operation, audit entry), checkpoints running in the background.
+RSS is sampled every 30 s. Growth is the least-squares slope of RSS after the
+warm-up (2 minutes), per hour. Prints a table and ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SAMPLE_S = 30.0
+
+
+def _store_bench() -> Any:
+    spec = importlib.util.spec_from_file_location("store_bench", ROOT / "bench" / "store.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def slope_per_hour(points: list[tuple[float, float]]) -> float:
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mx = sum(t for t, _ in points) / n
+    my = sum(r for _, r in points) / n
+    var = sum((t - mx) ** 2 for t, _ in points)
+    if var == 0:
+        return 0.0
+    return sum((t - mx) * (r - my) for t, r in points) / var * 3600
+
+
+def soak(path: Path, minutes: float, warmup: float) -> dict[str, Any]:
+    from counter_tui.config_files import catalog_path
+    from counter_tui.desk import Desk, Identity
+    from counter_tui.domain.calendar import WorkCalendar
+    from counter_tui.domain.catalog import load_catalog
+    from counter_tui.domain.dossier import Applicant
+    from counter_tui.store.local import LocalStore
+    from tests.factories import citizen_id, name
+
+    store = LocalStore(path, background=True)
+    store.wait_indexes()
+    now = [datetime(2026, 3, 2, 8, 0)]
+
+    def clock() -> datetime:
+        now[0] += timedelta(seconds=20)
+        return now[0]
+
+    desk = Desk(
+        store,
+        load_catalog(catalog_path()),
+        WorkCalendar(),
+        Identity("000.00.00.H56", "UBND xã Quảng Phú", "Q1", 7, "canbo01"),
+        clock=clock,
+    )
+    rng = random.Random(16)
+    uids = list(store.directory.rows)
+    samples: list[tuple[float, float, int, int, int]] = []  # t, rss, dossiers, rounds, receives
+    t0 = time.perf_counter()
+    next_sample = 0.0
+    rounds = receives = 0
+    end = minutes * 60
+    while True:
+        t = time.perf_counter() - t0
+        if t >= next_sample:
+            samples.append((t, rss_mb(), store.dossier_count(), rounds, receives))
+            next_sample += SAMPLE_S
+            if t >= end:
+                break
+        s = store.summary(rng.choice(uids))
+        if s is not None:
+            store.dossiers_by_citizen(s.citizen_id)
+            store.dossier_by_code(s.code)
+            store.search_names(" ".join(s.name.split()[-2:]), limit=50)
+        rounds += 1
+        if rounds % 4 == 0:
+            d = desk.draft(
+                "1.004873", Applicant(name(rng), citizen_id=citizen_id(rng), phone="0912345678")
+            )
+            for item in d.documents:
+                item.received = True
+            got = desk.receive(d)
+            uids.append(got.uid)
+            receives += 1
+            if now[0].hour >= 17:  # a new working day: codes are numbered per day
+                now[0] = now[0].replace(hour=8) + timedelta(days=1)
+    store.close()
+    after = [(t, r) for t, r, *_ in samples if t >= warmup]
+    return {"samples": samples, "after": after}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--warmup", type=float, default=120, help="seconds before growth is measured")
+    ap.add_argument("--run", metavar="PATH", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:
+        out = soak(Path(args.run), args.minutes, args.warmup)
+        print(json.dumps(out))
+        return
+    sb = _store_bench()
+    path = sb.OUT / f"soak-{args.size}"
+    if not (path / "manifest.json").exists():
+        print(f"building {args.size:,} dossiers ...", file=sys.stderr)
+        sb.build(path, args.size)
+    work = path.with_name(path.name + "-run")
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    subprocess.run(["cp", "-a", str(path), str(work)], check=True)  # the built copy stays clean
+    try:
+        res = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--run",
+                str(work),
+                "--minutes",
+                str(args.minutes),
+                "--warmup",
+                str(args.warmup),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=dict(os.environ),
+        )
+    finally:
+        subprocess.run(["rm", "-rf", str(work)], check=False)
+    data = json.loads(res.stdout.strip().splitlines()[-1])
+    samples = data["samples"]
+    after = [tuple(p) for p in data["after"]]
+    print("t s | RSS MB | dossiers | rounds | receives")
+    print("--- | --- | --- | --- | ---")
+    for t, r, n, rounds, receives in samples:
+        print(f"{t:.0f} | {r:.1f} | {n:,} | {rounds:,} | {receives:,}")
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    start = after[0][1] if after else samples[0][1]
+    end = samples[-1][1]
+    growth = slope_per_hour(after)  # type: ignore[arg-type]
+    print(f"load average: {' '.join(load)}")
+    print(
+        json.dumps(
+            {
+                "size": args.size,
+                "minutes": args.minutes,
+                "warmup_s": args.warmup,
+                "rss_start_mb": round(start, 1),
+                "rss_end_mb": round(end, 1),
+                "rss_growth_mb_per_hour": round(growth, 1),
+                "receives": samples[-1][4],
+                "rounds": samples[-1][3],
+                "load": load,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

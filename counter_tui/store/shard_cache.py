@@ -1,0 +1,86 @@
+"""The shard cache: shards loaded on demand into an LRU, never evicted while needed.
+
+A shard is kept while it is dirty (newer than its file), touched by the open
+transaction, or being written by a checkpoint; evicting it then would lose a
+write or go back in time.
+"""
+
+from __future__ import annotations
+
+import os
+
+from counter_tui.store import gc_policy
+from counter_tui.store.shard_files import (
+    Tables,
+    file_to_shard,
+)
+from counter_tui.store.state import StoreState
+from counter_tui.store.tinydb_adapter import Shard
+
+
+class ShardCache(StoreState):
+    """Loaded shards, by name, most recently used last."""
+
+    # --- shards ---------------------------------------------------------------------------
+
+    def shard(self, name: str) -> Shard:
+        """The shard ``name`` (e.g. ``d/0123``), loaded if needed."""
+        with self.lock:
+            sh = self._shards.get(name)
+            if sh is not None:
+                self._shards.move_to_end(name)
+                return sh
+            data, newer = self._load_data(name)
+            sh = Shard(self, name, data)
+            # Newer than its file (replayed or rebuilt): must reach the file at a checkpoint.
+            sh.dirty = newer
+            # Evict first, then add: the shard being handed out must stay cached. Never
+            # evict inside a transaction: the caller may still write through a table it holds.
+            if getattr(self._local, "txn", None) is None:
+                self._evict(room_for=1)
+            self._shards[name] = sh
+            gc_policy.loaded()
+            return sh
+
+    def shard_exists(self, name: str) -> bool:
+        with self.lock:
+            return name in self._shards or name in self._pending or self.shard_file(name).exists()
+
+    def shard_names(self, prefix: str) -> list[str]:
+        with self.lock:
+            names = {n for n in self._shards if n.startswith(prefix)}
+            names |= {n for n in self._pending if n.startswith(prefix)}
+            names |= {n for n in self._manifest_shards if n.startswith(prefix)}
+        folder = self.path / "shards"
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".json"):
+                n = file_to_shard(entry.name)
+                if n.startswith(prefix):
+                    names.add(n)
+        return sorted(names)
+
+    def read_shard_uncached(self, name: str) -> Tables:
+        """A shard's documents without adding it to the cache (for full scans)."""
+        with self.lock:
+            sh = self._shards.get(name)
+            if sh is not None:
+                return sh.data
+            data, newer = self._load_data(name)
+            if newer:
+                # Keep the replayed or rebuilt copy (cached, dirty) so a checkpoint writes it.
+                sh = Shard(self, name, data)
+                sh.dirty = True
+                self._shards[name] = sh
+            return data
+
+    def _evict(self, room_for: int = 0) -> None:
+        limit = self.cache_shards - room_for
+        if len(self._shards) <= limit:
+            return
+        for name in list(self._shards):
+            if len(self._shards) <= limit:
+                break
+            sh = self._shards[name]
+            if not sh.dirty and not sh.in_txn and not sh.flushing:
+                del self._shards[name]
+                sh.release()
