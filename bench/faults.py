@@ -60,13 +60,13 @@ KILLS_PER_DIR = 50
 
 def child(path: str, seed: int) -> None:
     from counter_tui.config_files import catalog_path
-    from counter_tui.desk import Desk, Identity
     from counter_tui.domain.calendar import WorkCalendar
     from counter_tui.domain.catalog import load_catalog
     from counter_tui.domain.dossier import Applicant
     from counter_tui.domain.messages import DomainError
     from counter_tui.domain.status import Action
     from counter_tui.store.local import LocalStore
+    from counter_tui.usecases.desk import Desk, Identity
     from tests.factories import citizen_id, name
 
     rng = random.Random(seed)

@@ -62,11 +62,11 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
 
 def soak(path: Path, minutes: float, warmup: float) -> dict[str, Any]:
     from counter_tui.config_files import catalog_path
-    from counter_tui.desk import Desk, Identity
     from counter_tui.domain.calendar import WorkCalendar
     from counter_tui.domain.catalog import load_catalog
     from counter_tui.domain.dossier import Applicant
     from counter_tui.store.local import LocalStore
+    from counter_tui.usecases.desk import Desk, Identity
     from tests.factories import citizen_id, name
 
     store = LocalStore(path, background=True)
