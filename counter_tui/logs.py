@@ -62,9 +62,7 @@ def install_masking() -> None:
             text = str(record.msg)
         record.msg, record.args = mask(text), None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = mask(
-                logging.Formatter().formatException(record.exc_info)
-            )
+            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return record
 
