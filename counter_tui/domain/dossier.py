@@ -24,6 +24,12 @@ CHANNELS = ("direct", "online", "post")
 AUTHORISED = "được ủy quyền"
 RETURN_METHODS = ("counter", "post", "online")
 FEE_METHODS = ("cash", "transfer", "online")
+# How a fee was paid, in words: one table for the screen, the slips and the report.
+FEE_METHOD_NAMES = {
+    "cash": Msg("Tiền mặt", "Cash"),
+    "transfer": Msg("Chuyển khoản", "Bank transfer"),
+    "online": Msg("Trực tuyến", "Online"),
+}
 
 
 class TransitionError(DomainError):

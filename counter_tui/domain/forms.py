@@ -16,6 +16,7 @@ from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.citizen_id import IdError, normalize, parse_any_id
 from counter_tui.domain.dossier import (
     AUTHORISED,
+    FEE_METHOD_NAMES,
     FEE_METHODS,
     RETURN_METHODS,
     Applicant,
@@ -26,7 +27,7 @@ from counter_tui.domain.messages import DomainError, Msg
 
 PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-FEE_METHOD_VI = {"cash": "Tiền mặt", "transfer": "Chuyển khoản", "online": "Thanh toán trực tuyến"}
+FEE_METHOD_VI = {k: m.vi for k, m in FEE_METHOD_NAMES.items()}
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,19 @@ from datetime import datetime
 from counter_tui.domain.calendar import Timeliness
 from counter_tui.domain.catalog import CopyKind
 from counter_tui.domain.citizen_id import IdError, parse_citizen_id
-from counter_tui.domain.dossier import AUTHORISED, Applicant, Dossier, Event, Submitter
+from counter_tui.domain.dossier import (
+    AUTHORISED,
+    FEE_METHOD_NAMES,
+    Applicant,
+    Dossier,
+    Event,
+    Submitter,
+)
 
 BLANK = "…"
 # Asked at the counter and left empty: the slip says so instead of a dotted blank.
 NONE = "Không có"
-FEE_METHOD_VI = {"cash": "tiền mặt", "transfer": "chuyển khoản", "online": "trực tuyến"}
+FEE_METHOD_VI = {k: m.vi.lower() for k, m in FEE_METHOD_NAMES.items()}
 FORM_TIMELINESS = {
     Timeliness.EARLY: "Trước hạn",
     Timeliness.ON_TIME: "Đúng hạn",

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
+from counter_tui.domain.dossier import FEE_METHOD_NAMES
 from counter_tui.domain.forms import FeeForm, FieldError
 from counter_tui.ui.i18n import say, tr
 
@@ -63,11 +64,7 @@ class ReceiptExtras(Vertical):
         yield _row(
             tr("Phí khi nhận", "Fee at receipt"),
             Select(
-                [
-                    (tr("Tiền mặt", "Cash"), "cash"),
-                    (tr("Chuyển khoản", "Transfer"), "transfer"),
-                    (tr("Trực tuyến", "Online"), "online"),
-                ],
+                [(tr(m.vi, m.en), k) for k, m in FEE_METHOD_NAMES.items()],
                 prompt=tr("Không thu khi tiếp nhận", "Not collected at receipt"),
                 id="fee_method",
             ),
