@@ -18,7 +18,6 @@ from counter_tui.domain.dossier import (
     AUTHORISED,
     FEE_METHOD_NAMES,
     FEE_METHODS,
-    RETURN_METHODS,
     Applicant,
     FeePaid,
     Submitter,
@@ -257,20 +256,6 @@ def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[F
         else None
     )
     return ApplicantInput(applicant, submitter, form.procedure_code)
-
-
-def parse_return_method(value: str) -> str:
-    """Where the citizen will receive the result: counter, post or online."""
-    if value not in RETURN_METHODS:
-        raise DomainError(
-            "return_method",
-            Msg(
-                "Nơi nhận kết quả chỉ là: tại quầy, qua bưu chính, trực tuyến.",
-                "The result goes to the counter, by post or online.",
-            ),
-            "return_method",
-        )
-    return value
 
 
 # --- a fee paid at receipt ------------------------------------------------------------------

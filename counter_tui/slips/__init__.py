@@ -104,15 +104,6 @@ def form_names(d: Dossier, templates: str = "") -> list[tuple[str, str]]:
     return [(f, reg.get(basis, f).name) for f in forms_for(d, templates)]
 
 
-def form_number(d: Dossier, purpose: str, templates: str = "") -> str:
-    """The number of the form for ``purpose`` in this dossier's set (e.g. the stop notice)."""
-    basis = basis_of(d, templates)
-    reg = registry(templates)
-    form = reg.form_for(basis, purpose)
-    # No such form in the set: get() raises the "no template" error naming basis and purpose.
-    return form if form is not None else reg.get(basis, purpose).form
-
-
 def dossier_slip(
     form: str,
     d: Dossier,

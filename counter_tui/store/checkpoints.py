@@ -169,10 +169,6 @@ class Checkpoints(StoreState):
             m["cipher"] = self.cipher.key_id
         write_manifest(self.path, m)
 
-    def retained_segments(self) -> list[str]:
-        """Log segments on disk (the open one, and older ones kept for unsent operations)."""
-        return [s.name for s in list_segments(self.path)]
-
 
 def _checkpoint_failed(exc: Exception) -> Notice:
     return Notice(

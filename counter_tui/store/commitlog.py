@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,13 +249,3 @@ class CommitLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def iter_records(
-    directory: Path, damages: list[Damage], cipher: Cipher | None = None
-) -> Iterator[dict[str, Any]]:
-    for seg in list_segments(directory):
-        records, damage = read_segment(seg, cipher)
-        if damage:
-            damages.append(damage)
-        yield from records

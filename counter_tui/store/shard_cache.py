@@ -42,10 +42,6 @@ class ShardCache(StoreState):
             gc_policy.loaded()
             return sh
 
-    def shard_exists(self, name: str) -> bool:
-        with self.lock:
-            return name in self._shards or name in self._pending or self.shard_file(name).exists()
-
     def shard_names(self, prefix: str) -> list[str]:
         with self.lock:
             names = {n for n in self._shards if n.startswith(prefix)}

@@ -219,17 +219,3 @@ class Shard:
         self.db._storage = None  # type: ignore[assignment]
         self.db._tables.clear()
         self.data = {}
-
-    def apply_record(self, table: str, doc_id: str, doc: Any) -> None:
-        """Re-apply one logged post-image (recovery)."""
-        t = self.data.setdefault(table, {})
-        if doc is None:
-            t.pop(doc_id, None)
-        else:
-            t[doc_id] = doc
-        if not t:
-            self.data.pop(table, None)
-        tbl = self.db._tables.get(table)
-        if tbl is not None:
-            tbl._next_id = None
-        self.dirty = True
