@@ -318,9 +318,14 @@ class ReceiveScreen(CounterScreen):
         try:
             card = parse_card_qr(payload, today=self._today())
         except IdError as exc:
+            # The scanned text stays in the field so it can be read; the reason is shown.
             msg.set_classes("msg")
-            msg.update("Mã QR: " + say(exc))
-            self.query_one("#cid", Input).value = ""
+            msg.update(
+                tr("Mã QR không dùng được: ", "Card QR refused: ")
+                + say(exc)
+                + tr(" Nội dung quét: ", " Scanned: ")
+                + payload
+            )
             return
         self.card = card
         self.query_one("#cid", Input).value = card.citizen_id.number
