@@ -113,7 +113,7 @@ class CounterApp(App[None]):
         if self.services.settings.keys:
             self.set_keymap(self.services.settings.keys)
         for notice in self.services.desk.notices():
-            self.notify(say(notice), severity="warning", timeout=30)
+            self.notify(say(notice), severity="warning", timeout=30, markup=False)
         sync = self.services.sync
         if sync is not None:
             sync.on_status = self._status_from_thread

@@ -48,3 +48,41 @@ async def test_a_mojibake_card_qr_is_read_back_and_flagged(app):
         assert app.screen.query_one("#name", Input).value == "Trần Thị Hoa"
         assert "sai bảng mã" in text(app, "#name_msg")
         assert "Trần Thị Hoa" in text(app, "#name_msg")
+
+
+# --- 2. text in brackets is shown as typed, never taken for markup -------------------------
+
+
+async def pick_procedure(pilot, code: str) -> None:
+    field = pilot.app.screen.query_one("#proc", Input)
+    field.value = code
+    await pilot.pause()
+    field.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_a_ticked_document_keeps_its_box(app):
+    from textual.widgets import Label
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await pick_procedure(pilot, "1.004873")
+        checklist = app.screen.query_one("#checklist")
+        first = checklist.children[0].query_one(Label)
+        assert str(first.render()).startswith("[ ] ")
+        await pilot.press("space")
+        await pilot.pause()
+        assert str(first.render()).startswith("[x] ")
+
+
+async def test_help_names_the_keys_section_in_brackets(app):
+    from textual.widgets import DataTable
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help_keys", DataTable)
+        headers = [str(c.label) for c in table.columns.values()]
+        assert any("[keys]" in h for h in headers)
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -36,7 +37,7 @@ class ConfirmDialog(CounterModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(Text(self.title_text, style="bold"))
             yield Static(self.body, id="confirm_body", markup=False)
             yield Static(
                 tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"), markup=False
@@ -66,7 +67,7 @@ class ReasonDialog(CounterModal[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(Text(self.title_text, style="bold"))
             yield Input(placeholder=self.placeholder, id="reason", max_length=500)
             yield Static("", id="reason_msg", markup=False)
             yield Static(
@@ -113,7 +114,7 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(Text(self.title_text, style="bold"))
             for key, label, placeholder in self.fields:
                 yield Label(label)
                 yield Input(
@@ -168,6 +169,7 @@ class FormPicker(CounterModal[str | None]):
             yield OptionList(
                 *[Option(f"Mẫu {form}: {name}", id=form) for form, name in self.forms],
                 id="forms",
+                markup=False,
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -232,7 +234,9 @@ class SlipScreen(CounterModal[None]):
     def _show(self, text: str, error: bool) -> None:
         # The clerk may have closed the slip while the PDF was being made: still say where
         # it went (the notification outlives the screen).
-        self.app.notify(text, severity="error" if error else "information", timeout=8)
+        self.app.notify(
+            text, severity="error" if error else "information", timeout=8, markup=False
+        )
         if self.is_mounted:
             status = self.query_one("#slip_status", Static)
             status.update(text)

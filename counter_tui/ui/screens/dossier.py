@@ -72,7 +72,7 @@ class DossierScreen(CounterScreen):
         yield StatusBar()
         with VerticalScroll(can_focus=False):
             yield Static("", id="summary")
-            yield Static("", id="actions")
+            yield Static("", id="actions", markup=False)
             yield Static("", id="action_msg", markup=False)
             yield Label(tr("[b]Lịch sử[/b]", "[b]History[/b]"))
             yield DataTable(id="events", cursor_type="row")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -9,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from counter_tui.ui.i18n import tr
-from counter_tui.ui.screens.base import CounterModal
+from counter_tui.ui.screens.base import CounterModal, add_plain_row
 
 
 class HelpScreen(CounterModal[None]):
@@ -32,10 +33,10 @@ class HelpScreen(CounterModal[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(
-            tr("Phím", "Key"),
-            tr("Việc", "Action"),
-            tr("Mã (đổi phím trong [keys])", "Id (remap in [keys])"),
+        table.add_columns(  # Text: "[keys]" is the settings section, not a markup tag
+            Text(tr("Phím", "Key")),
+            Text(tr("Việc", "Action")),
+            Text(tr("Mã (đổi phím trong [keys])", "Id (remap in [keys])")),
         )
         seen = set()
         for key, active in sorted(self.under.active_bindings.items()):
@@ -43,7 +44,7 @@ class HelpScreen(CounterModal[None]):
             if not b.description or (b.id, key) in seen:
                 continue
             seen.add((b.id, key))
-            table.add_row(self.app.get_key_display(b), b.description, b.id or "")
+            add_plain_row(table, self.app.get_key_display(b), b.description, b.id or "")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -7,6 +7,7 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -97,7 +98,7 @@ class LookupScreen(CounterScreen):
         self.filter = name
         self.page = 0
         self.query_one("#filter_label", Label).update(
-            f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({self._filter_keys()})"
+            f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({escape(self._filter_keys())})"
         )
         self._start(self.query_one("#query", Input).value, name)
 

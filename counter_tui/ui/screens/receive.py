@@ -87,7 +87,7 @@ class PickerInput(Input):
 
 class DocRow(ListItem):
     def __init__(self, item: DocItem) -> None:
-        super().__init__(Label(self._text(item)))
+        super().__init__(Label(self._text(item), markup=False))  # "[x]" is a mark, not a tag
         self.item = item
 
     @staticmethod
@@ -202,7 +202,7 @@ class ReceiveScreen(CounterScreen):
                         max_length=100,
                     ),
                 )
-                yield OptionList(id="proc_list")
+                yield OptionList(id="proc_list", markup=False)
                 yield Static("", id="proc_info", markup=False, classes="info")
                 yield Label(
                     tr(

@@ -252,7 +252,7 @@ class ReportScreen(CounterScreen):
 
     def _notice(self, text: str) -> None:
         self.query_one("#r_msg", Static).update(text)
-        self.app.notify(text, timeout=8)
+        self.app.notify(text, timeout=8, markup=False)
 
     def action_print_book(self) -> None:
         period = self._period()

@@ -8,6 +8,7 @@ and while it is up the app's own keys (F2-F6, the palette) do nothing.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,8 +42,8 @@ class SignInScreen(CounterModal[Clerk]):
             if self.locked_by:
                 yield Label(
                     tr(
-                        f"[b]Màn hình đã khóa[/b] — {self.locked_by} đang đăng nhập",
-                        f"[b]Screen locked[/b] — {self.locked_by} is signed in",
+                        f"[b]Màn hình đã khóa[/b] — {escape(self.locked_by)} đang đăng nhập",
+                        f"[b]Screen locked[/b] — {escape(self.locked_by)} is signed in",
                     )
                 )
             else:
