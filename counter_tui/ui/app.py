@@ -22,6 +22,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
+from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
@@ -223,8 +224,15 @@ class CounterApp(App[None]):
 
     # --- navigation -----------------------------------------------------------------------
 
-    def action_mode(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_mode(self, mode: str) -> None:
+        await self.switch_mode(mode)
+        # F2/F3/F4 land on the flow's own screen, cursor in its first field: a dossier left
+        # open under F3 was stale (it offered Ctrl+G for a dossier already handed over).
+        while len(self.screen_stack) > 1 and isinstance(self.screen, DossierScreen):
+            await self.pop_screen()
+        land = getattr(self.screen, "land", None)
+        if callable(land):
+            land()
         self.refresh_status()
 
     def action_back(self) -> None:

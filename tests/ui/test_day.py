@@ -86,3 +86,106 @@ async def test_help_names_the_keys_section_in_brackets(app):
         headers = [str(c.label) for c in table.columns.values()]
         assert any("[keys]" in h for h in headers)
 
+
+
+# --- 3. every screen shows current state when shown; F2/F3/F4 land in their first field -----
+
+
+async def open_first_result(pilot) -> None:
+    from textual.widgets import DataTable
+
+    table = pilot.app.screen.query_one("#results", DataTable)
+    table.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_back_from_a_dossier_the_list_shows_its_new_status(app, services, clock):
+    from datetime import datetime
+
+    from textual.widgets import DataTable
+
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.ui.conftest import seed
+
+    row = ("Nguyễn Văn An", "001203012345", "0912345678", "1.004873", datetime(2026, 11, 24, 9), 2)
+    seed(services.desk, clock, [row])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert "Được tiếp nhận" in str(table.get_row_at(0)[4])
+        await open_first_result(pilot)
+        assert isinstance(app.screen, DossierScreen)
+        await pilot.press("ctrl+t")  # transfer to the processing unit
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#f_unit", Input).value = "Tư pháp"
+        dialog.query_one("#f_person", Input).value = "Chị Hà"
+        dialog.query_one("#f_note", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DossierScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        assert "Được tiếp nhận" not in str(table.get_row_at(0)[4])
+        assert app.focused is app.screen.query_one("#query", Input)
+        await pilot.press("n", "g")
+        assert app.screen.query_one("#query", Input).value == "ng"
+
+
+async def test_f3_after_a_hand_over_lands_on_the_search_not_the_old_dossier(
+    app, services, clock
+):
+    from datetime import datetime
+
+    from counter_tui.ui.screens.dialogs import SlipScreen
+    from counter_tui.ui.screens.lookup import LookupScreen
+    from counter_tui.ui.screens.receive import ReceiveScreen
+    from tests.ui.conftest import seed
+
+    row = ("Đặng Thị Ánh", "079185000001", "0987654321", "2.000815", datetime(2026, 11, 24, 9), 9)
+    seed(services.desk, clock, [row])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await open_first_result(pilot)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, LookupScreen)
+        assert app.focused is app.screen.query_one("#query", Input)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, ReceiveScreen)
+        assert app.focused is app.screen.query_one("#cid", Input)
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#ho_key", Input)
+
+
+async def test_the_dossier_header_follows_the_centres_confirmation(app, services, clock):
+    from datetime import datetime
+
+    from counter_tui.domain.ops import SYNC_KEY
+    from tests.ui.conftest import seed
+
+    row = ("Nguyễn Văn An", "001203012345", "0912345678", "1.004873", datetime(2026, 11, 24, 9), 2)
+    (dossier,) = seed(services.desk, clock, [row])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await open_first_result(pilot)
+        assert "chưa xác nhận với trung tâm" in text(app, "#summary")
+        # What the sync engine writes when the centre confirms (engine.py, _apply_change);
+        # the engine itself has its own tests against a real central service.
+        doc = services.store.get_dossier(dossier.uid)
+        doc[SYNC_KEY] = {"version": 1, "confirmed": True}
+        with services.store.transaction():
+            services.store.put_dossier(doc)
+        await pilot.pause(1.3)
+        assert "Đã xác nhận với trung tâm" in text(app, "#summary")

@@ -67,6 +67,7 @@ class DossierScreen(CounterScreen):
         super().__init__()
         self.uid = uid
         self.dossier: Dossier | None = None
+        self.shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -83,6 +84,22 @@ class DossierScreen(CounterScreen):
             "Thời điểm", "Việc", "Người làm", "Quầy", "Ghi chú"
         )
         self.reload()
+        # The centre may confirm the dossier (or another counter change it) while it is
+        # on screen: look once a second, redraw only when something changed.
+        self.set_interval(1.0, self._reload_if_changed)
+
+    def on_screen_resume(self) -> None:
+        if self.dossier is not None:
+            self.reload()
+
+    def _stamp(self) -> tuple[object, ...]:
+        d = self.services.desk.dossier(self.uid)
+        sync = self.services.desk.sync_state(self.uid)
+        return (d.status, len(d.events), d.due_at) if d else (), sync
+
+    def _reload_if_changed(self) -> None:
+        if self.is_current and self._stamp() != self.shown:
+            self.reload()
 
     def reload(self) -> None:
         d = self.services.desk.dossier(self.uid)
@@ -93,6 +110,7 @@ class DossierScreen(CounterScreen):
             return
         self.dossier = d
         sync = self.services.desk.sync_state(self.uid)
+        self.shown = (d.status, len(d.events), d.due_at), sync
         where = (
             f"Đã xác nhận với trung tâm (phiên bản {sync.version})"
             if sync.confirmed

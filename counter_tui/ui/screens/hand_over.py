@@ -91,7 +91,16 @@ class HandOverScreen(CounterScreen):
             self.find(self.initial)
         self.take_pending()
 
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the code field."""
+        self.query_one("#ho_key", Input).focus()
+
     def on_screen_resume(self) -> None:
+        if self.dossier is not None and not self.counter_app.pending_hand_over:
+            # Shown again: the dossier as it is now (it may have been handed over meanwhile).
+            fresh = self.services.desk.dossier(self.dossier.uid)
+            if fresh is not None:
+                self.select(fresh, focus=False)
         self.take_pending()
 
     def take_pending(self) -> None:
@@ -153,7 +162,7 @@ class HandOverScreen(CounterScreen):
         if d:
             self.select(d)
 
-    def select(self, d: Dossier) -> None:
+    def select(self, d: Dossier, focus: bool = True) -> None:
         self.dossier = d
         timely = ""
         # The legal due date: an apology's new date does not make a late return on time.
@@ -177,7 +186,8 @@ class HandOverScreen(CounterScreen):
         name = self.query_one("#ho_name", Input)
         if not name.value:
             name.value = d.applicant.full_name
-        name.focus()
+        if focus:
+            name.focus()
 
     def action_confirm(self) -> None:
         msg = self.query_one("#ho_msg", Static)

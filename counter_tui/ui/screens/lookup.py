@@ -80,6 +80,19 @@ class LookupScreen(CounterScreen):
         yield DataTable(id="results", cursor_type="row")
         yield Footer()
 
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the search field."""
+        self.query_one("#query", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a dossier (Esc) or another flow: show the dossiers as they are now,
+        # and give the keyboard back to the search field (a focused table took no typing).
+        if not self.is_mounted or not self.query("#results"):
+            return
+        if self.focused is self.query_one("#results", DataTable) and self.found:
+            self.query_one("#query", Input).focus()
+        self._start(self.query_one("#query", Input).value, self.filter)
+
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
         table.add_columns("Mã hồ sơ", "Chủ hồ sơ", "Số CCCD", "Thủ tục", "Trạng thái", "Hẹn trả")
@@ -183,7 +196,10 @@ class LookupScreen(CounterScreen):
 
     def _render_page(self) -> None:
         table = self.query_one("#results", DataTable)
+        row = table.cursor_row
         table.clear()
+        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        self.page = min(self.page, pages - 1)
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
             add_plain_row(
@@ -196,7 +212,8 @@ class LookupScreen(CounterScreen):
                 f"{s.due:%d/%m/%Y}" if s.due else "",
                 key=s.uid,
             )
-        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)  # a refresh keeps the clerk's place
         more = "+" if self.total >= 1000 else ""
         if self.found:
             count = tr(

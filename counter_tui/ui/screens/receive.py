@@ -241,6 +241,17 @@ class ReceiveScreen(CounterScreen):
                 yield DataTable(id="history", cursor_type="row")
         yield Footer()
 
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the first field."""
+        self.query_one("#cid", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # The citizen's dossiers may have moved on while another flow was in front.
+        digits = normalize(self.query_one("#cid", Input).value)
+        if self.is_mounted and len(digits) == 12 and digits.isdigit():
+            desk = self.services.desk
+            self._show_citizen(desk.citizen_history(digits), None)
+
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)
         table.add_columns(
