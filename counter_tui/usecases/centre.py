@@ -27,6 +27,10 @@ class Centre:
     def __init__(self, sync: SyncEngine | None) -> None:
         self._sync = sync
 
+    def configured(self) -> bool:
+        """Whether this counter works with a central service (other counters exist)."""
+        return self._sync is not None
+
     def online(self) -> bool:
         return self._sync is not None and self._sync.status().state is Connection.ONLINE
 

@@ -189,3 +189,54 @@ async def test_the_dossier_header_follows_the_centres_confirmation(app, services
             services.store.put_dossier(doc)
         await pilot.pause(1.3)
         assert "Đã xác nhận với trung tâm" in text(app, "#summary")
+
+
+# --- 4. offline, a miss in the cache does not say "not found" --------------------------------
+
+
+def dead_centre_services(tmp_path, clock):
+    """A counter whose centre is configured but not listening (a closed local port)."""
+    import socket
+
+    from counter_tui.launch import make_services
+    from tests.ui.conftest import settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = make_services(
+        settings(central_url=f"http://127.0.0.1:{port}", central_token="t" * 32),
+        clock=clock,
+        data=tmp_path / "c",
+        start_sync=False,
+    )
+    s.sync.sync_once()  # fails: the counter now knows it is offline
+    return s
+
+
+async def test_offline_lookup_says_the_centre_could_not_be_asked(tmp_path, clock):
+    from counter_tui.ui.app import build_app
+
+    s = dead_centre_services(tmp_path, clock)
+    other_counters = "000.00.00.H56-261125-20004"  # received at Q2 during the outage
+    try:
+        app = build_app(s)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.screen.query_one("#query", Input).value = other_counters
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            msg = text(app, "#lookup_msg")
+            assert "không hỏi được trung tâm" in msg and "quầy khác" in msg
+            assert "Không tìm thấy hồ sơ nào" not in msg
+            app.screen.query_one("#query", Input).value = "001203012345"
+            await pilot.pause()
+            assert "không hỏi được trung tâm" in text(app, "#lookup_msg")
+            await pilot.press("f4")
+            field = app.screen.query_one("#ho_key", Input)
+            field.value = other_counters
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "không hỏi được trung tâm" in text(app, "#ho_msg")
+    finally:
+        s.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,7 +17,9 @@ from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
+from counter_tui.ui.screens.lookup import OFFLINE_NOTE
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.centre import Answer
 
 
 class HandOverScreen(CounterScreen):
@@ -116,7 +118,15 @@ class HandOverScreen(CounterScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         self.find(event.value)
 
-    def find(self, key: str) -> None:
+    @work(thread=True, exclusive=True, group="hand_over_remote")
+    def _ask_centre(self, key: str) -> None:
+        answer = self.services.centre.ask(key)
+        if answer is Answer.OFFLINE:
+            self.app.call_from_thread(self.query_one("#ho_msg", Static).update, say(OFFLINE_NOTE))
+            return
+        self.app.call_from_thread(self.find, key, True)
+
+    def find(self, key: str, asked: bool = False) -> None:
         msg = self.query_one("#ho_msg", Static)
         table = self.query_one("#ho_matches", DataTable)
         table.clear()
@@ -133,6 +143,14 @@ class HandOverScreen(CounterScreen):
             return
         found = self.services.desk.by_code_or_citizen(parsed)
         if not found:
+            centre = self.services.centre
+            if centre.configured() and centre.online() and not asked:
+                msg.update(tr("Đang hỏi trung tâm…", "Asking the centre…"))
+                self._ask_centre(key)
+                return
+            if centre.configured() and not centre.online():
+                msg.update(say(OFFLINE_NOTE))
+                return
             msg.update(
                 tr(
                     "Không tìm thấy hồ sơ (F3 để tra cứu theo tên).",

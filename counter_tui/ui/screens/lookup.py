@@ -14,13 +14,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from counter_tui.domain.messages import Msg
 from counter_tui.domain.summary import Summary
-from counter_tui.ui.i18n import language, t, tr
+from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 
 PAGE = 20
+# Not "not found": during an outage the dossier may have been received at another counter.
+OFFLINE_NOTE = Msg(
+    "Không có trong bộ đệm của quầy này, và không hỏi được trung tâm (mất kết nối): hồ sơ "
+    "có thể đã được tiếp nhận ở quầy khác. Thử lại khi có kết nối.",
+    "Not in this counter's cache, and the centre could not be asked (offline): the dossier "
+    "may have been received at another counter. Try again when connected.",
+)
 FILTERS = {
     "all": "Tất cả",
     "due_today": "Hạn hôm nay",
@@ -137,10 +145,22 @@ class LookupScreen(CounterScreen):
         bench/ui.py); only a question to the central service goes to a thread."""
         found, total = self._local(query, filter_name)
         centre = self.services.centre
-        if not found and query.strip() and centre.online() and centre.can_answer(query):
-            self._remote(query, filter_name, generation)
-            return
-        self._show(found, total, "", generation)
+        note = ""
+        if not found and query.strip() and centre.configured():
+            if not centre.can_answer(query):
+                # Names and phones are searched in this counter's cache only.
+                note = tr(
+                    "Không có trong bộ đệm của quầy này; trung tâm chỉ tra được theo mã hồ sơ "
+                    "hoặc số CCCD 12 số.",
+                    "Not in this counter's cache; the centre can only be asked by dossier code "
+                    "or 12-digit citizen ID.",
+                )
+            elif centre.online():
+                self._remote(query, filter_name, generation)
+                return
+            else:
+                note = say(OFFLINE_NOTE)
+        self._show(found, total, note, generation)
 
     def _local(self, query: str, filter_name: str) -> tuple[list[Summary], int]:
         desk = self.services.desk
@@ -168,14 +188,7 @@ class LookupScreen(CounterScreen):
     def _ask_centre(self, query: str) -> tuple[list[Summary], int, str]:
         answer = self.services.centre.ask(query)
         if answer is Answer.OFFLINE:
-            return (
-                [],
-                0,
-                tr(
-                    "Không có trong bộ đệm; hỏi trung tâm không được (mất kết nối).",
-                    "Not in the cache; the centre could not be asked (offline).",
-                ),
-            )
+            return [], 0, say(OFFLINE_NOTE)
         if answer is Answer.NOT_FOUND:
             return (
                 [],
@@ -220,6 +233,8 @@ class LookupScreen(CounterScreen):
                 f"{self.total}{more} hồ sơ · trang {self.page + 1}/{pages} (PgUp/PgDn)",
                 f"{self.total}{more} dossiers · page {self.page + 1}/{pages} (PgUp/PgDn)",
             )
+        elif self.note:
+            count = ""  # the note says what was and was not searched
         elif self.query_one("#query", Input).value.strip() or self.filter != "all":
             count = tr("Không tìm thấy hồ sơ nào.", "No dossier found.")
         else:
