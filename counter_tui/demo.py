@@ -9,6 +9,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -83,6 +84,11 @@ def _citizen(rng: random.Random) -> tuple[str, str, str]:
 DEMO_CLERKS = [("canbo01", "Nguyễn Thị Lan", "123456"), ("canbo02", "Trần Văn Minh", "654321")]
 
 
+def fixed(at: datetime) -> Callable[[], datetime]:
+    """A clock stopped at ``at``: each seeded step is recorded at its own moment."""
+    return lambda: at
+
+
 def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2026) -> dict:
     """Register the office and counters, receive ``n`` dossiers at Q2, play the back office."""
     from counter_tui.config_files import catalog_path
@@ -113,7 +119,7 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     desk = Desk(store, catalog, calendar, Identity(OFFICE, OFFICE_NAME, "Q2", q2.slot, "canbo02"))
     received = []
     for moment in moments:
-        desk.clock = lambda moment=moment: moment
+        desk.clock = fixed(moment)
         cid, name, phone = _citizen(rng)
         address = f"Số {rng.randint(1, 200)} {rng.choice(STREETS)}, {rng.choice(COMMUNES)}"
         d = desk.draft(
@@ -137,7 +143,7 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
         r = rng.random()
         got = datetime.fromisoformat(d.received_at or d.due_at)
         due = datetime.fromisoformat(d.due_at)
-        desk.clock = lambda at=got + timedelta(minutes=40): at
+        desk.clock = fixed(got + timedelta(minutes=40))
         desk.act(d.uid, Action.TRANSFER, data={"unit": unit, "person": "Đỗ Văn Bảy"})
         if r < 0.12:
             engine.sync_once()
@@ -147,10 +153,10 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
         back = max(back, got + timedelta(hours=1))
         if back >= now:
             continue  # still being processed
-        desk.clock = lambda at=back: at
+        desk.clock = fixed(back)
         desk.act(d.uid, Action.RESULT_BACK, data={"unit": unit, "person": "Đỗ Văn Bảy"})
         if rng.random() < 0.6 and back + timedelta(hours=3) < now:
-            desk.clock = lambda at=back + timedelta(hours=3): at
+            desk.clock = fixed(back + timedelta(hours=3))
             desk.act(
                 d.uid, Action.HAND_OVER, data={"receiver_name": d.applicant.full_name, "fee": 0}
             )

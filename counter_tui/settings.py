@@ -135,7 +135,7 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
                     f"wrong type ({type(v).__name__})",
                 )
             if attr == "print_commands":
-                if not v or not all(isinstance(a, str) for a in v):
+                if not isinstance(v, list) or not v or not all(isinstance(a, str) for a in v):
                     raise _fail(
                         shown,
                         f"[{section}] {key}",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -183,7 +183,7 @@ class WorkCalendar:
             d += timedelta(days=1)
         return total
 
-    def end_of_day(self, d: date, tz=None) -> datetime:
+    def end_of_day(self, d: date, tz: tzinfo | None = None) -> datetime:
         return datetime.combine(d, self.hours.closing, tz)
 
     def due_date(self, received_at: datetime, processing: ProcessingTime) -> datetime:

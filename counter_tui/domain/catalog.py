@@ -7,10 +7,11 @@ every field and names the file, the entry and the field at fault.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
@@ -89,7 +90,8 @@ class Procedure:
     legal_basis: tuple[str, ...]
     uncertain: tuple[str, ...] = ()
     processing_note: str = ""
-    folded_name: str = field(default="", compare=False, repr=False)
+    # dataclasses.field, spelt out: the ``field`` attribute above shadows the bare name.
+    folded_name: str = dataclasses.field(default="", compare=False, repr=False)
 
     @property
     def version(self) -> str:

@@ -108,7 +108,7 @@ def apply_op(
     if doc is None:
         raise _fail("op.unknown_dossier", "Không tìm thấy hồ sơ.", "No such dossier.")
     try:
-        action = Action(op.get("action"))
+        action = Action(str(op.get("action")))
     except ValueError as exc:
         raise _fail("op.action", "Thao tác không hợp lệ.", "Unknown action.") from exc
     try:

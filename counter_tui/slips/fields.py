@@ -126,7 +126,7 @@ def dossier_fields(
 
 
 def document_rows(d: Dossier) -> list[dict[str, str]]:
-    rows = []
+    rows: list[dict[str, str]] = []
     for item in d.documents:
         if not item.received:
             continue

@@ -18,7 +18,7 @@ QR_MM = 24.0
 
 
 def _font_files() -> dict[str, Path]:
-    import font_source_sans_pro as fonts  # a data-only package: its folder holds the TTFs
+    import font_source_sans_pro as fonts  # type: ignore[import-untyped]  # data only: TTFs
 
     folder = Path(fonts.font_directory)
     return {
@@ -123,20 +123,22 @@ def render_pdf(slip: Slip) -> bytes:
             pdf.ln(line * 0.4)
         elif block.kind == "signatures":
             n = len(block.signatures)
-            col = width / n
+            cell_w = width / n
             if pdf.get_y() > pdf.page_break_trigger - 3 * line - 13:
                 pdf.add_page()
             y = pdf.get_y() + line * 0.5
             for i, (title, hint, name) in enumerate(block.signatures):
-                x = pdf.l_margin + i * col
+                x = pdf.l_margin + i * cell_w
                 pdf.set_xy(x, y)
                 pdf.set_font(FAMILY, "B", base)
-                pdf.multi_cell(col, line, slip.fill(title), align="C", new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(
+                    cell_w, line, slip.fill(title), align="C", new_x="LEFT", new_y="NEXT"
+                )
                 pdf.set_font(FAMILY, "I", base - 1.5)
-                pdf.multi_cell(col, line, slip.fill(hint), align="C", new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(cell_w, line, slip.fill(hint), align="C", new_x="LEFT", new_y="NEXT")
                 pdf.set_y(pdf.get_y() + 12)
                 pdf.set_x(x)
                 pdf.set_font(FAMILY, "B", base)
-                pdf.multi_cell(col, line, slip.fill(name), align="C", new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(cell_w, line, slip.fill(name), align="C", new_x="LEFT", new_y="NEXT")
             pdf.set_y(pdf.get_y() + line)
     return bytes(pdf.output())

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
-from counter_tui.domain.summary import Summary
+from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
 from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic

@@ -42,7 +42,7 @@ class ScreenCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
-        out = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
             b = active.binding
@@ -235,7 +235,7 @@ class CounterApp(App[None]):
             land()
         self.refresh_status()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
             self.pop_screen()
         elif self.current_mode != "lookup":

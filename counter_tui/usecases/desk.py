@@ -29,7 +29,7 @@ from counter_tui.domain.dossier import (
 )
 from counter_tui.domain.forms import parse_new_due
 from counter_tui.domain.messages import DomainError, Msg
-from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op, strip_sync
+from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op
 from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
 from counter_tui.domain.status import Action
 from counter_tui.domain.summary import OutboxItem, Summary, SyncState
@@ -392,5 +392,5 @@ class Desk:
 
 
 def _dossier(doc: dict[str, Any]) -> Dossier:
-    """The domain dossier of a stored one (the store keeps its sync state beside it)."""
-    return Dossier.from_dict(strip_sync(doc))
+    """The domain dossier of a stored one (its ``_sync`` state is not a dossier field)."""
+    return Dossier.from_dict(doc)

@@ -16,7 +16,7 @@ from platformdirs import user_documents_path
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.report import Counts, Report, build_report
-from counter_tui.exports import Table, write_csv, write_xlsx
+from counter_tui.exports import Cell, Table, write_csv, write_xlsx
 from counter_tui.settings import Settings
 from counter_tui.slips import Office, Slip, book_slip, dossier_slip, forms_for
 from counter_tui.slips.output import Delivered, deliver, platform_key
@@ -108,10 +108,13 @@ def _rate(c: Counts) -> float | None:
 
 def report_tables(r: Report) -> list[Table]:
     t = r.total
-    summary = [
+    channels: list[list[Cell]] = [
+        [f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())
+    ]
+    summary: list[list[Cell]] = [
         ["Tồn kỳ trước chuyển sang", r.carried_over],
         ["Tiếp nhận trong kỳ", t.received],
-        *[[f"  trong đó: {CHANNEL_VI.get(k, k)}", v] for k, v in sorted(r.by_channel.items())],
+        *channels,
         ["Đã giải quyết", t.resolved],
         ["  Trước hạn", t.early],
         ["  Đúng hạn", t.on_time],
@@ -124,7 +127,7 @@ def report_tables(r: Report) -> list[Table]:
         ["Từ chối", t.refused],
         ["Đã xin lỗi, hẹn lại", t.rescheduled],
     ]
-    per = [
+    per: list[list[Cell]] = [
         [
             code,
             r.procedure_names.get(code, ""),
@@ -141,7 +144,7 @@ def report_tables(r: Report) -> list[Table]:
         ]
         for code, c in sorted(r.per_procedure.items())
     ]
-    overdue = [
+    overdue: list[list[Cell]] = [
         [o.code, o.name, o.procedure_code, o.due.strftime("%d/%m/%Y"), o.days_late]
         for o in r.overdue
     ]

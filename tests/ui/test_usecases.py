@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from counter_tui.domain.dossier import Applicant
 from counter_tui.domain.status import Action, Status
@@ -53,3 +53,30 @@ def test_a_failing_after_save_hook_never_undoes_or_fails_the_save(services, cloc
     assert moved.state is Status.PROCESSING
     assert desk.dossier(saved.uid) == moved
     assert services.store.pending_count() == 2
+
+
+async def test_a_slip_that_cannot_be_made_after_a_save_still_says_saved(app, services):
+    # Standing in for a slip renderer that fails (a damaged template, a full disk): the
+    # one stand-in here, because a real failure of the slip code cannot be provoked.
+    def broken(form: str, uid: str):
+        raise OSError(28, "No space left on device")
+
+    services.paperwork.slip = broken
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        screen.query_one("#cid", Input).value = "079185000001"
+        screen.query_one("#name", Input).value = "Trần Thị Bình"
+        screen._choose("1.004873")
+        for item in screen.documents:
+            item.received = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen  # no slip, no error screen: the form is ready again
+        assert screen.query_one("#cid", Input).value == ""
+        notes = [n.message for n in app._notifications]
+        assert any("Đã lưu hồ sơ 000.00.00.H56-261125-10001" in n for n in notes)
+    saved = services.desk.find("000.00.00.H56-261125-10001")[0]
+    assert [s.name for s in saved] == ["Trần Thị Bình"]
+    assert services.store.pending_count() == 1

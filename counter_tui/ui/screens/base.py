@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -11,7 +13,10 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable
 
-from counter_tui.ui.i18n import describe
+from counter_tui.domain.dossier import Dossier
+from counter_tui.ui.i18n import describe, tr
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from counter_tui.ui.app import CounterApp
@@ -63,6 +68,31 @@ class CounterScreen(Screen[None]):
     @property
     def services(self) -> Services:
         return self.counter_app.services
+
+    def show_saved_slip(self, dossier: Dossier, form: str, then: Callable[[], None]) -> None:
+        """Show the slip of a dossier just saved, then ``then()``. The save is durable by
+        now: if the slip cannot be made, say the dossier is saved and how to print later,
+        never that the save failed (the clerk would enter it again)."""
+        from counter_tui.ui.screens.dialogs import SlipScreen  # dialogs import this module
+
+        self.counter_app.last_saved = dossier
+        try:
+            slip = self.services.paperwork.slip(form, dossier.uid)
+        except Exception:
+            log.exception("slip %s of saved dossier %s could not be made", form, dossier.code)
+            self.app.notify(
+                tr(
+                    f"Đã lưu hồ sơ {dossier.code}. Chưa lập được phiếu: in lại ở F3, "
+                    "mở hồ sơ, F10.",
+                    f"Dossier {dossier.code} is saved. The slip could not be made: print it "
+                    "from F3, open the dossier, F10.",
+                ),
+                severity="warning",
+                timeout=20,
+            )
+            then()
+            return
+        self.app.push_screen(SlipScreen(slip), lambda _: then())
 
     def key_label(self, binding: Binding) -> str:
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""

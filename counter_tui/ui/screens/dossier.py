@@ -122,7 +122,7 @@ class DossierScreen(CounterScreen):
         )
         a = d.applicant
         lines = [
-            f"{d.code}  ·  {Status(d.status).label(language())}  ·  {where}",
+            f"{d.code}  ·  {d.state.label(language()) if d.state else ''}  ·  {where}",
             f"Thủ tục: {d.procedure_code} {d.procedure_name}",
             f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
             f"ĐT: {a.phone or '—'}",

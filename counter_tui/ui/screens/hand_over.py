@@ -15,7 +15,6 @@ from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.screens.lookup import OFFLINE_NOTE
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -229,9 +228,7 @@ class HandOverScreen(CounterScreen):
         except DomainError as exc:
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
-        self.counter_app.last_saved = dossier
-        slip = self.services.paperwork.slip("BN", dossier.uid)
-        self.app.push_screen(SlipScreen(slip), lambda _: self.clear())
+        self.show_saved_slip(dossier, "BN", self.clear)
 
     def clear(self) -> None:
         for inp in self.query(Input):

@@ -28,6 +28,7 @@ from textual.widgets.option_list import Option
 
 from counter_tui.domain.catalog import CopyKind, Procedure
 from counter_tui.domain.citizen_id import (
+    CardRecord,
     CitizenId,
     IdError,
     looks_like_card_qr,
@@ -47,7 +48,7 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 # Where each field's error is shown (the form parser names the field).
@@ -156,7 +157,7 @@ class ReceiveScreen(CounterScreen):
         super().__init__()
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
-        self.card = None
+        self.card: CardRecord | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -537,9 +538,7 @@ class ReceiveScreen(CounterScreen):
             )
             return
         form = {Action.RECEIVE: "01", Action.REQUEST_SUPPLEMENT: "02"}.get(outcome, "03")
-        slip = self.services.paperwork.slip(form, dossier.uid)
-        self.counter_app.last_saved = dossier
-        self.app.push_screen(SlipScreen(slip), lambda _: self.action_new())
+        self.show_saved_slip(dossier, form, self.action_new)
 
     def action_new(self) -> None:
         for inp in self.query(Input):

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from counter_tui.ui.i18n import say, tr
-from counter_tui.ui.screens.base import CounterModal
+from counter_tui.ui.screens.base import CounterModal, counter_app_of
 from counter_tui.usecases.auth import Clerk, SignInError
 
 
@@ -36,7 +36,7 @@ class SignInScreen(CounterModal[Clerk]):
         self.locked_by = locked_by
 
     def compose(self) -> ComposeResult:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = counter_app_of(self).services
         s = services.settings
         with Vertical():
             if self.locked_by:
@@ -66,7 +66,7 @@ class SignInScreen(CounterModal[Clerk]):
 
     def on_mount(self) -> None:
         self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
-        signin = self.app.services.signin  # type: ignore[attr-defined]
+        signin = counter_app_of(self).services.signin
         if signin is not None and not signin.accounts():
             self.query_one("#si_hint", Static).update(
                 tr(
@@ -89,7 +89,9 @@ class SignInScreen(CounterModal[Clerk]):
     # argon2 takes about a tenth of a second by design: off the UI thread.
     @work(thread=True, exclusive=True, group="signin")
     def _check(self, user: str, pin: str) -> None:
-        signin = self.app.services.signin  # type: ignore[attr-defined]
+        signin = counter_app_of(self).services.signin
+        if signin is None:  # the screen is shown only when sign-in is on
+            return
         try:
             clerk = signin.sign_in(user, pin)
         except SignInError as exc:

@@ -112,7 +112,9 @@ class SyncScreen(CounterScreen):
 
     @work(thread=True, exclusive=True, group="sync_now")
     def _sync(self) -> None:
-        self.services.sync.sync_once()
+        sync = self.services.sync
+        if sync is not None:
+            sync.sync_once()
         self.app.call_from_thread(self.refresh_view)
 
     def action_handled(self) -> None:

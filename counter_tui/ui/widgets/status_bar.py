@@ -23,10 +23,11 @@ class StatusBar(Static):
     """
 
     def render(self) -> Text:
-        line = getattr(self.app, "status_line", None)
-        if line is None:
+        from counter_tui.ui.app import CounterApp  # the app module imports this widget
+
+        if not isinstance(self.app, CounterApp):
             return Text("")
-        parts, state = line()
+        parts, state = self.app.status_line()
         text = Text()
         for i, part in enumerate(parts):
             if i:
