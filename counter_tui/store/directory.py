@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
@@ -70,6 +71,14 @@ def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
     # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
     # character, and half a million rows is where that shows.
     return "\t".join(v.replace("\t", " ") for v in values).encode("utf-8")
+
+
+def _legal_due(doc: dict[str, Any], due_at: str) -> str:
+    """The due date the overdue list judges by: the legal one, as the report and the
+    hand-over do (an apology's new date does not make an open dossier on time again)."""
+    if not any(e.get("action") == "reschedule" for e in doc.get("events") or ()):
+        return due_at  # the common case, without building a Dossier
+    return Dossier.from_dict(doc).legal_due_at() or due_at
 
 
 def summary_of(uid: str, row: bytes) -> Summary:
@@ -147,7 +156,7 @@ class Directory:
             postings.append(uid)
         status = int(f[4])
         if status in _OPEN:
-            self.open[uid] = (status, f[5])
+            self.open[uid] = (status, _legal_due(doc, f[5]))
 
     # --- lookups --------------------------------------------------------------------------
 

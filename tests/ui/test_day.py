@@ -240,3 +240,54 @@ async def test_offline_lookup_says_the_centre_could_not_be_asked(tmp_path, clock
             assert "không hỏi được trung tâm" in text(app, "#ho_msg")
     finally:
         s.close()
+
+
+# --- 5. one rule for late and overdue: the filter, the hand-over, the slip, the report ---------
+
+
+async def test_late_and_overdue_follow_one_rule(app, services, clock):
+    from datetime import datetime
+
+    from textual.widgets import DataTable
+
+    from counter_tui.domain.report import build_report
+    from counter_tui.domain.status import Action
+    from tests.ui.conftest import NOW, seed
+    from tests.ui.test_flows import _hand_over
+
+    ready, apologised = seed(
+        services.desk,
+        clock,
+        [
+            # due 06/11; the result came back on 05/11 and waits for the citizen
+            ("Phạm Thị Dung", "001185000123", "0912000001", "1.004873", datetime(2026, 11, 3, 9), 4),
+            # due 06/11, apologised with a new date of 27/11: the legal date has passed
+            ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 3, 9), 2),
+        ],
+    )
+    clock.now = datetime(2026, 11, 5, 10)
+    services.desk.act(ready.uid, Action.RESULT_BACK, data={"unit": "Tư pháp"})
+    clock.now = datetime(2026, 11, 6, 10)
+    new_due = services.desk.reschedule_date(apologised.uid, "27/11/2026")
+    services.desk.act(
+        apologised.uid, Action.RESCHEDULE, note="Chờ xác minh", data={"new_due": new_due.isoformat()}
+    )
+    clock.now = NOW
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        table = app.screen.query_one("#results", DataTable)
+        listed = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert listed == [apologised.code]  # overdue by its legal date; the ready one is not
+        await pilot.press("f4")
+        app.screen.query_one("#ho_key", Input).value = ready.code
+        app.screen.query_one("#ho_key", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Trước hạn" in text(app, "#ho_info") and "Trễ hạn" not in text(app, "#ho_info")
+        slip = await _hand_over(pilot, ready.code)
+        assert "Kết quả: Trước hạn" in slip
+    dossiers = [services.desk.dossier(d.uid) for d in (ready, apologised)]
+    report = build_report(dossiers, NOW.date().replace(day=1), NOW.date(), now=NOW)
+    assert report.total.early == 1 and report.total.late == 0
+    assert [o.code for o in report.overdue] == [apologised.code]

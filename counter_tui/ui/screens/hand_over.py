@@ -182,8 +182,10 @@ class HandOverScreen(CounterScreen):
     def select(self, d: Dossier, focus: bool = True) -> None:
         self.dossier = d
         timely = ""
-        # The legal due date: an apology's new date does not make a late return on time.
-        tl = d.timeliness_if_finished(self.services.clock())
+        # One rule with the report, the slip and the overdue list (docs/reports.md): a
+        # result is judged when it became ready, not when the citizen comes for it, against
+        # the legal due date (an apology's new date does not make a late result on time).
+        tl = d.timeliness(self.services.clock())
         if tl is not None:
             timely = tr(tl.vi, tl.value.replace("_", " "))
             if d.reschedules:
@@ -191,14 +193,19 @@ class HandOverScreen(CounterScreen):
         ready = d.state is Status.READY
         self.query_one("#ho_info", Static).update(
             f"{d.code} · {d.procedure_name}\n"
-            f"Chủ hồ sơ: {d.applicant.full_name} · "
+            f"{tr('Chủ hồ sơ', 'Owner')}: {d.applicant.full_name} · "
             f"{d.state.label(language()) if d.state else ''}"
             + (
                 tr(" ✓ Có kết quả", " ✓ Result ready")
                 if ready
                 else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
             )
-            + f"\nHẹn trả: {when(d.due)} · Trả bây giờ: {timely}"
+            + f"\n{tr('Hẹn trả', 'Due')}: {when(d.due)} · "
+            + (
+                f"{tr('Có kết quả lúc', 'Result ready at')} {when(d.finished_at)}: {timely}"
+                if d.finished_at
+                else f"{tr('Chưa có kết quả', 'No result yet')}: {timely}"
+            )
         )
         name = self.query_one("#ho_name", Input)
         if not name.value:
