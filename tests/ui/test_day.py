@@ -291,3 +291,51 @@ async def test_late_and_overdue_follow_one_rule(app, services, clock):
     report = build_report(dossiers, NOW.date().replace(day=1), NOW.date(), now=NOW)
     assert report.total.early == 1 and report.total.late == 0
     assert [o.code for o in report.overdue] == [apologised.code]
+
+
+# --- 6. each hand-over starts from the owner ---------------------------------------------------
+
+
+async def find_for_hand_over(pilot, code: str) -> None:
+    await pilot.press("f4")
+    field = pilot.app.screen.query_one("#ho_key", Input)
+    field.value = code
+    field.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_the_next_hand_over_starts_from_the_owner(app, services, clock):
+    from datetime import datetime
+
+    from textual.widgets import Select
+
+    from counter_tui.ui.screens.dialogs import SlipScreen
+    from tests.ui.conftest import seed
+
+    first, second = seed(
+        services.desk,
+        clock,
+        [
+            ("Phạm Thị Dung", "001185000123", "0912000001", "1.004873", datetime(2026, 11, 19, 9), 9),
+            ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 19, 9), 9),
+        ],
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await find_for_hand_over(pilot, first.code)
+        screen = app.screen
+        screen.query_one("#ho_relation", Select).value = "authorised"
+        screen.query_one("#ho_name", Input).value = "Lê Thị Hạnh"
+        screen.query_one("#ho_id", Input).value = "001190000555"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await find_for_hand_over(pilot, second.code)
+        screen = app.screen
+        assert screen.query_one("#ho_relation", Select).value == "owner"
+        assert screen.query_one("#ho_name", Input).value == "Võ Văn Em"
+        assert screen.query_one("#ho_id", Input).value == ""
+    handed = services.desk.dossier(first.uid).handover
+    assert handed["relation"] == "authorised" and handed["receiver_name"] == "Lê Thị Hạnh"

@@ -180,6 +180,13 @@ class HandOverScreen(CounterScreen):
             self.select(d)
 
     def select(self, d: Dossier, focus: bool = True) -> None:
+        if self.dossier is None or self.dossier.uid != d.uid:
+            # Each dossier starts from its owner: the last one's receiver (an authorised
+            # person, their ID, a fee) must not carry over to the next citizen.
+            self.query_one("#ho_relation", Select).value = "owner"
+            self.query_one("#ho_name", Input).value = ""
+            self.query_one("#ho_id", Input).value = ""
+            self.query_one("#ho_fee", Input).value = "0"
         self.dossier = d
         timely = ""
         # One rule with the report, the slip and the overdue list (docs/reports.md): a
@@ -240,6 +247,7 @@ class HandOverScreen(CounterScreen):
     def clear(self) -> None:
         for inp in self.query(Input):
             inp.value = "0" if inp.id == "ho_fee" else ""
+        self.query_one("#ho_relation", Select).value = "owner"
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
         self.query_one("#ho_matches", DataTable).clear()
