@@ -156,7 +156,7 @@ class Directory:
             postings.append(uid)
         status = int(f[4])
         if status in _OPEN:
-            self.open[uid] = (status, _legal_due(doc, f[5]))
+            self.open[uid] = (status, _legal_due(doc or {}, f[5]))
 
     # --- lookups --------------------------------------------------------------------------
 

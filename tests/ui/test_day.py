@@ -87,7 +87,6 @@ async def test_help_names_the_keys_section_in_brackets(app):
         assert any("[keys]" in h for h in headers)
 
 
-
 # --- 3. every screen shows current state when shown; F2/F3/F4 land in their first field -----
 
 
@@ -134,9 +133,7 @@ async def test_back_from_a_dossier_the_list_shows_its_new_status(app, services, 
         assert app.screen.query_one("#query", Input).value == "ng"
 
 
-async def test_f3_after_a_hand_over_lands_on_the_search_not_the_old_dossier(
-    app, services, clock
-):
+async def test_f3_after_a_hand_over_lands_on_the_search_not_the_old_dossier(app, services, clock):
     from datetime import datetime
 
     from counter_tui.ui.screens.dialogs import SlipScreen
@@ -260,7 +257,14 @@ async def test_late_and_overdue_follow_one_rule(app, services, clock):
         clock,
         [
             # due 06/11; the result came back on 05/11 and waits for the citizen
-            ("Phạm Thị Dung", "001185000123", "0912000001", "1.004873", datetime(2026, 11, 3, 9), 4),
+            (
+                "Phạm Thị Dung",
+                "001185000123",
+                "0912000001",
+                "1.004873",
+                datetime(2026, 11, 3, 9),
+                4,
+            ),
             # due 06/11, apologised with a new date of 27/11: the legal date has passed
             ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 3, 9), 2),
         ],
@@ -270,7 +274,10 @@ async def test_late_and_overdue_follow_one_rule(app, services, clock):
     clock.now = datetime(2026, 11, 6, 10)
     new_due = services.desk.reschedule_date(apologised.uid, "27/11/2026")
     services.desk.act(
-        apologised.uid, Action.RESCHEDULE, note="Chờ xác minh", data={"new_due": new_due.isoformat()}
+        apologised.uid,
+        Action.RESCHEDULE,
+        note="Chờ xác minh",
+        data={"new_due": new_due.isoformat()},
     )
     clock.now = NOW
     async with app.run_test(size=(120, 40)) as pilot:
@@ -317,7 +324,14 @@ async def test_the_next_hand_over_starts_from_the_owner(app, services, clock):
         services.desk,
         clock,
         [
-            ("Phạm Thị Dung", "001185000123", "0912000001", "1.004873", datetime(2026, 11, 19, 9), 9),
+            (
+                "Phạm Thị Dung",
+                "001185000123",
+                "0912000001",
+                "1.004873",
+                datetime(2026, 11, 19, 9),
+                9,
+            ),
             ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 19, 9), 9),
         ],
     )
@@ -339,3 +353,41 @@ async def test_the_next_hand_over_starts_from_the_owner(app, services, clock):
         assert screen.query_one("#ho_id", Input).value == ""
     handed = services.desk.dossier(first.uid).handover
     assert handed["relation"] == "authorised" and handed["receiver_name"] == "Lê Thị Hạnh"
+
+
+# --- 7. a dead centre is not a wrong PIN --------------------------------------------------------
+
+
+async def test_sign_in_with_the_centre_unreachable_names_the_centre(tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from tests.ui.conftest import settings
+
+    dead = dead_centre_services(tmp_path / "probe", clock)
+    url = dead.settings.central_url
+    dead.close()
+    s = make_services(
+        settings(sign_in=True, central_url=url, central_token="t" * 32),
+        clock=clock,
+        data=tmp_path / "c",
+        start_sync=False,
+    )
+    s.sync.sync_once()  # the first contact fails: the centre is down
+    try:
+        app = build_app(s)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            hint = text(app, "#si_hint")
+            assert url in hint and "trung tâm" in hint
+            screen = app.screen
+            screen.query_one("#si_user", Input).value = "lan"
+            screen.query_one("#si_pin", Input).value = "246810"
+            screen.query_one("#si_pin", Input).focus()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Sai tên đăng nhập" not in text(app, "#si_msg")
+            assert "không phải sai mã PIN" in text(app, "#si_msg")
+        assert not s.store.get_meta("signin_failures")  # not counted against "lan"
+    finally:
+        s.close()

@@ -234,9 +234,7 @@ class SlipScreen(CounterModal[None]):
     def _show(self, text: str, error: bool) -> None:
         # The clerk may have closed the slip while the PDF was being made: still say where
         # it went (the notification outlives the screen).
-        self.app.notify(
-            text, severity="error" if error else "information", timeout=8, markup=False
-        )
+        self.app.notify(text, severity="error" if error else "information", timeout=8, markup=False)
         if self.is_mounted:
             status = self.query_one("#slip_status", Static)
             status.update(text)
