@@ -30,8 +30,11 @@ class FieldError:
 
 
 def parse_day(text: str) -> date:
-    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
-    cleaned = text.strip().replace("-", "/").replace(".", "/")
+    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . or spaces too), or as the
+    eight digits ddmmyyyy clerks type without separators."""
+    cleaned = " ".join(text.split()).replace("-", "/").replace(".", "/").replace(" ", "/")
+    if len(cleaned) == 8 and cleaned.isdigit():
+        cleaned = f"{cleaned[:2]}/{cleaned[2:4]}/{cleaned[4:]}"
     try:
         return datetime.strptime(cleaned, "%d/%m/%Y").date()
     except ValueError as exc:
@@ -171,11 +174,36 @@ class HandOverForm:
     fee: str = "0"
 
 
-def parse_hand_over(form: HandOverForm) -> dict[str, Any] | list[FieldError]:
-    """The hand-over action's data; the state machine checks the rest (name, ID if authorised)."""
+def parse_hand_over(
+    form: HandOverForm, today: date | None = None
+) -> dict[str, Any] | list[FieldError]:
+    """The hand-over action's data; the state machine checks the rest (name, ID if authorised).
+
+    A receiver's ID, when given, is a citizen ID (12 digits) or an old CMND (9 digits),
+    checked as on the receive form when ``today`` is known."""
+    errors: list[FieldError] = []
+    receiver_id = normalize(form.receiver_id)
+    if receiver_id:
+        label = Msg("Số giấy tờ người nhận", "Receiver's ID")
+        if not receiver_id.isdigit() or len(receiver_id) not in (9, 12):
+            errors.append(
+                FieldError(
+                    "receiver_id",
+                    label,
+                    Msg(
+                        "Số CCCD (12 số) hoặc CMND (9 số) của người nhận: chỉ gồm chữ số.",
+                        "The receiver's citizen ID (12 digits) or CMND (9 digits): digits only.",
+                    ),
+                )
+            )
+        elif today is not None:
+            try:
+                parse_any_id(receiver_id, today=today)
+            except IdError as exc:
+                errors.append(FieldError("receiver_id", label, exc.msg))
     fee_text = form.fee.strip().replace(".", "") or "0"
     if not fee_text.isdigit():
-        return [
+        errors.append(
             FieldError(
                 "fee",
                 Msg("Phí, lệ phí", "Fee"),
@@ -184,10 +212,12 @@ def parse_hand_over(form: HandOverForm) -> dict[str, Any] | list[FieldError]:
                     "The fee must be an amount (digits only).",
                 ),
             )
-        ]
+        )
+    if errors:
+        return errors
     return {
         "receiver_name": form.receiver_name.strip(),
-        "receiver_id": normalize(form.receiver_id),
+        "receiver_id": receiver_id,
         "relation": form.relation,
         "fee": int(fee_text),
     }

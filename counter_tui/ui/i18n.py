@@ -31,6 +31,7 @@ WORDS: dict[str, Msg] = {
         "toggle_doc": ("Đánh dấu đã nhận", "Tick received"),
         "more_copies": ("Thêm bản", "More copies"),
         "fewer_copies": ("Bớt bản", "Fewer copies"),
+        "tick_all_docs": ("Đủ tất cả giấy tờ", "Tick all documents"),
         "next_procedure": ("Thủ tục sau", "Next procedure"),
         "prev_procedure": ("Thủ tục trước", "Previous procedure"),
         "filter_all": ("Tất cả", "All"),

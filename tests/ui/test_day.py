@@ -391,3 +391,133 @@ async def test_sign_in_with_the_centre_unreachable_names_the_centre(tmp_path, cl
         assert not s.store.get_meta("signin_failures")  # not counted against "lan"
     finally:
         s.close()
+
+
+# --- 10. typing does not fight the form ----------------------------------------------------------
+
+
+async def test_fields_are_checked_as_they_are_left_and_accept_what_clerks_type(app, services):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        birth = screen.query_one("#birth", Input)
+        birth.focus()
+        await pilot.press(*"15081990")
+        await pilot.press("tab")  # to the phone
+        await pilot.pause()
+        assert birth.value == "15/08/1990" and text(app, "#birth_msg") == ""
+        birth.value = "31/02/2001"
+        birth.focus()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "dd/mm/yyyy" in text(app, "#birth_msg")  # under the birth date, as it is left
+        birth.value = "01/02/2001"
+        birth.focus()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert text(app, "#birth_msg") == ""  # fixed: the message goes
+        phone = screen.query_one("#phone", Input)
+        assert app.focused is phone
+        phone.value = "12ab"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "không hợp lệ" in text(app, "#phone_msg")
+        assert "không hợp lệ" not in text(app, "#address_msg")
+        # A filled field, tabbed into: typing adds to it instead of replacing it.
+        phone.value = "091234567"
+        birth.focus()
+        await pilot.press("tab")
+        await pilot.press("8")
+        assert phone.value == "0912345678"
+        phone.value = "12ab"
+        screen.query_one("#cid", Input).value = "079185000001"
+        screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+        await pick_procedure(pilot, "1.004873")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused is phone  # the refused save puts the cursor on the field at fault
+
+
+async def test_ctrl_a_ticks_every_document_and_form_02_asks_its_reason(app, services):
+    from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        screen.query_one("#cid", Input).value = "079185000001"
+        screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+        await pick_procedure(pilot, "1.004873")
+        assert app.focused is screen.query_one("#checklist")
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert all(d.received for d in screen.documents)
+        assert "Đủ giấy tờ" in text(app, "#checklist_msg")
+        screen.documents[0].received = False  # one missing after all: form 02
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one("#reason", Input).value = "Thiếu bản chính để đối chiếu"
+        app.screen.query_one("#reason", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)
+        assert "Lý do: Thiếu bản chính để đối chiếu" in text(app, "#slip_text")
+
+
+async def test_hand_over_fields_have_labels_and_the_receivers_id_takes_digits_only(
+    app, services, clock
+):
+    from datetime import datetime
+
+    from textual.widgets import Select
+
+    from tests.ui.conftest import seed
+
+    (d,) = seed(
+        services.desk,
+        clock,
+        [("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 19, 9), 9)],
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await find_for_hand_over(pilot, d.code)
+        screen = app.screen
+        labels = " ".join(str(lbl.render()) for lbl in screen.query(".lbl"))
+        assert "Phí, lệ phí đã thu" in labels and "Số CCCD/CMND người nhận" in labels
+        screen.query_one("#ho_relation", Select).value = "authorised"
+        receiver = screen.query_one("#ho_id", Input)
+        receiver.focus()
+        await pilot.press("a", "b", "0", "0", "1")
+        assert receiver.value == "001"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "chỉ gồm chữ số" in text(app, "#ho_id_msg")  # under the ID, not elsewhere
+        assert services.desk.dossier(d.uid).handover is None
+
+
+async def test_the_transfer_dialog_offers_a_unit_that_enter_accepts(app, services, clock):
+    from datetime import datetime
+
+    from counter_tui.domain.status import Status
+    from counter_tui.ui.screens.dialogs import FieldsDialog
+    from tests.ui.conftest import seed
+
+    (d,) = seed(
+        services.desk,
+        clock,
+        [("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 24, 9), 2)],
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await open_first_result(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, FieldsDialog)
+        assert app.screen.query_one("#f_unit", Input).value  # a value, not a placeholder
+        app.screen.query_one("#f_person", Input).value = "Chị Hà"
+        app.screen.query_one("#f_unit", Input).focus()
+        await pilot.press("enter", "enter", "enter")
+        await pilot.pause()
+        assert services.desk.dossier(d.uid).status == Status.PROCESSING

@@ -111,6 +111,8 @@ async def test_incomplete_checklist_offers_the_supplement_request(app, services)
         assert "Mẫu 02" in str(app.screen.query_one("#confirm_body", Static).render())
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("enter")  # form 02's reason: the usual one, offered
+        await pilot.pause()
         slip = str(app.screen.query_one("#slip_text", Static).render())
         assert "PHIẾU YÊU CẦU BỔ SUNG" in slip
     doc = services.store.dossiers_by_citizen("031090123456")[0]
@@ -136,7 +138,7 @@ async def test_bad_input_shows_a_message_and_saves_nothing(app, services):
         msg = text(app, "#save_msg")
         assert "Chưa lưu" in msg and "Số CCCD" in msg and "Họ tên" in msg and "Thủ tục" in msg
         assert "Điện thoại" in msg and "Ngày sinh" in msg
-        assert "không hợp lệ" in text(app, "#contact_msg")
+        assert "không hợp lệ" in text(app, "#phone_msg")  # under the phone, not the address
         await pilot.press("ctrl+r")  # refusing needs valid input too
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
 from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable
+from textual import events
+from textual.widgets import DataTable, Input, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.ui.i18n import describe, tr
@@ -48,6 +49,14 @@ def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
 R = TypeVar("R")
 
 
+def cursor_to_end(event: events.DescendantFocus) -> None:
+    """A filled field entered with Tab gets the cursor at its end, so typing adds to it
+    (fields that keep their text on focus: ``select_on_focus`` is off)."""
+    widget = event.widget
+    if isinstance(widget, Input) and not widget.select_on_focus:
+        widget.cursor_position = len(widget.value)
+
+
 class CounterModal(ModalScreen[R]):
     """A dialog over a counter screen: its keys are put into words like the screens'."""
 
@@ -55,11 +64,17 @@ class CounterModal(ModalScreen[R]):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return in_words(super().active_bindings)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        cursor_to_end(event)
+
 
 class CounterScreen(Screen[None]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return in_words(super().active_bindings)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        cursor_to_end(event)
 
     @property
     def counter_app(self) -> CounterApp:
@@ -98,6 +113,19 @@ class CounterScreen(Screen[None]):
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
         remapped = self.services.settings.keys.get(binding.id or "")
         return key_words((remapped or binding.key).split(",")[0].strip())
+
+
+class Note(Static):
+    """A message line under a field: shown as typed (never markup), and taking no room
+    while empty, so a form with no messages fits a small terminal."""
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(text, markup=False, **kwargs)
+        self.display = bool(text)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self.display = bool(str(content))
 
 
 def add_plain_row(table: DataTable[object], *cells: object, key: str | None = None) -> None:

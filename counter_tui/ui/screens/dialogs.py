@@ -61,14 +61,19 @@ class ReasonDialog(CounterModal[str | None]):
     #reason_msg { color: $error; height: auto; }
     """
 
-    def __init__(self, title: str, placeholder: str = "Lý do") -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
-        self.title_text, self.placeholder = title, placeholder
+        self.title_text, self.placeholder, self.value = title, placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
-            yield Input(placeholder=self.placeholder, id="reason", max_length=500)
+            yield Input(
+                self.value,
+                placeholder=self.placeholder or tr("Lý do", "Reason"),
+                id="reason",
+                max_length=500,
+            )
             yield Static("", id="reason_msg", markup=False)
             yield Static(
                 tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"),
@@ -118,7 +123,11 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
             for key, label, placeholder in self.fields:
                 yield Label(label)
                 yield Input(
-                    self.values.get(key, ""), placeholder=placeholder, id=f"f_{key}", max_length=300
+                    self.values.get(key, ""),
+                    placeholder=placeholder,
+                    id=f"f_{key}",
+                    max_length=300,
+                    select_on_focus=False,
                 )
             yield Static("", id="fields_msg", markup=False)
             yield Static(

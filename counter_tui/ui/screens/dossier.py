@@ -223,12 +223,13 @@ class DossierScreen(CounterScreen):
             FieldsDialog(
                 title,
                 [
-                    ("unit", tr("Đơn vị / cơ quan", "Unit"), "Công chức Tư pháp - Hộ tịch"),
+                    ("unit", tr("Đơn vị / cơ quan", "Unit"), tr("tên đơn vị", "the unit's name")),
                     ("person", tr("Người giao/nhận bên đó", "Their person"), tr("Họ tên", "Name")),
                     ("note", tr("Ghi chú", "Note"), ""),
                 ],
                 check,
-                {"unit": last} if last else None,
+                # A value, not a placeholder: a unit shown in the field is one Enter accepts.
+                {"unit": last or "Công chức Tư pháp - Hộ tịch"},
             ),
             done,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from counter_tui.domain.dossier import Dossier
@@ -14,11 +14,19 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import language, say, tr
-from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.screens.lookup import OFFLINE_NOTE
+from counter_tui.ui.screens.receive import field
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
+
+# Where each field's message goes (the parser and the state machine name the field).
+FIELD_MSGS = {
+    "receiver_name": "#ho_name_msg",
+    "receiver_id": "#ho_id_msg",
+    "fee": "#ho_fee_msg",
+}
 
 
 class HandOverScreen(CounterScreen):
@@ -29,8 +37,11 @@ class HandOverScreen(CounterScreen):
     HandOverScreen #ho_msg { color: $error; height: auto; }
     HandOverScreen #ho_info { height: auto; }
     HandOverScreen #ho_matches { height: auto; max-height: 8; }
-    HandOverScreen .row { height: auto; }
-    HandOverScreen .row > Input { width: 1fr; }
+    HandOverScreen .field { height: auto; }
+    HandOverScreen .field > .lbl { width: 22; }
+    HandOverScreen .field > Input { width: 1fr; }
+    HandOverScreen .field > Select { width: 1fr; }
+    HandOverScreen .msg { color: $error; height: auto; margin-left: 22; }
     """
 
     def __init__(self, key: str = "") -> None:
@@ -50,8 +61,10 @@ class HandOverScreen(CounterScreen):
             )
             yield DataTable(id="ho_matches", cursor_type="row")
             yield Static("", id="ho_info", markup=False)
-            with Horizontal(classes="row"):
-                yield Select(
+            # Each field has its label beside it and its message under it.
+            yield field(
+                tr("Người nhận", "Received by"),
+                Select(
                     [
                         (tr("Chủ hồ sơ nhận", "The owner"), "owner"),
                         (tr("Người được ủy quyền", "An authorised person"), "authorised"),
@@ -59,27 +72,31 @@ class HandOverScreen(CounterScreen):
                     value="owner",
                     allow_blank=False,
                     id="ho_relation",
-                )
-                yield Input(
-                    placeholder=tr("Họ tên người nhận", "Receiver's name"),
-                    id="ho_name",
-                    max_length=100,
-                )
-            with Horizontal(classes="row"):
-                yield Input(
+                ),
+            )
+            yield field(
+                tr("Họ tên người nhận", "Receiver's name"),
+                Input(placeholder=tr("họ và tên", "full name"), id="ho_name", max_length=100),
+            )
+            yield Note(id="ho_name_msg", classes="msg")
+            yield field(
+                tr("Số CCCD/CMND người nhận", "Receiver's ID"),
+                Input(
                     placeholder=tr(
-                        "Số CCCD người nhận (bắt buộc nếu ủy quyền)",
-                        "Receiver's ID (required if authorised)",
+                        "12 số CCCD hoặc 9 số CMND (bắt buộc nếu ủy quyền)",
+                        "12-digit citizen ID or 9-digit CMND (required if authorised)",
                     ),
                     id="ho_id",
                     max_length=20,
-                )
-                yield Input(
-                    placeholder=tr("Phí, lệ phí đã thu (đồng)", "Fee collected (VND)"),
-                    id="ho_fee",
-                    value="0",
-                    max_length=12,
-                )
+                    restrict=r"[0-9 ]*",  # an ID has digits only: letters never land
+                ),
+            )
+            yield Note(id="ho_id_msg", classes="msg")
+            yield field(
+                tr("Phí, lệ phí đã thu (đ)", "Fee collected (VND)"),
+                Input(id="ho_fee", value="0", max_length=12, restrict=r"[0-9.]*"),
+            )
+            yield Note(id="ho_fee_msg", classes="msg")
             yield Static("", id="ho_msg", markup=False)
         yield Footer()
 
@@ -87,6 +104,8 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_matches", DataTable).add_columns(
             "Mã hồ sơ", "Chủ hồ sơ", "Trạng thái", "Hẹn trả"
         )
+        for inp in self.query(Input):
+            inp.select_on_focus = False  # typing into a filled field adds to it
         if self.initial:
             self.query_one("#ho_key", Input).value = self.initial
             self.find(self.initial)
@@ -225,21 +244,33 @@ class HandOverScreen(CounterScreen):
         if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
+        for place in FIELD_MSGS.values():
+            self.query_one(place, Static).update("")
         parsed = parse_hand_over(
             HandOverForm(
                 receiver_name=self.query_one("#ho_name", Input).value,
                 receiver_id=self.query_one("#ho_id", Input).value,
                 relation=str(self.query_one("#ho_relation", Select).value),
                 fee=self.query_one("#ho_fee", Input).value,
-            )
+            ),
+            today=self.services.clock().date(),
         )
         if isinstance(parsed, list):
-            msg.update(" ".join(say(e.msg) for e in parsed))
+            for error in parsed:
+                self.query_one(FIELD_MSGS[error.field], Static).update(say(error.msg))
+            msg.update(
+                tr("Chưa trả: kiểm tra ", "Not handed over: check ")
+                + ", ".join(say(e.label) for e in parsed)
+                + "."
+            )
             return
         data = parsed
         try:
             dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
+            place = FIELD_MSGS.get(exc.field or "")
+            if place:
+                self.query_one(place, Static).update(say(exc))
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
         self.show_saved_slip(dossier, "BN", self.clear)
@@ -250,6 +281,8 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_relation", Select).value = "owner"
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
+        for place in FIELD_MSGS.values():
+            self.query_one(place, Static).update("")
         self.query_one("#ho_matches", DataTable).clear()
         self.dossier = None
         self.query_one("#ho_key", Input).focus()

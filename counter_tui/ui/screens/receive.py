@@ -43,11 +43,11 @@ from counter_tui.domain.dossier import (
     documents_for,
     missing_required,
 )
-from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant
+from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant, parse_day
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.ui.i18n import language, say, tr
-from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
 
@@ -55,9 +55,21 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 ERROR_PLACES = {
     "citizen_id": "#cid_msg",
     "full_name": "#name_msg",
-    "birth_date": "#name_msg",
-    "phone": "#contact_msg",
+    "birth_date": "#birth_msg",
+    "phone": "#phone_msg",
+    "address": "#address_msg",
+    "submitter": "#submitter_msg",
     "procedure": "#proc_info",
+}
+# The field each error belongs to, in form order: a refused save puts the cursor on the first.
+ERROR_FIELDS = {
+    "citizen_id": "#cid",
+    "full_name": "#name",
+    "birth_date": "#birth",
+    "phone": "#phone",
+    "address": "#address",
+    "submitter": "#submitter",
+    "procedure": "#proc",
 }
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 
@@ -106,6 +118,7 @@ class Checklist(ListView):
         Binding("space", "toggle_doc", "toggle_doc", id="doc_toggle"),
         Binding("plus,equals_sign", "copies(1)", "more_copies", id="doc_more"),
         Binding("minus", "copies(-1)", "fewer_copies", id="doc_fewer"),
+        Binding("ctrl+a", "tick_all", "tick_all_docs", id="doc_all"),
     ]
 
     def _row(self) -> DocRow | None:
@@ -118,6 +131,13 @@ class Checklist(ListView):
             row.item.received = not row.item.received
             row.refresh_label()
             self.post_message(self.Changed(self))
+
+    def action_tick_all(self) -> None:
+        """Everything brought: one key instead of Space on each row."""
+        for row in self.query(DocRow):
+            row.item.received = True
+            row.refresh_label()
+        self.post_message(self.Changed(self))
 
     def action_copies(self, delta: int) -> None:
         row = self._row()
@@ -173,25 +193,31 @@ class ReceiveScreen(CounterScreen):
                         max_length=400,
                     ),
                 )
-                yield Static("", id="cid_msg", markup=False, classes="info")
+                yield Note(id="cid_msg", classes="info")
                 yield field(
                     tr("Họ và tên", "Full name"),
                     Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=100),
                 )
+                yield Note(id="name_msg", classes="check")
                 yield field(
                     tr("Ngày sinh", "Birth date"),
-                    Input(placeholder="dd/mm/yyyy", id="birth", max_length=10),
+                    Input(
+                        placeholder=tr("dd/mm/yyyy hoặc ddmmyyyy", "dd/mm/yyyy or ddmmyyyy"),
+                        id="birth",
+                        max_length=10,
+                    ),
                 )
-                yield Static("", id="name_msg", markup=False, classes="check")
+                yield Note(id="birth_msg", classes="msg")
                 yield field(
                     tr("Điện thoại", "Phone"),
                     Input(placeholder="09xxxxxxxx", id="phone", max_length=15),
                 )
+                yield Note(id="phone_msg", classes="msg")
                 yield field(
                     tr("Địa chỉ", "Address"),
                     Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=200),
                 )
-                yield Static("", id="contact_msg", markup=False, classes="msg")
+                yield Note(id="address_msg", classes="check")
                 yield field(
                     tr("Thủ tục", "Procedure"),
                     PickerInput(
@@ -204,16 +230,16 @@ class ReceiveScreen(CounterScreen):
                     ),
                 )
                 yield OptionList(id="proc_list", markup=False)
-                yield Static("", id="proc_info", markup=False, classes="info")
+                yield Note(id="proc_info", classes="info")
                 yield Label(
                     tr(
-                        "Giấy tờ (Space: đã nhận, +/-: số bản)",
-                        "Documents (Space: received, +/-: copies)",
+                        "Giấy tờ (Space: đã nhận, Ctrl+A: đủ tất cả, +/-: số bản)",
+                        "Documents (Space: received, Ctrl+A: all, +/-: copies)",
                     ),
                     classes="lbl",
                 )
                 yield Checklist(id="checklist")
-                yield Static("", id="checklist_msg", markup=False, classes="check")
+                yield Note(id="checklist_msg", classes="check")
                 yield field(
                     tr("Người nộp", "Submitter"),
                     Input(
@@ -222,6 +248,7 @@ class ReceiveScreen(CounterScreen):
                         max_length=100,
                     ),
                 )
+                yield Note(id="submitter_msg", classes="msg")
                 yield field(
                     tr("Nhận kết quả", "Result by"),
                     Select(
@@ -235,8 +262,8 @@ class ReceiveScreen(CounterScreen):
                         id="return_method",
                     ),
                 )
-                yield Static("", id="due", markup=False)
-                yield Static("", id="save_msg", markup=False, classes="msg")
+                yield Note(id="due")
+                yield Note(id="save_msg", classes="msg")
             with Vertical(id="side"):
                 yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
                 yield DataTable(id="history", cursor_type="row")
@@ -267,6 +294,10 @@ class ReceiveScreen(CounterScreen):
             )
         )
         self._show_procedures("")
+        for inp in self.query(Input):
+            # Tabbing into a filled field puts the cursor at its end: typing adds to it
+            # (a phone from the citizen's history was overwritten by the next keystroke).
+            inp.select_on_focus = False
 
     # --- citizen ID and card QR -----------------------------------------------------------
 
@@ -344,8 +375,9 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#name", Input).value = card.full_name
         self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
         self.query_one("#address", Input).value = card.address
-        checks = " ".join(say(m) for m in card.check.values())
-        self.query_one("#name_msg", Static).update(checks)
+        for key, place in (("full_name", "#name_msg"), ("address", "#address_msg")):
+            problem = card.check.get(key)
+            self.query_one(place, Static).update(say(problem) if problem else "")
         msg.set_classes("info")
         msg.update(
             tr(f"✓ Đã đọc thẻ: {card.gender.vi}", f"✓ Card read: {card.gender.value}")
@@ -449,10 +481,9 @@ class ReceiveScreen(CounterScreen):
 
     # --- saving ---------------------------------------------------------------------------
 
-    def _collect(self) -> Dossier | None:
-        """The draft dossier, or None with the problems shown beside their fields."""
+    def _form(self) -> ApplicantForm:
         value = self.query_one
-        form = ApplicantForm(
+        return ApplicantForm(
             citizen_id=value("#cid", Input).value,
             full_name=value("#name", Input).value,
             birth_date=value("#birth", Input).value,
@@ -462,14 +493,42 @@ class ReceiveScreen(CounterScreen):
             procedure_code=self.procedure.code if self.procedure else "",
             gender=self.card.gender.value if self.card else None,
         )
-        self.query_one("#contact_msg", Static).update("")
+
+    @on(Input.Blurred, "#name, #birth, #phone, #address, #submitter")
+    def _field_left(self, event: Input.Blurred) -> None:
+        """Check a field as it is left: its message appears, or goes once it is fixed."""
+        field_id = next(k for k, v in ERROR_FIELDS.items() if v == f"#{event.input.id}")
+        place = self.query_one(ERROR_PLACES[field_id], Static)
+        if not event.value.strip():
+            if field_id != "address" or "✓" not in str(place.render()):
+                place.update("")  # an empty field is only wrong at save, when it is needed
+            return
+        parsed = parse_applicant(self._form(), self._today())
+        errors = [e for e in parsed if e.field == field_id] if isinstance(parsed, list) else []
+        if errors:
+            place.set_classes("msg")
+            place.update(say(errors[0].msg))
+            return
+        if field_id in ("birth_date", "phone", "submitter"):
+            place.update("")
+        if field_id == "birth_date":
+            # Typed as 15081990 or 15-8-1990: shown back as the form prints it.
+            event.input.value = f"{parse_day(event.value):%d/%m/%Y}"
+
+    def _collect(self) -> Dossier | None:
+        """The draft dossier, or None with the problems shown beside their fields."""
+        form = self._form()
+        for place in ("#birth_msg", "#phone_msg", "#submitter_msg"):
+            self.query_one(place, Static).update("")
         parsed = parse_applicant(form, self._today())
         if isinstance(parsed, list):
             for error in parsed:
                 where = self.query_one(ERROR_PLACES[error.field], Static)
-                if error.field == "citizen_id":
+                if error.field in ("citizen_id", "full_name", "address"):
                     where.set_classes("msg")
                 where.update(say(error.msg))
+            first = min(parsed, key=lambda e: list(ERROR_FIELDS).index(e.field))
+            self.query_one(ERROR_FIELDS[first.field]).focus()
             self.query_one("#save_msg", Static).update(
                 tr("Chưa lưu: kiểm tra ", "Not saved: check ")
                 + ", ".join(say(e.label) for e in parsed)
@@ -500,9 +559,25 @@ class ReceiveScreen(CounterScreen):
             body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
             body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
 
+            def reason(text: str | None) -> None:
+                if text:
+                    self._save(draft, Action.REQUEST_SUPPLEMENT, note=text, missing=missing)
+
             def chosen(yes: bool | None) -> None:
-                if yes:
-                    self._save(draft, Action.REQUEST_SUPPLEMENT, missing=missing)
+                if yes:  # form 02 prints "Lý do": ask for it, with the usual one offered
+                    self.app.push_screen(
+                        ReasonDialog(
+                            tr(
+                                "Phiếu yêu cầu bổ sung (Mẫu 02): lý do",
+                                "Supplement request (form 02): reason",
+                            ),
+                            value=tr(
+                                "Hồ sơ chưa có đủ giấy tờ bắt buộc theo quy định.",
+                                "The dossier lacks documents the procedure requires.",
+                            ),
+                        ),
+                        reason,
+                    )
 
             self.app.push_screen(
                 ConfirmDialog(tr("Hồ sơ chưa đủ", "Dossier incomplete"), body), chosen
@@ -546,7 +621,10 @@ class ReceiveScreen(CounterScreen):
         for s in (
             "#cid_msg",
             "#name_msg",
-            "#contact_msg",
+            "#birth_msg",
+            "#phone_msg",
+            "#address_msg",
+            "#submitter_msg",
             "#proc_info",
             "#checklist_msg",
             "#due",
