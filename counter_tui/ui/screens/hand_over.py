@@ -268,9 +268,9 @@ class HandOverScreen(CounterScreen):
         try:
             dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
-            place = FIELD_MSGS.get(exc.field or "")
-            if place:
-                self.query_one(place, Static).update(say(exc))
+            where = FIELD_MSGS.get(exc.field or "")
+            if where:
+                self.query_one(where, Static).update(say(exc))
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
         self.show_saved_slip(dossier, "BN", self.clear)
