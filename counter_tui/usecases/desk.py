@@ -264,20 +264,27 @@ class Desk:
         return SyncState(int(sync.get("version") or 0), bool(sync.get("confirmed")))
 
     def find(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
-        """Dossiers matching a code, a citizen ID, a phone number or a name."""
+        """Dossiers matching a code, a citizen ID, a phone number, a name or address words;
+        or, when nothing matches a whole number, part of one: the end of a code
+        ("10004", "261130-10003"), the start or end of a citizen ID or the end of a
+        phone (6 digits or more)."""
         key = search_key(query)
         if key.kind is KeyKind.CODE:
             s = self._store.summary_by_code(key.value)
             return ([s], 1) if s else ([], 0)
         if key.kind is KeyKind.CITIZEN_ID:
             docs = self._store.dossiers_by_citizen(key.value)
-            return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs][:limit], len(
-                docs
-            )
+            if docs:
+                rows = [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs]
+                return rows[:limit], len(docs)
         if key.kind is KeyKind.PHONE:
             found = self._store.dossiers_by_phone(key.value)
-            return found[:limit], len(found)
+            if found:
+                return found[:limit], len(found)
         if key.kind is KeyKind.NAME:
+            return self._store.search_names(key.value, limit=limit)
+        if key.kind in (KeyKind.CITIZEN_ID, KeyKind.PHONE, KeyKind.DIGITS) and len(key.value) >= 5:
+            # The store's word search takes part of a number too (store/directory.py).
             return self._store.search_names(key.value, limit=limit)
         return [], 0
 

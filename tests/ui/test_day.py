@@ -521,3 +521,63 @@ async def test_the_transfer_dialog_offers_a_unit_that_enter_accepts(app, service
         await pilot.press("enter", "enter", "enter")
         await pilot.pause()
         assert services.desk.dossier(d.uid).status == Status.PROCESSING
+
+
+# --- 8. find by part of a number, by the submitter, by the address; a slip QR opens ------------
+
+
+async def test_lookup_finds_by_part_and_a_scanned_slip_opens_the_dossier(app, services, clock):
+    from datetime import datetime
+
+    from counter_tui.domain.dossier import Applicant, Submitter
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.ui.conftest import seed
+    from tests.ui.test_flows import _lookup
+
+    first, second = seed(
+        services.desk,
+        clock,
+        [
+            (
+                "Nguyễn Văn An",
+                "001203012345",
+                "0912345678",
+                "1.004873",
+                datetime(2026, 11, 23, 9),
+                2,
+            ),
+            (
+                "Đặng Thị Ánh",
+                "079185000001",
+                "0987654321",
+                "2.000815",
+                datetime(2026, 11, 25, 9),
+                2,
+            ),
+        ],
+    )
+    draft = services.desk.draft(
+        "1.004873",
+        Applicant("Trần Văn Bình", citizen_id="031090123456", address="Số 7 ngõ Chợ Khâm Thiên"),
+        submitter=Submitter("Phạm Thị Mai", relation="authorised"),
+    )
+    for item in draft.documents:
+        item.received = True
+    third = services.desk.receive(draft)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # The slip's last digits: the number restarts each day, so both days, newest first.
+        assert await _lookup(pilot, "10001") == [second.code, first.code]
+        assert await _lookup(pilot, first.code[-12:]) == [first.code]  # "261123-10001"
+        assert await _lookup(pilot, "001203") == [first.code]  # citizen ID, first 6 digits
+        assert await _lookup(pilot, "000001") == [second.code]  # citizen ID, last 6
+        assert await _lookup(pilot, "345678") == [first.code]  # phone, last 6
+        assert await _lookup(pilot, "pham thi mai") == [third.code]  # the submitter
+        assert await _lookup(pilot, "kham thien") == [third.code]  # address words
+        assert await _lookup(pilot, "99999") == []
+        # A slip's QR is its code, then Enter: the dossier opens at once.
+        field = app.screen.query_one("#query", Input)
+        field.value = second.code
+        field.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DossierScreen) and app.screen.uid == second.uid

@@ -111,6 +111,18 @@ class LookupScreen(CounterScreen):
         self.page = 0
         self._start(event.value, self.filter)
 
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter on one result opens it: a slip's QR (the code, then Enter) opens the
+        dossier at once; with more results the cursor goes to the list."""
+        self.search(event.value, self.filter, self.generation)
+        if len(self.found) == 1:
+            from counter_tui.ui.screens.dossier import DossierScreen
+
+            self.app.push_screen(DossierScreen(self.found[0].uid))
+        elif self.found:
+            self.action_focus_results()
+
     def _start(self, query: str, filter_name: str) -> None:
         self.generation += 1
         self.search(query, filter_name, self.generation)
