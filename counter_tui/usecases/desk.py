@@ -315,6 +315,10 @@ class Desk:
             phone=str(rec.get("phone") or ""),
         )
 
+    def dossier_count(self) -> int:
+        """How many dossiers the cache holds (the true count of the lookup's "All")."""
+        return self._store.dossier_count()
+
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recent dossiers (none past :data:`RECENT_LIMIT`: a query is needed then)."""
         if self._store.dossier_count() > RECENT_LIMIT:

@@ -581,3 +581,34 @@ async def test_lookup_finds_by_part_and_a_scanned_slip_opens_the_dossier(app, se
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DossierScreen) and app.screen.uid == second.uid
+
+
+# --- 9. paging reaches every dossier, with the true count --------------------------------------
+
+
+async def test_paging_reaches_past_200_with_the_true_count(app, services, clock):
+    from datetime import datetime, timedelta
+
+    from textual.widgets import DataTable
+
+    from counter_tui.domain.dossier import Applicant
+
+    start = datetime(2026, 11, 2, 8)
+    for i in range(230):
+        clock.now = start + timedelta(minutes=i)
+        d = services.desk.draft("1.004873", Applicant(f"Người Số {i}", address="Thôn Đông"))
+        for item in d.documents:
+            item.received = True
+        services.desk.receive(d)
+    clock.now = datetime(2026, 11, 25, 9, 30)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "230 hồ sơ · trang 1/12" in text(app, "#lookup_msg")
+        for _ in range(11):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert "trang 12/12" in text(app, "#lookup_msg")
+        table = app.screen.query_one("#results", DataTable)
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert names[-1] == "Người Số 0"  # the oldest is reachable
+        assert len(names) == 10

@@ -22,6 +22,7 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 
 PAGE = 20
+LOADED = 200  # fetched at first; paging further fetches more
 # Not "not found": during an outage the dossier may have been received at another counter.
 OFFLINE_NOTE = Msg(
     "Không có trong bộ đệm của quầy này, và không hỏi được trung tâm (mất kết nối): hồ sơ "
@@ -69,6 +70,7 @@ class LookupScreen(CounterScreen):
         self.page = 0
         self.found: list[Summary] = []
         self.total = 0
+        self.want = LOADED
         self.note = ""
         self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
 
@@ -109,6 +111,7 @@ class LookupScreen(CounterScreen):
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
         self.page = 0
+        self.want = LOADED
         self._start(event.value, self.filter)
 
     @on(Input.Submitted, "#query")
@@ -130,6 +133,7 @@ class LookupScreen(CounterScreen):
     def action_filter(self, name: str) -> None:
         self.filter = name
         self.page = 0
+        self.want = LOADED
         self.query_one("#filter_label", Label).update(
             f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({escape(self._filter_keys())})"
         )
@@ -144,9 +148,18 @@ class LookupScreen(CounterScreen):
             if isinstance(b, Binding) and b.id and b.id.startswith("filter_")
         )
 
+    def _pages(self) -> int:
+        # A name search stops counting at 1000 matches ("1000+"): those are the pages.
+        return max(1, (max(self.total, len(self.found)) + PAGE - 1) // PAGE)
+
     def action_page(self, delta: int) -> None:
-        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
-        self.page = max(0, min(pages - 1, self.page + delta))
+        self.page = max(0, min(self._pages() - 1, self.page + delta))
+        end = (self.page + 1) * PAGE
+        if end > len(self.found) and len(self.found) < self.total:
+            # Paging past what was fetched: fetch more (from the cache, milliseconds).
+            self.want = max(self.want * 2, end)
+            query = self.query_one("#query", Input).value
+            self.found, self.total = self._local(query, self.filter)
         self._render_page()
 
     def action_focus_results(self) -> None:
@@ -177,10 +190,11 @@ class LookupScreen(CounterScreen):
     def _local(self, query: str, filter_name: str) -> tuple[list[Summary], int]:
         desk = self.services.desk
         if query.strip():
-            found, total = desk.find(query, limit=200)
+            found, total = desk.find(query, limit=self.want)
         elif filter_name == "all":
-            found = desk.recent(200)  # with no query: the most recent, never thousands
-            total = len(found)
+            # The most recent first, as many as the pages seen so far need; the count is true.
+            found = desk.recent(self.want)
+            total = desk.dossier_count() if found else 0
         else:
             found, total = [], 0
         if filter_name != "all":
@@ -223,7 +237,7 @@ class LookupScreen(CounterScreen):
         table = self.query_one("#results", DataTable)
         row = table.cursor_row
         table.clear()
-        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        pages = self._pages()
         self.page = min(self.page, pages - 1)
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
