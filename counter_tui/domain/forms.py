@@ -16,8 +16,28 @@ from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.citizen_id import IdError, normalize, parse_any_id
 from counter_tui.domain.dossier import AUTHORISED, Applicant, Submitter
 from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.domain.text import unprintable
 
 PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
+# The longest value each free-text field takes: what fits the slips' lines. A longer one
+# is refused with the limit named, never cut (a cut address printed half a word).
+LIMITS = {"full_name": 100, "address": 200, "submitter": 100}
+
+
+def text_problem(value: str, limit: int, label: Msg) -> Msg | None:
+    """Why a free-text value cannot be stored as typed: too long, or not printable."""
+    if len(value.strip()) > limit:
+        return Msg(
+            f"{label.vi} dài {len(value.strip())} ký tự, tối đa {limit}: hãy rút gọn.",
+            f"{label.en} is {len(value.strip())} characters long, at most {limit}: shorten it.",
+        )
+    odd = unprintable(value)
+    if odd:
+        return Msg(
+            f"{label.vi} có ký tự không in được trên phiếu ({odd}): hãy bỏ đi.",
+            f"{label.en} has characters a slip cannot print ({odd}): remove them.",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,14 @@ def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[F
                 ),
             )
         )
+    for key, value, label in (
+        ("full_name", name, Msg("Họ tên", "Full name")),
+        ("address", form.address, Msg("Địa chỉ", "Address")),
+        ("submitter", form.submitter, Msg("Người nộp", "Submitter")),
+    ):
+        problem = text_problem(value, LIMITS[key], label)
+        if problem is not None:
+            errors.append(FieldError(key, label, problem))
     if not form.procedure_code:
         errors.append(
             FieldError(

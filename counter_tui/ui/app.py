@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from counter_tui.domain.dossier import Dossier
-from counter_tui.domain.text import matches_words, tokens
+from counter_tui.domain.text import matches_words, one_line, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
 from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.hand_over import HandOverScreen
@@ -146,6 +146,10 @@ class CounterApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded:
             await self.typeahead.take(event)
             return
+        if isinstance(event, events.Paste):
+            # Every field is one line: a pasted block keeps all its words, and control
+            # characters or colour codes never reach a field (domain/text.py, one_line).
+            event.text = one_line(event.text)
         await super().on_event(event)
 
     async def on_key_done(self, message: KeyDone) -> None:

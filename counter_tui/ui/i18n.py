@@ -17,7 +17,7 @@ _LANG = {"value": "vi"}
 WORDS: dict[str, Msg] = {
     key: Msg(vi, en)
     for key, (vi, en) in {
-        "help": ("Trợ giúp", "Help"),
+        "help": ("Giúp", "Help"),
         "receive": ("Tiếp nhận", "Receive"),
         "lookup": ("Tra cứu", "Look up"),
         "hand_over": ("Trả kết quả", "Hand over"),
@@ -53,7 +53,7 @@ WORDS: dict[str, Msg] = {
         "run_report": ("Lập báo cáo", "Run report"),
         "export": ("Xuất CSV, XLSX", "Export CSV, XLSX"),
         "print_book": ("In sổ theo dõi", "Print tracking book"),
-        "lock": ("Khóa màn hình", "Lock screen"),
+        "lock": ("Khóa", "Lock"),
         "confirm_hand_over": ("Xác nhận trả kết quả", "Confirm hand-over"),
         "sync_now": ("Đồng bộ ngay", "Sync now"),
         "mark_handled": ("Đánh dấu đã xử lý", "Mark handled"),

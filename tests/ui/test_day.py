@@ -612,3 +612,61 @@ async def test_paging_reaches_past_200_with_the_true_count(app, services, clock)
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert names[-1] == "Người Số 0"  # the oldest is reachable
         assert len(names) == 10
+
+
+# --- 14. small terminals and odd input ------------------------------------------------------------
+
+
+async def test_at_80x24_the_form_scrolls_to_the_field_and_the_footer_keeps_the_f_keys(app):
+    from textual.widgets import Select
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        screen.query_one("#cid", Input).value = "079185000001"
+        screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+        await pick_procedure(pilot, "1.004873")
+        for target in ("#submitter", "#return_method"):
+            screen.query_one(target).focus()
+            await pilot.pause()
+            region = screen.query_one(target).region
+            assert region.y > 0 and region.bottom <= 23, (target, region)  # above the footer
+        assert isinstance(screen.query_one("#return_method"), Select)
+        keys = [str(k.key_display) for k in screen.query("FooterKey")]
+        regions = [k.region for k in screen.query("FooterKey")]
+        shown = [k for k, r in zip(keys, regions, strict=True) if r.right <= 80 and r.width]
+        assert {"f1", "f2", "f3", "f4", "f5", "f6", "f12"} <= set(shown), shown
+
+
+async def test_pasted_text_is_one_line_and_long_or_unprintable_values_are_refused(app, services):
+    from textual import events
+
+    from counter_tui.ui.screens.receive import ReceiveScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        screen = app.screen
+        name = screen.query_one("#name", Input)
+        name.focus()
+        app.post_message(events.Paste("Lê\x00Văn\tTư\n(dòng 2)"))
+        await pilot.pause()
+        assert name.value == "Lê Văn Tư (dòng 2)"
+        name.value = ""
+        app.post_message(events.Paste("\x1b[31mLê Thị X\x1b[0m"))
+        await pilot.pause()
+        assert name.value == "Lê Thị X"
+        address = screen.query_one("#address", Input)
+        address.value = "Số 7 " + "ngõ Chợ Khâm Thiên " * 40  # 765 characters
+        address.focus()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "tối đa 200" in text(app, "#address_msg")
+        assert len(address.value) > 700  # kept as typed, not cut mid-word
+        name.value = "Lê Thị 😀"
+        screen.query_one("#cid", Input).value = "079185000001"
+        await pick_procedure(pilot, "1.004873")
+        await pilot.press("ctrl+a", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ReceiveScreen)
+        assert "không in được" in text(app, "#name_msg") and "😀" in text(app, "#name_msg")
+    assert services.store.dossier_count() == 0

@@ -12,7 +12,7 @@ from textual import events
 from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.ui.i18n import describe, tr
@@ -40,10 +40,17 @@ def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     Footer, F1 help and the command palette all read ``active_bindings``, so this is
     the one place a binding is put into words: at draw time, never at import.
     """
-    return {
+    words = {
         key: a._replace(binding=replace(a.binding, description=describe(a.binding.description)))
         for key, a in active.items()
     }
+    # The F-keys first: a narrow footer (80 columns) cuts from the right, and the flows'
+    # keys are the ones a clerk must always see; F1 help lists them first too.
+    return dict(sorted(words.items(), key=lambda kv: not _is_f_key(kv[0])))
+
+
+def _is_f_key(key: str) -> bool:
+    return key.startswith("f") and key[1:].isdigit()
 
 
 R = TypeVar("R")
@@ -75,6 +82,13 @@ class CounterScreen(Screen[None]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         cursor_to_end(event)
+
+    def on_mount(self) -> None:
+        # Compact: at 80 columns the F-keys (F1-F6, F12) then fit on the footer line.
+        # (Textual calls each class's on_mount, so a screen's own on_mount adds to this.)
+        for footer in self.query(Footer):
+            footer.compact = True
+            footer.show_command_palette = False  # Ctrl+P still opens it; F1 lists it
 
     @property
     def counter_app(self) -> CounterApp:

@@ -196,7 +196,9 @@ class ReceiveScreen(CounterScreen):
                 yield Note(id="cid_msg", classes="info")
                 yield field(
                     tr("Họ và tên", "Full name"),
-                    Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=100),
+                    # max_length well above the limit: a longer value is refused with the
+                    # limit named (domain/forms.py, LIMITS), never cut short silently.
+                    Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=1000),
                 )
                 yield Note(id="name_msg", classes="check")
                 yield field(
@@ -215,7 +217,7 @@ class ReceiveScreen(CounterScreen):
                 yield Note(id="phone_msg", classes="msg")
                 yield field(
                     tr("Địa chỉ", "Address"),
-                    Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=200),
+                    Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=1000),
                 )
                 yield Note(id="address_msg", classes="check")
                 yield field(
@@ -245,7 +247,7 @@ class ReceiveScreen(CounterScreen):
                     Input(
                         placeholder=tr("nếu không phải chủ hồ sơ", "if not the owner"),
                         id="submitter",
-                        max_length=100,
+                        max_length=1000,
                     ),
                 )
                 yield Note(id="submitter_msg", classes="msg")
@@ -377,7 +379,9 @@ class ReceiveScreen(CounterScreen):
         self.query_one("#address", Input).value = card.address
         for key, place in (("full_name", "#name_msg"), ("address", "#address_msg")):
             problem = card.check.get(key)
-            self.query_one(place, Static).update(say(problem) if problem else "")
+            note = self.query_one(place, Static)
+            note.set_classes("check")
+            note.update(say(problem) if problem else "")
         msg.set_classes("info")
         msg.update(
             tr(f"✓ Đã đọc thẻ: {card.gender.vi}", f"✓ Card read: {card.gender.value}")
@@ -496,22 +500,21 @@ class ReceiveScreen(CounterScreen):
 
     @on(Input.Blurred, "#name, #birth, #phone, #address, #submitter")
     def _field_left(self, event: Input.Blurred) -> None:
-        """Check a field as it is left: its message appears, or goes once it is fixed."""
+        """Check a field as it is left: its message appears, or goes once it is fixed
+        (a card's reminder to check a name or address stays until the next card)."""
         field_id = next(k for k, v in ERROR_FIELDS.items() if v == f"#{event.input.id}")
         place = self.query_one(ERROR_PLACES[field_id], Static)
-        if not event.value.strip():
-            if field_id != "address" or "✓" not in str(place.render()):
-                place.update("")  # an empty field is only wrong at save, when it is needed
-            return
-        parsed = parse_applicant(self._form(), self._today())
-        errors = [e for e in parsed if e.field == field_id] if isinstance(parsed, list) else []
+        errors = []
+        if event.value.strip():  # an empty field is only wrong at save, when it is needed
+            parsed = parse_applicant(self._form(), self._today())
+            errors = [e for e in parsed if e.field == field_id] if isinstance(parsed, list) else []
         if errors:
             place.set_classes("msg")
             place.update(say(errors[0].msg))
             return
-        if field_id in ("birth_date", "phone", "submitter"):
+        if place.has_class("msg"):
             place.update("")
-        if field_id == "birth_date":
+        if field_id == "birth_date" and event.value.strip():
             # Typed as 15081990 or 15-8-1990: shown back as the form prints it.
             event.input.value = f"{parse_day(event.value):%d/%m/%Y}"
 
