@@ -670,3 +670,33 @@ async def test_pasted_text_is_one_line_and_long_or_unprintable_values_are_refuse
         assert isinstance(app.screen, ReceiveScreen)
         assert "không in được" in text(app, "#name_msg") and "😀" in text(app, "#name_msg")
     assert services.store.dossier_count() == 0
+
+
+# --- 11. help shows the app's keys first, in words, and scrolls at once ----------------------
+
+
+async def test_help_lists_the_apps_keys_first_and_scrolls_at_once(app):
+    from textual.widgets import DataTable
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2")
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#help_keys", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[0] for r in rows[:7]] == ["F1", "F2", "F3", "F4", "F5", "F6", "F12"]
+        assert ["Ctrl+S", "Lưu, in giấy tiếp nhận", "save"] in rows
+        assert not any("cursor" in r[1] or "Delete" in r[1] for r in rows)  # Textual's own
+        assert len(rows) < 20
+        scroll = app.screen.query_one("#help_scroll")
+        assert app.focused is scroll
+
+
+async def test_help_scrolls_with_pgdn_at_once(app):
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help_scroll")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert scroll.scroll_y > 0
