@@ -700,3 +700,44 @@ async def test_help_scrolls_with_pgdn_at_once(app):
         await pilot.press("pagedown")
         await pilot.pause()
         assert scroll.scroll_y > 0
+
+
+# --- 12. the lock screen: a second clerk's name goes into the name box ------------------------
+
+
+async def test_after_f12_a_second_clerk_types_into_the_name_box(tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from counter_tui.ui.screens.lookup import LookupScreen
+    from counter_tui.ui.screens.sign_in import SignInScreen
+    from counter_tui.usecases.auth import hash_pin
+    from tests.ui.conftest import settings
+
+    s = make_services(settings(sign_in=True), clock=clock, data=tmp_path / "c", start_sync=False)
+    s.store.save_clerks(
+        [
+            {"username": "lan", "name": "Lan", "pin_hash": hash_pin("246810"), "active": 1},
+            {"username": "minh", "name": "Minh", "pin_hash": hash_pin("135790"), "active": 1},
+        ]
+    )
+    try:
+        app = build_app(s)
+        async with app.run_test(size=(120, 40)) as pilot:
+            pin = app.screen.query_one("#si_pin", Input)
+            app.screen.query_one("#si_user", Input).value = "lan"
+            pin.value = "246810"
+            pin.focus()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("f12")
+            await pilot.pause()
+            assert isinstance(app.screen, SignInScreen)
+            await pilot.press(*"minh", "enter", *"135790", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, LookupScreen)
+            assert s.desk.identity.clerk == "minh"
+        assert not (s.store.get_meta("signin_failures") or {}).get("lan")
+    finally:
+        s.close()

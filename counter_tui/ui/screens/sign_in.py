@@ -65,7 +65,10 @@ class SignInScreen(CounterModal[Clerk]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
+        # Always the user name first, the locked-by name selected: the clerk who locked
+        # presses Enter and types the PIN; another clerk's typing replaces the name (it
+        # once went into the PIN box and counted as a wrong PIN for the first clerk).
+        self.query_one("#si_user", Input).focus()
         self._show_hint()
         # The accounts come with the first sync: the hint follows without a restart.
         self.set_interval(2.0, self._show_hint)
