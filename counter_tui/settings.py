@@ -51,6 +51,7 @@ class Settings:
     allow_plain_http: bool = setting("central", "allow_plain_http", False, bool)
     sync_interval_s: float = setting("central", "sync_interval_s", 15.0, (int, float))
     ca_file: str = setting("central", "ca_file", "", str)
+    clock_limit_minutes: float = setting("central", "clock_limit_minutes", 5.0, (int, float))
     # The two noqa below: setting() returns a dataclasses.field, as field() does.
     sessions: list[list[str]] | None = setting("office_hours", "sessions", None, list)  # noqa: RUF009
     print_folder: str = setting("printing", "folder", "", str)

@@ -207,17 +207,22 @@ class CounterApp(App[None]):
         sync = self.services.sync
         clerk = self.services.desk.identity.clerk if not self.locked else "—"
         parts = [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}"]
+        warning = None
         if sync is None:
             parts.append(t("standalone"))
             state = "standalone"
         else:
             st = sync.status()
             state = st.state.value
-            text = f"● {st.state.label(language())}"
-            if st.warnings:
-                text += " ⚠ " + say(st.warnings[0])
-            parts += [text, f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}"]
+            parts += [
+                f"● {st.state.label(language())}",
+                f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}",
+            ]
+            warning = st.warnings[0] if st.warnings else None
         parts.append(self.services.clock().strftime("%H:%M %d/%m/%Y"))
+        if sync is not None and warning is not None:
+            # Last: at 80 columns a long warning is cut, never the pending count before it.
+            parts.append("⚠ " + say(warning))
         return parts, state
 
     def refresh_status(self) -> None:

@@ -44,6 +44,10 @@ class Centre:
             "not reached yet (network, address, or the centre is down)",
         )
 
+    def clock_skew(self) -> float | None:
+        """The centre's clock minus this PC's, in seconds, as of the last exchange."""
+        return self._sync.status().skew_s if self._sync is not None else None
+
     def online(self) -> bool:
         return self._sync is not None and self._sync.status().state is Connection.ONLINE
 

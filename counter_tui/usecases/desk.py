@@ -128,13 +128,20 @@ class Desk:
         outcome: Action = Action.RECEIVE,
         note: str = "",
         missing: list[str] | None = None,
+        clock: dict[str, Any] | None = None,
     ) -> Dossier:
-        """Save the dossier with a final code: received, supplement requested, or refused."""
+        """Save the dossier with a final code: received, supplement requested, or refused.
+
+        ``clock``: the PC's and the centre's times when they disagree and the clerk chose
+        to go on; kept in the receive event's data, beside the PC time it was saved at."""
         if outcome not in (Action.RECEIVE, Action.REQUEST_SUPPLEMENT, Action.REFUSE):
             raise ValueError(outcome)
         now = self.clock()
         p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
-        ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
+        data: dict[str, Any] = {"missing": missing or draft.missing_required()}
+        if clock:
+            data["clock"] = clock
+        ctx = self._context(now, p, note, data)
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
         with self._store.transaction():

@@ -741,3 +741,53 @@ async def test_after_f12_a_second_clerk_types_into_the_name_box(tmp_path, clock)
         assert not (s.store.get_meta("signin_failures") or {}).get("lan")
     finally:
         s.close()
+
+
+# --- 13. a wrong clock asks before receiving and records both times ----------------------------
+
+
+async def test_a_pc_clock_off_by_hours_asks_and_records_both_times(tmp_path, clock):
+    from counter_tui.domain.messages import Msg
+    from counter_tui.ui.app import build_app
+    from counter_tui.ui.screens.dialogs import ConfirmDialog, SlipScreen
+
+    s = dead_centre_services(tmp_path, clock)
+    # The PC clock 2 hours ahead of the centre. The skew is measured against the real
+    # system clock, which a test cannot move: the engine's last measurement is set here,
+    # as its _note_skew would record it from a centre answer.
+    s.sync.status().skew_s = -2 * 3600.0
+    try:
+        app = build_app(s)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f2")
+            screen = app.screen
+            screen.query_one("#cid", Input).value = "079185000001"
+            screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+            await pick_procedure(pilot, "1.004873")
+            await pilot.press("ctrl+a", "ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmDialog)
+            body = str(app.screen.query_one("#confirm_body").render())
+            assert "09:30 25/11/2026" in body and "07:30 25/11/2026" in body
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, SlipScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            s.sync.status().warnings.append(
+                Msg(
+                    "Đồng hồ máy tính lệch 120 phút so với máy chủ (nhanh); hãy chỉnh lại giờ.",
+                    "PC clock is 120 min ahead of the server; please correct it.",
+                )
+            )
+            app.refresh_status()
+            await pilot.pause()
+            bar = str(app.screen.query_one("StatusBar").render())
+            assert "Chờ gửi: 1" in bar and "⚠" in bar
+            assert len(bar) <= 78
+        (doc,) = s.store.dossiers_by_citizen("079185000001")
+        event = doc["events"][0]
+        assert event["at"].startswith("2026-11-25T09:30")
+        assert event["data"]["clock"]["centre_time"] == "2026-11-25T07:30"
+    finally:
+        s.close()

@@ -7,7 +7,7 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
@@ -602,11 +602,53 @@ class ReceiveScreen(CounterScreen):
             reason,
         )
 
+    def _clock_record(self) -> dict[str, object] | None:
+        """Both times, when the centre says this PC's clock is off by more than the limit."""
+        skew = self.services.centre.clock_skew()
+        limit = self.services.settings.clock_limit_minutes * 60
+        if skew is None or limit <= 0 or abs(skew) <= limit:
+            return None
+        pc = self.services.clock()
+        return {
+            "pc_time": pc.isoformat(timespec="minutes"),
+            "centre_time": (pc + timedelta(seconds=skew)).isoformat(timespec="minutes"),
+            "skew_minutes": round(skew / 60),
+        }
+
     def _save(
-        self, draft, outcome: Action, note: str = "", missing: list[str] | None = None
+        self,
+        draft,
+        outcome: Action,
+        note: str = "",
+        missing: list[str] | None = None,
+        clock: dict[str, object] | None = None,
     ) -> None:
+        record = clock or self._clock_record()
+        if record is not None and clock is None:
+            pc, centre = (
+                datetime.fromisoformat(str(record[k])) for k in ("pc_time", "centre_time")
+            )
+            body = tr(
+                f"Đồng hồ máy này chỉ {pc:%H:%M %d/%m/%Y}, trung tâm chỉ {centre:%H:%M %d/%m/%Y} "
+                f"(lệch {abs(int(str(record['skew_minutes'])))} phút). Hồ sơ sẽ ghi giờ máy "
+                "và lưu kèm giờ trung tâm.\n\nVẫn lưu? (nên chỉnh lại giờ máy)",
+                f"This PC says {pc:%H:%M %d/%m/%Y}, the centre {centre:%H:%M %d/%m/%Y} "
+                f"({abs(int(str(record['skew_minutes'])))} minutes apart). The dossier records "
+                "the PC's time with the centre's beside it.\n\nSave anyway? (fix the PC clock)",
+            )
+
+            def go_on(yes: bool | None) -> None:
+                if yes:
+                    self._save(draft, outcome, note, missing, clock=record)
+
+            self.app.push_screen(
+                ConfirmDialog(tr("Giờ máy bị lệch", "The PC clock is off"), body), go_on
+            )
+            return
         try:
-            dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
+            dossier = self.services.desk.receive(
+                draft, outcome=outcome, note=note, missing=missing, clock=clock
+            )
         except DomainError as exc:
             self.query_one("#save_msg", Static).update(tr("Chưa lưu: ", "Not saved: ") + say(exc))
             return
