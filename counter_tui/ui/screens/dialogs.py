@@ -176,7 +176,10 @@ class FormPicker(CounterModal[str | None]):
         with Vertical():
             yield Label(tr("[b]In phiếu nào?[/b]", "[b]Which slip?[/b]"))
             yield OptionList(
-                *[Option(f"Mẫu {form}: {name}", id=form) for form, name in self.forms],
+                *[
+                    Option(f"{tr('Mẫu', 'Form')} {form}: {name}", id=form)
+                    for form, name in self.forms
+                ],
                 id="forms",
                 markup=False,
             )

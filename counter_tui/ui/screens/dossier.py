@@ -14,7 +14,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.slips import FORM_NAMES
-from counter_tui.ui.i18n import language, say, t, tr
+from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -81,7 +81,11 @@ class DossierScreen(CounterScreen):
 
     def on_mount(self) -> None:
         self.query_one("#events", DataTable).add_columns(
-            "Thời điểm", "Việc", "Người làm", "Quầy", "Ghi chú"
+            tr("Thời điểm", "When"),
+            tr("Việc", "Step"),
+            tr("Người làm", "By"),
+            tr("Quầy", "Counter"),
+            tr("Ghi chú", "Note"),
         )
         self.reload()
         # The centre may confirm the dossier (or another counter change it) while it is
@@ -112,30 +116,43 @@ class DossierScreen(CounterScreen):
         sync = self.services.desk.sync_state(self.uid)
         self.shown = (d.status, len(d.events), d.due_at), sync
         where = (
-            f"Đã xác nhận với trung tâm (phiên bản {sync.version})"
+            tr(
+                f"Đã xác nhận với trung tâm (phiên bản {sync.version})",
+                f"Confirmed by the centre (version {sync.version})",
+            )
             if sync.confirmed
-            else "Mới có ở quầy này — chưa xác nhận với trung tâm"
+            else tr(
+                "Mới có ở quầy này — chưa xác nhận với trung tâm",
+                "Only at this counter so far — not yet confirmed by the centre",
+            )
         )
         timely = d.timeliness(self.services.clock())
         docs = "\n".join(
-            f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} bản)" for i in d.documents
+            f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} {tr('bản', 'copies')})"
+            for i in d.documents
         )
         a = d.applicant
         lines = [
             f"{d.code}  ·  {d.state.label(language()) if d.state else ''}  ·  {where}",
-            f"Thủ tục: {d.procedure_code} {d.procedure_name}",
-            f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
-            f"ĐT: {a.phone or '—'}",
-            f"Địa chỉ: {a.address or '—'}",
-            f"Nhận: {when(d.received_at)}  ·  Hẹn trả: {when(d.due_at)}"
-            + (f" (hẹn ban đầu {when(d.original_due_at)})" if d.original_due_at != d.due_at else "")
-            + (f"  ·  {tr(timely.vi, timely.value.replace('_', ' '))}" if timely else ""),
-            "Giấy tờ:\n" + docs if docs else "",
+            f"{tr('Thủ tục', 'Procedure')}: {d.procedure_code} {d.procedure_name}",
+            f"{tr('Chủ hồ sơ', 'Owner')}: {a.full_name}  ·  "
+            f"{tr('CCCD', 'ID')}: {a.citizen_id or a.legacy_id or '—'}  ·  "
+            f"{tr('ĐT', 'Phone')}: {a.phone or '—'}",
+            f"{tr('Địa chỉ', 'Address')}: {a.address or '—'}",
+            f"{tr('Nhận', 'Received')}: {when(d.received_at)}  ·  "
+            f"{tr('Hẹn trả', 'Due')}: {when(d.due_at)}"
+            + (
+                f" ({tr('hẹn ban đầu', 'first due')} {when(d.original_due_at)})"
+                if d.original_due_at != d.due_at
+                else ""
+            )
+            + (f"  ·  {timeliness_words(timely)}" if timely else ""),
+            tr("Giấy tờ", "Documents") + ":\n" + docs if docs else "",
         ]
         if d.reason:
-            lines.append(f"Lý do: {d.reason}")
+            lines.append(f"{tr('Lý do', 'Reason')}: {d.reason}")
         if d.missing:
-            lines.append("Cần bổ sung: " + "; ".join(d.missing))
+            lines.append(tr("Cần bổ sung: ", "To supplement: ") + "; ".join(d.missing))
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)
@@ -157,9 +174,7 @@ class DossierScreen(CounterScreen):
             add_plain_row(
                 table,
                 when(e.at),
-                Action(e.action).vi
-                if e.action in Action._value2member_map_
-                else tr("⚠ Xung đột", "⚠ Conflict"),
+                action_words(e.action),
                 e.actor,
                 e.counter,
                 e.note[:60],

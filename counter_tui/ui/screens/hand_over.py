@@ -13,7 +13,7 @@ from counter_tui.domain.forms import HandOverForm, parse_hand_over
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
-from counter_tui.ui.i18n import language, say, tr
+from counter_tui.ui.i18n import language, say, timeliness_words, tr
 from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.screens.lookup import OFFLINE_NOTE
@@ -102,7 +102,10 @@ class HandOverScreen(CounterScreen):
 
     def on_mount(self) -> None:
         self.query_one("#ho_matches", DataTable).add_columns(
-            "Mã hồ sơ", "Chủ hồ sơ", "Trạng thái", "Hẹn trả"
+            tr("Mã hồ sơ", "Code"),
+            tr("Chủ hồ sơ", "Owner"),
+            tr("Trạng thái", "Status"),
+            tr("Hẹn trả", "Due"),
         )
         for inp in self.query(Input):
             inp.select_on_focus = False  # typing into a filled field adds to it
@@ -213,7 +216,7 @@ class HandOverScreen(CounterScreen):
         # the legal due date (an apology's new date does not make a late result on time).
         tl = d.timeliness(self.services.clock())
         if tl is not None:
-            timely = tr(tl.vi, tl.value.replace("_", " "))
+            timely = timeliness_words(tl)
             if d.reschedules:
                 timely += tr(" (đã xin lỗi, hẹn lại)", " (apology issued, new date)")
         ready = d.state is Status.READY

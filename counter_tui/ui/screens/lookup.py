@@ -31,11 +31,11 @@ OFFLINE_NOTE = Msg(
     "may have been received at another counter. Try again when connected.",
 )
 FILTERS = {
-    "all": "Tất cả",
-    "due_today": "Hạn hôm nay",
-    "overdue": "Quá hạn",
-    "ready": "Chờ trả kết quả",
-    "awaiting_supplement": "Chờ bổ sung",
+    "all": ("Tất cả", "All"),
+    "due_today": ("Hạn hôm nay", "Due today"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "ready": ("Chờ trả kết quả", "Ready to hand over"),
+    "awaiting_supplement": ("Chờ bổ sung", "Awaiting supplement"),
 }
 
 
@@ -105,7 +105,14 @@ class LookupScreen(CounterScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        table.add_columns("Mã hồ sơ", "Chủ hồ sơ", "Số CCCD", "Thủ tục", "Trạng thái", "Hẹn trả")
+        table.add_columns(
+            tr("Mã hồ sơ", "Code"),
+            tr("Chủ hồ sơ", "Owner"),
+            tr("Số CCCD", "Citizen ID"),
+            tr("Thủ tục", "Procedure"),
+            tr("Trạng thái", "Status"),
+            tr("Hẹn trả", "Due"),
+        )
         self.action_filter("all")
 
     @on(Input.Changed, "#query")
@@ -135,7 +142,7 @@ class LookupScreen(CounterScreen):
         self.page = 0
         self.want = LOADED
         self.query_one("#filter_label", Label).update(
-            f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({escape(self._filter_keys())})"
+            f"{tr('Lọc', 'Filter')}: [b]{tr(*FILTERS[name])}[/b]  ({escape(self._filter_keys())})"
         )
         self._start(self.query_one("#query", Input).value, name)
 

@@ -46,7 +46,7 @@ from counter_tui.domain.dossier import (
 from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant, parse_day
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
-from counter_tui.ui.i18n import language, say, tr
+from counter_tui.ui.i18n import language, say, tr, uncertain_words
 from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -72,10 +72,39 @@ ERROR_FIELDS = {
     "procedure": "#proc",
 }
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+COPY_EN = {
+    "original": "Original",
+    "certified": "Certified copy",
+    "copy": "Copy",
+    "present": "Shown only",
+}
 
 
 def fmt_due(value: datetime) -> str:
-    return f"{value:%H:%M} {WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
+    day = tr(WEEKDAYS[value.weekday()], WEEKDAYS_EN[value.weekday()])
+    return f"{value:%H:%M} {day} {value:%d/%m/%Y}"
+
+
+def processing_words(p: Procedure) -> str:
+    """How long the procedure takes, in the UI language (the catalog says it in Vietnamese)."""
+    proc = p.processing
+    if language() != "en":
+        return proc.describe()
+    if proc.unit.name == "SAME_WORKING_DAY":
+        cut = proc.cutoff.strftime("%H:%M") if proc.cutoff else "15:00"
+        return f"Same day (received after {cut}: next working day)"
+    n = int(proc.value) if float(proc.value).is_integer() else proc.value
+    unit = {"WORKING_DAYS": "working days", "WORKING_HOURS": "working hours"}
+    return f"{n} {unit.get(proc.unit.name, 'days')}"
+
+
+def fee_text(amount: int | None) -> str:
+    if language() != "en":
+        return fee_words(amount)
+    if amount == 0:
+        return "Free"
+    return f"{amount:,} VND" if amount else "as regulated"
 
 
 def field(label: str, widget) -> Horizontal:
@@ -106,8 +135,9 @@ class DocRow(ListItem):
     @staticmethod
     def _text(item: DocItem) -> str:
         mark = "[x]" if item.received else "[ ]"
-        need = "bắt buộc" if item.required else "nếu có"
-        return f"{mark} {item.name} · {CopyKind(item.copy).vi} · {item.copies} bản · {need}"
+        need = tr("bắt buộc", "required") if item.required else tr("nếu có", "if any")
+        kind = tr(CopyKind(item.copy).vi, COPY_EN.get(item.copy, item.copy))
+        return f"{mark} {item.name} · {kind} · {item.copies} {tr('bản', 'copies')} · {need}"
 
     def refresh_label(self) -> None:
         self.query_one(Label).update(self._text(self.item))
@@ -449,10 +479,16 @@ class ReceiveScreen(CounterScreen):
             self.query_one("#proc_info", Static).update(say(exc))
             return
         self.procedure = p
-        fee = fee_words(p.fee_amount)
-        warn = " · ⚠ cần xác nhận với tỉnh: " + ", ".join(p.uncertain) if p.uncertain else ""
+        fee = fee_text(p.fee_amount)
+        warn = (
+            tr(" · ⚠ cần xác nhận với tỉnh: ", " · ⚠ to confirm with the province: ")
+            + uncertain_words(list(p.uncertain))
+            if p.uncertain
+            else ""
+        )
         self.query_one("#proc_info", Static).update(
-            f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
+            f"✓ {p.code} {p.name} · {p.field} · {processing_words(p)} · "
+            f"{tr('Phí', 'Fee')}: {fee}{warn}"
         )
         self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
@@ -470,9 +506,12 @@ class ReceiveScreen(CounterScreen):
     def _update_checklist_msg(self) -> None:
         missing = missing_required(self.documents)
         self.query_one("#checklist_msg", Static).update(
-            f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)"
+            tr(
+                f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)",
+                f"{len(missing)} required documents missing (Space ticks one)",
+            )
             if missing
-            else ("✓ Đủ giấy tờ bắt buộc" if self.documents else "")
+            else (tr("✓ Đủ giấy tờ bắt buộc", "✓ All required documents") if self.documents else "")
         )
 
     def _update_due(self) -> None:
@@ -559,8 +598,13 @@ class ReceiveScreen(CounterScreen):
             return
         missing = missing_required(self.documents)
         if missing:
-            body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
-            body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
+            body = tr("Thiếu giấy tờ bắt buộc:\n", "Required documents missing:\n") + "\n".join(
+                f" • {m}" for m in missing
+            )
+            body += tr(
+                "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?",
+                "\n\nIssue the supplement request (form 02)?",
+            )
 
             def reason(text: str | None) -> None:
                 if text:
