@@ -12,6 +12,7 @@ from counter_tui.config_files import catalog_path
 
 def _cmd_id(args: argparse.Namespace) -> int:
     from counter_tui.domain.citizen_id import (
+        CitizenId,
         IdError,
         looks_like_card_qr,
         parse_any_id,
@@ -34,7 +35,7 @@ def _cmd_id(args: argparse.Namespace) -> int:
     except IdError as exc:
         print(exc.text(args.lang or "vi"), file=sys.stderr)
         return 2
-    if hasattr(parsed, "province_name"):
+    if isinstance(parsed, CitizenId):
         print(f"Số CCCD:      {parsed.number}")
         print(f"Nơi ĐK khai sinh (tỉnh cũ): {parsed.province_code} {parsed.province_name}")
         print(f"Giới tính:    {parsed.gender.vi}")
