@@ -122,7 +122,7 @@ async def interactive(data: Path, procedures: int) -> dict:
     from counter_tui.ui.screens.dialogs import SlipScreen
 
     services = make_services(
-        Settings(sign_in=False),
+        Settings(sign_in=False, office_name="UBND xã Bench"),  # a configured office: F2 saves
         data=data,
         start_sync=False,
         clock=lambda: datetime(2026, 3, 2, 9, 0),

@@ -33,12 +33,15 @@ def setting(section: str, key: str, default: Any, kind: Kind, *keys: str) -> Any
     return field(default=default, metadata=meta)
 
 
+UNCONFIGURED_NAME = "UBND xã (chưa cấu hình)"
+
+
 @dataclass
 class Settings:
     """Every setting, declared once: its TOML place, type and default are here."""
 
     office: str = setting("counter", "office", "000.00.00.H56", str)
-    office_name: str = setting("counter", "office_name", "UBND xã (chưa cấu hình)", str)
+    office_name: str = setting("counter", "office_name", UNCONFIGURED_NAME, str)
     counter: str = setting("counter", "name", "Q1", str)
     slot: int = setting("counter", "slot", 1, int)
     clerk: str = setting("counter", "clerk", "canbo", str)
@@ -66,6 +69,12 @@ class Settings:
     encrypt_cache: bool = setting("security", "encrypt_cache", False, bool)
     keys: dict[str, str] = field(default_factory=dict)  # [keys]: binding id = key
     source: str = "(defaults)"
+
+    @property
+    def office_configured(self) -> bool:
+        """Whether the office was set: without it codes would carry the example office
+        and slips the placeholder name, so receiving is refused until it is."""
+        return self.office_name != UNCONFIGURED_NAME
 
     @property
     def standalone(self) -> bool:

@@ -935,3 +935,36 @@ def test_clerk_add_with_a_piped_pin_and_lang_after_the_command(tmp_path):
     finally:
         demo.run_demo = real
     assert calls == [{"keep": None, "n": 3, "language": "en"}]
+
+
+# --- 15. an office not configured cannot receive, and the clerk is told what to set ------------
+
+
+async def test_an_unconfigured_counter_refuses_to_receive_and_says_what_to_set(tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.settings import Settings
+    from counter_tui.ui.app import build_app
+
+    s = make_services(
+        Settings(sign_in=False, print_folder=str(tmp_path / "out")),
+        clock=clock,
+        data=tmp_path / "c",
+        start_sync=False,
+    )
+    try:
+        app = build_app(s)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f2")
+            await pilot.pause()
+            msg = text(app, "#save_msg")
+            assert "chưa cấu hình cơ quan" in msg and "[counter] office" in msg
+            screen = app.screen
+            screen.query_one("#cid", Input).value = "079185000001"
+            screen.query_one("#name", Input).value = "Đặng Thị Ánh"
+            await pick_procedure(pilot, "1.004873")
+            await pilot.press("ctrl+a", "ctrl+s")
+            await pilot.pause()
+            assert "chưa cấu hình cơ quan" in text(app, "#save_msg")
+        assert s.store.dossier_count() == 0
+    finally:
+        s.close()

@@ -46,6 +46,7 @@ from counter_tui.domain.dossier import (
 from counter_tui.domain.forms import ApplicantForm, fee_words, parse_applicant, parse_day
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
+from counter_tui.settings import default_path
 from counter_tui.ui.i18n import language, say, tr, uncertain_words
 from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
@@ -304,6 +305,28 @@ class ReceiveScreen(CounterScreen):
     def land(self) -> None:
         """Shown by its F-key: the cursor goes to the first field."""
         self.query_one("#cid", Input).focus()
+        self._say_if_unconfigured()
+
+    def _say_if_unconfigured(self) -> bool:
+        """Say what to set when the office is not configured (nothing can be received)."""
+        settings = self.services.settings
+        if settings.office_configured:
+            return False
+        where = settings.source if settings.source.endswith(".toml") else str(default_path())
+        self.query_one("#save_msg", Static).update(
+            tr(
+                "Máy chưa cấu hình cơ quan nên chưa tiếp nhận được (mã hồ sơ sẽ mang mã cơ "
+                "quan mẫu). Quản trị viên đặt trong tệp "
+                f"{where}: [counter] office (mã cơ quan), office_name, name (tên quầy), slot; "
+                "và [central] url, token nếu có trung tâm (xem config/counter.example.toml), "
+                "rồi mở lại chương trình.",
+                "This PC's office is not configured, so nothing can be received (codes would "
+                f"carry the example office). The operator sets in {where}: [counter] office "
+                "(agency code), office_name, name (counter), slot; and [central] url, token "
+                "when there is a centre (see config/counter.example.toml); then restarts.",
+            )
+        )
+        return True
 
     def on_screen_resume(self) -> None:
         # The citizen's dossiers may have moved on while another flow was in front.
@@ -593,6 +616,8 @@ class ReceiveScreen(CounterScreen):
         return draft
 
     def action_save(self) -> None:
+        if self._say_if_unconfigured():
+            return
         draft = self._collect()
         if draft is None:
             return
@@ -633,6 +658,8 @@ class ReceiveScreen(CounterScreen):
         self._save(draft, Action.RECEIVE)
 
     def action_refuse(self) -> None:
+        if self._say_if_unconfigured():
+            return
         draft = self._collect()
         if draft is None:
             return
