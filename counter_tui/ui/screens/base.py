@@ -46,11 +46,17 @@ def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     }
     # The F-keys first: a narrow footer (80 columns) cuts from the right, and the flows'
     # keys are the ones a clerk must always see; F1 help lists them first too.
-    return dict(sorted(words.items(), key=lambda kv: not _is_f_key(kv[0])))
+    return dict(sorted(words.items(), key=lambda kv: _footer_rank(kv[0])))
 
 
-def _is_f_key(key: str) -> bool:
-    return key.startswith("f") and key[1:].isdigit()
+FLOW_KEYS = ("f1", "f2", "f3", "f4", "f5", "f6", "f12")
+
+
+def _footer_rank(key: str) -> int:
+    """The app's flow keys first, then a screen's own F-keys (F9, F10), then the rest."""
+    if key in FLOW_KEYS:
+        return 0
+    return 1 if key.startswith("f") and key[1:].isdigit() else 2
 
 
 R = TypeVar("R")

@@ -225,7 +225,7 @@ class HandOverScreen(CounterScreen):
             f"{tr('Chủ hồ sơ', 'Owner')}: {d.applicant.full_name} · "
             f"{d.state.label(language()) if d.state else ''}"
             + (
-                tr(" ✓ Có kết quả", " ✓ Result ready")
+                " ✓"  # the status says it: "Đã có kết quả"
                 if ready
                 else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
             )
