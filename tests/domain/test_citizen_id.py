@@ -131,3 +131,18 @@ def test_bad_card_payloads_are_rejected_with_the_field(payload, code):
     with pytest.raises(IdError) as info:
         parse_card_qr(payload, today=TODAY)
     assert info.value.code == code
+
+
+def test_a_mojibake_name_from_a_scanner_is_read_back():
+    from datetime import date
+
+    from counter_tui.domain.citizen_id import parse_card_qr, unmangle
+
+    assert unmangle("Tráº§n Thá»‹ Hoa") == "Trần Thị Hoa"
+    assert unmangle("Trần Thị Hoa") == "Trần Thị Hoa"
+    assert unmangle("Nguyen Van An") == "Nguyen Van An"
+    card = parse_card_qr(
+        "001203012345|012345678|Tráº§n Thá»‹ Hoa|15042003|Nam|Số 1|01052021",
+        today=date(2026, 11, 25),
+    )
+    assert card.full_name == "Trần Thị Hoa" and "sai bảng mã" in card.check["full_name"].vi
