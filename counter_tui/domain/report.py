@@ -181,8 +181,9 @@ def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: C
         report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
         touched = True
     done = _resolved_at(d, tl, as_of, state)
-    if done is not None and begin <= done <= as_of and due is not None:
-        add(WorkCalendar.classify_finished(due, done).value)  # early / on_time / late
+    judged = d.timeliness_if_finished(done) if done is not None and begin <= done <= as_of else None
+    if judged is not None:
+        add(judged.value)  # early / on_time / late
         touched = True
     if state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
