@@ -105,9 +105,10 @@ class SignInScreen(CounterModal[Clerk]):
         hint.update(self._no_accounts_words() if signin and not signin.accounts() else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "si_user":
+        if event.input.id == "si_user" and not self.query_one("#si_pin", Input).value:
             self.query_one("#si_pin", Input).focus()
             return
+        # Enter on either field with both filled signs in (the PIN may have been typed first).
         user = self.query_one("#si_user", Input).value
         pin = self.query_one("#si_pin", Input).value
         self.query_one("#si_msg", Static).update(tr("Đang kiểm tra…", "Checking…"))
