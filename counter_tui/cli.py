@@ -259,13 +259,23 @@ def _central_audit(args: argparse.Namespace, db: Any) -> int:
 
 
 def _read_pin(from_stdin: bool) -> str:
-    """A PIN typed twice without echo, or one line on stdin (for scripts)."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
+    """A PIN typed twice without echo, or one line on stdin (for scripts: --pin-stdin, or
+    any stdin that is not a terminal, where there is nobody to ask twice)."""
+    if from_stdin or not sys.stdin.isatty():
+        pin = sys.stdin.readline().rstrip("\r\n")
+        if not pin:
+            print("no PIN on stdin (one line expected)", file=sys.stderr)
+            raise SystemExit(2)
+        return pin
     import getpass
 
-    first = getpass.getpass("PIN: ")
-    if getpass.getpass("PIN again: ") != first:
+    try:
+        first = getpass.getpass("PIN: ")
+        again = getpass.getpass("PIN again: ")
+    except (EOFError, KeyboardInterrupt):
+        print("\nno PIN given", file=sys.stderr)
+        raise SystemExit(2) from None
+    if again != first:
         print("the two PINs differ", file=sys.stderr)
         raise SystemExit(2)
     return first
@@ -324,7 +334,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         from counter_tui.ui.i18n import set_language
 
         set_language(args.lang)
-    return run_demo(keep=args.keep, n=args.dossiers)
+    return run_demo(keep=args.keep, n=args.dossiers, language=args.lang or "vi")
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -639,9 +649,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _lang_first(argv: list[str]) -> list[str]:
+    """``--lang X`` may come anywhere (``counter-tui demo --lang en``): it is a global
+    option, so it is moved before the command for the parser."""
+    out, lang, i = [], [], 0
+    while i < len(argv):
+        if argv[i] == "--lang" and i + 1 < len(argv):
+            lang = ["--lang", argv[i + 1]]
+            i += 2
+        elif argv[i].startswith("--lang="):
+            lang = [argv[i]]
+            i += 1
+        else:
+            out.append(argv[i])
+            i += 1
+    return lang + out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_lang_first(list(sys.argv[1:] if argv is None else argv)))
     return int(args.func(args))
 
 

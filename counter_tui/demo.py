@@ -167,7 +167,7 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     return {"q1": (q1, t1), "q2": (q2, t2), "backoffice": tb}
 
 
-def run_demo(keep: str | None = None, n: int = 300) -> int:
+def run_demo(keep: str | None = None, n: int = 300, language: str = "vi") -> int:
     from counter_tui.launch import make_services
     from counter_tui.settings import Settings
     from counter_tui.ui.app import build_app
@@ -189,6 +189,7 @@ def run_demo(keep: str | None = None, n: int = 300) -> int:
             central_url=central.url,
             central_token=token,
             sync_interval_s=10,
+            language=language,
             source="(demo)",
         )
         from counter_tui import logs

@@ -33,12 +33,15 @@ def setting(section: str, key: str, default: Any, kind: Kind, *keys: str) -> Any
     return field(default=default, metadata=meta)
 
 
+UNCONFIGURED_NAME = "UBND xã (chưa cấu hình)"
+
+
 @dataclass
 class Settings:
     """Every setting, declared once: its TOML place, type and default are here."""
 
     office: str = setting("counter", "office", EXAMPLE_AGENCY, str)
-    office_name: str = setting("counter", "office_name", "UBND xã (chưa cấu hình)", str)
+    office_name: str = setting("counter", "office_name", UNCONFIGURED_NAME, str)
     counter: str = setting("counter", "name", "Q1", str)
     slot: int = setting("counter", "slot", 1, int)
     clerk: str = setting("counter", "clerk", "canbo", str)
@@ -52,6 +55,7 @@ class Settings:
     allow_plain_http: bool = setting("central", "allow_plain_http", False, bool)
     sync_interval_s: float = setting("central", "sync_interval_s", 15.0, (int, float))
     ca_file: str = setting("central", "ca_file", "", str)
+    clock_limit_minutes: float = setting("central", "clock_limit_minutes", 5.0, (int, float))
     # The two noqa below: setting() returns a dataclasses.field, as field() does.
     sessions: list[list[str]] | None = setting("office_hours", "sessions", None, list)  # noqa: RUF009
     print_folder: str = setting("printing", "folder", "", str)
@@ -66,6 +70,12 @@ class Settings:
     encrypt_cache: bool = setting("security", "encrypt_cache", False, bool)
     keys: dict[str, str] = field(default_factory=dict)  # [keys]: binding id = key
     source: str = "(defaults)"
+
+    @property
+    def office_configured(self) -> bool:
+        """Whether the office was set: without it codes would carry the example office
+        and slips the placeholder name, so receiving is refused until it is."""
+        return self.office_name != UNCONFIGURED_NAME
 
     @property
     def standalone(self) -> bool:

@@ -241,6 +241,16 @@ def _parse_gender(value: str) -> Gender:
     )
 
 
+def unmangle(value: str) -> str:
+    """``value`` read back as UTF-8 when it is UTF-8 shown as Windows-1252 (mojibake:
+    "TrÃ¡ÂºÂ§n" style, "Tráº§n" for "Trần"), else ``value`` unchanged."""
+    try:
+        fixed = value.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return value
+    return fixed
+
+
 def _text_check(value: str, what_vi: str, what_en: str) -> Msg | None:
     if _GARBLE.search(value):
         return Msg(
@@ -302,11 +312,23 @@ def parse_card_qr(payload: str, *, today: date) -> CardRecord:
     if not name:
         raise IdError("qr.name", Msg("Mã QR thiếu họ tên.", "The QR has no name."), "full_name")
     check: dict[str, Msg] = {}
+    fixed = {"full_name": unmangle(name), "address": unmangle(address)}
     for key, value, vi, en in (
         ("full_name", name, "Họ tên", "Name"),
         ("address", address, "Địa chỉ", "Address"),
     ):
+        if fixed[key] != value:
+            # A scanner or driver that sends UTF-8 as Windows-1252: the text is read back,
+            # and the clerk is told so, with what the card really says.
+            check[key] = Msg(
+                f"{vi} bị sai bảng mã trong mã QR ({value}); đã đọc lại là '{fixed[key]}': "
+                "hãy kiểm tra.",
+                f"{en} came in the wrong encoding ({value}); read back as '{fixed[key]}': "
+                "please check.",
+            )
+            continue
         problem = _text_check(value, vi, en)
         if problem:
             check[key] = problem
+    name, address = fixed["full_name"], fixed["address"]
     return CardRecord(cid, old, " ".join(name.split()), birth, gender, address, issue, check)

@@ -23,10 +23,30 @@ from counter_tui.domain.dossier import (
     Submitter,
 )
 from counter_tui.domain.messages import DomainError, Msg
+from counter_tui.domain.text import unprintable
 
 PHONE_RE = re.compile(r"^(0|\+84)\d{8,10}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FEE_METHOD_VI = {k: m.vi for k, m in FEE_METHOD_NAMES.items()}
+# The longest value each free-text field takes: what fits the slips' lines. A longer one
+# is refused with the limit named, never cut (a cut address printed half a word).
+LIMITS = {"full_name": 100, "address": 200, "submitter": 100}
+
+
+def text_problem(value: str, limit: int, label: Msg) -> Msg | None:
+    """Why a free-text value cannot be stored as typed: too long, or not printable."""
+    if len(value.strip()) > limit:
+        return Msg(
+            f"{label.vi} dài {len(value.strip())} ký tự, tối đa {limit}: hãy rút gọn.",
+            f"{label.en} is {len(value.strip())} characters long, at most {limit}: shorten it.",
+        )
+    odd = unprintable(value)
+    if odd:
+        return Msg(
+            f"{label.vi} có ký tự không in được trên phiếu ({odd}): hãy bỏ đi.",
+            f"{label.en} has characters a slip cannot print ({odd}): remove them.",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -39,8 +59,11 @@ class FieldError:
 
 
 def parse_day(text: str) -> date:
-    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . too)."""
-    cleaned = text.strip().replace("-", "/").replace(".", "/")
+    """A date typed as dd/mm/yyyy (or d/m/yyyy, with - or . or spaces too), or as the
+    eight digits ddmmyyyy clerks type without separators."""
+    cleaned = " ".join(text.split()).replace("-", "/").replace(".", "/").replace(" ", "/")
+    if len(cleaned) == 8 and cleaned.isdigit():
+        cleaned = f"{cleaned[:2]}/{cleaned[2:4]}/{cleaned[4:]}"
     try:
         return datetime.strptime(cleaned, "%d/%m/%Y").date()
     except ValueError as exc:
@@ -188,6 +211,14 @@ def parse_applicant(form: ApplicantForm, today: date) -> ApplicantInput | list[F
                 ),
             )
         )
+    for key, value, label in (
+        ("full_name", name, Msg("Họ tên", "Full name")),
+        ("address", form.address, Msg("Địa chỉ", "Address")),
+        ("submitter", form.submitter, Msg("Người nộp", "Submitter")),
+    ):
+        problem = text_problem(value, LIMITS[key], label)
+        if problem is not None:
+            errors.append(FieldError(key, label, problem))
     if not form.procedure_code:
         errors.append(
             FieldError(
@@ -338,8 +369,29 @@ def parse_hand_over(
     form: HandOverForm, today: date | None = None
 ) -> dict[str, Any] | list[FieldError]:
     """The hand-over action's data; the state machine checks the rest (name, ID if authorised).
-    An authorised receiver's ID is checked like any citizen ID (12 digits, or a 9-digit CMND)."""
+
+    A receiver's ID, when given, is a citizen ID (12 digits) or an old CMND (9 digits),
+    checked as on the receive form when ``today`` is known."""
     errors: list[FieldError] = []
+    receiver_id = normalize(form.receiver_id)
+    if receiver_id:
+        label = Msg("Số giấy tờ người nhận", "Receiver's ID")
+        if not receiver_id.isdigit() or len(receiver_id) not in (9, 12):
+            errors.append(
+                FieldError(
+                    "receiver_id",
+                    label,
+                    Msg(
+                        "Số CCCD (12 số) hoặc CMND (9 số) của người nhận: chỉ gồm chữ số.",
+                        "The receiver's citizen ID (12 digits) or CMND (9 digits): digits only.",
+                    ),
+                )
+            )
+        elif today is not None:
+            try:
+                parse_any_id(receiver_id, today=today)
+            except IdError as exc:
+                errors.append(FieldError("receiver_id", label, exc.msg))
     fee_text = form.fee.strip().replace(".", "") or "0"
     if not fee_text.isdigit():
         errors.append(
@@ -352,12 +404,7 @@ def parse_hand_over(
                 ),
             )
         )
-    if form.relation != "owner" and today is not None:
-        bad_id = _id_error(
-            form.receiver_id, today, "receiver_id", Msg("Số giấy tờ người nhận", "Receiver's ID")
-        )
-        if bad_id:
-            errors.append(bad_id)
+    if form.relation != "owner":
         bad_phone = _phone_error(
             form.receiver_phone, "receiver_phone", Msg("Điện thoại người nhận", "Receiver's phone")
         )
@@ -367,7 +414,7 @@ def parse_hand_over(
         return errors
     data: dict[str, Any] = {
         "receiver_name": form.receiver_name.strip(),
-        "receiver_id": normalize(form.receiver_id),
+        "receiver_id": receiver_id,
         "relation": form.relation,
         "fee": int(fee_text),
     }

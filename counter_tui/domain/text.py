@@ -45,3 +45,30 @@ def matches_words(query_tokens: list[str], target_tokens: list[str]) -> bool:
     if any(t not in targets for t in whole):
         return False
     return any(t.startswith(last) for t in target_tokens)
+
+
+# Terminal escape sequences (colour codes from a copied terminal line: "\x1b[31m"), then
+# any control or line/paragraph separator: pasted text never carries them into a field.
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def one_line(text: str) -> str:
+    """Pasted text as one field's value: escape sequences dropped, line breaks, tabs and
+    other control characters turned into spaces (never gluing words), one space between."""
+    text = _ESCAPES.sub("", text)
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    return " ".join(text.split())
+
+
+def unprintable(text: str) -> str:
+    """The characters of ``text`` a slip cannot print (emoji and other symbols, private or
+    unassigned code points): refused, so what is printed is what is stored."""
+    return "".join(
+        dict.fromkeys(
+            ch
+            for ch in text
+            if unicodedata.category(ch) in ("So", "Cs", "Co", "Cn") or ord(ch) > 0xFFFF
+        )
+    )

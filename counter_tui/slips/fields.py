@@ -83,7 +83,8 @@ def dossier_fields(
     new_due = d.due if d else None
     timely = None
     if d and h.get("at"):
-        timely = d.timeliness_if_finished(datetime.fromisoformat(h["at"]))
+        # Judged when the result became ready, as the report and the hand-over screen do.
+        timely = d.timeliness(now)
     first = _last_event(d, "receive", "request_supplement", "refuse")
     supplement = _last_event(d, "request_supplement")
     handed = _last_event(d, "hand_over")

@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
@@ -41,6 +42,7 @@ FIELDS = (
     "procedure_code",
     "shard_key",
     "folded",
+    "folded_more",  # the submitter's name and the address, folded: found by words too
 )
 _CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
 _OPEN = frozenset(int(s) for s in OPEN)
@@ -68,10 +70,45 @@ def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
         str(doc.get("procedure_code", "")),
         shard_key,
         fold(name),
+        fold(f"{(doc.get('submitter') or {}).get('full_name', '')} {a.get('address', '')}"),
     )
     # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
     # character, and half a million rows is where that shows.
     return "\t".join(v.replace("\t", " ") for v in values).encode("utf-8")
+
+
+def _legal_due(doc: dict[str, Any], due_at: str) -> str:
+    """The due date the overdue list judges by: the legal one, as the report and the
+    hand-over do (an apology's new date does not make an open dossier on time again)."""
+    if not any(e.get("action") == "reschedule" for e in doc.get("events") or ()):
+        return due_at  # the common case, without building a Dossier
+    return Dossier.from_dict(doc).legal_due_at() or due_at
+
+
+def _words(f: list[str]) -> set[str]:
+    """The words a row is found by: the owner's name, the submitter's, the address."""
+    return set(f[9].split()) | (set(f[10].split()) if len(f) > 10 else set())
+
+
+def _part_keys(f: list[str]) -> set[str]:
+    """Keys of the part index: the code's last 5 digits (its number), the last 6 digits
+    of the citizen ID and of the phone, and the first 6 of the citizen ID (``^``)."""
+    keys = set()
+    code_digits = "".join(ch for ch in f[0].rsplit("-", 2)[-1] if ch.isdigit())
+    if len(code_digits) >= 5:
+        keys.add(code_digits[-5:])
+    for number in (f[1], f[2]):
+        if len(number) >= 6:
+            keys.add(number[-6:])
+    if len(f[1]) >= 6:
+        keys.add("^" + f[1][:6])
+    return keys
+
+
+def _code_digits(code: str) -> str:
+    """The digits of a code after the office part: "261125-10001" gives 26112510001."""
+    tail = code.split("-", 1)[1] if "-" in code else code
+    return "".join(ch for ch in tail if ch.isdigit())
 
 
 def summary_of(uid: str, row: bytes) -> Summary:
@@ -86,6 +123,8 @@ class Directory:
         # Most phone numbers belong to one dossier: a bare uid then, a list when shared.
         self.by_phone: dict[str, str | list[str]] = {}
         self.by_token: dict[str, list[str]] = {}
+        # Part of a number (see _part_keys): a few dozen uids per key at 500k dossiers.
+        self.by_part: dict[str, list[str]] = {}
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
@@ -132,6 +171,10 @@ class Directory:
                 del self.by_code[old_f[0]]
             if old_f[2]:
                 self._phone_remove(old_f[2], uid)
+            for key in _part_keys(old_f):
+                part = self.by_part.get(key)
+                if part is not None and uid in part:
+                    part.remove(uid)
             self.open.pop(uid, None)
         if new is None:
             self.rows.pop(uid, None)
@@ -143,8 +186,10 @@ class Directory:
             self._note_number(f[0])
         if f[2]:
             self._phone_add(f[2], uid)
-        old_tokens = set(old_f[9].split()) if old_f is not None else set()
-        for tok in set(f[9].split()) - old_tokens:
+        for key in _part_keys(f):
+            self.by_part.setdefault(key, []).append(uid)
+        old_tokens = _words(old_f) if old_f is not None else set()
+        for tok in _words(f) - old_tokens:
             postings = self.by_token.get(tok)
             if postings is None:
                 postings = self.by_token[tok] = []
@@ -152,7 +197,7 @@ class Directory:
             postings.append(uid)
         status = int(f[4])
         if status in _OPEN:
-            self.open[uid] = (status, f[5])
+            self.open[uid] = (status, _legal_due(doc or {}, f[5]))
 
     def _note_number(self, code: str) -> None:
         m = _CODE_TAIL.search(code)
@@ -207,6 +252,9 @@ class Directory:
         the rarest word and the cap, never the size of the cache. Exact
         full-name matches first, then newest first.
         """
+        digits = "".join(ch for ch in query if ch not in " .-")
+        if digits.isdigit():
+            return self.search_part(digits, limit=limit, count_cap=count_cap)
         words = fold(query).split()
         if not words:
             return [], 0
@@ -258,7 +306,8 @@ class Directory:
             row = self.rows.get(uid)
             if row is None:
                 continue
-            folded = b" " + row[row.rfind(b"\t") + 1 :] + b" "
+            fields = row.split(b"\t")
+            folded = b" " + b" ".join(fields[9:]) + b" "
             if folded.count(prefix) < need or not all(n in folded for n in needles):
                 continue
             seen.add(uid)
@@ -266,8 +315,39 @@ class Directory:
             if len(matched) >= count_cap:
                 break
         exact = fold(query).encode()
-        matched.sort(key=lambda m: m[0][m[0].rfind(b"\t") + 1 :] != exact)
+        matched.sort(key=lambda m: m[0].split(b"\t")[9] != exact)
         return [summary_of(uid, row) for row, uid in matched[:limit]], len(matched)
+
+    def search_part(
+        self, digits: str, limit: int = 50, count_cap: int = 1000
+    ) -> tuple[list[Summary], int]:
+        """Dossiers whose code ends with ``digits`` (5 or more: "10004", "26113010003"),
+        or whose citizen ID starts or ends with them, or whose phone ends with them
+        (6 or more). Newest first; the cost follows the few uids under one key."""
+        if len(digits) < 5:
+            return [], 0
+        keys = {digits[-5:]}
+        if len(digits) >= 6:
+            keys |= {digits[-6:], "^" + digits[:6]}
+        candidates: set[str] = set()
+        for key in keys:
+            candidates.update(self.by_part.get(key, ()))
+        matched: list[tuple[str, str]] = []
+        for uid in candidates:
+            row = self.rows.get(uid)
+            if row is None:
+                continue
+            f = row.decode("utf-8").split("\t", 3)
+            code, cid, phone = f[0], f[1], f[2]
+            if _code_digits(code).endswith(digits) or (
+                len(digits) >= 6
+                and (cid.startswith(digits) or cid.endswith(digits) or phone.endswith(digits))
+            ):
+                matched.append((row.split(b"\t", 7)[6].decode(), uid))
+                if len(matched) >= count_cap:
+                    break
+        matched.sort(reverse=True)
+        return [summary_of(uid, self.rows[uid]) for _at, uid in matched[:limit]], len(matched)
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recently received dossiers, newest first, parsing only those shown."""
@@ -327,7 +407,9 @@ class Directory:
                     f = row.decode("utf-8").split("\t")
                     if f[2]:
                         self._phone_add(f[2], uid)
-                    for tok in set(f[9].split()):
+                    for key in _part_keys(f):
+                        self.by_part.setdefault(key, []).append(uid)
+                    for tok in _words(f):
                         postings = self.by_token.get(tok)
                         if postings is None:
                             postings = self.by_token[tok] = []

@@ -20,8 +20,9 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from counter_tui.domain.dossier import Dossier
-from counter_tui.domain.text import matches_words, tokens
+from counter_tui.domain.text import matches_words, one_line, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
+from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.hand_over import HandOverScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
@@ -113,7 +114,7 @@ class CounterApp(App[None]):
         if self.services.settings.keys:
             self.set_keymap(self.services.settings.keys)
         for notice in self.services.desk.notices():
-            self.notify(say(notice), severity="warning", timeout=30)
+            self.notify(say(notice), severity="warning", timeout=30, markup=False)
         sync = self.services.sync
         if sync is not None:
             sync.on_status = self._status_from_thread
@@ -145,6 +146,10 @@ class CounterApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded:
             await self.typeahead.take(event)
             return
+        if isinstance(event, events.Paste):
+            # Every field is one line: a pasted block keeps all its words, and control
+            # characters or colour codes never reach a field (domain/text.py, one_line).
+            event.text = one_line(event.text)
         await super().on_event(event)
 
     async def on_key_done(self, message: KeyDone) -> None:
@@ -202,17 +207,22 @@ class CounterApp(App[None]):
         sync = self.services.sync
         clerk = self.services.desk.identity.clerk if not self.locked else "—"
         parts = [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}"]
+        warning = None
         if sync is None:
             parts.append(t("standalone"))
             state = "standalone"
         else:
             st = sync.status()
             state = st.state.value
-            text = f"● {st.state.label(language())}"
-            if st.warnings:
-                text += " ⚠ " + say(st.warnings[0])
-            parts += [text, f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}"]
+            parts += [
+                f"● {st.state.label(language())}",
+                f"{t('pending')}: {st.pending} · {t('conflicts')}: {st.conflicts}",
+            ]
+            warning = st.warnings[0] if st.warnings else None
         parts.append(self.services.clock().strftime("%H:%M %d/%m/%Y"))
+        if sync is not None and warning is not None:
+            # Last: at 80 columns a long warning is cut, never the pending count before it.
+            parts.append("⚠ " + say(warning))
         return parts, state
 
     def refresh_status(self) -> None:
@@ -223,8 +233,15 @@ class CounterApp(App[None]):
 
     # --- navigation -----------------------------------------------------------------------
 
-    def action_mode(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_mode(self, mode: str) -> None:
+        await self.switch_mode(mode)
+        # F2/F3/F4 land on the flow's own screen, cursor in its first field: a dossier left
+        # open under F3 was stale (it offered Ctrl+G for a dossier already handed over).
+        while len(self.screen_stack) > 1 and isinstance(self.screen, DossierScreen):
+            await self.pop_screen()
+        land = getattr(self.screen, "land", None)
+        if callable(land):
+            land()
         self.refresh_status()
 
     async def action_back(self) -> None:

@@ -17,7 +17,7 @@ _LANG = {"value": "vi"}
 WORDS: dict[str, Msg] = {
     key: Msg(vi, en)
     for key, (vi, en) in {
-        "help": ("Trợ giúp", "Help"),
+        "help": ("Giúp", "Help"),
         "receive": ("Tiếp nhận", "Receive"),
         "lookup": ("Tra cứu", "Look up"),
         "hand_over": ("Trả kết quả", "Hand over"),
@@ -31,6 +31,7 @@ WORDS: dict[str, Msg] = {
         "toggle_doc": ("Đánh dấu đã nhận", "Tick received"),
         "more_copies": ("Thêm bản", "More copies"),
         "fewer_copies": ("Bớt bản", "Fewer copies"),
+        "tick_all_docs": ("Đủ tất cả giấy tờ", "Tick all documents"),
         "next_procedure": ("Thủ tục sau", "Next procedure"),
         "prev_procedure": ("Thủ tục trước", "Previous procedure"),
         "filter_all": ("Tất cả", "All"),
@@ -53,7 +54,7 @@ WORDS: dict[str, Msg] = {
         "run_report": ("Lập báo cáo", "Run report"),
         "export": ("Xuất CSV, XLSX", "Export CSV, XLSX"),
         "print_book": ("In sổ theo dõi", "Print tracking book"),
-        "lock": ("Khóa màn hình", "Lock screen"),
+        "lock": ("Khóa", "Lock"),
         "confirm_hand_over": ("Xác nhận trả kết quả", "Confirm hand-over"),
         "sync_now": ("Đồng bộ ngay", "Sync now"),
         "mark_handled": ("Đánh dấu đã xử lý", "Mark handled"),
@@ -100,3 +101,63 @@ def describe(description: str) -> str:
     """A binding's description put into words: it names a word of :data:`WORDS`."""
     word = WORDS.get(description)
     return say(word) if word is not None else description
+
+
+# A cycle step's name (history, F5's lists): never the identifier ("result_back").
+_ACTION_EN = {
+    "receive": "Received",
+    "request_supplement": "Supplement requested",
+    "supplement_received": "Supplement received",
+    "refuse": "Refused",
+    "start_processing": "Processing started",
+    "request_payment": "Payment requested",
+    "payment_received": "Payment received",
+    "result_ready": "Result ready",
+    "hand_over": "Handed over",
+    "withdraw": "Withdrawn",
+    "stop": "Stopped",
+    "reschedule": "Apology, new date",
+    "transfer": "Transferred for processing",
+    "result_back": "Result back",
+    "edit_contact": "Contact edited",
+}
+_TIMELINESS_EN = {
+    "early": "Early",
+    "on_time": "On time",
+    "late": "Late",
+    "within": "Within time",
+    "overdue": "Overdue",
+}
+# What a catalog entry marks as still to confirm with the province (its field names).
+_UNCERTAIN = {
+    "required_documents": ("giấy tờ phải nộp", "required documents"),
+    "documents": ("giấy tờ", "documents"),
+    "processing_days": ("số ngày giải quyết", "processing days"),
+    "processing": ("thời hạn giải quyết", "processing time"),
+    "processing_note": ("ghi chú thời hạn", "processing note"),
+    "fee_vnd": ("phí, lệ phí", "fee"),
+    "all details": ("mọi chi tiết", "all details"),
+    "details": ("chi tiết", "details"),
+    "all except code/name": ("mọi chi tiết trừ mã và tên", "all but the code and name"),
+    "name_vi (exact wording)": ("tên thủ tục (đúng chữ)", "the exact name"),
+}
+
+
+def action_words(action: str) -> str:
+    """A cycle step (an :class:`Action` value) in words; unknown values are a conflict."""
+    from counter_tui.domain.status import Action
+
+    if action not in Action._value2member_map_:
+        return tr("⚠ Xung đột", "⚠ Conflict")
+    return tr(Action(action).vi, _ACTION_EN.get(action, action.replace("_", " ").capitalize()))
+
+
+def timeliness_words(value: object) -> str:
+    """Early / on time / late / within time / overdue, in words."""
+    vi = getattr(value, "vi", str(value))
+    return tr(vi, _TIMELINESS_EN.get(str(getattr(value, "value", value)), str(vi)))
+
+
+def uncertain_words(fields: list[str]) -> str:
+    """A catalog entry's fields still to confirm, in words (never the field names)."""
+    return ", ".join(tr(*_UNCERTAIN[f]) if f in _UNCERTAIN else f.replace("_", " ") for f in fields)

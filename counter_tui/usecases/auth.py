@@ -35,6 +35,7 @@ MIN_PIN = 6
 _HASHER = PasswordHasher()  # argon2id, 64 MiB, 3 passes: about 0.1 s on a counter PC
 # Checked against when the user name is unknown, so a wrong name costs the same time.
 _DUMMY = _HASHER.hash("counter-tui-no-such-clerk")
+NO_ACCOUNTS = "signin.no_accounts"
 
 
 class SignInError(DomainError):
@@ -147,7 +148,17 @@ class SignIn:
                     f"{until:%H:%M}.",
                 ),
             )
-        account = next((a for a in self.accounts() if a["username"].lower() == name), None)
+        accounts = self.accounts()
+        if not accounts:
+            # No account can match: not a wrong PIN, and not counted against anyone.
+            raise SignInError(
+                NO_ACCOUNTS,
+                Msg(
+                    "Máy này chưa có tài khoản cán bộ nào, nên chưa thể đăng nhập.",
+                    "This PC has no clerk accounts yet, so nobody can sign in.",
+                ),
+            )
+        account = next((a for a in accounts if a["username"].lower() == name), None)
         try:
             _HASHER.verify(account["pin_hash"] if account else _DUMMY, pin)
             ok = account is not None
@@ -161,6 +172,7 @@ class SignIn:
             self.store.set_meta("signin_failures", failures)
             self._audit("sign_in", name)
         self._locked_since.pop(name, None)
+        assert account is not None  # ok is False without one
         return Clerk(account["username"], str(account.get("name") or account["username"]))
 
     def _failed(self, name: str) -> SignInError:

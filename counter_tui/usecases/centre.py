@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from counter_tui.domain.messages import Msg
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.sync.state import Connection
 
@@ -26,6 +27,26 @@ class Answer(Enum):
 class Centre:
     def __init__(self, sync: SyncEngine | None) -> None:
         self._sync = sync
+
+    def configured(self) -> bool:
+        """Whether this counter works with a central service (other counters exist)."""
+        return self._sync is not None
+
+    def problem(self) -> Msg | None:
+        """Why the centre cannot be used now (unreachable, token refused), or None."""
+        if self._sync is None:
+            return None
+        status = self._sync.status()
+        if status.state is Connection.ONLINE:
+            return None
+        return status.error or Msg(
+            "chưa kết nối được (mạng, địa chỉ hoặc trung tâm đang tắt)",
+            "not reached yet (network, address, or the centre is down)",
+        )
+
+    def clock_skew(self) -> float | None:
+        """The centre's clock minus this PC's, in seconds, as of the last exchange."""
+        return self._sync.status().skew_s if self._sync is not None else None
 
     def online(self) -> bool:
         return self._sync is not None and self._sync.status().state is Connection.ONLINE

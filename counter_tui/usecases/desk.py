@@ -175,8 +175,12 @@ class Desk:
         outcome: Action = Action.RECEIVE,
         note: str = "",
         missing: list[str] | None = None,
+        clock: dict[str, Any] | None = None,
     ) -> Dossier:
-        """Save the dossier with a final code: received, supplement requested, or refused."""
+        """Save the dossier with a final code: received, supplement requested, or refused.
+
+        ``clock``: the PC's and the centre's times when they disagree and the clerk chose
+        to go on; kept in the receive event's data, beside the PC time it was saved at."""
         if outcome not in (Action.RECEIVE, Action.REQUEST_SUPPLEMENT, Action.REFUSE):
             raise ValueError(outcome)
         now = self.clock()
@@ -195,7 +199,10 @@ class Desk:
                 "handling_agency",
             )
         p = self.catalog.version(draft.procedure_version) or self.procedure(draft.procedure_code)
-        ctx = self._context(now, p, note, {"missing": missing or draft.missing_required()})
+        data: dict[str, Any] = {"missing": missing or draft.missing_required()}
+        if clock:
+            data["clock"] = clock
+        ctx = self._context(now, p, note, data)
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
         with self._store.transaction():
@@ -356,20 +363,27 @@ class Desk:
         return SyncState(int(sync.get("version") or 0), bool(sync.get("confirmed")))
 
     def find(self, query: str, limit: int = 50) -> tuple[list[Summary], int]:
-        """Dossiers matching a code, a citizen ID, a phone number or a name."""
+        """Dossiers matching a code, a citizen ID, a phone number, a name or address words;
+        or, when nothing matches a whole number, part of one: the end of a code
+        ("10004", "261130-10003"), the start or end of a citizen ID or the end of a
+        phone (6 digits or more)."""
         key = search_key(query)
         if key.kind is KeyKind.CODE:
             s = self._store.summary_by_code(key.value)
             return ([s], 1) if s else ([], 0)
         if key.kind is KeyKind.CITIZEN_ID:
             docs = self._store.dossiers_by_citizen(key.value)
-            return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs][:limit], len(
-                docs
-            )
+            if docs:
+                rows = [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs]
+                return rows[:limit], len(docs)
         if key.kind is KeyKind.PHONE:
             found = self._store.dossiers_by_phone(key.value)
-            return found[:limit], len(found)
+            if found:
+                return found[:limit], len(found)
         if key.kind is KeyKind.NAME:
+            return self._store.search_names(key.value, limit=limit)
+        if key.kind in (KeyKind.CITIZEN_ID, KeyKind.PHONE, KeyKind.DIGITS) and len(key.value) >= 5:
+            # The store's word search takes part of a number too (store/directory.py).
             return self._store.search_names(key.value, limit=limit)
         return [], 0
 
@@ -399,6 +413,10 @@ class Desk:
             address=str(rec.get("address") or ""),
             phone=str(rec.get("phone") or ""),
         )
+
+    def dossier_count(self) -> int:
+        """How many dossiers the cache holds (the true count of the lookup's "All")."""
+        return self._store.dossier_count()
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recent dossiers (none past :data:`RECENT_LIMIT`: a query is needed then)."""

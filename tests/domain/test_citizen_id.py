@@ -145,3 +145,18 @@ def test_the_first_three_digits_are_labelled_birth_registration_not_current_prov
     out = capsys.readouterr().out
     assert "Nơi đăng ký khai sinh (mã tỉnh cũ, trước 2025): 031 Hải Phòng" in out
     assert "Tỉnh:" not in out
+
+
+def test_a_mojibake_name_from_a_scanner_is_read_back():
+    from datetime import date
+
+    from counter_tui.domain.citizen_id import parse_card_qr, unmangle
+
+    assert unmangle("Tráº§n Thá»‹ Hoa") == "Trần Thị Hoa"
+    assert unmangle("Trần Thị Hoa") == "Trần Thị Hoa"
+    assert unmangle("Nguyen Van An") == "Nguyen Van An"
+    card = parse_card_qr(
+        "001203012345|012345678|Tráº§n Thá»‹ Hoa|15042003|Nam|Số 1|01052021",
+        today=date(2026, 11, 25),
+    )
+    assert card.full_name == "Trần Thị Hoa" and "sai bảng mã" in card.check["full_name"].vi

@@ -101,3 +101,25 @@ def test_a_new_due_date_is_a_later_working_day_keeping_the_hour():
     for text in ("29/11/2026", "26/11/2026", "ngày mai", "30/11/2026 16:00 x"):
         with pytest.raises(DomainError):
             parse_new_due(text, current, cal)
+
+
+def test_dates_as_clerks_type_them_and_long_or_unprintable_text_refused():
+    from counter_tui.domain.forms import (
+        ApplicantForm,
+        HandOverForm,
+        parse_applicant,
+        parse_hand_over,
+    )
+
+    assert parse_day("15081990") == date(1990, 8, 15)
+    assert parse_day(" 15 08 1990 ") == date(1990, 8, 15)
+    today = date(2026, 11, 25)
+    form = ApplicantForm(
+        full_name="Lê Thị 😀", address="x" * 201, submitter="", procedure_code="1.004873"
+    )
+    errors = {e.field: e.msg.vi for e in parse_applicant(form, today)}
+    assert "😀" in errors["full_name"] and "tối đa 200" in errors["address"]
+    bad = parse_hand_over(HandOverForm("A", "12ab56789", "authorised", "0"), today)
+    assert [e.field for e in bad] == ["receiver_id"]
+    ok = parse_hand_over(HandOverForm("A", "001203012345", "authorised", "0"), today)
+    assert ok["receiver_id"] == "001203012345"

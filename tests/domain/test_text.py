@@ -45,3 +45,12 @@ def test_fold_has_no_marks_or_double_spaces(s):
     assert "  " not in out
     assert out == out.strip()
     assert out == out.lower()
+
+
+def test_pasted_text_becomes_one_line_without_controls():
+    from counter_tui.domain.text import one_line, unprintable
+
+    assert one_line("Lê\x00Văn\tTư\r\ndòng 2") == "Lê Văn Tư dòng 2"
+    assert one_line("\x1b[31mĐỏ\x1b[0m") == "Đỏ"
+    assert unprintable("Nguyễn Văn An, Số 1 Hàng Bạc") == ""
+    assert unprintable("An 😀") == "😀"

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from textual.widgets import DataTable, Input, Label, Static
 
-from counter_tui.domain.status import Status
+from counter_tui.domain.status import Action, Status
 from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.receive import ReceiveScreen
-from tests.ui.conftest import seed, settings
+from tests.ui.conftest import NOW, seed, settings
 
 
 def text(app, selector: str) -> str:
@@ -146,7 +146,7 @@ async def test_bad_input_shows_a_message_and_saves_nothing(app, services):
         msg = text(app, "#save_msg")
         assert "Chưa lưu" in msg and "Số CCCD" in msg and "Họ tên" in msg and "Thủ tục" in msg
         assert "Điện thoại" in msg and "Ngày sinh" in msg
-        assert "không hợp lệ" in text(app, "#contact_msg")
+        assert "không hợp lệ" in text(app, "#phone_msg")  # under the phone, not the address
         await pilot.press("ctrl+r")  # refusing needs valid input too
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)
@@ -248,9 +248,9 @@ async def test_hand_over_on_time_and_late(app, services, clock):
                 "0912000001",
                 "1.004873",
                 datetime(2026, 11, 19, 9, 30),
-                9,
+                4,
             ),
-            ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 16, 9), 9),
+            ("Võ Văn Em", "048090000002", "0912000002", "1.004873", datetime(2026, 11, 16, 9), 4),
             (
                 "Hồ Thị Giang",
                 "036185000321",
@@ -261,7 +261,12 @@ async def test_hand_over_on_time_and_late(app, services, clock):
             ),
         ],
     )
-    # 19/11 + 3 working days = 25/11 (24/11 is a holiday): due today; 16/11 + 3 = 19/11: late
+    # 19/11 + 3 working days = 25/11 (24/11 is a holiday): ready today, on time;
+    # 16/11 + 3 = 19/11, ready 20/11: late. Judged when the result is ready (docs/reports.md).
+    for d, ready_at in ((on_time, NOW), (late, datetime(2026, 11, 20, 10))):
+        clock.now = ready_at
+        services.desk.act(d.uid, Action.RESULT_BACK, data={"unit": "Tư pháp"})
+    clock.now = NOW
     async with app.run_test(size=(120, 40)) as pilot:
         slip = await _hand_over(pilot, on_time.code)
         assert "GIẤY BIÊN NHẬN TRẢ KẾT QUẢ" in slip and "Đúng hạn" in slip

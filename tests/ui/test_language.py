@@ -52,5 +52,5 @@ async def test_started_in_vietnamese_after_english_the_words_are_vietnamese(app,
     async with app.run_test(size=(200, 40)) as pilot:
         await pilot.pause()
         words = footer_words(app)
-        assert {"Trợ giúp", "Tiếp nhận", "Tra cứu"} <= set(words)
+        assert {"Giúp", "Tiếp nhận", "Tra cứu"} <= set(words)
         assert "Receive" not in words

@@ -310,7 +310,9 @@ async def test_a_result_handed_back_after_an_apology_still_counts_late(app, serv
         app.screen.query_one("#ho_key", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert "Trả bây giờ: Trễ hạn (đã xin lỗi, hẹn lại)" in text(app, "#ho_info")
+        assert "Có kết quả lúc 09:30 25/11/2026: Trễ hạn (đã xin lỗi, hẹn lại)" in text(
+            app, "#ho_info"
+        )
         slip = await _hand_over(pilot, d.code)
         assert "Kết quả: Trễ hạn" in slip
 

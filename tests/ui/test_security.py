@@ -158,5 +158,8 @@ async def test_no_accounts_yet_says_what_to_do(tmp_path, clock):
         await pilot.pause()
         assert "chưa có tài khoản" in str(app.screen.query_one("#si_hint", Static).render())
         await sign_in(pilot, "ai-do", "123456")
-        assert "Sai tên đăng nhập hoặc mã PIN" in msg(app)
+        # Not a wrong PIN (issue 15.7): nobody can match, and nothing is counted.
+        assert "không phải sai mã PIN" in msg(app)
+        assert "counter-tui clerk add" in str(app.screen.query_one("#si_hint", Static).render())
+    assert not s.store.get_meta("signin_failures")
     s.close()

@@ -142,3 +142,99 @@ def test_sign_in_screen(snap_compare, tmp_path, clock):
         assert snap_compare(build_app(s), terminal_size=(120, 40), run_before=settle)
     finally:
         s.close()
+
+
+def test_receive_screen_80x24_with_a_procedure(snap_compare, seeded):
+    """F2 at 80x24 with a procedure picked: the form scrolls, the F-keys stay in the footer."""
+
+    async def run(pilot):
+        await pilot.press("f2")
+        _fill_receive(pilot)
+        await settle(pilot)
+        pilot.app.screen.query_one("#proc", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#submitter").focus()
+        await settle(pilot)
+
+    assert snap_compare(seeded, terminal_size=(80, 24), run_before=run)
+
+
+# --- every screen in English (issue 15.16) -------------------------------------------------------
+
+
+@pytest.fixture
+def english(tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from tests.ui.conftest import settings
+
+    s = make_services(
+        settings(language="en", print_folder=str(tmp_path / "out")),
+        clock=clock,
+        data=tmp_path / "en",
+        start_sync=False,
+    )
+    seed(s.desk, clock, ROWS)
+    yield build_app(s)
+    s.close()
+
+
+async def _open_dossier(pilot):
+    await settle(pilot)
+    pilot.app.screen.query_one("#results", DataTable).focus()
+    await pilot.press("enter")
+
+
+async def _hand_over_screen(pilot):
+    await pilot.press("f4")
+    code = pilot.app.services.desk.citizen_history("079185000001")[0].code
+    pilot.app.screen.query_one("#ho_key", Input).value = code
+    pilot.app.screen.query_one("#ho_key", Input).focus()
+    await pilot.press("enter")
+
+
+async def _receive_screen(pilot):
+    await pilot.press("f2")
+    _fill_receive(pilot)
+    await settle(pilot)
+    pilot.app.screen.query_one("#proc", Input).focus()
+    await pilot.press("enter")
+
+
+ENGLISH_SCREENS = {
+    "lookup": None,
+    "receive": _receive_screen,
+    "dossier": _open_dossier,
+    "hand_over": _hand_over_screen,
+    "sync": ("f5",),
+    "report": ("f6",),
+    "help": ("f2", "f1"),
+}
+
+
+@pytest.mark.parametrize("screen", list(ENGLISH_SCREENS))
+def test_english_screen(snap_compare, english, screen):
+    async def run(pilot):
+        steps = ENGLISH_SCREENS[screen]
+        if callable(steps):
+            await steps(pilot)
+        elif steps:
+            await pilot.press(*steps)
+        await settle(pilot)
+
+    assert snap_compare(english, terminal_size=(120, 40), run_before=run)
+
+
+def test_english_sign_in_screen(snap_compare, tmp_path, clock):
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from tests.ui.conftest import settings
+
+    s = make_services(
+        settings(sign_in=True, language="en"), clock=clock, data=tmp_path / "c", start_sync=False
+    )
+    try:
+        assert snap_compare(build_app(s), terminal_size=(120, 40), run_before=settle)
+    finally:
+        s.close()

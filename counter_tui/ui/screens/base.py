@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import ActiveBinding, Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Footer, Input, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.ui.i18n import describe, tr
@@ -39,13 +40,34 @@ def in_words(active: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     Footer, F1 help and the command palette all read ``active_bindings``, so this is
     the one place a binding is put into words: at draw time, never at import.
     """
-    return {
+    words = {
         key: a._replace(binding=replace(a.binding, description=describe(a.binding.description)))
         for key, a in active.items()
     }
+    # The F-keys first: a narrow footer (80 columns) cuts from the right, and the flows'
+    # keys are the ones a clerk must always see; F1 help lists them first too.
+    return dict(sorted(words.items(), key=lambda kv: _footer_rank(kv[0])))
+
+
+FLOW_KEYS = ("f1", "f2", "f3", "f4", "f5", "f6", "f12")
+
+
+def _footer_rank(key: str) -> int:
+    """The app's flow keys first, then a screen's own F-keys (F9, F10), then the rest."""
+    if key in FLOW_KEYS:
+        return 0
+    return 1 if key.startswith("f") and key[1:].isdigit() else 2
 
 
 R = TypeVar("R")
+
+
+def cursor_to_end(event: events.DescendantFocus) -> None:
+    """A filled field entered with Tab gets the cursor at its end, so typing adds to it
+    (fields that keep their text on focus: ``select_on_focus`` is off)."""
+    widget = event.widget
+    if isinstance(widget, Input) and not widget.select_on_focus:
+        widget.cursor_position = len(widget.value)
 
 
 class CounterModal(ModalScreen[R]):
@@ -55,11 +77,24 @@ class CounterModal(ModalScreen[R]):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return in_words(super().active_bindings)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        cursor_to_end(event)
+
 
 class CounterScreen(Screen[None]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return in_words(super().active_bindings)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        cursor_to_end(event)
+
+    def on_mount(self) -> None:
+        # Compact: at 80 columns the F-keys (F1-F6, F12) then fit on the footer line.
+        # (Textual calls each class's on_mount, so a screen's own on_mount adds to this.)
+        for footer in self.query(Footer):
+            footer.compact = True
+            footer.show_command_palette = False  # Ctrl+P still opens it; F1 lists it
 
     @property
     def counter_app(self) -> CounterApp:
@@ -98,6 +133,19 @@ class CounterScreen(Screen[None]):
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
         remapped = self.services.settings.keys.get(binding.id or "")
         return key_words((remapped or binding.key).split(",")[0].strip())
+
+
+class Note(Static):
+    """A message line under a field: shown as typed (never markup), and taking no room
+    while empty, so a form with no messages fits a small terminal."""
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(text, markup=False, **kwargs)
+        self.display = bool(text)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self.display = bool(str(content))
 
 
 def add_plain_row(table: DataTable[object], *cells: object, key: str | None = None) -> None:

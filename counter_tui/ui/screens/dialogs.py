@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -36,7 +37,7 @@ class ConfirmDialog(CounterModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(Text(self.title_text, style="bold"))
             yield Static(self.body, id="confirm_body", markup=False)
             yield Static(
                 tr("[Enter] Đồng ý    [Esc] Quay lại", "[Enter] Yes    [Esc] Back"), markup=False
@@ -60,14 +61,19 @@ class ReasonDialog(CounterModal[str | None]):
     #reason_msg { color: $error; height: auto; }
     """
 
-    def __init__(self, title: str, placeholder: str = "Lý do") -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
-        self.title_text, self.placeholder = title, placeholder
+        self.title_text, self.placeholder, self.value = title, placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
-            yield Input(placeholder=self.placeholder, id="reason", max_length=500)
+            yield Label(Text(self.title_text, style="bold"))
+            yield Input(
+                self.value,
+                placeholder=self.placeholder or tr("Lý do", "Reason"),
+                id="reason",
+                max_length=500,
+            )
             yield Static("", id="reason_msg", markup=False)
             yield Static(
                 tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"),
@@ -113,11 +119,15 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(Text(self.title_text, style="bold"))
             for key, label, placeholder in self.fields:
                 yield Label(label)
                 yield Input(
-                    self.values.get(key, ""), placeholder=placeholder, id=f"f_{key}", max_length=300
+                    self.values.get(key, ""),
+                    placeholder=placeholder,
+                    id=f"f_{key}",
+                    max_length=300,
+                    select_on_focus=False,
                 )
             yield Static("", id="fields_msg", markup=False)
             yield Static(
@@ -166,8 +176,12 @@ class FormPicker(CounterModal[str | None]):
         with Vertical():
             yield Label(tr("[b]In phiếu nào?[/b]", "[b]Which slip?[/b]"))
             yield OptionList(
-                *[Option(f"Mẫu {form}: {name}", id=form) for form, name in self.forms],
+                *[
+                    Option(f"{tr('Mẫu', 'Form')} {form}: {name}", id=form)
+                    for form, name in self.forms
+                ],
                 id="forms",
+                markup=False,
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -232,7 +246,7 @@ class SlipScreen(CounterModal[None]):
     def _show(self, text: str, error: bool) -> None:
         # The clerk may have closed the slip while the PDF was being made: still say where
         # it went (the notification outlives the screen).
-        self.app.notify(text, severity="error" if error else "information", timeout=8)
+        self.app.notify(text, severity="error" if error else "information", timeout=8, markup=False)
         if self.is_mounted:
             status = self.query_one("#slip_status", Static)
             status.update(text)

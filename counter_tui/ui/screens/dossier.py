@@ -14,7 +14,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
-from counter_tui.ui.i18n import language, say, t, tr
+from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -69,12 +69,13 @@ class DossierScreen(CounterScreen):
         super().__init__()
         self.uid = uid
         self.dossier: Dossier | None = None
+        self.shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(can_focus=False):
             yield Static("", id="summary")
-            yield Static("", id="actions")
+            yield Static("", id="actions", markup=False)
             yield Static("", id="action_msg", markup=False)
             yield Label(tr("[b]Lịch sử[/b]", "[b]History[/b]"))
             yield DataTable(id="events", cursor_type="row")
@@ -82,9 +83,29 @@ class DossierScreen(CounterScreen):
 
     def on_mount(self) -> None:
         self.query_one("#events", DataTable).add_columns(
-            "Thời điểm", "Việc", "Người làm", "Quầy", "Ghi chú"
+            tr("Thời điểm", "When"),
+            tr("Việc", "Step"),
+            tr("Người làm", "By"),
+            tr("Quầy", "Counter"),
+            tr("Ghi chú", "Note"),
         )
         self.reload()
+        # The centre may confirm the dossier (or another counter change it) while it is
+        # on screen: look once a second, redraw only when something changed.
+        self.set_interval(1.0, self._reload_if_changed)
+
+    def on_screen_resume(self) -> None:
+        if self.dossier is not None:
+            self.reload()
+
+    def _stamp(self) -> tuple[object, ...]:
+        d = self.services.desk.dossier(self.uid)
+        sync = self.services.desk.sync_state(self.uid)
+        return (d.status, len(d.events), d.due_at) if d else (), sync
+
+    def _reload_if_changed(self) -> None:
+        if self.is_current and self._stamp() != self.shown:
+            self.reload()
 
     def reload(self) -> None:
         d = self.services.desk.dossier(self.uid)
@@ -95,31 +116,45 @@ class DossierScreen(CounterScreen):
             return
         self.dossier = d
         sync = self.services.desk.sync_state(self.uid)
+        self.shown = (d.status, len(d.events), d.due_at), sync
         where = (
-            f"Đã xác nhận với trung tâm (phiên bản {sync.version})"
+            tr(
+                f"Đã xác nhận với trung tâm (phiên bản {sync.version})",
+                f"Confirmed by the centre (version {sync.version})",
+            )
             if sync.confirmed
-            else "Mới có ở quầy này — chưa xác nhận với trung tâm"
+            else tr(
+                "Mới có ở quầy này — chưa xác nhận với trung tâm",
+                "Only at this counter so far — not yet confirmed by the centre",
+            )
         )
         timely = d.timeliness(self.services.clock())
         docs = "\n".join(
-            f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} bản)" for i in d.documents
+            f"   {'✓' if i.received else '✗'} {i.name} ({i.copies} {tr('bản', 'copies')})"
+            for i in d.documents
         )
         a = d.applicant
         lines = [
             f"{d.code}  ·  {d.state.label(language()) if d.state else ''}  ·  {where}",
-            f"Thủ tục: {d.procedure_code} {d.procedure_name}",
-            f"Chủ hồ sơ: {a.full_name}  ·  CCCD: {a.citizen_id or a.legacy_id or '—'}  ·  "
-            f"ĐT: {a.phone or '—'}",
-            f"Địa chỉ: {a.address or '—'}",
-            f"Nhận: {when(d.received_at)}  ·  Hẹn trả: {when(d.due_at)}"
-            + (f" (hẹn ban đầu {when(d.original_due_at)})" if d.original_due_at != d.due_at else "")
-            + (f"  ·  {tr(timely.vi, timely.value.replace('_', ' '))}" if timely else ""),
-            "Giấy tờ:\n" + docs if docs else "",
+            f"{tr('Thủ tục', 'Procedure')}: {d.procedure_code} {d.procedure_name}",
+            f"{tr('Chủ hồ sơ', 'Owner')}: {a.full_name}  ·  "
+            f"{tr('CCCD', 'ID')}: {a.citizen_id or a.legacy_id or '—'}  ·  "
+            f"{tr('ĐT', 'Phone')}: {a.phone or '—'}",
+            f"{tr('Địa chỉ', 'Address')}: {a.address or '—'}",
+            f"{tr('Nhận', 'Received')}: {when(d.received_at)}  ·  "
+            f"{tr('Hẹn trả', 'Due')}: {when(d.due_at)}"
+            + (
+                f" ({tr('hẹn ban đầu', 'first due')} {when(d.original_due_at)})"
+                if d.original_due_at != d.due_at
+                else ""
+            )
+            + (f"  ·  {timeliness_words(timely)}" if timely else ""),
+            tr("Giấy tờ", "Documents") + ":\n" + docs if docs else "",
         ]
         if d.reason:
-            lines.append(f"Lý do: {d.reason}")
+            lines.append(f"{tr('Lý do', 'Reason')}: {d.reason}")
         if d.missing:
-            lines.append("Cần bổ sung: " + "; ".join(d.missing))
+            lines.append(tr("Cần bổ sung: ", "To supplement: ") + "; ".join(d.missing))
         lines += receipt_details(d)
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
@@ -142,9 +177,7 @@ class DossierScreen(CounterScreen):
             add_plain_row(
                 table,
                 when(e.at),
-                Action(e.action).vi
-                if e.action in Action._value2member_map_
-                else tr("⚠ Xung đột", "⚠ Conflict"),
+                action_words(e.action),
                 e.actor,
                 e.counter,
                 e.note[:60],
@@ -225,12 +258,13 @@ class DossierScreen(CounterScreen):
             FieldsDialog(
                 title,
                 [
-                    ("unit", tr("Đơn vị / cơ quan", "Unit"), "Công chức Tư pháp - Hộ tịch"),
+                    ("unit", tr("Đơn vị / cơ quan", "Unit"), tr("tên đơn vị", "the unit's name")),
                     ("person", tr("Người giao/nhận bên đó", "Their person"), tr("Họ tên", "Name")),
                     ("note", tr("Ghi chú", "Note"), ""),
                 ],
                 check,
-                {"unit": last} if last else None,
+                # A value, not a placeholder: a unit shown in the field is one Enter accepts.
+                {"unit": last or "Công chức Tư pháp - Hộ tịch"},
             ),
             done,
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from counter_tui.domain.dossier import Dossier
@@ -13,11 +13,21 @@ from counter_tui.domain.forms import HandOverForm, parse_hand_over
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
-from counter_tui.ui.i18n import language, say, tr
-from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.i18n import language, say, timeliness_words, tr
+from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dossier import when
+from counter_tui.ui.screens.lookup import OFFLINE_NOTE
+from counter_tui.ui.screens.receive import field
 from counter_tui.ui.widgets.authorised_receiver import AuthorisedReceiver
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.centre import Answer
+
+# Where each field's message goes (the parser and the state machine name the field).
+FIELD_MSGS = {
+    "receiver_name": "#ho_name_msg",
+    "receiver_id": "#ho_id_msg",
+    "fee": "#ho_fee_msg",
+}
 
 
 class HandOverScreen(CounterScreen):
@@ -28,8 +38,11 @@ class HandOverScreen(CounterScreen):
     HandOverScreen #ho_msg { color: $error; height: auto; }
     HandOverScreen #ho_info { height: auto; }
     HandOverScreen #ho_matches { height: auto; max-height: 8; }
-    HandOverScreen .row { height: auto; }
-    HandOverScreen .row > Input { width: 1fr; }
+    HandOverScreen .field { height: auto; }
+    HandOverScreen .field > .lbl { width: 22; }
+    HandOverScreen .field > Input { width: 1fr; }
+    HandOverScreen .field > Select { width: 1fr; }
+    HandOverScreen .msg { color: $error; height: auto; margin-left: 22; }
     """
 
     def __init__(self, key: str = "") -> None:
@@ -49,8 +62,10 @@ class HandOverScreen(CounterScreen):
             )
             yield DataTable(id="ho_matches", cursor_type="row")
             yield Static("", id="ho_info", markup=False)
-            with Horizontal(classes="row"):
-                yield Select(
+            # Each field has its label beside it and its message under it.
+            yield field(
+                tr("Người nhận", "Received by"),
+                Select(
                     [
                         (tr("Chủ hồ sơ nhận", "The owner"), "owner"),
                         (tr("Người được ủy quyền", "An authorised person"), "authorised"),
@@ -58,41 +73,59 @@ class HandOverScreen(CounterScreen):
                     value="owner",
                     allow_blank=False,
                     id="ho_relation",
-                )
-                yield Input(
-                    placeholder=tr("Họ tên người nhận", "Receiver's name"),
-                    id="ho_name",
-                    max_length=100,
-                )
-            with Horizontal(classes="row"):
-                yield Input(
+                ),
+            )
+            yield field(
+                tr("Họ tên người nhận", "Receiver's name"),
+                Input(placeholder=tr("họ và tên", "full name"), id="ho_name", max_length=100),
+            )
+            yield Note(id="ho_name_msg", classes="msg")
+            yield field(
+                tr("Số CCCD/CMND người nhận", "Receiver's ID"),
+                Input(
                     placeholder=tr(
-                        "Số CCCD người nhận (bắt buộc nếu ủy quyền)",
-                        "Receiver's ID (required if authorised)",
+                        "12 số CCCD hoặc 9 số CMND (bắt buộc nếu ủy quyền)",
+                        "12-digit citizen ID or 9-digit CMND (required if authorised)",
                     ),
                     id="ho_id",
                     max_length=20,
-                )
-                yield Input(
-                    placeholder=tr("Phí, lệ phí đã thu (đồng)", "Fee collected (VND)"),
-                    id="ho_fee",
-                    value="0",
-                    max_length=12,
-                )
+                    restrict=r"[0-9 ]*",  # an ID has digits only: letters never land
+                ),
+            )
+            yield Note(id="ho_id_msg", classes="msg")
+            yield field(
+                tr("Phí, lệ phí đã thu (đ)", "Fee collected (VND)"),
+                Input(id="ho_fee", value="0", max_length=12, restrict=r"[0-9.]*"),
+            )
+            yield Note(id="ho_fee_msg", classes="msg")
             yield AuthorisedReceiver()
             yield Static("", id="ho_msg", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#ho_matches", DataTable).add_columns(
-            "Mã hồ sơ", "Chủ hồ sơ", "Trạng thái", "Hẹn trả"
+            tr("Mã hồ sơ", "Code"),
+            tr("Chủ hồ sơ", "Owner"),
+            tr("Trạng thái", "Status"),
+            tr("Hẹn trả", "Due"),
         )
+        for inp in self.query(Input):
+            inp.select_on_focus = False  # typing into a filled field adds to it
         if self.initial:
             self.query_one("#ho_key", Input).value = self.initial
             self.find(self.initial)
         self.take_pending()
 
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the code field."""
+        self.query_one("#ho_key", Input).focus()
+
     def on_screen_resume(self) -> None:
+        if self.dossier is not None and not self.counter_app.pending_hand_over:
+            # Shown again: the dossier as it is now (it may have been handed over meanwhile).
+            fresh = self.services.desk.dossier(self.dossier.uid)
+            if fresh is not None:
+                self.select(fresh, focus=False)
         self.take_pending()
 
     def take_pending(self) -> None:
@@ -108,7 +141,15 @@ class HandOverScreen(CounterScreen):
     def _submitted(self, event: Input.Submitted) -> None:
         self.find(event.value)
 
-    def find(self, key: str) -> None:
+    @work(thread=True, exclusive=True, group="hand_over_remote")
+    def _ask_centre(self, key: str) -> None:
+        answer = self.services.centre.ask(key)
+        if answer is Answer.OFFLINE:
+            self.app.call_from_thread(self.query_one("#ho_msg", Static).update, say(OFFLINE_NOTE))
+            return
+        self.app.call_from_thread(self.find, key, True)
+
+    def find(self, key: str, asked: bool = False) -> None:
         msg = self.query_one("#ho_msg", Static)
         table = self.query_one("#ho_matches", DataTable)
         table.clear()
@@ -125,6 +166,14 @@ class HandOverScreen(CounterScreen):
             return
         found = self.services.desk.by_code_or_citizen(parsed)
         if not found:
+            centre = self.services.centre
+            if centre.configured() and centre.online() and not asked:
+                msg.update(tr("Đang hỏi trung tâm…", "Asking the centre…"))
+                self._ask_centre(key)
+                return
+            if centre.configured() and not centre.online():
+                msg.update(say(OFFLINE_NOTE))
+                return
             msg.update(
                 tr(
                     "Không tìm thấy hồ sơ (F3 để tra cứu theo tên).",
@@ -154,37 +203,54 @@ class HandOverScreen(CounterScreen):
         if d:
             self.select(d)
 
-    def select(self, d: Dossier) -> None:
+    def select(self, d: Dossier, focus: bool = True) -> None:
+        if self.dossier is None or self.dossier.uid != d.uid:
+            # Each dossier starts from its owner: the last one's receiver (an authorised
+            # person, their ID, a fee) must not carry over to the next citizen.
+            self.query_one("#ho_relation", Select).value = "owner"
+            self.query_one("#ho_name", Input).value = ""
+            self.query_one("#ho_id", Input).value = ""
+            self.query_one("#ho_fee", Input).value = "0"
         self.dossier = d
         timely = ""
-        # The legal due date: an apology's new date does not make a late return on time.
-        tl = d.timeliness_if_finished(self.services.clock())
+        # One rule with the report, the slip and the overdue list (docs/reports.md): a
+        # result is judged when it became ready, not when the citizen comes for it, against
+        # the legal due date (an apology's new date does not make a late result on time).
+        tl = d.timeliness(self.services.clock())
         if tl is not None:
-            timely = tr(tl.vi, tl.value.replace("_", " "))
+            timely = timeliness_words(tl)
             if d.reschedules:
                 timely += tr(" (đã xin lỗi, hẹn lại)", " (apology issued, new date)")
         ready = d.state is Status.READY
         self.query_one("#ho_info", Static).update(
             f"{d.code} · {d.procedure_name}\n"
-            f"Chủ hồ sơ: {d.applicant.full_name} · "
+            f"{tr('Chủ hồ sơ', 'Owner')}: {d.applicant.full_name} · "
             f"{d.state.label(language()) if d.state else ''}"
             + (
-                tr(" ✓ Có kết quả", " ✓ Result ready")
+                " ✓"  # the status says it: "Đã có kết quả"
                 if ready
                 else tr(" ✗ Chưa có kết quả để trả", " ✗ No result to hand over yet")
             )
-            + f"\nHẹn trả: {when(d.due)} · Trả bây giờ: {timely}"
+            + f"\n{tr('Hẹn trả', 'Due')}: {when(d.due)} · "
+            + (
+                f"{tr('Có kết quả lúc', 'Result ready at')} {when(d.finished_at)}: {timely}"
+                if d.finished_at
+                else f"{tr('Chưa có kết quả', 'No result yet')}: {timely}"
+            )
         )
         name = self.query_one("#ho_name", Input)
         if not name.value:
             name.value = d.applicant.full_name
-        name.focus()
+        if focus:
+            name.focus()
 
     def action_confirm(self) -> None:
         msg = self.query_one("#ho_msg", Static)
         if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
+        for place in FIELD_MSGS.values():
+            self.query_one(place, Static).update("")
         parsed = parse_hand_over(
             HandOverForm(
                 receiver_name=self.query_one("#ho_name", Input).value,
@@ -193,15 +259,29 @@ class HandOverScreen(CounterScreen):
                 fee=self.query_one("#ho_fee", Input).value,
                 **self.query_one(AuthorisedReceiver).values(),
             ),
-            self.services.clock().date(),
+            today=self.services.clock().date(),
         )
         if isinstance(parsed, list):
-            msg.update(" ".join(say(e.msg) for e in parsed))
+            unplaced = []
+            for error in parsed:
+                if error.field in FIELD_MSGS:
+                    self.query_one(FIELD_MSGS[error.field], Static).update(say(error.msg))
+                else:  # the authorised receiver's fields have no line of their own
+                    unplaced.append(say(error.msg))
+            msg.update(
+                tr("Chưa trả: kiểm tra ", "Not handed over: check ")
+                + ", ".join(say(e.label) for e in parsed)
+                + "."
+                + "".join(" " + m for m in unplaced)
+            )
             return
         data = parsed
         try:
             dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
+            where = FIELD_MSGS.get(exc.field or "")
+            if where:
+                self.query_one(where, Static).update(say(exc))
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
         self.show_saved_slip(dossier, "BN", self.clear)
@@ -209,8 +289,11 @@ class HandOverScreen(CounterScreen):
     def clear(self) -> None:
         for inp in self.query(Input):
             inp.value = "0" if inp.id == "ho_fee" else ""
+        self.query_one("#ho_relation", Select).value = "owner"
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
+        for place in FIELD_MSGS.values():
+            self.query_one(place, Static).update("")
         self.query_one("#ho_matches", DataTable).clear()
         self.dossier = None
         self.query_one("#ho_key", Input).focus()

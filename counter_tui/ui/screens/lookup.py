@@ -7,25 +7,35 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
+from counter_tui.domain.messages import Msg
 from counter_tui.domain.summary import Summary
-from counter_tui.ui.i18n import language, t, tr
+from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 
 PAGE = 20
+LOADED = 200  # fetched at first; paging further fetches more
+# Not "not found": during an outage the dossier may have been received at another counter.
+OFFLINE_NOTE = Msg(
+    "Không có trong bộ đệm của quầy này, và không hỏi được trung tâm (mất kết nối): hồ sơ "
+    "có thể đã được tiếp nhận ở quầy khác. Thử lại khi có kết nối.",
+    "Not in this counter's cache, and the centre could not be asked (offline): the dossier "
+    "may have been received at another counter. Try again when connected.",
+)
 FILTERS = {
-    "all": "Tất cả",
-    "due_today": "Hạn hôm nay",
-    "overdue": "Quá hạn",
-    "ready": "Chờ trả kết quả",
-    "awaiting_supplement": "Chờ bổ sung",
+    "all": ("Tất cả", "All"),
+    "due_today": ("Hạn hôm nay", "Due today"),
+    "overdue": ("Quá hạn", "Overdue"),
+    "ready": ("Chờ trả kết quả", "Ready to hand over"),
+    "awaiting_supplement": ("Chờ bổ sung", "Awaiting supplement"),
 }
 
 
@@ -60,6 +70,7 @@ class LookupScreen(CounterScreen):
         self.page = 0
         self.found: list[Summary] = []
         self.total = 0
+        self.want = LOADED
         self.note = ""
         self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
 
@@ -79,15 +90,48 @@ class LookupScreen(CounterScreen):
         yield DataTable(id="results", cursor_type="row")
         yield Footer()
 
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the search field."""
+        self.query_one("#query", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a dossier (Esc) or another flow: show the dossiers as they are now,
+        # and give the keyboard back to the search field (a focused table took no typing).
+        if not self.is_mounted or not self.query("#results"):
+            return
+        if self.focused is self.query_one("#results", DataTable) and self.found:
+            self.query_one("#query", Input).focus()
+        self._start(self.query_one("#query", Input).value, self.filter)
+
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
-        table.add_columns("Mã hồ sơ", "Chủ hồ sơ", "Số CCCD", "Thủ tục", "Trạng thái", "Hẹn trả")
+        table.add_columns(
+            tr("Mã hồ sơ", "Code"),
+            tr("Chủ hồ sơ", "Owner"),
+            tr("Số CCCD", "Citizen ID"),
+            tr("Thủ tục", "Procedure"),
+            tr("Trạng thái", "Status"),
+            tr("Hẹn trả", "Due"),
+        )
         self.action_filter("all")
 
     @on(Input.Changed, "#query")
     def _changed(self, event: Input.Changed) -> None:
         self.page = 0
+        self.want = LOADED
         self._start(event.value, self.filter)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter on one result opens it: a slip's QR (the code, then Enter) opens the
+        dossier at once; with more results the cursor goes to the list."""
+        self.search(event.value, self.filter, self.generation)
+        if len(self.found) == 1:
+            from counter_tui.ui.screens.dossier import DossierScreen
+
+            self.app.push_screen(DossierScreen(self.found[0].uid))
+        elif self.found:
+            self.action_focus_results()
 
     def _start(self, query: str, filter_name: str) -> None:
         self.generation += 1
@@ -96,8 +140,9 @@ class LookupScreen(CounterScreen):
     def action_filter(self, name: str) -> None:
         self.filter = name
         self.page = 0
+        self.want = LOADED
         self.query_one("#filter_label", Label).update(
-            f"{tr('Lọc', 'Filter')}: [b]{FILTERS[name]}[/b]  ({self._filter_keys()})"
+            f"{tr('Lọc', 'Filter')}: [b]{tr(*FILTERS[name])}[/b]  ({escape(self._filter_keys())})"
         )
         self._start(self.query_one("#query", Input).value, name)
 
@@ -110,9 +155,18 @@ class LookupScreen(CounterScreen):
             if isinstance(b, Binding) and b.id and b.id.startswith("filter_")
         )
 
+    def _pages(self) -> int:
+        # A name search stops counting at 1000 matches ("1000+"): those are the pages.
+        return max(1, (max(self.total, len(self.found)) + PAGE - 1) // PAGE)
+
     def action_page(self, delta: int) -> None:
-        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
-        self.page = max(0, min(pages - 1, self.page + delta))
+        self.page = max(0, min(self._pages() - 1, self.page + delta))
+        end = (self.page + 1) * PAGE
+        if end > len(self.found) and len(self.found) < self.total:
+            # Paging past what was fetched: fetch more (from the cache, milliseconds).
+            self.want = max(self.want * 2, end)
+            query = self.query_one("#query", Input).value
+            self.found, self.total = self._local(query, self.filter)
         self._render_page()
 
     def action_focus_results(self) -> None:
@@ -123,18 +177,31 @@ class LookupScreen(CounterScreen):
         bench/ui.py); only a question to the central service goes to a thread."""
         found, total = self._local(query, filter_name)
         centre = self.services.centre
-        if not found and query.strip() and centre.online() and centre.can_answer(query):
-            self._remote(query, filter_name, generation)
-            return
-        self._show(found, total, "", generation)
+        note = ""
+        if not found and query.strip() and centre.configured():
+            if not centre.can_answer(query):
+                # Names and phones are searched in this counter's cache only.
+                note = tr(
+                    "Không có trong bộ đệm của quầy này; trung tâm chỉ tra được theo mã hồ sơ "
+                    "hoặc số CCCD 12 số.",
+                    "Not in this counter's cache; the centre can only be asked by dossier code "
+                    "or 12-digit citizen ID.",
+                )
+            elif centre.online():
+                self._remote(query, filter_name, generation)
+                return
+            else:
+                note = say(OFFLINE_NOTE)
+        self._show(found, total, note, generation)
 
     def _local(self, query: str, filter_name: str) -> tuple[list[Summary], int]:
         desk = self.services.desk
         if query.strip():
-            found, total = desk.find(query, limit=200)
+            found, total = desk.find(query, limit=self.want)
         elif filter_name == "all":
-            found = desk.recent(200)  # with no query: the most recent, never thousands
-            total = len(found)
+            # The most recent first, as many as the pages seen so far need; the count is true.
+            found = desk.recent(self.want)
+            total = desk.dossier_count() if found else 0
         else:
             found, total = [], 0
         if filter_name != "all":
@@ -154,14 +221,7 @@ class LookupScreen(CounterScreen):
     def _ask_centre(self, query: str) -> tuple[list[Summary], int, str]:
         answer = self.services.centre.ask(query)
         if answer is Answer.OFFLINE:
-            return (
-                [],
-                0,
-                tr(
-                    "Không có trong bộ đệm; hỏi trung tâm không được (mất kết nối).",
-                    "Not in the cache; the centre could not be asked (offline).",
-                ),
-            )
+            return [], 0, say(OFFLINE_NOTE)
         if answer is Answer.NOT_FOUND:
             return (
                 [],
@@ -182,7 +242,10 @@ class LookupScreen(CounterScreen):
 
     def _render_page(self) -> None:
         table = self.query_one("#results", DataTable)
+        row = table.cursor_row
         table.clear()
+        pages = self._pages()
+        self.page = min(self.page, pages - 1)
         start = self.page * PAGE
         for s in self.found[start : start + PAGE]:
             add_plain_row(
@@ -195,13 +258,16 @@ class LookupScreen(CounterScreen):
                 f"{s.due:%d/%m/%Y}" if s.due else "",
                 key=s.uid,
             )
-        pages = max(1, (len(self.found) + PAGE - 1) // PAGE)
+        if 0 < row < table.row_count:
+            table.move_cursor(row=row)  # a refresh keeps the clerk's place
         more = "+" if self.total >= 1000 else ""
         if self.found:
             count = tr(
                 f"{self.total}{more} hồ sơ · trang {self.page + 1}/{pages} (PgUp/PgDn)",
                 f"{self.total}{more} dossiers · page {self.page + 1}/{pages} (PgUp/PgDn)",
             )
+        elif self.note:
+            count = ""  # the note says what was and was not searched
         elif self.query_one("#query", Input).value.strip() or self.filter != "all":
             count = tr("Không tìm thấy hồ sơ nào.", "No dossier found.")
         else:

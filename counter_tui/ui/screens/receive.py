@@ -7,7 +7,7 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
@@ -47,12 +47,14 @@ from counter_tui.domain.forms import (
     ApplicantForm,
     fee_words,
     parse_applicant,
+    parse_day,
     parse_fee_at_receipt,
 )
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
-from counter_tui.ui.i18n import language, say, tr
-from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.settings import default_path
+from counter_tui.ui.i18n import language, say, tr, uncertain_words
+from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -61,15 +63,56 @@ from counter_tui.ui.widgets.status_bar import StatusBar
 ERROR_PLACES = {
     "citizen_id": "#cid_msg",
     "full_name": "#name_msg",
-    "birth_date": "#name_msg",
-    "phone": "#contact_msg",
+    "birth_date": "#birth_msg",
+    "phone": "#phone_msg",
+    "address": "#address_msg",
+    "submitter": "#submitter_msg",
     "procedure": "#proc_info",
 }
+# The field each error belongs to, in form order: a refused save puts the cursor on the first.
+ERROR_FIELDS = {
+    "citizen_id": "#cid",
+    "full_name": "#name",
+    "birth_date": "#birth",
+    "phone": "#phone",
+    "address": "#address",
+    "submitter": "#submitter",
+    "procedure": "#proc",
+}
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+COPY_EN = {
+    "original": "Original",
+    "certified": "Certified copy",
+    "copy": "Copy",
+    "present": "Shown only",
+}
 
 
 def fmt_due(value: datetime) -> str:
-    return f"{value:%H:%M} {WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
+    day = tr(WEEKDAYS[value.weekday()], WEEKDAYS_EN[value.weekday()])
+    return f"{value:%H:%M} {day} {value:%d/%m/%Y}"
+
+
+def processing_words(p: Procedure) -> str:
+    """How long the procedure takes, in the UI language (the catalog says it in Vietnamese)."""
+    proc = p.processing
+    if language() != "en":
+        return proc.describe()
+    if proc.unit.name == "SAME_WORKING_DAY":
+        cut = proc.cutoff.strftime("%H:%M") if proc.cutoff else "15:00"
+        return f"Same day (received after {cut}: next working day)"
+    n = int(proc.value) if float(proc.value).is_integer() else proc.value
+    unit = {"WORKING_DAYS": "working days", "WORKING_HOURS": "working hours"}
+    return f"{n} {unit.get(proc.unit.name, 'days')}"
+
+
+def fee_text(amount: int | None) -> str:
+    if language() != "en":
+        return fee_words(amount)
+    if amount == 0:
+        return "Free"
+    return f"{amount:,} VND" if amount else "as regulated"
 
 
 def field(label: str, widget) -> Horizontal:
@@ -94,14 +137,15 @@ class PickerInput(Input):
 
 class DocRow(ListItem):
     def __init__(self, item: DocItem) -> None:
-        super().__init__(Label(self._text(item)))
+        super().__init__(Label(self._text(item), markup=False))  # "[x]" is a mark, not a tag
         self.item = item
 
     @staticmethod
     def _text(item: DocItem) -> str:
         mark = "[x]" if item.received else "[ ]"
-        need = "bắt buộc" if item.required else "nếu có"
-        return f"{mark} {item.name} · {CopyKind(item.copy).vi} · {item.copies} bản · {need}"
+        need = tr("bắt buộc", "required") if item.required else tr("nếu có", "if any")
+        kind = tr(CopyKind(item.copy).vi, COPY_EN.get(item.copy, item.copy))
+        return f"{mark} {item.name} · {kind} · {item.copies} {tr('bản', 'copies')} · {need}"
 
     def refresh_label(self) -> None:
         self.query_one(Label).update(self._text(self.item))
@@ -112,6 +156,7 @@ class Checklist(ListView):
         Binding("space", "toggle_doc", "toggle_doc", id="doc_toggle"),
         Binding("plus,equals_sign", "copies(1)", "more_copies", id="doc_more"),
         Binding("minus", "copies(-1)", "fewer_copies", id="doc_fewer"),
+        Binding("ctrl+a", "tick_all", "tick_all_docs", id="doc_all"),
     ]
 
     def _row(self) -> DocRow | None:
@@ -124,6 +169,13 @@ class Checklist(ListView):
             row.item.received = not row.item.received
             row.refresh_label()
             self.post_message(self.Changed(self))
+
+    def action_tick_all(self) -> None:
+        """Everything brought: one key instead of Space on each row."""
+        for row in self.query(DocRow):
+            row.item.received = True
+            row.refresh_label()
+        self.post_message(self.Changed(self))
 
     def action_copies(self, delta: int) -> None:
         row = self._row()
@@ -179,25 +231,33 @@ class ReceiveScreen(CounterScreen):
                         max_length=400,
                     ),
                 )
-                yield Static("", id="cid_msg", markup=False, classes="info")
+                yield Note(id="cid_msg", classes="info")
                 yield field(
                     tr("Họ và tên", "Full name"),
-                    Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=100),
+                    # max_length well above the limit: a longer value is refused with the
+                    # limit named (domain/forms.py, LIMITS), never cut short silently.
+                    Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=1000),
                 )
+                yield Note(id="name_msg", classes="check")
                 yield field(
                     tr("Ngày sinh", "Birth date"),
-                    Input(placeholder="dd/mm/yyyy", id="birth", max_length=10),
+                    Input(
+                        placeholder=tr("dd/mm/yyyy hoặc ddmmyyyy", "dd/mm/yyyy or ddmmyyyy"),
+                        id="birth",
+                        max_length=10,
+                    ),
                 )
-                yield Static("", id="name_msg", markup=False, classes="check")
+                yield Note(id="birth_msg", classes="msg")
                 yield field(
                     tr("Điện thoại", "Phone"),
                     Input(placeholder="09xxxxxxxx", id="phone", max_length=15),
                 )
+                yield Note(id="phone_msg", classes="msg")
                 yield field(
                     tr("Địa chỉ", "Address"),
-                    Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=200),
+                    Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=1000),
                 )
-                yield Static("", id="contact_msg", markup=False, classes="msg")
+                yield Note(id="address_msg", classes="check")
                 yield field(
                     tr("Thủ tục", "Procedure"),
                     PickerInput(
@@ -209,25 +269,26 @@ class ReceiveScreen(CounterScreen):
                         max_length=100,
                     ),
                 )
-                yield OptionList(id="proc_list")
-                yield Static("", id="proc_info", markup=False, classes="info")
+                yield OptionList(id="proc_list", markup=False)
+                yield Note(id="proc_info", classes="info")
                 yield Label(
                     tr(
-                        "Giấy tờ (Space: đã nhận, +/-: số bản)",
-                        "Documents (Space: received, +/-: copies)",
+                        "Giấy tờ (Space: đã nhận, Ctrl+A: đủ tất cả, +/-: số bản)",
+                        "Documents (Space: received, Ctrl+A: all, +/-: copies)",
                     ),
                     classes="lbl",
                 )
                 yield Checklist(id="checklist")
-                yield Static("", id="checklist_msg", markup=False, classes="check")
+                yield Note(id="checklist_msg", classes="check")
                 yield field(
                     tr("Người nộp", "Submitter"),
                     Input(
                         placeholder=tr("nếu không phải chủ hồ sơ", "if not the owner"),
                         id="submitter",
-                        max_length=100,
+                        max_length=1000,
                     ),
                 )
+                yield Note(id="submitter_msg", classes="msg")
                 yield field(
                     tr("Nhận kết quả", "Result by"),
                     Select(
@@ -242,12 +303,45 @@ class ReceiveScreen(CounterScreen):
                     ),
                 )
                 yield ReceiptExtras(id="extras")
-                yield Static("", id="due", markup=False)
-                yield Static("", id="save_msg", markup=False, classes="msg")
+                yield Note(id="due")
+                yield Note(id="save_msg", classes="msg")
             with Vertical(id="side"):
                 yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
                 yield DataTable(id="history", cursor_type="row")
         yield Footer()
+
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the first field."""
+        self.query_one("#cid", Input).focus()
+        self._say_if_unconfigured()
+
+    def _say_if_unconfigured(self) -> bool:
+        """Say what to set when the office is not configured (nothing can be received)."""
+        settings = self.services.settings
+        if settings.office_configured:
+            return False
+        where = settings.source if settings.source.endswith(".toml") else str(default_path())
+        self.query_one("#save_msg", Static).update(
+            tr(
+                "Máy chưa cấu hình cơ quan nên chưa tiếp nhận được (mã hồ sơ sẽ mang mã cơ "
+                "quan mẫu). Quản trị viên đặt trong tệp "
+                f"{where}: [counter] office (mã cơ quan), office_name, name (tên quầy), slot; "
+                "và [central] url, token nếu có trung tâm (xem config/counter.example.toml), "
+                "rồi mở lại chương trình.",
+                "This PC's office is not configured, so nothing can be received (codes would "
+                f"carry the example office). The operator sets in {where}: [counter] office "
+                "(agency code), office_name, name (counter), slot; and [central] url, token "
+                "when there is a centre (see config/counter.example.toml); then restarts.",
+            )
+        )
+        return True
+
+    def on_screen_resume(self) -> None:
+        # The citizen's dossiers may have moved on while another flow was in front.
+        digits = normalize(self.query_one("#cid", Input).value)
+        if self.is_mounted and len(digits) == 12 and digits.isdigit():
+            desk = self.services.desk
+            self._show_citizen(desk.citizen_history(digits), None)
 
     def on_mount(self) -> None:
         table = self.query_one("#history", DataTable)
@@ -263,6 +357,10 @@ class ReceiveScreen(CounterScreen):
             )
         )
         self._show_procedures("")
+        for inp in self.query(Input):
+            # Tabbing into a filled field puts the cursor at its end: typing adds to it
+            # (a phone from the citizen's history was overwritten by the next keystroke).
+            inp.select_on_focus = False
 
     # --- citizen ID and card QR -----------------------------------------------------------
 
@@ -326,17 +424,25 @@ class ReceiveScreen(CounterScreen):
         try:
             card = parse_card_qr(payload, today=self._today())
         except IdError as exc:
+            # The scanned text stays in the field so it can be read; the reason is shown.
             msg.set_classes("msg")
-            msg.update("Mã QR: " + say(exc))
-            self.query_one("#cid", Input).value = ""
+            msg.update(
+                tr("Mã QR không dùng được: ", "Card QR refused: ")
+                + say(exc)
+                + tr(" Nội dung quét: ", " Scanned: ")
+                + payload
+            )
             return
         self.card = card
         self.query_one("#cid", Input).value = card.citizen_id.number
         self.query_one("#name", Input).value = card.full_name
         self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
         self.query_one("#address", Input).value = card.address
-        checks = " ".join(say(m) for m in card.check.values())
-        self.query_one("#name_msg", Static).update(checks)
+        for key, place in (("full_name", "#name_msg"), ("address", "#address_msg")):
+            problem = card.check.get(key)
+            note = self.query_one(place, Static)
+            note.set_classes("check")
+            note.update(say(problem) if problem else "")
         msg.set_classes("info")
         msg.update(
             tr(f"✓ Đã đọc thẻ: {card.gender.vi}", f"✓ Card read: {card.gender.value}")
@@ -404,10 +510,16 @@ class ReceiveScreen(CounterScreen):
             self.query_one("#proc_info", Static).update(say(exc))
             return
         self.procedure = p
-        fee = fee_words(p.fee_amount)
-        warn = " · ⚠ cần xác nhận với tỉnh: " + ", ".join(p.uncertain) if p.uncertain else ""
+        fee = fee_text(p.fee_amount)
+        warn = (
+            tr(" · ⚠ cần xác nhận với tỉnh: ", " · ⚠ to confirm with the province: ")
+            + uncertain_words(list(p.uncertain))
+            if p.uncertain
+            else ""
+        )
         self.query_one("#proc_info", Static).update(
-            f"✓ {p.code} {p.name} · {p.field} · {p.processing.describe()} · Phí: {fee}{warn}"
+            f"✓ {p.code} {p.name} · {p.field} · {processing_words(p)} · "
+            f"{tr('Phí', 'Fee')}: {fee}{warn}"
         )
         self.query_one(ReceiptExtras).set_agencies(self.services.desk.handling_agencies(p.code))
         self.documents = documents_for(p)
@@ -426,9 +538,12 @@ class ReceiveScreen(CounterScreen):
     def _update_checklist_msg(self) -> None:
         missing = missing_required(self.documents)
         self.query_one("#checklist_msg", Static).update(
-            f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)"
+            tr(
+                f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)",
+                f"{len(missing)} required documents missing (Space ticks one)",
+            )
             if missing
-            else ("✓ Đủ giấy tờ bắt buộc" if self.documents else "")
+            else (tr("✓ Đủ giấy tờ bắt buộc", "✓ All required documents") if self.documents else "")
         )
 
     def _update_due(self) -> None:
@@ -444,10 +559,9 @@ class ReceiveScreen(CounterScreen):
 
     # --- saving ---------------------------------------------------------------------------
 
-    def _collect(self) -> Dossier | None:
-        """The draft dossier, or None with the problems shown beside their fields."""
+    def _form(self) -> ApplicantForm:
         value = self.query_one
-        form = ApplicantForm(
+        return ApplicantForm(
             citizen_id=value("#cid", Input).value,
             full_name=value("#name", Input).value,
             birth_date=value("#birth", Input).value,
@@ -458,14 +572,41 @@ class ReceiveScreen(CounterScreen):
             gender=self.card.gender.value if self.card else None,
             **self.query_one(ReceiptExtras).applicant_fields(),
         )
-        self.query_one("#contact_msg", Static).update("")
+
+    @on(Input.Blurred, "#name, #birth, #phone, #address, #submitter")
+    def _field_left(self, event: Input.Blurred) -> None:
+        """Check a field as it is left: its message appears, or goes once it is fixed
+        (a card's reminder to check a name or address stays until the next card)."""
+        field_id = next(k for k, v in ERROR_FIELDS.items() if v == f"#{event.input.id}")
+        place = self.query_one(ERROR_PLACES[field_id], Static)
+        errors = []
+        if event.value.strip():  # an empty field is only wrong at save, when it is needed
+            parsed = parse_applicant(self._form(), self._today())
+            errors = [e for e in parsed if e.field == field_id] if isinstance(parsed, list) else []
+        if errors:
+            place.set_classes("msg")
+            place.update(say(errors[0].msg))
+            return
+        if place.has_class("msg"):
+            place.update("")
+        if field_id == "birth_date" and event.value.strip():
+            # Typed as 15081990 or 15-8-1990: shown back as the form prints it.
+            event.input.value = f"{parse_day(event.value):%d/%m/%Y}"
+
+    def _collect(self) -> Dossier | None:
+        """The draft dossier, or None with the problems shown beside their fields."""
+        form = self._form()
+        for place in ("#birth_msg", "#phone_msg", "#submitter_msg"):
+            self.query_one(place, Static).update("")
         parsed = parse_applicant(form, self._today())
         if isinstance(parsed, list):
             for error in self.query_one(ReceiptExtras).show_errors(parsed):
                 where = self.query_one(ERROR_PLACES[error.field], Static)
-                if error.field == "citizen_id":
+                if error.field in ("citizen_id", "full_name", "address"):
                     where.set_classes("msg")
                 where.update(say(error.msg))
+            first = min(parsed, key=lambda e: list(ERROR_FIELDS).index(e.field))
+            self.query_one(ERROR_FIELDS[first.field]).focus()
             self.query_one("#save_msg", Static).update(
                 tr("Chưa lưu: kiểm tra ", "Not saved: check ")
                 + ", ".join(say(e.label) for e in parsed)
@@ -499,27 +640,37 @@ class ReceiveScreen(CounterScreen):
         return draft
 
     def action_save(self) -> None:
+        if self._say_if_unconfigured():
+            return
         draft = self._collect()
         if draft is None:
             return
         missing = missing_required(self.documents)
         if missing:
-            body = "Thiếu giấy tờ bắt buộc:\n" + "\n".join(f" • {m}" for m in missing)
-            body += "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?"
+            body = tr("Thiếu giấy tờ bắt buộc:\n", "Required documents missing:\n") + "\n".join(
+                f" • {m}" for m in missing
+            )
+            body += tr(
+                "\n\nLập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Mẫu 02)?",
+                "\n\nIssue the supplement request (form 02)?",
+            )
 
             def reason(text: str | None) -> None:
-                if text:  # form 02 states the reason; Esc keeps the form unsaved
+                if text:
                     self._save(draft, Action.REQUEST_SUPPLEMENT, note=text, missing=missing)
 
             def chosen(yes: bool | None) -> None:
-                if yes:
+                if yes:  # form 02 prints "Lý do": ask for it, with the usual one offered
                     self.app.push_screen(
                         ReasonDialog(
                             tr(
-                                "Yêu cầu bổ sung (Mẫu 02): lý do",
+                                "Phiếu yêu cầu bổ sung (Mẫu 02): lý do",
                                 "Supplement request (form 02): reason",
                             ),
-                            tr("vd: bản sao chưa chứng thực", "e.g. copies not certified"),
+                            value=tr(
+                                "Hồ sơ chưa có đủ giấy tờ bắt buộc theo quy định.",
+                                "The dossier lacks documents the procedure requires.",
+                            ),
                         ),
                         reason,
                     )
@@ -531,6 +682,8 @@ class ReceiveScreen(CounterScreen):
         self._save(draft, Action.RECEIVE)
 
     def action_refuse(self) -> None:
+        if self._say_if_unconfigured():
+            return
         draft = self._collect()
         if draft is None:
             return
@@ -544,11 +697,53 @@ class ReceiveScreen(CounterScreen):
             reason,
         )
 
+    def _clock_record(self) -> dict[str, object] | None:
+        """Both times, when the centre says this PC's clock is off by more than the limit."""
+        skew = self.services.centre.clock_skew()
+        limit = self.services.settings.clock_limit_minutes * 60
+        if skew is None or limit <= 0 or abs(skew) <= limit:
+            return None
+        pc = self.services.clock()
+        return {
+            "pc_time": pc.isoformat(timespec="minutes"),
+            "centre_time": (pc + timedelta(seconds=skew)).isoformat(timespec="minutes"),
+            "skew_minutes": round(skew / 60),
+        }
+
     def _save(
-        self, draft, outcome: Action, note: str = "", missing: list[str] | None = None
+        self,
+        draft,
+        outcome: Action,
+        note: str = "",
+        missing: list[str] | None = None,
+        clock: dict[str, object] | None = None,
     ) -> None:
+        record = clock or self._clock_record()
+        if record is not None and clock is None:
+            pc, centre = (
+                datetime.fromisoformat(str(record[k])) for k in ("pc_time", "centre_time")
+            )
+            body = tr(
+                f"Đồng hồ máy này chỉ {pc:%H:%M %d/%m/%Y}, trung tâm chỉ {centre:%H:%M %d/%m/%Y} "
+                f"(lệch {abs(int(str(record['skew_minutes'])))} phút). Hồ sơ sẽ ghi giờ máy "
+                "và lưu kèm giờ trung tâm.\n\nVẫn lưu? (nên chỉnh lại giờ máy)",
+                f"This PC says {pc:%H:%M %d/%m/%Y}, the centre {centre:%H:%M %d/%m/%Y} "
+                f"({abs(int(str(record['skew_minutes'])))} minutes apart). The dossier records "
+                "the PC's time with the centre's beside it.\n\nSave anyway? (fix the PC clock)",
+            )
+
+            def go_on(yes: bool | None) -> None:
+                if yes:
+                    self._save(draft, outcome, note, missing, clock=record)
+
+            self.app.push_screen(
+                ConfirmDialog(tr("Giờ máy bị lệch", "The PC clock is off"), body), go_on
+            )
+            return
         try:
-            dossier = self.services.desk.receive(draft, outcome=outcome, note=note, missing=missing)
+            dossier = self.services.desk.receive(
+                draft, outcome=outcome, note=note, missing=missing, clock=clock
+            )
         except DomainError as exc:
             self.query_one("#save_msg", Static).update(tr("Chưa lưu: ", "Not saved: ") + say(exc))
             return
@@ -566,7 +761,10 @@ class ReceiveScreen(CounterScreen):
         for s in (
             "#cid_msg",
             "#name_msg",
-            "#contact_msg",
+            "#birth_msg",
+            "#phone_msg",
+            "#address_msg",
+            "#submitter_msg",
             "#proc_info",
             "#checklist_msg",
             "#due",

@@ -25,6 +25,7 @@ from counter_tui.ui.screens.dialogs import SlipScreen
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.paperwork import CHANNEL_VI
 
+CHANNEL_EN = {"direct": "At the counter", "post": "By post", "online": "Online"}
 BAR_WIDTH = 40
 ALL = "__all__"
 
@@ -75,7 +76,10 @@ class ReportScreen(CounterScreen):
             yield Label(tr("Cơ quan", "Office"), classes="lbl")
             office = self.services.settings.office
             yield Select(
-                [(f"{office} (quầy này)", office), (tr("Tất cả trong bộ nhớ", "All cached"), ALL)],
+                [
+                    (f"{office} {tr('(quầy này)', '(this counter)')}", office),
+                    (tr("Tất cả trong bộ nhớ", "All cached"), ALL),
+                ],
                 value=office,
                 allow_blank=False,
                 id="r_office",
@@ -102,10 +106,21 @@ class ReportScreen(CounterScreen):
 
     def on_mount(self) -> None:
         self.query_one("#r_procs", DataTable).add_columns(
-            "Mã TTHC", "Tên thủ tục", "Nhận", "Trước", "Đúng", "Trễ", "Đúng hạn", "Quá hạn"
+            tr("Mã TTHC", "Code"),
+            tr("Tên thủ tục", "Procedure"),
+            tr("Nhận", "Received"),
+            tr("Trước", "Early"),
+            tr("Đúng", "On time"),
+            tr("Trễ", "Late"),
+            tr("Đúng hạn", "On-time %"),
+            tr("Quá hạn", "Overdue"),
         )
         self.query_one("#r_overdue", DataTable).add_columns(
-            "Mã hồ sơ", "Chủ hồ sơ", "Thủ tục", "Hạn trả", "Quá (ngày)"
+            tr("Mã hồ sơ", "Code"),
+            tr("Chủ hồ sơ", "Owner"),
+            tr("Thủ tục", "Procedure"),
+            tr("Hạn trả", "Due"),
+            tr("Quá (ngày)", "Days over"),
         )
         self.query_one("#r_from", Input).focus()
         self._office = self.query_one("#r_office", Select).value
@@ -151,7 +166,8 @@ class ReportScreen(CounterScreen):
         self.report = r
         t_ = r.total
         channels = ", ".join(
-            f"{CHANNEL_VI.get(k, k).lower()} {v}" for k, v in sorted(r.by_channel.items())
+            f"{tr(CHANNEL_VI.get(k, k), CHANNEL_EN.get(k, k.replace('_', ' '))).lower()} {v}"
+            for k, v in sorted(r.by_channel.items())
         )
         who = r.office or tr("tất cả cơ quan", "all offices")
         period = f"{r.start:%d/%m/%Y} – {r.end:%d/%m/%Y}"
@@ -263,7 +279,7 @@ class ReportScreen(CounterScreen):
 
     def _notice(self, text: str) -> None:
         self.query_one("#r_msg", Static).update(text)
-        self.app.notify(text, timeout=8)
+        self.app.notify(text, timeout=8, markup=False)
 
     def action_print_book(self) -> None:
         period = self._period()

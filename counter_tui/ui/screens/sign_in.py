@@ -8,6 +8,7 @@ and while it is up the app's own keys (F2-F6, the palette) do nothing.
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,7 @@ from textual.widgets import Input, Label, Static
 
 from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterModal, counter_app_of
-from counter_tui.usecases.auth import Clerk, SignInError
+from counter_tui.usecases.auth import NO_ACCOUNTS, Clerk, SignInError
 
 
 class SignInScreen(CounterModal[Clerk]):
@@ -41,8 +42,8 @@ class SignInScreen(CounterModal[Clerk]):
             if self.locked_by:
                 yield Label(
                     tr(
-                        f"[b]Màn hình đã khóa[/b] — {self.locked_by} đang đăng nhập",
-                        f"[b]Screen locked[/b] — {self.locked_by} is signed in",
+                        f"[b]Màn hình đã khóa[/b] — {escape(self.locked_by)} đang đăng nhập",
+                        f"[b]Screen locked[/b] — {escape(self.locked_by)} is signed in",
                     )
                 )
             else:
@@ -64,22 +65,50 @@ class SignInScreen(CounterModal[Clerk]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#si_pin" if self.locked_by else "#si_user", Input).focus()
-        signin = counter_app_of(self).services.signin
-        if signin is not None and not signin.accounts():
-            self.query_one("#si_hint", Static).update(
-                tr(
-                    "Máy này chưa có tài khoản nào: cần đồng bộ với trung tâm một lần, hoặc "
-                    "quản trị viên thêm bằng lệnh counter-tui clerk add.",
-                    "No accounts on this PC yet: sync with the centre once, or the operator "
-                    "adds one with counter-tui clerk add.",
-                )
+        # Always the user name first, the locked-by name selected: the clerk who locked
+        # presses Enter and types the PIN; another clerk's typing replaces the name (it
+        # once went into the PIN box and counted as a wrong PIN for the first clerk).
+        self.query_one("#si_user", Input).focus()
+        self._show_hint()
+        # The accounts come with the first sync: the hint follows without a restart.
+        self.set_interval(2.0, self._show_hint)
+
+    def _no_accounts_words(self) -> str:
+        """Why nobody can sign in yet, and what to do: a dead centre is not a wrong PIN."""
+        services = counter_app_of(self).services
+        centre = services.centre
+        if not centre.configured():
+            return tr(
+                "Máy này chưa có tài khoản nào: quản trị viên thêm bằng lệnh "
+                "counter-tui clerk add.",
+                "No accounts on this PC yet: the operator adds one with counter-tui clerk add.",
             )
+        problem = centre.problem()
+        url = services.settings.central_url
+        if problem is None:
+            return tr(
+                "Máy này chưa có tài khoản nào: đang lấy danh sách cán bộ từ trung tâm…",
+                "No accounts on this PC yet: fetching the clerk list from the centre…",
+            )
+        return tr(
+            f"Máy này chưa có tài khoản nào và chưa lấy được danh sách cán bộ từ trung tâm "
+            f"{url}: {say(problem)}. Kiểm tra mạng, [central] url và [central] token trong "
+            "tệp cấu hình, hoặc gọi quản trị viên.",
+            f"No accounts on this PC yet, and the clerk list could not be fetched from the "
+            f"centre at {url}: {say(problem)}. Check the network, [central] url and "
+            "[central] token in the settings file, or call the operator.",
+        )
+
+    def _show_hint(self) -> None:
+        signin = counter_app_of(self).services.signin
+        hint = self.query_one("#si_hint", Static)
+        hint.update(self._no_accounts_words() if signin and not signin.accounts() else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "si_user":
+        if event.input.id == "si_user" and not self.query_one("#si_pin", Input).value:
             self.query_one("#si_pin", Input).focus()
             return
+        # Enter on either field with both filled signs in (the PIN may have been typed first).
         user = self.query_one("#si_user", Input).value
         pin = self.query_one("#si_pin", Input).value
         self.query_one("#si_msg", Static).update(tr("Đang kiểm tra…", "Checking…"))
@@ -94,6 +123,14 @@ class SignInScreen(CounterModal[Clerk]):
         try:
             clerk = signin.sign_in(user, pin)
         except SignInError as exc:
+            if exc.code == NO_ACCOUNTS:  # not a wrong PIN: say why nobody can sign in yet
+                words = tr(
+                    "Chưa đăng nhập được: máy chưa có tài khoản (không phải sai mã PIN).",
+                    "Not signed in: no accounts on this PC yet (not a wrong PIN).",
+                )
+                self.app.call_from_thread(self._refused, words)
+                self.app.call_from_thread(self._show_hint)
+                return
             self.app.call_from_thread(self._refused, say(exc))
             return
         self.app.call_from_thread(self.dismiss, clerk)

@@ -10,14 +10,21 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
-from counter_tui.ui.i18n import say, t, tr
+from counter_tui.ui.i18n import action_words, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 WHAT_TO_DO = {
-    "conflict": "Trung tâm đã đổi hồ sơ trước: xem lịch sử hồ sơ, báo công dân, làm lại nếu cần.",
-    "rejected": "Trung tâm không nhận thao tác: đọc lý do, sửa hồ sơ hoặc báo quản trị viên.",
+    "conflict": (
+        "Trung tâm đã đổi hồ sơ trước: xem lịch sử hồ sơ, báo công dân, làm lại nếu cần.",
+        "The centre changed the dossier first: read its history, tell the citizen, redo.",
+    ),
+    "rejected": (
+        "Trung tâm không nhận thao tác: đọc lý do, sửa hồ sơ hoặc báo quản trị viên.",
+        "The centre refused the step: read the reason, fix the dossier or call the operator.",
+    ),
 }
+RESULTS = {"conflict": ("Xung đột", "Conflict"), "rejected": ("Bị từ chối", "Refused")}
 
 
 class SyncScreen(CounterScreen):
@@ -48,9 +55,16 @@ class SyncScreen(CounterScreen):
 
     def on_mount(self) -> None:
         self.query_one("#rejected", DataTable).add_columns(
-            "Số", "Hồ sơ", "Thao tác", "Kết quả", "Lý do", "Nên làm"
+            tr("Số", "No."),
+            tr("Hồ sơ", "Dossier"),
+            tr("Thao tác", "Step"),
+            tr("Kết quả", "Result"),
+            tr("Lý do", "Reason"),
+            tr("Nên làm", "What to do"),
         )
-        self.query_one("#pending", DataTable).add_columns("Số", "Hồ sơ", "Thao tác", "Lúc")
+        self.query_one("#pending", DataTable).add_columns(
+            tr("Số", "No."), tr("Hồ sơ", "Dossier"), tr("Thao tác", "Step"), tr("Lúc", "At")
+        )
         self.refresh_view()
         self.set_interval(1.0, self.refresh_view)
 
@@ -65,7 +79,7 @@ class SyncScreen(CounterScreen):
             last = (
                 datetime.fromtimestamp(st.last_success).strftime("%H:%M:%S %d/%m/%Y")
                 if st.last_success
-                else "chưa lần nào"
+                else tr("chưa lần nào", "never")
             )
             lines.append(
                 tr(
@@ -93,17 +107,21 @@ class SyncScreen(CounterScreen):
                 rej,
                 op.seq,
                 op.code,
-                op.action or "tiếp nhận",
-                op.result_status,
+                action_words(op.action or "receive"),
+                tr(*RESULTS[op.result_status]) if op.result_status in RESULTS else op.result_status,
                 op.reason[:60],
-                WHAT_TO_DO.get(op.result_status, "")[:50],
+                tr(*WHAT_TO_DO[op.result_status])[:50] if op.result_status in WHAT_TO_DO else "",
                 key=str(op.seq),
             )
         pend = self.query_one("#pending", DataTable)
         pend.clear()
         for op in desk.pending(limit=50):
             add_plain_row(
-                pend, op.seq, op.code, op.action or "tiếp nhận", f"{op.at:%H:%M}" if op.at else ""
+                pend,
+                op.seq,
+                op.code,
+                action_words(op.action or "receive"),
+                f"{op.at:%H:%M}" if op.at else "",
             )
 
     def action_sync_now(self) -> None:

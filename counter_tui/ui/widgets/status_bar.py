@@ -17,6 +17,24 @@ STATE_STYLE = {
 }
 
 
+def fit(parts: list[str], width: int) -> list[str]:
+    """The parts that fit ``width``: the office name goes first, then the date, then a
+    warning's words; the sync state and the pending count always stay (80 columns)."""
+
+    def size(ps: list[str]) -> int:
+        return sum(len(p) for p in ps) + 3 * (len(ps) - 1)
+
+    parts = list(parts)
+    if size(parts) > width and " · " in parts[0]:
+        parts[0] = parts[0].split(" · ", 1)[1]  # "Quầy Q1 · canbo01"
+    if size(parts) > width:
+        parts = [p[:5] if len(p) == 16 and p[2] == ":" else p for p in parts]  # HH:MM only
+    if size(parts) > width and parts[-1].startswith("⚠"):
+        room = width - size(parts[:-1]) - 3
+        parts[-1] = parts[-1][: max(1, room - 1)] + "…" if room > 2 else "⚠"
+    return parts
+
+
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; background: $primary-background; color: $text; padding: 0 1; }
@@ -28,6 +46,7 @@ class StatusBar(Static):
         if not isinstance(self.app, CounterApp):
             return Text("")
         parts, state = self.app.status_line()
+        parts = fit(parts, self.content_size.width or 200)
         text = Text()
         for i, part in enumerate(parts):
             if i:
