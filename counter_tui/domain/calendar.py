@@ -229,7 +229,7 @@ class WorkCalendar:
         return Msg(
             f"Chưa có quyết định nghỉ Tết năm {year}: ngày {day:%d/%m/%Y} nằm trong dịp Tết, "
             "hạn trả có thể phải điều chỉnh khi có quyết định.",
-            f"No decision yet on the {year} Tết break: {day:%d/%m/%Y} falls around Tết; "
+            f"No decision yet on the {year} Tet break: {day:%d/%m/%Y} falls around Tet; "
             "the due date may need adjusting once it is decided.",
         )
 

@@ -27,7 +27,7 @@ FEE_METHODS = ("cash", "transfer", "online")
 # How a fee was paid, in words: one table for the screen, the slips and the report.
 FEE_METHOD_NAMES = {
     "cash": Msg("Tiền mặt", "Cash"),
-    "transfer": Msg("Chuyển khoản", "Bank transfer"),
+    "transfer": Msg("Chuyển khoản", "Transfer"),
     "online": Msg("Trực tuyến", "Online"),
 }
 

@@ -3,32 +3,50 @@ for the owner, the tracking-book line, the fee paid, the handling agency, the si
 
 from __future__ import annotations
 
-from counter_tui.domain.dossier import Dossier
-from counter_tui.domain.forms import FEE_METHOD_VI
+from counter_tui.domain.dossier import FEE_METHOD_NAMES, Dossier
+from counter_tui.domain.messages import Msg
 
 
-def receipt_details(d: Dossier) -> list[str]:
+def receipt_details(d: Dossier) -> list[Msg]:
     out = []
     s = d.submitter
     if s is not None:
-        parts = [f"Người nộp thay: {s.full_name}"]
+        vi, en = [f"Người nộp thay: {s.full_name}"], [f"Submitted by: {s.full_name}"]
         if s.citizen_id:
-            parts.append(f"số định danh {s.citizen_id}")
+            vi.append(f"số định danh {s.citizen_id}")
+            en.append(f"ID {s.citizen_id}")
         if s.phone:
-            parts.append(f"ĐT {s.phone}")
+            vi.append(f"ĐT {s.phone}")
+            en.append(f"phone {s.phone}")
         if s.authorisation:
-            parts.append(f"giấy ủy quyền: {s.authorisation}")
-        out.append("  ·  ".join(parts))
+            vi.append(f"giấy ủy quyền: {s.authorisation}")
+            en.append(f"authorisation: {s.authorisation}")
+        out.append(Msg("  ·  ".join(vi), "  ·  ".join(en)))
     if d.tracking is not None:
         t = d.tracking
-        out.append(f"Sổ theo dõi: quyển {t.book}/{t.year}, số thứ tự {t.number}")
+        out.append(
+            Msg(
+                f"Sổ theo dõi: quyển {t.book}/{t.year}, số thứ tự {t.number}",
+                f"Tracking book: volume {t.book}/{t.year}, entry {t.number}",
+            )
+        )
     if d.fee_paid is not None:
         f = d.fee_paid
         amount = f"{f.amount:,}".replace(",", ".")
-        how = FEE_METHOD_VI.get(f.method, f.method).lower()
-        out.append(f"Phí khi tiếp nhận: {amount} đồng, {how}, biên lai {f.receipt_no}")
+        how = FEE_METHOD_NAMES.get(f.method, Msg(f.method, f.method))
+        out.append(
+            Msg(
+                f"Phí khi tiếp nhận: {amount} đồng, {how.vi.lower()}, biên lai {f.receipt_no}",
+                f"Fee at receipt: {amount} VND, {how.en.lower()}, receipt {f.receipt_no}",
+            )
+        )
     if d.handling_agency:
-        out.append(f"Cơ quan giải quyết: {d.handling_agency_name} ({d.handling_agency})")
+        out.append(
+            Msg(
+                f"Cơ quan giải quyết: {d.handling_agency_name} ({d.handling_agency})",
+                f"Handling agency: {d.handling_agency_name} ({d.handling_agency})",
+            )
+        )
     if d.received_by:
-        out.append(f"Cán bộ tiếp nhận: {d.received_by}")
+        out.append(Msg(f"Cán bộ tiếp nhận: {d.received_by}", f"Received by: {d.received_by}"))
     return out

@@ -113,7 +113,7 @@ class Desk:
             Msg(
                 f"Chưa có quyết định nghỉ Tết năm {y}: hạn trả rơi vào dịp Tết có thể phải "
                 "điều chỉnh khi có quyết định (config/holidays.toml).",
-                f"No decision yet on the {y} Tết break: due dates around Tết may need "
+                f"No decision yet on the {y} Tet break: due dates around Tet may need "
                 "adjusting once it is decided.",
             )
             for y in self.calendar.undecided_tet_years(years)

@@ -155,7 +155,7 @@ class DossierScreen(CounterScreen):
             lines.append(f"{tr('Lý do', 'Reason')}: {d.reason}")
         if d.missing:
             lines.append(tr("Cần bổ sung: ", "To supplement: ") + "; ".join(d.missing))
-        lines += receipt_details(d)
+        lines += [say(m) for m in receipt_details(d)]
         summary = Text("\n".join(x for x in lines if x))  # Text: a name is never markup
         summary.stylize("bold", 0, len(d.code))
         self.query_one("#summary", Static).update(summary)

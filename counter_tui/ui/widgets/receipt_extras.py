@@ -31,7 +31,10 @@ class ReceiptExtras(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield _row(tr("Email", "Email"), Input(placeholder="chủ hồ sơ", id="email", max_length=100))
+        yield _row(
+            tr("Email", "Email"),
+            Input(placeholder=tr("chủ hồ sơ", "the owner's"), id="email", max_length=100),
+        )
         yield Label(
             tr(
                 "Người nộp thay (để trống nếu chủ hồ sơ tự nộp):",
