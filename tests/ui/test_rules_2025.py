@@ -230,7 +230,9 @@ async def test_an_authorised_receivers_id_is_checked_like_any_citizen_id(app, se
         s.query_one("#ho_authorisation", Input).value = "Giấy ủy quyền số 20/UQ"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Mã tỉnh 003" in text(app, "#ho_msg")
+        # The message sits under the receiver's ID field; the line below names the field.
+        assert "Mã tỉnh 003" in text(app, "#ho_id_msg")
+        assert "Số giấy tờ người nhận" in text(app, "#ho_msg")
         assert services.desk.dossier(d.uid).status == Status.READY
         s.query_one("#ho_id", Input).value = "001099004321"
         await pilot.press("ctrl+s")

@@ -605,8 +605,13 @@ class ReceiveScreen(CounterScreen):
                 if error.field in ("citizen_id", "full_name", "address"):
                     where.set_classes("msg")
                 where.update(say(error.msg))
-            first = min(parsed, key=lambda e: list(ERROR_FIELDS).index(e.field))
-            self.query_one(ERROR_FIELDS[first.field]).focus()
+            # The cursor goes to the first field at fault on the form (the 2025 fields
+            # below it place their own messages).
+            order = list(ERROR_FIELDS)
+            placed = [e for e in parsed if e.field in ERROR_FIELDS]
+            if placed:
+                first = min(placed, key=lambda e: order.index(e.field))
+                self.query_one(ERROR_FIELDS[first.field]).focus()
             self.query_one("#save_msg", Static).update(
                 tr("Chưa lưu: kiểm tra ", "Not saved: check ")
                 + ", ".join(say(e.label) for e in parsed)
