@@ -223,9 +223,9 @@ def test_a_centre_restored_from_backup_gets_its_operations_again(world):
     assert world.central.db.count_dossiers() == 3
     # The centre "restored from a backup" taken before those three operations arrived.
     with world.central.db.write() as db:
-        db.execute("DELETE FROM ops")
-        db.execute("DELETE FROM dossiers")
-        db.execute("UPDATE clients SET last_seq=0")
+        db.conn.exec_driver_sql("DELETE FROM ops")
+        db.conn.exec_driver_sql("DELETE FROM dossiers")
+        db.conn.exec_driver_sql("UPDATE clients SET last_seq=0")
     c.receive("Lê Văn Cường", "079185000002")
     world.proxy.reset()
     assert c.engine.sync_once() is True
