@@ -228,7 +228,7 @@ class Desk:
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
                 )
             current = _dossier(doc)
-            if current.office != self.identity.office:
+            if current.office != self.identity.office == current.handling_agency:
                 # Received by another office for this one (receipt regardless of boundary):
                 # this office's back office handles it, the receiving counter hands it back.
                 raise DomainError(
