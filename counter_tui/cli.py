@@ -216,6 +216,51 @@ def _cmd_central(args: argparse.Namespace) -> int:
         print(f"clerk {args.username} disabled (counters drop the account at their next sync)")
     elif action == "audit":
         return _central_audit(args, db)
+    elif action == "holidays":
+        return _central_holidays(args, db)
+    return 0
+
+
+def _central_holidays(args: argparse.Namespace, db: Any) -> int:
+    """``central holidays list [--year Y]``, ``add KIND DATE --source S [--reason R] [--last D]
+    [--year Y]`` and ``remove KIND DATE|YEAR``: the decisions counters get with the catalog."""
+    from datetime import date
+
+    from counter_tui.central.holidays import entry_row
+    from counter_tui.domain.messages import DomainError
+
+    if args.holidays_action == "list":
+        rows = db.holiday_rows(args.year)
+        for r in rows:
+            span = f"{r['day']}..{r['last']} (Tết {r['year']})" if r["kind"] == "tet" else r["day"]
+            print(f"{r['kind']:4} {span:34} {r['reason']} [nguồn: {r['source']}]")
+        if not rows:
+            print("no decisions" + (f" for {args.year}" if args.year else ""))
+        return 0
+    if args.holidays_action == "remove":
+        gone = db.remove_holiday(args.kind, args.day)
+        if not gone:
+            print(f"no '{args.kind}' decision for {args.day}", file=sys.stderr)
+            return 2
+        print(f"removed {args.kind} {args.day}; counters get the table at their next sync")
+        return 0
+    try:
+        row = entry_row(
+            args.kind,
+            date.fromisoformat(args.day),
+            last=date.fromisoformat(args.last) if args.last else None,
+            year=args.year,
+            reason=args.reason,
+            source=args.source,
+        )
+        db.add_holiday(row)
+    except DomainError as exc:
+        print(exc.msg.vi, file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"{args.kind} {row['day']}: added; counters get the table at their next sync")
     return 0
 
 
@@ -642,6 +687,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_dis = csub.add_parser("disable-clerk", help="stop a clerk signing in anywhere")
     p_dis.add_argument("office")
     p_dis.add_argument("username")
+    p_hol = csub.add_parser(
+        "holidays", help="decided days off / make-up working days (sent to counters)"
+    )
+    hsub = p_hol.add_subparsers(dest="holidays_action", required=True)
+    p_hl = hsub.add_parser("list", help="the table, by date")
+    p_hl.add_argument("--year", type=int)
+    p_ha = hsub.add_parser("add", help="add (or replace) a decision, with its source")
+    p_ha.add_argument("kind", choices=["off", "work", "tet"])
+    p_ha.add_argument("day", help="the date (YYYY-MM-DD); for tet the break's first day")
+    p_ha.add_argument("--source", required=True, help="the decision: document number, body")
+    p_ha.add_argument("--reason", default="", help="what the day is (shown to clerks)")
+    p_ha.add_argument("--last", help="tet only: the break's last day")
+    p_ha.add_argument("--year", type=int, help="tet only: the lunar year (default: the date's)")
+    p_hr = hsub.add_parser("remove", help="remove a decision")
+    p_hr.add_argument("kind", choices=["off", "work", "tet"])
+    p_hr.add_argument("day", help="the date; for tet the year or the first day")
     p_aud = csub.add_parser("audit", help="verify the central audit log's hash chain")
     p_aud.add_argument("action", choices=["verify", "export"])
     p_aud.add_argument("--against", help="an earlier export: the chain must extend its head")

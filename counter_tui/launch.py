@@ -98,6 +98,7 @@ def make_services(
                 catalog=catalog,
                 calendar=desk.calendar,
                 interval=settings.sync_interval_s,
+                on_holidays=desk.use_holiday_decisions,
             )
             desk.on_write = engine.notify_write
     except BaseException:

@@ -263,14 +263,19 @@ def create_app(
         c: Annotated[Client, Depends(client)],
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
-        found = db.catalog()
-        if found is None:
+        """The procedures and, under ``"holidays"``, the centre's table of holiday decisions;
+        the ETag changes when either does."""
+        etag = db.served_catalog_tag()
+        if etag is None:
             raise HTTPException(404, "No catalog")
-        etag, blob = found
         quoted = f'"{etag}"'
         if if_none_match and if_none_match.strip() in (quoted, etag):
             return Response(status_code=304, headers={"ETag": quoted})
-        return Response(blob, media_type="application/json", headers={"ETag": quoted})
+        found = db.served_catalog()
+        if found is None:
+            raise HTTPException(404, "No catalog")
+        etag, blob = found
+        return Response(blob, media_type="application/json", headers={"ETag": f'"{etag}"'})
 
     @app.get("/v1/citizens/{citizen_id}/dossiers")
     async def citizen_dossiers(citizen_id: str, c: Annotated[Client, Depends(client)]) -> Response:

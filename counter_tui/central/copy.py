@@ -27,6 +27,7 @@ TABLES = [
     schema.catalog,
     schema.audit,
     schema.audit_anchors,
+    schema.holidays,
     schema.meta,
 ]
 
@@ -46,6 +47,7 @@ def copy_centre(source: CentralDB, target: CentralDB) -> dict[str, Any]:
         dst.execution_options(sqlite_immediate=True)
         with dst.begin():
             dst.execute(schema.meta.delete())  # the new centre's own epoch and empty head
+            dst.execute(schema.holidays.delete())  # its seeded table: the source's replaces it
             for table in TABLES:
                 rows = src.execution_options(yield_per=BATCH).execute(sa.select(table))
                 for part in rows.partitions(BATCH):

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from counter_tui.central import migrate as migrations
 from counter_tui.central.engines import display, make_engine, make_read_engine
+from counter_tui.central.holidays import decisions_of
 from counter_tui.central.schema import (
     audit,
     audit_anchors,
@@ -45,11 +47,13 @@ from counter_tui.central.schema import (
     clients,
     conflicts,
     dossiers,
+    holidays,
     meta,
     offices,
     ops,
 )
 from counter_tui.domain.audit_chain import chain, verify_chain
+from counter_tui.domain.calendar import HolidayDecisions
 
 TOKEN_DAYS = 365.0
 CLIENT_COLUMNS = (
@@ -67,11 +71,30 @@ CLIENT_COLUMNS = (
 AUTH = sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
     clients.c.token_hash == sa.bindparam("h")
 )
-CHANGES = (
-    sa.select(dossiers.c.uid, dossiers.c.version, dossiers.c.doc)
+# An office's feed: its own dossiers by their version, and the dossiers other offices
+# received for it (receipt regardless of boundary) by their place in its feed. Both numbers
+# come from the office's one counter, so the merged order is the order of its commits. Each
+# part is ordered and limited on its own index, so a page reads ``limit`` rows of each at most.
+_OWN = (
+    sa.select(dossiers.c.uid, dossiers.c.version.label("v"), dossiers.c.doc)
     .where(dossiers.c.office == sa.bindparam("office"), dossiers.c.version > sa.bindparam("since"))
     .order_by(dossiers.c.version)
     .limit(sa.bindparam("limit"))
+    .subquery("own")
+)
+_ROUTED = (
+    sa.select(dossiers.c.uid, dossiers.c.handling_version.label("v"), dossiers.c.doc)
+    .where(
+        dossiers.c.handling_office == sa.bindparam("office"),
+        dossiers.c.handling_version > sa.bindparam("since"),
+    )
+    .order_by(dossiers.c.handling_version)
+    .limit(sa.bindparam("limit"))
+    .subquery("routed")
+)
+_FEED = sa.union_all(sa.select(_OWN), sa.select(_ROUTED)).subquery("feed")
+CHANGES = (
+    sa.select(_FEED.c.uid, _FEED.c.v, _FEED.c.doc).order_by(_FEED.c.v).limit(sa.bindparam("limit"))
 )
 LOCK_CLIENT = (
     sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
@@ -85,9 +108,9 @@ OP_RESULT = sa.select(ops.c.op_id, ops.c.result).where(
     ops.c.client_id == sa.bindparam("cid"), ops.c.seq == sa.bindparam("seq")
 )
 RECORD_OP = ops.insert().values({c.name: sa.bindparam(c.name) for c in ops.columns})
-GET_DOSSIER = sa.select(dossiers.c.doc, dossiers.c.version, dossiers.c.office).where(
-    dossiers.c.uid == sa.bindparam("uid")
-)
+GET_DOSSIER = sa.select(
+    dossiers.c.doc, dossiers.c.version, dossiers.c.office, dossiers.c.handling_office
+).where(dossiers.c.uid == sa.bindparam("uid"))
 NEXT_VERSION = (
     offices.update()
     .where(offices.c.code == sa.bindparam("office"))
@@ -101,6 +124,9 @@ UPDATE_DOSSIER = (
         version=sa.bindparam("version"),
         doc=sa.bindparam("doc"),
         citizen_id=sa.bindparam("citizen_id"),
+        handling_version=sa.func.coalesce(
+            sa.bindparam("handling_version", type_=sa.BigInteger), dossiers.c.handling_version
+        ),
     )
 )
 INSERT_DOSSIER = {
@@ -281,18 +307,59 @@ class Tx:
     def get_dossier(self, uid: str) -> tuple[dict[str, Any], int, str] | None:
         """A dossier with its version and office, whichever office (the caller compares the
         office with the client's and refuses, saying so)."""
+        found = self.get_routed_dossier(uid)
+        return found[:3] if found else None
+
+    def get_routed_dossier(self, uid: str) -> tuple[dict[str, Any], int, str, str | None] | None:
+        """:meth:`get_dossier` with the office that handles the dossier when another office
+        received it (``None``: the receiving office handles it)."""
         row = self._x(GET_DOSSIER, {"uid": uid}).fetchone()
-        return (orjson.loads(row[0]), int(row[1]), str(row[2])) if row else None
+        if row is None:
+            return None
+        return orjson.loads(row[0]), int(row[1]), str(row[2]), row[3]
+
+    def routes_of(self, uids: list[str]) -> set[str]:
+        """The handling offices of these dossiers (the ones routed to another office)."""
+        if not uids:
+            return set()
+        rows = self.conn.execute(
+            sa.select(dossiers.c.handling_office)
+            .where(dossiers.c.uid.in_(uids), dossiers.c.handling_office.is_not(None))
+            .distinct()
+        )
+        return {str(r[0]) for r in rows}
+
+    def lock_offices(self, codes: set[str]) -> None:
+        """Lock these offices' feed counters now, in one order (by code): a write that bumps
+        two offices' counters (a routed dossier) and another doing the same the other way
+        round would otherwise wait for each other (a deadlock on PostgreSQL)."""
+        if len(codes) < 2:
+            return
+        self.conn.execute(
+            sa.select(offices.c.code)
+            .where(offices.c.code.in_(sorted(codes)))
+            .order_by(offices.c.code)
+            .with_for_update()
+        ).all()
 
     def dossier_code(self, uid: str) -> str | None:
         row = self.conn.execute(sa.select(dossiers.c.code).where(dossiers.c.uid == uid)).first()
         return str(row[0]) if row else None
 
     def find_dossier(self, office: str, key: str) -> str | None:
-        """The uid of this office's dossier whose uid or code is ``key``."""
+        """The uid of the dossier whose uid or code is ``key`` that this office's back office
+        handles: its own (unless routed to another office registered here), or one another
+        office received for it."""
         row = self.conn.execute(
             sa.select(dossiers.c.uid).where(
-                dossiers.c.office == office, sa.or_(dossiers.c.uid == key, dossiers.c.code == key)
+                sa.or_(dossiers.c.uid == key, dossiers.c.code == key),
+                sa.or_(
+                    sa.and_(dossiers.c.office == office, dossiers.c.handling_version.is_(None)),
+                    sa.and_(
+                        dossiers.c.handling_office == office,
+                        dossiers.c.handling_version.is_not(None),
+                    ),
+                ),
             )
         ).first()
         return str(row[0]) if row else None
@@ -301,10 +368,22 @@ class Tx:
         # The UPDATE locks the office's row until commit: see the module's docstring.
         return int(self._x(NEXT_VERSION, {"office": office}).fetchone()[0])
 
-    def insert_dossier(self, doc: dict[str, Any], office: str) -> int | None:
-        """A new dossier at the office's next version; ``None`` when its uid or code is taken
+    def _handling_version(self, handling: str | None) -> int | None:
+        """The next version of the handling office's feed (``None``: not routed, or that
+        office is not registered here yet; :meth:`CentralDB.add_office` catches up)."""
+        if not handling:
+            return None
+        row = self._x(NEXT_VERSION, {"office": handling}).fetchone()
+        return int(row[0]) if row else None
+
+    def insert_dossier(
+        self, doc: dict[str, Any], office: str, handling: str | None = None
+    ) -> int | None:
+        """A new dossier at the office's next version (and in the feed of ``handling``, the
+        office another office received it for); ``None`` when its uid or code is taken
         (nothing written, and the transaction goes on: no error aborts it on PostgreSQL)."""
         version = self._next_version(office)
+        handling_version = self._handling_version(handling)
         row = self._x(
             INSERT_DOSSIER[self.conn.dialect.name],
             {
@@ -315,11 +394,15 @@ class Tx:
                 "version": version,
                 "doc": orjson.dumps(doc),
                 "received_at_server": time.time(),
+                "handling_office": handling or None,
+                "handling_version": handling_version,
             },
         ).fetchone()
         return version if row is not None else None
 
-    def update_dossier(self, doc: dict[str, Any], office: str) -> int:
+    def update_dossier(self, doc: dict[str, Any], office: str, handling: str | None = None) -> int:
+        """Write a changed dossier at the office's next version, and (routed) at the next
+        version of the handling office's feed: both offices' counters get the change."""
         version = self._next_version(office)
         self._x(
             UPDATE_DOSSIER,
@@ -329,6 +412,7 @@ class Tx:
                 "version": version,
                 "doc": orjson.dumps(doc),
                 "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+                "handling_version": self._handling_version(handling),
             },
         )
         return version
@@ -448,6 +532,21 @@ class CentralDB:
         with self.write() as tx:
             _upsert(tx.conn, offices, ["code"], {"code": code, "name": name}, ["name"])
             tx.audit(code, "operator", "office.set", name)
+            # Dossiers other offices received for this one before it was registered here
+            # enter its feed now.
+            waiting = tx.conn.execute(
+                sa.select(dossiers.c.uid)
+                .where(dossiers.c.handling_office == code, dossiers.c.handling_version.is_(None))
+                .order_by(dossiers.c.received_at_server)
+            ).all()
+            for (uid,) in waiting:
+                tx.conn.execute(
+                    dossiers.update()
+                    .where(dossiers.c.uid == uid)
+                    .values(handling_version=tx._handling_version(code))
+                )
+            if waiting:
+                tx.audit(code, "operator", "route.catch_up", f"{len(waiting)} dossiers")
 
     def office(self, code: str) -> dict[str, Any] | None:
         row = self._one(sa.select(offices.c.code, offices.c.name).where(offices.c.code == code))
@@ -558,27 +657,34 @@ class CentralDB:
 
     # --- dossiers and the feed (one office at a time) -------------------------------------
 
-    def dossier_by_code(self, office: str, code: str) -> tuple[dict[str, Any], int] | None:
-        row = self._one(
-            sa.select(dossiers.c.doc, dossiers.c.version).where(
-                dossiers.c.office == office, dossiers.c.code == code
-            )
+    @staticmethod
+    def _seen_by(office: str) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[Any]]:
+        """Which dossiers an office sees (its own, and those routed to it) and the version
+        it knows each by (its own feed's number)."""
+        routed = sa.and_(
+            dossiers.c.handling_office == office, dossiers.c.handling_version.is_not(None)
         )
+        version = sa.case(
+            (dossiers.c.office == office, dossiers.c.version), else_=dossiers.c.handling_version
+        )
+        return sa.or_(dossiers.c.office == office, routed), version
+
+    def dossier_by_code(self, office: str, code: str) -> tuple[dict[str, Any], int] | None:
+        seen, version = self._seen_by(office)
+        row = self._one(sa.select(dossiers.c.doc, version).where(seen, dossiers.c.code == code))
         return (orjson.loads(row[0]), int(row[1])) if row else None
 
     def dossier_by_uid(self, office: str, uid: str) -> tuple[dict[str, Any], int] | None:
-        row = self._one(
-            sa.select(dossiers.c.doc, dossiers.c.version).where(
-                dossiers.c.office == office, dossiers.c.uid == uid
-            )
-        )
+        seen, version = self._seen_by(office)
+        row = self._one(sa.select(dossiers.c.doc, version).where(seen, dossiers.c.uid == uid))
         return (orjson.loads(row[0]), int(row[1])) if row else None
 
     def dossiers_by_citizen(self, office: str, citizen_id: str) -> list[tuple[dict[str, Any], int]]:
+        seen, version = self._seen_by(office)
         rows = self._all(
-            sa.select(dossiers.c.doc, dossiers.c.version)
-            .where(dossiers.c.office == office, dossiers.c.citizen_id == citizen_id)
-            .order_by(dossiers.c.version)
+            sa.select(dossiers.c.doc, version)
+            .where(seen, dossiers.c.citizen_id == citizen_id)
+            .order_by(dossiers.c.received_at_server)
         )
         return [(orjson.loads(r[0]), int(r[1])) for r in rows]
 
@@ -597,7 +703,7 @@ class CentralDB:
         highest feed version."""
         out: dict[str, int] = {}
         with self.engine.connect() as conn:
-            for t in (offices, clients, dossiers, ops, conflicts, clerks, audit):
+            for t in (offices, clients, dossiers, ops, conflicts, clerks, audit, holidays):
                 out[t.name] = int(
                     conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                 )
@@ -649,6 +755,96 @@ class CentralDB:
     def catalog(self) -> tuple[str, bytes] | None:
         row = self._one(sa.select(catalog.c.etag, catalog.c.body).where(catalog.c.id == 1))
         return (str(row[0]), bytes(row[1])) if row else None
+
+    def served_catalog_tag(self) -> str | None:
+        """The ETag of what counters get as the catalog: the procedures file's tag and the
+        holiday table's revision (an edit of either makes counters fetch it again)."""
+        row = self._one(
+            sa.select(catalog.c.etag, meta.c.v)
+            .select_from(catalog.outerjoin(meta, meta.c.k == "holidays_rev"))
+            .where(catalog.c.id == 1)
+        )
+        return f"{row[0]}-h{row[1] or 0}" if row else None
+
+    def served_catalog(self) -> tuple[str, bytes] | None:
+        """The catalog document counters get: the procedures file with the holiday table
+        added under ``"holidays"`` (the form :class:`HolidayDecisions` reads)."""
+        tag, found = self.served_catalog_tag(), self.catalog()
+        if tag is None or found is None:
+            return None
+        doc = orjson.loads(found[1])
+        doc["holidays"] = self.holiday_decisions().to_dict()
+        return tag, orjson.dumps(doc)
+
+    # --- holiday decisions --------------------------------------------------------------------
+
+    def holiday_rows(self, year: int | None = None) -> list[dict[str, Any]]:
+        q = sa.select(holidays).order_by(holidays.c.day, holidays.c.kind)
+        if year is not None:
+            q = q.where(holidays.c.year == year)
+        return [dict(r._mapping) for r in self._all(q)]
+
+    def holiday_decisions(self) -> HolidayDecisions:
+        return decisions_of(self.holiday_rows())
+
+    def holidays_rev(self) -> int:
+        row = self._one(sa.select(meta.c.v).where(meta.c.k == "holidays_rev"))
+        return int(row[0]) if row else 0
+
+    def _bump_holidays(self, tx: Tx) -> None:
+        done = tx.conn.execute(
+            meta.update()
+            .where(meta.c.k == "holidays_rev")
+            .values(v=sa.cast(sa.cast(meta.c.v, sa.Integer) + 1, sa.Text))
+        )
+        if done.rowcount == 0:
+            tx.conn.execute(meta.insert().values(k="holidays_rev", v="1"))
+
+    def add_holiday(self, row: dict[str, Any]) -> None:
+        """Add or replace a decision (a day of one kind; a year's Tết break), audited. The
+        whole table is checked as counters will read it before it is committed."""
+        with self.write() as tx:
+            if row["kind"] == "tet":
+                tx.conn.execute(
+                    holidays.delete().where(
+                        holidays.c.kind == "tet", holidays.c.year == row["year"]
+                    )
+                )
+            _upsert(
+                tx.conn,
+                holidays,
+                ["kind", "day"],
+                row,
+                ["last", "year", "reason", "source", "added_at"],
+            )
+            rows = [dict(r._mapping) for r in tx.conn.execute(sa.select(holidays))]
+            decisions = decisions_of(rows)
+            if row["kind"] != "tet":
+                other = "work" if row["kind"] == "off" else "off"
+                if date.fromisoformat(row["day"]) in getattr(decisions, other):
+                    raise ValueError(f"{row['day']} is already a decided '{other}' day")
+            self._bump_holidays(tx)
+            tx.audit(
+                "",
+                "operator",
+                "holidays.add",
+                f"{row['kind']} {row['day']}",
+                detail={"source": row["source"], "reason": row["reason"], "last": row["last"]},
+            )
+
+    def remove_holiday(self, kind: str, key: str) -> int:
+        """Remove a decision: a day of ``kind``, or a Tết break by its year or first day."""
+        with self.write() as tx:
+            q = holidays.delete().where(holidays.c.kind == kind)
+            if kind == "tet" and key.isdigit():
+                q = q.where(holidays.c.year == int(key))
+            else:
+                q = q.where(holidays.c.day == key)
+            gone = int(tx.conn.execute(q).rowcount)
+            if gone:
+                self._bump_holidays(tx)
+                tx.audit("", "operator", "holidays.remove", f"{kind} {key}")
+            return gone
 
     # --- clerks -----------------------------------------------------------------------------
 

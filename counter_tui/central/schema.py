@@ -68,8 +68,14 @@ dossiers = Table(
     Column("version", BigInteger, nullable=False),
     Column("doc", LargeBinary, nullable=False),
     Column("received_at_server", Float, nullable=False),
+    # Receipt regardless of boundary: the office that handles the dossier, when not the one
+    # that received it, and the dossier's place in that office's feed (its own counter,
+    # bumped with each write; NULL while that office is not registered here).
+    Column("handling_office", Text),
+    Column("handling_version", BigInteger),
     Index("dossiers_feed", "office", "version"),
     Index("dossiers_citizen", "office", "citizen_id"),
+    Index("dossiers_routed", "handling_office", "handling_version"),
 )
 
 ops = Table(
@@ -137,4 +143,21 @@ audit_anchors = Table(
     Column("head", Text, nullable=False),
     Column("at", Float, nullable=False),
     PrimaryKeyConstraint("client_id", "seq"),
+)
+
+# Decided days off, make-up working days and Tết breaks (centre-wide: decisions of the
+# Government or the province), each with its source. Counters get the table with the catalog.
+# ``day`` is the ISO date (for a Tết break its first day); ``last`` is a Tết break's last day.
+holidays = Table(
+    "holidays",
+    metadata,
+    Column("kind", Text, nullable=False),
+    Column("day", Text, nullable=False),
+    Column("last", Text),
+    Column("year", Integer, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False),
+    Column("added_at", Float, nullable=False),
+    PrimaryKeyConstraint("kind", "day"),
+    CheckConstraint("kind IN ('off', 'work', 'tet')", name="holidays_kind"),
 )

@@ -53,7 +53,39 @@ class CentralService:
     def __init__(self, db: CentralDB, catalog: Catalog, calendar: WorkCalendar) -> None:
         self.db = db
         self.catalog = catalog
-        self.calendar = calendar
+        self._base_calendar = calendar  # office hours; the decisions come from the table
+        self._calendar_rev = -1
+        self._calendar = calendar
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar under the centre's holiday table as it stands (an
+        operator edits it from another process: the revision is checked on each use)."""
+        rev = self.db.holidays_rev()
+        if rev != self._calendar_rev:
+            self._calendar = self._base_calendar.with_decisions(self.db.holiday_decisions())
+            self._calendar_rev = rev
+        return self._calendar
+
+    @calendar.setter
+    def calendar(self, value: WorkCalendar) -> None:
+        self._base_calendar = self._calendar = value
+        self._calendar_rev = -1
+
+    @staticmethod
+    def _routes(client: Client, ops: list[dict[str, Any]], tx: Tx) -> set[str]:
+        """The other offices this batch writes to: where its new dossiers are routed, and the
+        handling offices of the dossiers it acts on."""
+        routed = {
+            str((op.get("doc") or {}).get("handling_agency") or "")
+            for op in ops
+            if op.get("type") == RECEIVE
+        }
+        uids = [str(op["uid"]) for op in ops if op.get("type") == ACTION and op.get("uid")]
+        routed |= tx.routes_of(uids)
+        routed.discard("")
+        routed.discard(client.office)
+        return routed
 
     # --- push -----------------------------------------------------------------------------
 
@@ -68,6 +100,9 @@ class CentralService:
         out = PushOutcome()
         with self.db.write() as tx:
             last = tx.lock_client(client.id)
+            routed = self._routes(client, ops, tx)
+            if routed:
+                tx.lock_offices(routed | {client.office})
             if audit_head is not None:
                 tx.anchor_counter_audit(client, *audit_head)
             for op in ops:
@@ -125,7 +160,7 @@ class CentralService:
         if op.get("type") not in OP_TYPES:
             return _result(seq, "rejected", f"Loại thao tác lạ: {op.get('type')!r}", code="op.type")
         uid = op.get("uid")
-        current = tx.get_dossier(uid) if isinstance(uid, str) else None
+        current = tx.get_routed_dossier(uid) if isinstance(uid, str) else None
         try:
             if op["type"] == RECEIVE:
                 return self._receive(tx, client, op, current)
@@ -138,7 +173,7 @@ class CentralService:
         tx: Tx,
         client: Client,
         op: dict[str, Any],
-        current: tuple[dict[str, Any], int, str] | None,
+        current: tuple[dict[str, Any], int, str, str | None] | None,
     ) -> dict[str, Any]:
         seq = int(op["seq"])
         d = parse_dossier(op.get("doc"))
@@ -159,7 +194,10 @@ class CentralService:
                 f"Mã hồ sơ {d.code} không thuộc quầy này (quầy số {client.slot})",
                 code="op.code_owner",
             )
-        version = tx.insert_dossier(d.to_dict(), client.office)
+        # Received for another office (receipt regardless of boundary): that office's feed
+        # gets it too, and its back office handles it.
+        handling = d.handling_agency if d.handling_agency not in ("", client.office) else None
+        version = tx.insert_dossier(d.to_dict(), client.office, handling)
         if version is None:
             return _result(seq, "rejected", f"Mã hồ sơ {d.code} đã được dùng", code="op.code_taken")
         return _result(seq, "applied", version=version)
@@ -169,12 +207,12 @@ class CentralService:
         tx: Tx,
         client: Client,
         op: dict[str, Any],
-        current: tuple[dict[str, Any], int, str] | None,
+        current: tuple[dict[str, Any], int, str, str | None] | None,
     ) -> dict[str, Any]:
         seq = int(op["seq"])
         if current is None:
             return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
-        doc, version, office = current
+        doc, version, office, handling = current
         if office != client.office:
             return _result(seq, "rejected", "Hồ sơ thuộc cơ quan khác", code="op.office")
         try:
@@ -203,11 +241,11 @@ class CentralService:
                         data={"op": {k: v for k, v in op.items() if k != "doc"}},
                     ).__dict__
                 )
-                new_version = tx.update_dossier(doc, office)
+                new_version = tx.update_dossier(doc, office, handling)
                 tx.add_conflict(office, doc["uid"], client.id, seq, reason, op)
                 return _result(seq, "conflict", reason, new_version, code=exc.code)
             return _result(seq, "rejected", exc.msg.vi, code=exc.code)
-        return _result(seq, "applied", version=tx.update_dossier(new, office))
+        return _result(seq, "applied", version=tx.update_dossier(new, office, handling))
 
     # --- back office ----------------------------------------------------------------------
 
@@ -228,10 +266,12 @@ class CentralService:
             raise ActionRefused(403, "action.role", "Bộ phận xử lý không làm thao tác này")
         with self.db.write() as tx:
             uid = tx.find_dossier(client.office, key)
-            found = tx.get_dossier(uid) if uid is not None else None
+            found = tx.get_routed_dossier(uid) if uid is not None else None
             if uid is None or found is None:
                 raise ActionRefused(404, "dossier.unknown", "Không tìm thấy hồ sơ của cơ quan này")
-            doc, _version, office = found
+            doc, _version, office, handling = found
+            if handling:
+                tx.lock_offices({office, handling})
             op = {
                 "type": ACTION,
                 "uid": uid,
@@ -246,13 +286,18 @@ class CentralService:
                 new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
             except DomainError as exc:
                 raise ActionRefused(409, exc.code, exc.msg.vi) from exc
-            version = tx.update_dossier(new, office)
+            version = tx.update_dossier(new, office, handling)
             tx.audit(
-                office,
+                client.office,
                 str(op["actor"]),
                 action.value,
                 str(new.get("code", "")),
                 client=client.name,
-                detail={"result": "applied", "version": version, "to_status": new.get("status")},
+                detail={
+                    "result": "applied",
+                    "version": version,
+                    "to_status": new.get("status"),
+                    **({"received_by": office} if office != client.office else {}),
+                },
             )
         return new, version

@@ -13,6 +13,10 @@ not what is true today. Choices, also in docs/reports.md:
   rescheduled dossier finished after its first date counts as late.
 - An open dossier is overdue when its legal due date is before the earlier of
   the period's last day and now.
+- Receipt regardless of boundary: a dossier received here for another agency
+  counts as received (and its fees, withdrawals, refusals) at the receiving
+  office; whether it was resolved on time, is open, overdue, awaiting
+  supplement or rescheduled counts at the handling office, which decides it.
 """
 
 from __future__ import annotations
@@ -152,19 +156,32 @@ def build_report(
     as_of = min(finish, now)
     report = Report(start, end, office, as_of.date())
     for d in dossiers:
-        if office and d.office != office:
+        receiving = not office or d.office == office
+        handling = not office or (d.handling_agency or d.office) == office
+        if not (receiving or handling):
             continue
         proc = d.procedure_code
         report.procedure_names.setdefault(proc, d.procedure_name)
         line = report.per_procedure.setdefault(proc, Counts())
-        touched = _judge(d, begin, as_of, report, line)
+        touched = _judge(d, begin, as_of, report, line, receiving=receiving, handling=handling)
         if not touched and not any(vars(line).values()):
             del report.per_procedure[proc]
     report.overdue.sort(key=lambda o: (o.due, o.code))
     return report
 
 
-def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: Counts) -> bool:
+def _judge(
+    d: Dossier,
+    begin: datetime,
+    as_of: datetime,
+    report: Report,
+    line: Counts,
+    *,
+    receiving: bool = True,
+    handling: bool = True,
+) -> bool:
+    """Count ``d`` on ``line`` and the totals: the receiving office's figures when
+    ``receiving``, the handling office's when ``handling`` (both for a dossier of one office)."""
     received = _dt(d.received_at)
     due = d.legal_due()
     tl = _timeline(d)
@@ -176,12 +193,13 @@ def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: C
         setattr(line, name, getattr(line, name) + 1)
 
     if (
-        received is not None
+        handling
+        and received is not None
         and received < begin
         and _status_at(tl, begin - timedelta(microseconds=1)) in IN_PROGRESS
     ):
         report.carried_over += 1
-    if received is not None and begin <= received <= as_of:
+    if receiving and received is not None and begin <= received <= as_of:
         add("received")
         channel = d.channel or "direct"
         report.by_channel[channel] = report.by_channel.get(channel, 0) + 1
@@ -192,14 +210,18 @@ def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: C
             method = d.fee_paid.method
             report.fees_by_method[method] = report.fees_by_method.get(method, 0) + d.fee_paid.amount
     handed = _dt((d.handover or {}).get("at"))
-    if handed is not None and begin <= handed <= as_of:
+    if receiving and handed is not None and begin <= handed <= as_of:
         report.fees_at_hand_over_total += int((d.handover or {}).get("fee") or 0)
     done = _resolved_at(d, tl, as_of, state)
     judged = d.timeliness_if_finished(done) if done is not None and begin <= done <= as_of else None
+    if not handling:
+        judged = None
     if judged is not None:
         add(judged.value)  # early / on_time / late
         touched = True
-    if state is Status.AWAITING_SUPPLEMENT:
+    if not handling:
+        pass
+    elif state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
         touched = True
     elif state in IN_PROGRESS and received is not None and due is not None:
@@ -218,12 +240,12 @@ def _judge(d: Dossier, begin: datetime, as_of: datetime, report: Report, line: C
         else:
             add("within")
         touched = True
-    for action, counted in (
-        ("withdraw", "withdrawn"),
-        ("refuse", "refused"),
-        ("reschedule", "rescheduled"),
+    for action, counted, counts_here in (
+        ("withdraw", "withdrawn", receiving),
+        ("refuse", "refused", receiving),
+        ("reschedule", "rescheduled", handling),
     ):
-        if _happened(tl, action, begin, as_of):
+        if counts_here and _happened(tl, action, begin, as_of):
             add(counted)
             touched = True
     return touched

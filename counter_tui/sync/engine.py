@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from counter_tui.domain.calendar import WorkCalendar
+from counter_tui.domain.calendar import HolidayDecisions, WorkCalendar
 from counter_tui.domain.catalog import Catalog
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.ops import SYNC_KEY, apply_op
@@ -83,6 +83,7 @@ class SyncEngine:
         refusal_backoff: float = 60.0,
         probe_interval: float = 5.0,
         on_status: Callable[[SyncStatus], None] | None = None,
+        on_holidays: Callable[[dict[str, Any]], object] | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -102,6 +103,9 @@ class SyncEngine:
         # counter notices it is back within one normal cycle however long the outage was.
         self.probe_interval = probe_interval
         self.on_status = on_status
+        # Keeps a table of holiday decisions the centre sent (the desk's
+        # ``use_holiday_decisions``: cached offline, used from the next receipt).
+        self.on_holidays = on_holidays
         self.rng = rng or random.Random()
         self.clock = clock  # monotonic: a PC clock set forward or back changes no delay
         self._next_cycle = 0.0
@@ -335,7 +339,24 @@ class SyncEngine:
             import orjson
 
             doc = orjson.loads(body)
+            raw = doc.get("holidays")
+            if isinstance(raw, dict):
+                self._use_holidays(raw)
+            # Saved after the table: a crash in between fetches both again.
             self.store.save_catalog(list(doc.get("procedures", [])), new_etag or "")
+
+    def _use_holidays(self, raw: dict[str, Any]) -> None:
+        """The centre's holiday decisions, from now on: kept by the desk (cache) and used by
+        this engine when it replays pending operations. A malformed table is logged and the
+        one in use kept (the centre checks every entry, so this is a bug to report)."""
+        try:
+            decisions = HolidayDecisions.from_dict(raw, "(trung tâm)")
+            if self.on_holidays is not None:
+                self.on_holidays(raw)
+        except DomainError as exc:
+            log.error("holiday table from the centre refused: %s", exc.msg.en)
+            return
+        self.calendar = self.calendar.with_decisions(decisions)
 
     # --- online lookups -------------------------------------------------------------------
 

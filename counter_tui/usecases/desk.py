@@ -235,6 +235,18 @@ class Desk:
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
                 )
             current = _dossier(doc)
+            if current.office != self.identity.office == current.handling_agency:
+                # Received by another office for this one (receipt regardless of boundary):
+                # this office's back office handles it, the receiving counter hands it back.
+                raise DomainError(
+                    "dossier.other_office",
+                    Msg(
+                        f"Hồ sơ {current.code} do cơ quan {current.office} tiếp nhận; quầy này "
+                        "chỉ xem. Bộ phận xử lý cập nhật kết quả, quầy tiếp nhận trả kết quả.",
+                        f"Dossier {current.code} was received by {current.office}; this "
+                        "counter can only view it.",
+                    ),
+                )
             p = self.procedure_of(current.procedure_version, current.procedure_code, now.date())
             data = dict(data or {})
             if self.identity.clerk_name:

@@ -164,3 +164,41 @@ def test_fees_collected_at_receipt_and_at_hand_over_are_counted():
     assert (r.fees_at_receipt, r.fees_at_receipt_total) == (2, 12000)
     assert r.fees_by_method == {"cash": 10000, "online": 2000}
     assert r.fees_at_hand_over_total == 8000
+
+
+def test_a_dossier_received_for_another_office_counts_where_the_law_counts_it():
+    """Receipt regardless of boundary (docs/reports.md): received, withdrawn, refused at the
+    receiving office; resolved, open, overdue, awaiting supplement at the handling office."""
+    handler = "000.00.00.H38"
+    R, READY = Action.RECEIVE, Action.RESULT_READY
+
+    def routed(key: str) -> Make:
+        m = Make(key)
+        m.d.handling_agency, m.d.handling_agency_name = handler, "UBND xã Bên Kia"
+        return m
+
+    dossiers = [
+        routed("P").do(R, at(11, 9)).do(READY, at(12, 10)).doc,  # early
+        routed("Q").do(R, at(24, 9)).do(Action.START_PROCESSING, at(24, 10)).doc,  # overdue
+        routed("S").do(R, at(23, 9)).do(Action.WITHDRAW, at(24, 11), "Công dân xin rút").doc,
+        Make("T", office=handler).do(R, at(27, 10)).doc,  # the handler's own, within time
+    ]
+    feb = (date(2026, 2, 1), date(2026, 2, 28))
+    here = build_report(dossiers, *feb, NOW, office=OFFICE).total
+    there = build_report(dossiers, *feb, NOW, office=handler).total
+    assert (here.received, here.withdrawn, here.resolved, here.overdue, here.within) == (
+        3,
+        1,
+        0,
+        0,
+        0,
+    )
+    assert (there.received, there.withdrawn, there.early, there.overdue, there.within) == (
+        1,
+        0,
+        1,
+        1,
+        1,
+    )
+    everyone = build_report(dossiers, *feb, NOW).total
+    assert (everyone.received, everyone.early, everyone.overdue) == (4, 1, 1)

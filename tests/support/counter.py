@@ -70,4 +70,5 @@ def make_counter(
         store, client, catalog=CATALOG, calendar=CALENDAR, batch=50, debounce=0.05, interval=0.2
     )
     desk.on_write = engine.notify_write
+    engine.on_holidays = desk.use_holiday_decisions
     return Counter(store, desk, client, engine, clock)
