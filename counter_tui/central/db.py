@@ -342,8 +342,15 @@ class Tx:
             .with_for_update()
         ).all()
 
-    def dossier_code(self, uid: str) -> str | None:
-        row = self.conn.execute(sa.select(dossiers.c.code).where(dossiers.c.uid == uid)).first()
+    def dossier_code(self, uid: str, office: str) -> str | None:
+        """The code of a dossier this office received or handles; None for any other (an
+        attempt on another office's dossier is audited by its uid, never its code)."""
+        row = self.conn.execute(
+            sa.select(dossiers.c.code).where(
+                dossiers.c.uid == uid,
+                sa.or_(dossiers.c.office == office, dossiers.c.handling_office == office),
+            )
+        ).first()
         return str(row[0]) if row else None
 
     def find_dossier(self, office: str, key: str) -> str | None:
@@ -719,11 +726,9 @@ class CentralDB:
             )
         return out
 
-    def conflicts(
-        self, uid: str | None = None, *, office: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Conflicts recorded at push time; ``office`` limits them to one office (every caller
-        on behalf of a token passes it: a conflict holds the operation's personal data)."""
+    def conflicts(self, uid: str | None = None, *, office: str) -> list[dict[str, Any]]:
+        """Conflicts recorded at push time, of one office only (a conflict holds the
+        operation's personal data)."""
         q = sa.select(
             conflicts.c.uid,
             conflicts.c.client_id,
@@ -731,8 +736,7 @@ class CentralDB:
             conflicts.c.reason,
             conflicts.c.op,
         ).order_by(conflicts.c.id)
-        if office is not None:
-            q = q.where(conflicts.c.office == office)
+        q = q.where(conflicts.c.office == office)
         if uid:
             q = q.where(conflicts.c.uid == uid)
         return [

@@ -140,7 +140,7 @@ class CentralService:
         code = (op.get("doc") or {}).get("code")
         if not code:
             uid = op.get("uid")
-            code = (tx.dossier_code(uid) if isinstance(uid, str) else None) or uid
+            code = (tx.dossier_code(uid, client.office) if isinstance(uid, str) else None) or uid
         tx.audit(
             client.office,
             str(op.get("actor") or ""),
@@ -214,7 +214,9 @@ class CentralService:
             return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
         doc, version, office, handling = current
         if office != client.office:
-            return _result(seq, "rejected", "Hồ sơ thuộc cơ quan khác", code="op.office")
+            # The same answer as for a uid the centre never saw: a counter learns nothing
+            # of another office's dossiers, not even that one exists.
+            return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
         try:
             action = Action(str(op.get("action")))
         except ValueError:

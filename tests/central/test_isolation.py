@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import httpx
+import orjson
 import pytest
 
 from counter_tui.domain.status import Action
@@ -164,3 +165,37 @@ def test_the_central_database_its_wal_and_its_folder_are_owner_only(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert old.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_action_on_another_offices_dossier_learns_and_records_nothing_of_it(
+    central, two_offices
+):
+    """A counter of office A pushes an action naming office B's dossier (a bug, a tampered
+    PC): it is refused exactly as a uid the centre never saw, and the audit entry recorded
+    for office A names the uid it sent, never B's dossier code."""
+    b = two_offices["b"]
+    token_a = two_offices["a_tokens"][0]
+    client = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {token_a}"})
+    last = client.post("/v1/sync/push", json={"ops": []}).json()["last_seq"]
+    op = {
+        "type": "dossier.action",
+        "op_id": "11111111-2222-3333-4444-555555555555",
+        "seq": last + 1,
+        "uid": b.uid,
+        "action": "withdraw",
+        "actor": "canbo01",
+        "at": "2026-11-25T09:00:00",
+        "data": {},
+    }
+    unknown = dict(op, op_id="66666666-2222-3333-4444-555555555555", seq=last + 2, uid="x" * 36)
+    r = client.post("/v1/sync/push", json={"ops": [op, unknown]})
+    client.close()
+    assert r.status_code == 200, r.text
+    got, never_seen = r.json()["results"]
+    assert got["status"] == "rejected"
+    # Indistinguishable from a dossier that does not exist.
+    assert (got["code"], got["reason"]) == (never_seen["code"], never_seen["reason"])
+    entries_of_a = [e for e in central.db.audit_entries() if e.get("office") != OTHER]
+    text = orjson.dumps(entries_of_a).decode()
+    assert b.uid in text  # the attempt is on record, by the uid A itself sent
+    assert b.code not in text and "Phạm Văn Bênkia" not in text

@@ -169,7 +169,10 @@ def test_back_office_supplement_vs_offline_handover_conflict(tmp_path, central, 
     assert local["status"] == Status.AWAITING_SUPPLEMENT  # the centre's fact stands
     # ... and the counter's fact is kept in the history, at the counter and at the centre
     assert any(e["action"] == "conflict" and "hand_over" in str(e["data"]) for e in local["events"])
-    assert central.db.conflicts(d.uid)[0]["op"]["data"]["receiver_name"] == "Lê Văn Cường"
+    assert (
+        central.db.conflicts(d.uid, office=OFFICE)[0]["op"]["data"]["receiver_name"]
+        == "Lê Văn Cường"
+    )
     bo.close()
     c.close()
 
