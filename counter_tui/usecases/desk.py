@@ -9,9 +9,10 @@ models (``domain.summary``), never stored dicts or the store itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
 from counter_tui.domain.status import Action
 from counter_tui.domain.summary import OutboxItem, Summary, SyncState
 from counter_tui.store.directory import row_of, summary_of
+from counter_tui.store.errors import StoreError
 from counter_tui.store.local import LocalStore, shard_key_of
 
 log = logging.getLogger(__name__)
@@ -168,6 +170,17 @@ class Desk:
             fee_amount=p.fee_amount,
         )
 
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One durable local transaction. The cache refusing it (disk full, a damaged file
+        it will not write over) means nothing was saved: the screens show that as they
+        show a broken rule, in the clerk's language, and the form stays as it was."""
+        try:
+            with self._store.transaction():
+                yield
+        except StoreError as exc:
+            raise DomainError("store.refused", exc.msg) from exc
+
     def receive(
         self,
         draft: Dossier,
@@ -205,7 +218,7 @@ class Desk:
         ctx = self._context(now, p, note, data)
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
-        with self._store.transaction():
+        with self._write():
             number = self._store.next_code_number(now.date(), self.identity.slot)
             draft.code = str(self._scheme_code(p, now.date(), number))
             dossier = apply(draft, outcome, ctx)
@@ -228,7 +241,7 @@ class Desk:
     ) -> Dossier:
         """Apply ``action`` to a dossier at this counter, durably, and queue it for the centre."""
         now = self.clock()
-        with self._store.transaction():
+        with self._write():
             doc = self._store.get_dossier(uid)
             if doc is None:
                 raise DomainError(
@@ -478,7 +491,7 @@ class Desk:
     def resolve_rejected(self, seq: int) -> None:
         """Mark a refused operation handled, audited under the signed-in clerk."""
         clerk = self.identity.clerk
-        with self._store.transaction():
+        with self._write():
             self._store.resolve_rejected(seq, f"đã xử lý bởi {clerk}")
             self._store.audit(
                 {

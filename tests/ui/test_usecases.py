@@ -80,3 +80,65 @@ async def test_a_slip_that_cannot_be_made_after_a_save_still_says_saved(app, ser
     saved = services.desk.find("000.00.00.H56-261125-10001")[0]
     assert [s.name for s in saved] == ["Trần Thị Bình"]
     assert services.store.pending_count() == 1
+
+
+async def test_a_full_disk_on_the_dossier_screen_says_not_saved_and_changes_nothing(
+    app, services, clock, tmp_path, monkeypatch
+):
+    """The disk fills up (the fault layer of tests/store/faulty_disk.py: a real os.write
+    that runs out of room) as the clerk records a withdrawal: the screen says in Vietnamese
+    that nothing was saved, the app keeps running, and the dossier is as it was."""
+    from counter_tui.ui.screens.dialogs import ReasonDialog
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.store.faulty_disk import faulty_disk
+
+    d = seed(
+        services.desk,
+        clock,
+        [("Trần Thị Bình", "079185000001", "0912345678", "1.004873", NOW, Status.RECEIVED)],
+    )[0]
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        with faulty_disk(tmp_path / "cache", monkeypatch) as disk:
+            disk.fill(0)
+            await pilot.press("ctrl+w")
+            await pilot.pause()
+            assert isinstance(app.screen, ReasonDialog)
+            app.screen.query_one("#reason", Input).value = "Công dân xin rút"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.is_running and isinstance(app.screen, DossierScreen)
+            shown = str(app.screen.query_one("#action_msg").render())
+            assert "đĩa" in shown.lower() or "dung lượng" in shown.lower(), shown
+    assert services.desk.dossier(d.uid).status == Status.RECEIVED
+
+
+async def test_a_stop_notice_that_cannot_be_made_still_says_the_stop_is_saved(app, services, clock):
+    # Standing in for a slip renderer that fails after the stop is saved (a damaged
+    # template): the one stand-in here, as in the receive test above.
+    from counter_tui.ui.screens.dialogs import ReasonDialog
+    from counter_tui.ui.screens.dossier import DossierScreen
+
+    def broken(uid: str):
+        raise OSError(28, "No space left on device")
+
+    services.paperwork.stop_notice = broken
+    d = seed(
+        services.desk,
+        clock,
+        [("Trần Thị Bình", "079185000001", "0912345678", "1.004873", NOW, Status.PROCESSING)],
+    )[0]
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one("#reason", Input).value = "Công dân đề nghị dừng"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, DossierScreen)
+        notes = [n.message for n in app._notifications]
+        assert any(f"Đã lưu hồ sơ {d.code}" in n for n in notes), notes
+    assert services.desk.dossier(d.uid).status == Status.STOPPED

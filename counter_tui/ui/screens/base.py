@@ -105,29 +105,43 @@ class CounterScreen(Screen[None]):
         return self.counter_app.services
 
     def show_saved_slip(self, dossier: Dossier, form: str, then: Callable[[], None]) -> None:
-        """Show the slip of a dossier just saved, then ``then()``. The save is durable by
-        now: if the slip cannot be made, say the dossier is saved and how to print later,
-        never that the save failed (the clerk would enter it again)."""
+        """Show the slip of a dossier just saved, then ``then()``."""
+        self.counter_app.last_saved = dossier
+        self.show_slip_of_saved(
+            dossier.code, lambda: self.services.paperwork.slip(form, dossier.uid), then
+        )
+
+    def show_slip_of_saved(
+        self, code: str, make: Callable[[], Any], then: Callable[[], None] | None = None
+    ) -> None:
+        """Show the slip ``make()`` builds for a change already saved. The save is durable
+        by now: if the slip cannot be made, say the dossier is saved and how to print it
+        later, never that the save failed (the clerk would do it again)."""
         from counter_tui.ui.screens.dialogs import SlipScreen  # dialogs import this module
 
-        self.counter_app.last_saved = dossier
+        def after() -> None:
+            if then is not None:
+                then()
+
         try:
-            slip = self.services.paperwork.slip(form, dossier.uid)
+            slip = make()
         except Exception:
-            log.exception("slip %s of saved dossier %s could not be made", form, dossier.code)
+            log.exception("slip of saved dossier %s could not be made", code)
             self.app.notify(
                 tr(
-                    f"Đã lưu hồ sơ {dossier.code}. Chưa lập được phiếu: in lại ở F3, "
-                    "mở hồ sơ, F10.",
-                    f"Dossier {dossier.code} is saved. The slip could not be made: print it "
+                    f"Đã lưu hồ sơ {code}. Chưa lập được phiếu: in lại ở F3, mở hồ sơ, F10.",
+                    f"Dossier {code} is saved. The slip could not be made: print it "
                     "from F3, open the dossier, F10.",
                 ),
                 severity="warning",
                 timeout=20,
             )
-            then()
+            after()
             return
-        self.app.push_screen(SlipScreen(slip), lambda _: then())
+        if slip is None:
+            after()
+            return
+        self.app.push_screen(SlipScreen(slip), lambda _: after())
 
     def key_label(self, binding: Binding) -> str:
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""

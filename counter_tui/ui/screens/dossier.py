@@ -201,6 +201,9 @@ class DossierScreen(CounterScreen):
         if self.dossier is not None:
             self.counter_app.open_hand_over(self.dossier.code)
 
+    def _code(self) -> str:
+        return self.dossier.code if self.dossier is not None else self.uid
+
     def _act(self, action: Action, note: str = "", data: dict[str, str] | None = None) -> bool:
         try:
             self.services.desk.act(self.uid, action, note=note, data=data)
@@ -229,9 +232,9 @@ class DossierScreen(CounterScreen):
     def action_stop(self) -> None:
         def done(reason: str | None) -> None:
             if reason and self._act(Action.STOP, reason):
-                slip = self.services.paperwork.stop_notice(self.uid)
-                if slip is not None:
-                    self.app.push_screen(SlipScreen(slip))
+                self.show_slip_of_saved(
+                    self._code(), lambda: self.services.paperwork.stop_notice(self.uid)
+                )
 
         self.app.push_screen(
             ReasonDialog(
@@ -298,7 +301,9 @@ class DossierScreen(CounterScreen):
                 return
             new_due = desk.reschedule_date(self.uid, v["new_due"])
             if self._act(Action.RESCHEDULE, v["reason"], {"new_due": new_due.isoformat()}):
-                self.app.push_screen(SlipScreen(self.services.paperwork.slip("04", self.uid)))
+                self.show_slip_of_saved(
+                    self._code(), lambda: self.services.paperwork.slip("04", self.uid)
+                )
 
         self.app.push_screen(
             FieldsDialog(

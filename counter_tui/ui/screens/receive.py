@@ -7,6 +7,7 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from textual import on
@@ -58,6 +59,8 @@ from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
+
+log = logging.getLogger(__name__)
 
 # Where each field's error is shown (the form parser names the field).
 ERROR_PLACES = {
@@ -752,9 +755,13 @@ class ReceiveScreen(CounterScreen):
         except DomainError as exc:
             self.query_one("#save_msg", Static).update(tr("Chưa lưu: ", "Not saved: ") + say(exc))
             return
-        except Exception as exc:  # disk full, cache closed: say so, keep the form
+        except Exception:  # a fault of the program itself: say so, keep the form
+            log.exception("receive failed")
             self.query_one("#save_msg", Static).update(
-                tr(f"Chưa lưu được: {exc}", f"Could not save: {exc}")
+                tr(
+                    "Chưa lưu được (lỗi phần mềm, đã ghi vào nhật ký): hãy thử lại.",
+                    "Not saved (a program fault, written to the log): try again.",
+                )
             )
             return
         form = {Action.RECEIVE: "01", Action.REQUEST_SUPPLEMENT: "02"}.get(outcome, "03")
