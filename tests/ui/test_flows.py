@@ -336,7 +336,14 @@ async def test_command_palette_lists_the_actions(app):
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommandPalette"
         await pilot.press(*"tiep nhan")
-        await pilot.pause(0.3)
+        # The palette searches in a worker: wait for its first answer (a loaded CI
+        # machine may take longer than any fixed pause), at most 10 s.
+        from textual.widgets import OptionList
+
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.screen.query_one(OptionList).option_count:
+                break
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)
