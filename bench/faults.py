@@ -357,6 +357,7 @@ def sync_part(sync_ops: int, quick: bool) -> dict[str, Any]:
     spec = importlib.util.spec_from_file_location("faults_sync", p)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclasses look their module up there
     spec.loader.exec_module(mod)
     got = mod.run(sync_ops, quick)
     return {k: got.get(k) for k in none}
