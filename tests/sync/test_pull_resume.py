@@ -1,4 +1,4 @@
-"""A pull interrupted part-way (a SIGKILL, a connection lost with a page fetched ahead)
+"""A pull interrupted part-way (a SIGKILL, a page refused with the next fetched ahead)
 resumes from the stored cursor: every dossier of the feed arrives, none twice.
 
 Pages are fetched one ahead of the page being applied (issue 16.2); the cursor commits
@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from counter_tui.domain.messages import Msg
+from counter_tui.store.errors import StoreError
 from counter_tui.store.local import LocalStore
-from counter_tui.sync.client import CentralClient, Timed, Unreachable
+from counter_tui.sync.client import CentralClient
 from counter_tui.sync.engine import SyncEngine
 from tests.factories import dossier
 from tests.support.central import OFFICE
@@ -27,6 +29,7 @@ from tests.support.counter import CALENDAR, CATALOG
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 600
+PAGE = 50
 
 
 def seed(central, n: int) -> set[str]:
@@ -53,7 +56,7 @@ def stored_uids(store: LocalStore) -> list[str]:
 
 
 def engine_for(store: LocalStore, client: CentralClient) -> SyncEngine:
-    return SyncEngine(store, client, catalog=CATALOG, calendar=CALENDAR, pull_limit=50)
+    return SyncEngine(store, client, catalog=CATALOG, calendar=CALENDAR, pull_limit=PAGE)
 
 
 def assert_complete(path: Path, url: str, token: str, uids: set[str]) -> None:
@@ -70,34 +73,32 @@ def assert_complete(path: Path, url: str, token: str, uids: set[str]) -> None:
         store.close()
 
 
-class CutAfter(CentralClient):
-    """Answers ``pages`` pull requests, then the connection is lost (a real cut would
-    need the proxy to count pages; the exception is the one the client raises then)."""
-
-    def __init__(self, url: str, token: str, pages: int) -> None:
-        super().__init__(url, token)
-        self.left = pages
-
-    def pull(self, cursor: str | None, limit: int = 500) -> Timed:
-        if self.left <= 0:
-            raise Unreachable("ConnectError: connection lost", "offline")
-        self.left -= 1
-        return super().pull(cursor, limit)
-
-
-def test_a_pull_cut_with_a_page_fetched_ahead_resumes_without_gap_or_duplicate(
+def test_a_page_failing_to_store_drops_the_page_fetched_ahead_and_resumes_there(
     tmp_path, central, tokens
 ):
     token = tokens["q1"][1]
     uids = seed(central, N)
     path = tmp_path / "q1"
     store = LocalStore(path, background=False)
-    client = CutAfter(central.url, token, pages=5)
+    client = CentralClient(central.url, token)
+    # The write of the third page is refused (as a full disk would refuse it; mocked here,
+    # the disk-full tests of tests/store use the real fault-injecting file layer), while
+    # the fourth page has already been fetched ahead.
+    real = store.adopt_dossiers
+    calls = 0
+
+    def refusing(docs):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise StoreError(Msg("Đĩa đầy.", "Disk full."))
+        real(docs)
+
+    store.adopt_dossiers = refusing  # type: ignore[method-assign]
     try:
         assert engine_for(store, client).sync_once() is False
-        partial = stored_uids(store)
-        # Four pages applied; the fifth was fetched ahead, never applied, then dropped.
-        assert 0 < len(partial) < N
+        # Two pages stored; the refused one and the one fetched ahead are not.
+        assert len(stored_uids(store)) == 2 * PAGE
     finally:
         client.close()
         store.abandon()  # as a crash: no checkpoint, the log must carry the pages
