@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,16 @@ class Checkpoints(StoreState):
 
     def maybe_checkpoint(self) -> None:
         """Wake the background checkpointer when enough has changed (never blocks a write)."""
-        if self._log.bytes_written >= self.full_checkpoint_bytes or (
-            self.dirty_count() >= self.flush_dirty
+        if self._log.bytes_written >= self.full_checkpoint_bytes or self._dirty_at_least(
+            self.flush_dirty
         ):
             self._wake.set()
+
+    def _dirty_at_least(self, n: int) -> bool:
+        # Runs after every commit: stop counting at n, not at the end of a large cache.
+        with self.lock:
+            dirty = (1 for s in self._shards.values() if s.dirty)
+            return sum(islice(dirty, n)) >= n
 
     # Hook a full checkpoint uses to save derived indexes; set by the owner of the store.
     save_indexes: Callable[[int], None] | None = None

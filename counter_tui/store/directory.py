@@ -57,6 +57,11 @@ def normalize_phone(phone: str) -> str:
 
 
 def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
+    return "\t".join(fields_of(doc, shard_key)).encode("utf-8")
+
+
+def fields_of(doc: dict[str, Any], shard_key: str) -> list[str]:
+    """The row's fields (see FIELDS), tabs already replaced."""
     a = doc.get("applicant") or {}
     name = str(a.get("full_name", ""))
     values = (
@@ -72,9 +77,7 @@ def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
         fold(name),
         fold(f"{(doc.get('submitter') or {}).get('full_name', '')} {a.get('address', '')}"),
     )
-    # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
-    # character, and half a million rows is where that shows.
-    return "\t".join(v.replace("\t", " ") for v in values).encode("utf-8")
+    return [v.replace("\t", " ") for v in values]
 
 
 def _legal_due(doc: dict[str, Any], due_at: str) -> str:
@@ -162,7 +165,10 @@ class Directory:
     def put(self, uid: str, doc: dict[str, Any] | None, shard_key: str = "") -> None:
         """Index the dossier ``uid`` as ``doc`` (None removes it). Idempotent."""
         old = self.rows.get(uid)
-        new = row_of(doc, shard_key) if doc is not None else None
+        f = fields_of(doc, shard_key) if doc is not None else None
+        # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
+        # character, and half a million rows is where that shows.
+        new = "\t".join(f).encode("utf-8") if f is not None else None
         if old == new:
             return
         old_f = old.decode("utf-8").split("\t") if old is not None else None
@@ -176,11 +182,10 @@ class Directory:
                 if part is not None and uid in part:
                     part.remove(uid)
             self.open.pop(uid, None)
-        if new is None:
+        if new is None or f is None:
             self.rows.pop(uid, None)
             return
         self.rows[uid] = new
-        f = new.decode("utf-8").split("\t")
         if f[0]:
             self.by_code[f[0]] = uid
             self._note_number(f[0])

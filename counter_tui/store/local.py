@@ -25,6 +25,7 @@ from tinydb.table import Document
 
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.messages import Msg
+from counter_tui.domain.ops import SYNC_KEY
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import (
     Notice,
@@ -299,6 +300,45 @@ class LocalStore:
                 )
             table = self.store.shard(self._data_shard(key)).table("dossiers")
             table.replace(doc, Q.uid == uid)
+
+    def adopt_dossiers(self, docs: list[dict[str, Any]]) -> None:
+        """Insert or replace many dossiers at once (a pulled page; call inside a transaction).
+
+        One write per data shard, and no copy: the store takes ``docs`` as they are,
+        so the caller must neither keep nor change them afterwards. A ``uid`` must
+        appear at most once.
+        """
+        with self.store.transaction():
+            by_shard: dict[str, list[dict[str, Any]]] = {}
+            moved: dict[str, list[str]] = {}
+            for doc in docs:
+                uid = doc["uid"]
+                key = shard_key_of(doc)
+                old = self.directory.summary(uid)
+                if old is not None and old.shard_key != key:
+                    moved.setdefault(self._data_shard(old.shard_key), []).append(uid)
+                by_shard.setdefault(self._data_shard(key), []).append(doc)
+            # Removals first: a dossier may move to a shard that is also its old one.
+            for name, uids in moved.items():
+                gone = set(uids)
+                self.store.shard(name).table("dossiers").remove(Q.uid.test(gone.__contains__))
+            for name, part in by_shard.items():
+                self.store.shard(name).adopt("dossiers", "uid", part)
+
+    def stored_versions(self, uids: list[str]) -> dict[str, int]:
+        """The server version of each stored dossier among ``uids`` (read without a copy)."""
+        out: dict[str, int] = {}
+        with self.store.lock:
+            for uid in uids:
+                s = self.directory.summary(uid)
+                if s is None:
+                    continue
+                live = self.store.shard(self._data_shard(s.shard_key)).data.get("dossiers", {})
+                for doc in live.values():
+                    if doc.get("uid") == uid:
+                        out[uid] = int((doc.get(SYNC_KEY) or {}).get("version", 0))
+                        break
+        return out
 
     def _load(self, summary: Summary | None) -> dict[str, Any] | None:
         if summary is None:

@@ -8,6 +8,7 @@ write or go back in time.
 from __future__ import annotations
 
 import os
+from itertools import islice
 
 from counter_tui.store import gc_policy
 from counter_tui.store.shard_files import (
@@ -16,6 +17,8 @@ from counter_tui.store.shard_files import (
 )
 from counter_tui.store.state import StoreState
 from counter_tui.store.tinydb_adapter import Shard
+
+EVICT_SCAN_AFTER_COMMIT = 64  # shards looked at after each commit (see _evict_after_commit)
 
 
 class ShardCache(StoreState):
@@ -69,11 +72,19 @@ class ShardCache(StoreState):
                 self._shards[name] = sh
             return data
 
-    def _evict(self, room_for: int = 0) -> None:
+    def _evict_after_commit(self) -> None:
+        # A bounded look at the least recently used end: when dirty shards fill the
+        # cache (a large pull between checkpoints), a full pass after every commit
+        # found nothing to evict at a cost growing with the cache. The checkpoint
+        # that cleans them ends with a full pass.
+        self._evict(scan=EVICT_SCAN_AFTER_COMMIT)
+
+    def _evict(self, room_for: int = 0, scan: int | None = None) -> None:
         limit = self.cache_shards - room_for
         if len(self._shards) <= limit:
             return
-        for name in list(self._shards):
+        names = list(self._shards) if scan is None else list(islice(self._shards, scan))
+        for name in names:
             if len(self._shards) <= limit:
                 break
             sh = self._shards[name]

@@ -95,7 +95,10 @@ class StoreState:
     def _load_data(self, name: str) -> tuple[Tables, bool]:
         raise NotImplementedError
 
-    def _evict(self, room_for: int = 0) -> None:
+    def _evict(self, room_for: int = 0, scan: int | None = None) -> None:
+        raise NotImplementedError
+
+    def _evict_after_commit(self) -> None:
         raise NotImplementedError
 
     def maybe_checkpoint(self) -> None:

@@ -219,3 +219,29 @@ class Shard:
         self.db._storage = None  # type: ignore[assignment]
         self.db._tables.clear()
         self.data = {}
+
+    def adopt(self, table: str, key: str, docs: list[dict[str, Any]]) -> None:
+        """Insert or replace (matched on field ``key``) each of ``docs``, in one update.
+
+        The shard takes the documents as they are, without a copy: the caller hands
+        them over and must neither keep nor change them. Prior states are noted in
+        the open transaction as any TinyDB write does, so the commit logs exactly
+        these documents and a failure before it rolls them back.
+        """
+        pre = self.before_write(table)
+        live = self.data.setdefault(table, {})
+        ids = {doc.get(key): doc_id for doc_id, doc in live.items()}
+        next_id = max((int(k) for k in live), default=0) + 1
+        for doc in docs:
+            doc_id = ids.get(doc[key])
+            if doc_id is None:
+                doc_id = str(next_id)
+                next_id += 1
+                ids[doc[key]] = doc_id
+            if doc_id not in pre:
+                cur = live.get(doc_id)
+                pre[doc_id] = orjson.dumps(cur) if cur is not None else None
+            live[doc_id] = doc
+        tbl = self.db._tables.get(table)
+        if tbl is not None:
+            tbl._next_id = None  # TinyDB's cached next id predates these inserts

@@ -70,7 +70,7 @@ class Transactions(StoreState):
                     if sh is not None:
                         sh.in_txn = False
             # The commit is durable from here on: nothing below may turn it into a failure.
-            self._after_commit(self._evict)
+            self._after_commit(self._evict_after_commit)
         self._after_commit(self.maybe_checkpoint)
 
     def _after_commit(self, step: Callable[[], None]) -> None:

@@ -17,6 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,36 +293,73 @@ class SyncEngine:
                 raise SyncError("push made no progress")
 
     def _pull_all(self) -> None:
-        cursor = self.store.get_meta("cursor")
-        for _ in range(100_000):
-            try:
-                timed = self.client.pull(cursor, self.pull_limit)
-            except ResyncRequired:
-                # Full resynchronisation: the outbox is kept, the cursor starts over.
-                self._status.resyncs += 1
-                cursor = None
-                self.store.set_meta("cursor", None)
-                continue
-            self._note_skew(timed)
-            body = timed.body
-            changes = body.get("changes", [])
-            pending: dict[str, list[dict[str, Any]]] = {}
-            if changes and self.store.pending_count():
-                for op in self.store.pending_ops(limit=10**9):
-                    pending.setdefault(op["uid"], []).append(op)
-            with self.store.transaction():
-                for ch in changes:
-                    self._apply_change(ch, pending.get(ch["uid"], []))
-                self.store.set_meta("cursor", body["cursor"])
-            cursor = body["cursor"]
-            if not body.get("has_more"):
-                return
+        """Pull pages until none are left, fetching the next page while this one is applied.
 
-    def _apply_change(self, ch: dict[str, Any], pending: list[dict[str, Any]]) -> None:
-        uid, version, doc = ch["uid"], int(ch["version"]), dict(ch["doc"])
-        local = self.store.get_dossier(uid)
-        if local is not None and int((local.get(SYNC_KEY) or {}).get("version", 0)) >= version:
-            return
+        The fetch runs one page ahead in a helper thread; each page's changes and its
+        cursor still commit together, so a crash or an error loses at most the page
+        fetched ahead, which the next cycle asks for again from the stored cursor.
+        """
+        ahead: Future[Timed] | None = None
+        pool: ThreadPoolExecutor | None = None
+        try:
+            cursor = self.store.get_meta("cursor")
+            for _ in range(100_000):
+                try:
+                    timed = (
+                        ahead.result()
+                        if ahead is not None
+                        else self.client.pull(cursor, self.pull_limit)
+                    )
+                except ResyncRequired:
+                    # Full resynchronisation: the outbox is kept, the cursor starts over.
+                    self._status.resyncs += 1
+                    cursor = None
+                    ahead = None
+                    self.store.set_meta("cursor", None)
+                    continue
+                body = timed.body
+                more = bool(body.get("has_more"))
+                ahead = None
+                if more:
+                    if pool is None:
+                        pool = ThreadPoolExecutor(1, thread_name_prefix="sync-pull")
+                    ahead = pool.submit(self.client.pull, body["cursor"], self.pull_limit)
+                self._note_skew(timed)
+                self._apply_page(body)
+                cursor = body["cursor"]
+                if not more:
+                    return
+        finally:
+            if pool is not None:
+                # A page fetched ahead and not applied is dropped: the stored cursor
+                # still points before it.
+                pool.shutdown(wait=False, cancel_futures=True)
+
+    def _apply_page(self, body: dict[str, Any]) -> None:
+        """Store one page of changes and its cursor in one transaction, as one batch."""
+        latest: dict[str, dict[str, Any]] = {}
+        for ch in body.get("changes", []):
+            seen = latest.get(ch["uid"])
+            if seen is None or int(ch["version"]) > int(seen["version"]):
+                latest[ch["uid"]] = ch
+        pending: dict[str, list[dict[str, Any]]] = {}
+        if latest and self.store.pending_count():
+            for op in self.store.pending_ops(limit=10**9):
+                pending.setdefault(op["uid"], []).append(op)
+        with self.store.transaction():
+            stored = self.store.stored_versions(list(latest))
+            docs = [
+                self._merged(ch, pending.get(uid, []))
+                for uid, ch in latest.items()
+                if uid not in stored or stored[uid] < int(ch["version"])
+            ]
+            # The page's documents were parsed for this call only: the store takes them.
+            self.store.adopt_dossiers(docs)
+            self.store.set_meta("cursor", body["cursor"])
+
+    def _merged(self, ch: dict[str, Any], pending: list[dict[str, Any]]) -> dict[str, Any]:
+        """The server's dossier with this counter's unanswered operations applied on top."""
+        doc = dict(ch["doc"])
         for op in pending:
             if op.get("type") == "dossier.receive":
                 continue
@@ -329,8 +367,8 @@ class SyncEngine:
                 doc = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
             except DomainError:
                 continue  # the service will answer this operation; the answer is shown then
-        doc[SYNC_KEY] = {"version": version, "confirmed": not pending}
-        self.store.put_dossier(doc)
+        doc[SYNC_KEY] = {"version": int(ch["version"]), "confirmed": not pending}
+        return doc
 
     def _refresh_catalog(self) -> None:
         _procs, etag = self.store.cached_catalog()
