@@ -342,11 +342,14 @@ class SyncEngine:
             seen = latest.get(ch["uid"])
             if seen is None or int(ch["version"]) > int(seen["version"]):
                 latest[ch["uid"]] = ch
-        pending: dict[str, list[dict[str, Any]]] = {}
-        if latest and self.store.pending_count():
-            for op in self.store.pending_ops(limit=10**9):
-                pending.setdefault(op["uid"], []).append(op)
         with self.store.transaction():
+            # The counter's unanswered operations are read inside the transaction: a clerk's
+            # action committed between reading them and writing this page would otherwise
+            # be overwritten by the centre's older copy and shown as confirmed.
+            pending: dict[str, list[dict[str, Any]]] = {}
+            if latest and self.store.pending_count():
+                for op in self.store.pending_ops(limit=10**9):
+                    pending.setdefault(op["uid"], []).append(op)
             stored = self.store.stored_versions(list(latest))
             docs = [
                 self._merged(ch, pending.get(uid, []))
@@ -403,12 +406,18 @@ class SyncEngine:
         found = self.client.dossier(code)
         if found is None:
             return None
-        doc = dict(found["doc"])
-        doc[SYNC_KEY] = {"version": int(found["version"]), "confirmed": True}
-        local = self.store.get_dossier(doc["uid"])
-        if local is None or int((local.get(SYNC_KEY) or {}).get("version", 0)) < found["version"]:
-            with self.store.transaction():
-                self.store.put_dossier(doc)
+        ch = {"uid": found["doc"]["uid"], "version": int(found["version"]), "doc": found["doc"]}
+        with self.store.transaction():
+            # Checked and written under one lock, with this counter's unanswered operations
+            # on top, as a pulled page is: a clerk's action just saved is never undone.
+            local = self.store.get_dossier(ch["uid"])
+            if local is not None and int((local.get(SYNC_KEY) or {}).get("version", 0)) >= int(
+                ch["version"]
+            ):
+                return local
+            pending = [op for op in self.store.pending_ops(limit=10**9) if op["uid"] == ch["uid"]]
+            doc = self._merged(ch, pending)
+            self.store.put_dossier(doc)
         return doc
 
     # --- background -----------------------------------------------------------------------

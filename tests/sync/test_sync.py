@@ -251,3 +251,38 @@ def test_the_counters_cycle_actions_reach_the_centre(tmp_path, central, tokens):
     assert at_centre["status"] == Status.READY
     assert at_centre["due_at"] == "2026-12-04T16:00:00" and at_centre["reschedules"] == 1
     c.close()
+
+
+def test_an_action_saved_while_a_page_is_pulled_is_never_undone(tmp_path, central, tokens):
+    """The clerk's action commits just as the engine starts writing a pulled page that
+    holds the centre's older copy of the same dossier. The action stays, unconfirmed and
+    pending; it is not replaced by the older copy marked confirmed. (The interleaving is
+    forced by running the action at the moment the engine opens its transaction: the one
+    stand-in here, since thread scheduling cannot be chosen otherwise.)"""
+    import contextlib
+
+    slot, token = tokens["q1"][0].slot, tokens["q1"][1]
+    c = make_counter(tmp_path / "q1", central.url, token, slot)
+    d = c.receive("Trần Thị Bình", "079185000001")
+    c.engine._push_all()  # the centre has the dossier at version 1, in its feed
+    real = c.store.transaction
+    armed = [True]
+
+    @contextlib.contextmanager
+    def clerk_first():
+        if armed[0]:
+            armed[0] = False
+            c.desk.act(d.uid, Action.TRANSFER, data={"unit": "Tư pháp"})
+        with real() as t:
+            yield t
+
+    c.store.transaction = clerk_first
+    try:
+        c.engine._pull_all()
+    finally:
+        c.store.transaction = real
+    assert not armed[0]  # the action did run in the window
+    assert c.desk.dossier(d.uid).status == Status.PROCESSING
+    assert c.desk.sync_state(d.uid).confirmed is False
+    assert c.store.pending_count() == 1
+    c.close()
