@@ -337,6 +337,30 @@ def _settings(args: argparse.Namespace):
         return None
 
 
+def _first_run(args: argparse.Namespace, settings):
+    """With the office still the example one, the setup screen first: it writes the settings
+    file (``--config`` or the platform's) and the counter then starts from what it wrote.
+    None: the operator left without saving."""
+    from counter_tui.settings import default_path
+    from counter_tui.usecases.setup import needs_setup
+
+    if not needs_setup(settings):
+        return settings
+    from counter_tui.ui.screens.setup import SetupApp
+
+    path = Path(args.config) if args.config else default_path()
+    written = SetupApp(settings, path).run()
+    if written is None:
+        print(
+            "chưa cấu hình cơ quan, không lưu gì / office not configured, nothing saved",
+            file=sys.stderr,
+        )
+        return None
+    if args.lang:
+        written.language = args.lang
+    return written
+
+
 def _cmd_app(args: argparse.Namespace) -> int:
     from counter_tui.domain.messages import DomainError
     from counter_tui.store.engine import StoreError
@@ -350,6 +374,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from counter_tui.ui.i18n import set_language
 
     set_language(settings.language)
+    settings = _first_run(args, settings)
+    if settings is None:
+        return 1
     from counter_tui import logs
     from counter_tui.launch import make_services
     from counter_tui.store.paths import data_dir

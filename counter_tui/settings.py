@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -195,3 +196,51 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
         if not s.central_token:
             raise _fail(shown, "[central] token", "thiếu khóa truy cập của quầy", "token missing")
     return s
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        # JSON's string escapes are TOML's; DEL is the one control JSON leaves raw.
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"no TOML form for {type(v).__name__}")
+
+
+def toml_text(raw: dict[str, Any]) -> str:
+    """``raw`` (sections of plain values, as :func:`settings_from_dict` takes) as TOML."""
+    lines: list[str] = []
+    for section, values in raw.items():
+        if lines:
+            lines.append("")
+        lines.append(f"[{section}]")
+        for key, v in values.items():
+            lines.append(f"{json.dumps(key)} = {_toml_value(v)}")
+    text = "\n".join(lines) + "\n"
+    if tomllib.loads(text) != raw:  # a value this writer cannot say: never write it wrong
+        raise ValueError("settings do not round-trip through TOML")
+    return text
+
+
+def write_settings_file(path: Path, raw: dict[str, Any]) -> None:
+    """Replace the settings file with ``raw``, readable by its owner only (it holds the
+    counter's token). Written beside it and renamed, so a crash leaves the old file whole.
+    Comments in the old file are not kept: only the settings are."""
+    text = toml_text(raw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
