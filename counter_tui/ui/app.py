@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from counter_tui.domain.dossier import Dossier
-from counter_tui.domain.text import matches_words, one_line, tokens
+from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
 from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.hand_over import HandOverScreen
@@ -30,7 +30,7 @@ from counter_tui.ui.screens.receive import ReceiveScreen
 from counter_tui.ui.screens.report import ReportScreen
 from counter_tui.ui.screens.sign_in import SignInScreen
 from counter_tui.ui.screens.sync import SyncScreen
-from counter_tui.ui.typeahead import KeyDone, TypeAhead
+from counter_tui.ui.typeahead import TypesAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.auth import Clerk
 from counter_tui.usecases.services import Services
@@ -66,7 +66,7 @@ class ScreenCommands(Provider):
                 yield Hit(1.0 - len(label) / 1000, label, run, help=help_text)
 
 
-class CounterApp(App[None]):
+class CounterApp(TypesAhead, App[None]):
     TITLE = "counter-tui"
     CSS_PATH = Path(__file__).parent / "app.tcss"
     MODES = {
@@ -101,7 +101,7 @@ class CounterApp(App[None]):
         self.locked = False
         self.signed_in = False
         self.last_input = time.monotonic()
-        self.typeahead = TypeAhead(self, partial(App.on_event, self))
+        self.start_typeahead()
 
     # --- startup --------------------------------------------------------------------------
 
@@ -140,20 +140,9 @@ class CounterApp(App[None]):
 
     # --- sign-in and the lock -------------------------------------------------------------
 
-    async def on_event(self, event: events.Event) -> None:
+    def note_input(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
             self.last_input = time.monotonic()
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            await self.typeahead.take(event)
-            return
-        if isinstance(event, events.Paste):
-            # Every field is one line: a pasted block keeps all its words, and control
-            # characters or colour codes never reach a field (domain/text.py, one_line).
-            event.text = one_line(event.text)
-        await super().on_event(event)
-
-    async def on_key_done(self, message: KeyDone) -> None:
-        await self.typeahead.done(message)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While locked only quitting works: F2-F6 and the palette would reach past the lock.

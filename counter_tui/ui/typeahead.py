@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from textual import events
@@ -28,6 +29,8 @@ from textual.app import App
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
+
+from counter_tui.domain.text import one_line
 
 ROUNDS = 2  # a key's handler may post a message (Input.Submitted) that moves the focus
 LIMIT = 1.0  # seconds; only a marker that went missing for an unforeseen reason waits this long
@@ -107,3 +110,31 @@ class TypeAhead:
         held, self.held, self.marker, self.target = self.held or [], None, None, None
         for event in held:
             await self.take(event)  # a non-text key among them holds the rest again
+
+
+class TypesAhead:
+    """For an app: keys typed ahead land where the clerk meant (above), and a pasted
+    block becomes one line (every field is one line: its words kept, control
+    characters and colour codes never reach a field; ``domain/text.one_line``)."""
+
+    typeahead: TypeAhead
+
+    def start_typeahead(self) -> None:
+        assert isinstance(self, App)
+        self.typeahead = TypeAhead(self, partial(App.on_event, self))
+
+    async def on_event(self, event: events.Event) -> None:
+        assert isinstance(self, App)
+        self.note_input(event)
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.typeahead.take(event)
+            return
+        if isinstance(event, events.Paste):
+            event.text = one_line(event.text)
+        await App.on_event(self, event)
+
+    def note_input(self, event: events.Event) -> None:
+        """Called for every event before it is handled (the idle lock watches keys)."""
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        await self.typeahead.done(message)

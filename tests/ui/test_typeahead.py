@@ -99,3 +99,17 @@ async def test_keys_after_esc_on_a_dialog_reach_the_screen_beneath(app, services
         assert isinstance(app.screen, LookupScreen)
         assert value(app, "query") == "cuong"
         assert services.desk.dossier(d.uid).reschedules == 0
+
+
+async def test_the_setup_screen_takes_a_typed_ahead_burst_field_by_field(tmp_path):
+    # An IT person who knows the form types the code, Tab, the name in one go: each part
+    # lands in its own field (the setup app shares the counter app's type-ahead).
+    from counter_tui.settings import Settings
+    from counter_tui.ui.screens.setup import SetupApp
+
+    app = SetupApp(Settings(), tmp_path / "counter.toml")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await burst(pilot, "001.23.45.H12", "tab", "UBND xa Thu Nghiem")
+        assert app.screen.query_one("#office", Input).value == "001.23.45.H12"
+        assert app.screen.query_one("#office_name", Input).value == "UBND xa Thu Nghiem"

@@ -21,6 +21,7 @@ from counter_tui.domain.codes import EXAMPLE_AGENCY
 from counter_tui.settings import UNCONFIGURED_NAME, Settings
 from counter_tui.ui.i18n import say, set_language, tr
 from counter_tui.ui.screens.base import cursor_to_end, in_words
+from counter_tui.ui.typeahead import TypesAhead
 from counter_tui.usecases.setup import (
     ConnectionCheck,
     Reach,
@@ -149,7 +150,7 @@ class SetupScreen(Screen[Settings | None]):
         self.dismiss(None)
 
 
-class SetupApp(App[Settings | None]):
+class SetupApp(TypesAhead, App[Settings | None]):
     """The setup screen on its own; returns the settings written, or None (Esc)."""
 
     TITLE = "counter-tui"
@@ -159,6 +160,7 @@ class SetupApp(App[Settings | None]):
     def __init__(self, settings: Settings, path: Path) -> None:
         set_language(settings.language)
         super().__init__()
+        self.start_typeahead()
         self.base = settings
         self.path = path
 
