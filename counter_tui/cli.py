@@ -374,6 +374,15 @@ def _cmd_app(args: argparse.Namespace) -> int:
     from counter_tui.ui.i18n import set_language
 
     set_language(settings.language)
+    # A province's broken slip template stops the start before the setup screen asks
+    # anything (the same check runs again when the services are built).
+    from counter_tui.slips import registry
+
+    try:
+        registry(settings.slip_templates)
+    except DomainError as exc:
+        print(exc.msg.text(settings.language), file=sys.stderr)
+        return 2
     settings = _first_run(args, settings)
     if settings is None:
         return 1

@@ -148,7 +148,10 @@ def test_another_offices_dossier_is_out_of_reach(setup):
     r = other.post("/v1/sync/push", json={"ops": [dict(GOOD_OP, seq=1, uid=d.uid)]})
     assert r.status_code == 200
     assert r.json()["results"][0]["status"] == "rejected"
-    assert "cơ quan khác" in r.json()["results"][0]["reason"]
+    # Answered as for a dossier the centre never saw: another office learns nothing,
+    # not even that the dossier exists.
+    assert r.json()["results"][0]["code"] == "op.unknown"
+    assert "Không tìm thấy" in r.json()["results"][0]["reason"]
     assert central.db.dossier_by_code(OFFICE, d.code)[0]["status"] == d.status
     bo = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {bo_token}"})
     assert (
