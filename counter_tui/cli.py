@@ -6,9 +6,13 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from counter_tui.config_files import catalog_path
+
+if TYPE_CHECKING:  # imported lazily at run time: each command loads only what it needs
+    from counter_tui.settings import Settings
+    from counter_tui.store.local import LocalStore
 
 
 def _cmd_id(args: argparse.Namespace) -> int:
@@ -533,22 +537,11 @@ def _clerk_unlock(args: argparse.Namespace, settings) -> int:
     """Forget a clerk's failed PIN attempts and lockout on this PC (an operator's reset)."""
     from datetime import datetime
 
-    from counter_tui.domain.messages import DomainError
-    from counter_tui.launch import open_store
-    from counter_tui.store.engine import StoreError
-    from counter_tui.store.lock import StoreLockedError
-    from counter_tui.store.paths import data_dir
     from counter_tui.usecases.auth import SignIn
 
-    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
-    try:
-        store = open_store(settings, path, build_indexes=False)
-    except StoreLockedError as exc:  # the app is running: close it first
-        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
-        return 3
-    except (StoreError, DomainError) as exc:
-        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
-        return 2
+    store = _open_cli_store(args, settings)
+    if isinstance(store, int):
+        return store
     try:
         done = SignIn(store, datetime.now, counter=settings.counter).unlock(args.username)
     finally:
@@ -557,13 +550,28 @@ def _clerk_unlock(args: argparse.Namespace, settings) -> int:
     return 0
 
 
-def _cmd_sync(args: argparse.Namespace) -> int:
-    """``sync repair``: close an outbox gap the centre cannot (the F5 state ``gap``)."""
+def _open_cli_store(args: argparse.Namespace, settings: Settings) -> LocalStore | int:
+    """The counter's cache for an operator command, or the exit code after saying why not
+    (3: the app has it open; 2: it cannot be opened, a missing key say)."""
     from counter_tui.domain.messages import DomainError
     from counter_tui.launch import open_store
     from counter_tui.store.engine import StoreError
     from counter_tui.store.lock import StoreLockedError
     from counter_tui.store.paths import data_dir
+
+    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
+    try:
+        return open_store(settings, path, build_indexes=False)
+    except StoreLockedError as exc:  # the app is running: close it first
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 3
+    except (StoreError, DomainError) as exc:
+        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
+        return 2
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    """``sync repair``: close an outbox gap the centre cannot (the F5 state ``gap``)."""
     from counter_tui.sync.client import CentralClient, SyncError, tls_context
     from counter_tui.sync.repair import plan_gap_repair, ranges, repair_gap
 
@@ -573,15 +581,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     if settings.standalone:
         print("standalone counter: nothing is synced, nothing to repair", file=sys.stderr)
         return 2
-    path = Path(args.data) if args.data else data_dir(settings.data_dir or None)
-    try:
-        store = open_store(settings, path, build_indexes=False)
-    except StoreLockedError as exc:  # the app is running: close it first
-        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
-        return 3
-    except (StoreError, DomainError) as exc:
-        print(exc.msg.text(args.lang or "vi"), file=sys.stderr)
-        return 2
+    store = _open_cli_store(args, settings)
+    if isinstance(store, int):
+        return store
     verify = tls_context(settings.ca_file) if settings.verify_tls else False
     client = CentralClient(settings.central_url, settings.central_token, verify=verify)
     try:
