@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_tui.central.db import AuthFailed, CentralDB, Client
@@ -29,6 +30,9 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
 DB_ENV = "COUNTER_TUI_CENTRAL_DB"  # how ``serve --workers N`` tells each worker its database
 CURSOR_VERSION = re.compile(r"[0-9]{1,18}")
+# Every integer the API stores lands in a 64-bit signed column: a larger one is a 422, never
+# an overflow inside the database.
+BIGINT_MAX = 2**63 - 1
 
 
 class BodyLimit:
@@ -90,8 +94,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class StorableRequest(Strict):
+    """A whole request body, refused (422) unless all of it can be written as JSON and text.
+
+    Python's JSON parser accepts what neither the database nor orjson can hold: lone UTF-16
+    surrogates in any string, integers past 64 bits inside free-form ``doc``/``data``.
+    Checking the body once here turns each of those into a clear error instead of a 500.
+    """
+
+    @model_validator(mode="after")
+    def _storable(self) -> "StorableRequest":
+        try:
+            orjson.dumps(self.model_dump())
+        except orjson.JSONEncodeError as e:
+            raise ValueError(f"value cannot be stored: {e}") from None
+        return self
+
+
 class PushOp(Strict):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=BIGINT_MAX)
     op_id: str = Field(min_length=1, max_length=64)
     type: Literal["dossier.receive", "dossier.action"]
     uid: str = Field(min_length=1, max_length=64)
@@ -102,27 +123,51 @@ class PushOp(Strict):
     action: str | None = Field(default=None, max_length=40)
     note: str = Field(default="", max_length=2000)
     data: dict[str, Any] = Field(default_factory=dict)
-    base_version: int = Field(default=0, ge=0)
+    base_version: int = Field(default=0, ge=0, le=BIGINT_MAX)
     state: str | None = Field(default=None, max_length=20)  # the counter's own bookkeeping
 
 
 class AuditHead(Strict):
     """The counter's own audit chain as it stands: entries and the last entry's hash."""
 
-    seq: int = Field(ge=0)
+    seq: int = Field(ge=0, le=BIGINT_MAX)
     head: str = Field(default="", max_length=64, pattern=r"^[0-9a-f]*$")
 
 
-class PushRequest(Strict):
+class PushRequest(StorableRequest):
     ops: list[PushOp] = Field(max_length=MAX_BATCH)
     audit: AuditHead | None = None
 
 
-class BackOfficeRequest(Strict):
+class BackOfficeRequest(StorableRequest):
     action: str = Field(max_length=40)
     note: str = Field(default="", max_length=2000)
     data: dict[str, Any] = Field(default_factory=dict)
     actor: str = Field(default="", max_length=100)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    """A 422 naming where and what is wrong, without echoing the input back.
+
+    FastAPI's own handler echoes each bad value, which fails to encode (a 500) when the value
+    is a lone surrogate, and would copy citizen IDs or phones into a proxy's error logs.
+    """
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {
+            "loc": [_printable(part) for part in e.get("loc", ())],
+            "msg": _printable(e.get("msg", "")),
+            "type": _printable(e.get("type", "")),
+        }
+        for e in errors
+    ]
+    return Response(orjson.dumps({"detail": detail}), 422, media_type="application/json")
+
+
+def _printable(value: object) -> str | int:
+    if isinstance(value, int):
+        return value
+    return str(value).encode("utf-8", "replace").decode("utf-8")
 
 
 def app_from_env() -> FastAPI:
@@ -149,6 +194,7 @@ def create_app(
     epoch = db.epoch  # fixed for the life of the database
     app.state.service = service
     app.add_middleware(BodyLimit)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     bearer = HTTPBearer(auto_error=False)
 
     # Reads are async: each is one indexed query (well under a millisecond), cheaper

@@ -68,6 +68,26 @@ GOOD_OP = {
             },
             413,
         ),
+        # Beyond what a 64-bit column or orjson can hold (found by schemathesis as a 500).
+        ("POST", "/v1/sync/push", {"json": {"ops": [], "audit": {"seq": 2**70}}}, 422),
+        ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, seq=2**63)]}}, 422),
+        ("POST", "/v1/sync/push", {"json": {"ops": [dict(GOOD_OP, base_version=2**64)]}}, 422),
+        (
+            "POST",
+            "/v1/sync/push",
+            {"json": {"ops": [dict(GOOD_OP, data={"n": 2**65})]}},
+            422,
+        ),
+        (
+            "POST",
+            "/v1/sync/push",
+            {
+                "content": b'{"ops":[{"seq":2,"op_id":"x1","type":"dossier.action","uid":"u",'
+                b'"at":"2026-11-25T09:00:00","action":"withdraw","note":"\\ud800"}]}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            422,
+        ),
         ("GET", "/v1/sync/pull?cursor=abc", {}, 400),
         ("GET", f"/v1/sync/pull?cursor={{epoch}}:{'9' * 20}", {}, 400),
         ("GET", "/v1/sync/pull?cursor={epoch}:²", {}, 400),
