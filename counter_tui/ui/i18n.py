@@ -123,6 +123,7 @@ _ACTION_EN = {
     "transfer": "Transferred for processing",
     "result_back": "Result back",
     "edit_contact": "Contact edited",
+    "attach": "Scans attached",
 }
 _TIMELINESS_EN = {
     "early": "Early",
