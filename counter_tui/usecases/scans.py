@@ -30,7 +30,7 @@ from counter_tui.domain.digitisation import (
     digitisation_rates,
     lacking_scan,
 )
-from counter_tui.domain.dossier import Dossier, item_id
+from counter_tui.domain.dossier import DocItem, Dossier, item_id
 from counter_tui.domain.files import (
     RESULT_ITEM,
     FileFacts,
@@ -155,7 +155,10 @@ class Scans:
 
     def add_to_draft(self, draft: Dossier, index: int, prepared: Prepared) -> None:
         """Put a prepared file on item ``index`` of a dossier being received (saved with it)."""
-        doc = draft.documents[index]
+        self.add_to_item(draft.documents[index], index, prepared)
+
+    def add_to_item(self, doc: DocItem, index: int, prepared: Prepared) -> None:
+        """The same, on a checklist row the form holds before the draft is made."""
         if not any(f["sha"] == prepared.sha for f in doc.files):
             doc.files.append(self.entry(prepared, item_id(index)))
 
@@ -165,18 +168,24 @@ class Scans:
 
     def mark_exempt(self, draft: Dossier, index: int, reason: str | None) -> None:
         """Mark item ``index`` as not to be digitised (TT 03 Điều 5 khoản 2), or unmark it."""
+        self.exempt_item(draft.documents[index], reason)
+
+    @staticmethod
+    def exempt_item(doc: DocItem, reason: str | None) -> None:
         if reason is not None:
             exempt_reason(reason)
-        doc = draft.documents[index]
         dig = dict(doc.digitisation or {"exempt": None, "missing_reason": None})
         dig["exempt"] = reason
         doc.digitisation = dig
 
     def lacking(self, draft: Dossier) -> list[str]:
         """Required items handed in that still lack a scan (none for an online dossier)."""
-        if not self.digitise or draft.channel == "online":
+        if draft.channel == "online":
             return []
-        return lacking_scan(draft.documents)
+        return self.lacking_items(draft.documents)
+
+    def lacking_items(self, documents: Sequence[DocItem]) -> list[str]:
+        return lacking_scan(documents) if self.digitise else []
 
     def attach(self, uid: str, item: str, prepared: Sequence[Prepared]) -> Dossier:
         """Attach prepared files to a saved dossier (``item``: a checklist item id, or

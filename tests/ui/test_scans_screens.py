@@ -1,0 +1,128 @@
+"""Attaching scans on the screens (Pilot): F2 from the scanner folder and by path, refusals,
+the reason asked when a required scan is lacking; the dossier screen's files."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Static
+
+from counter_tui.launch import make_services
+from counter_tui.ui.app import build_app
+from counter_tui.ui.screens.dialogs import ReasonDialog, SlipScreen
+from counter_tui.ui.screens.scan_dialog import ScanDialog
+from tests.support.scans import jpeg_bytes, pdf_bytes, write
+from tests.ui.conftest import settings
+from tests.ui.test_flows import pick_procedure, text, tick_all
+
+
+@pytest.fixture
+def svc(tmp_path, clock):
+    s = make_services(
+        settings(
+            print_folder=str(tmp_path / "out"), digitise=True, scanner_dir=str(tmp_path / "scan")
+        ),
+        clock=clock,
+        data=tmp_path / "cache",
+        start_sync=False,
+    )
+    yield s
+    s.close()
+
+
+async def _fill(pilot):
+    screen = pilot.app.screen
+    screen.query_one("#cid", Input).value = "079185000001"
+    screen.query_one("#name", Input).value = "Trần Thị Bình"
+    screen.query_one("#phone", Input).value = "0912345678"
+    await pick_procedure(pilot, "1.004873")
+    await tick_all(pilot)
+
+
+async def _open_scan(pilot, index):
+    cl = pilot.app.screen.query_one("#checklist")
+    cl.focus()
+    cl.index = index
+    await pilot.press("f")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ScanDialog)
+
+
+async def _settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_f2_attach_from_scanner_folder_and_by_path_refusal_and_reason(svc, tmp_path):
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await _fill(pilot)
+        screen = app.screen
+        required = [i for i, d in enumerate(screen.documents) if d.required]
+        assert len(required) >= 2
+        assert "chưa quét" in text(app, "#checklist_msg")
+        # A scan appears in the scanner folder after the form was opened.
+        write(tmp_path / "scan", "scan0001.pdf", pdf_bytes(2))
+        await _open_scan(pilot, required[0])
+        assert "scan0001.pdf" in str(
+            app.screen.query_one("#scan_list").get_option_at_index(0).prompt
+        )
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.screen is screen
+        assert screen.documents[required[0]].files[0]["pages"] == 2
+        assert "Đã đính kèm scan0001.pdf (PDF, 2 trang" in text(app, "#save_msg")
+        # A file whose name lies is refused in Vietnamese; nothing changes.
+        bad = write(tmp_path, "cmnd.pdf", jpeg_bytes())
+        await _open_scan(pilot, required[1])
+        app.screen.query_one("#scan_path", Input).value = str(bad)
+        app.screen.query_one("#scan_path", Input).focus()
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, ScanDialog)
+        msg = str(app.screen.query_one("#scan_msg", Static).render())
+        assert "Không đính kèm" in msg and "mang đuôi PDF nhưng nội dung là JPEG" in msg
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.documents[required[1]].files == []
+        # Saving with a required scan lacking asks why; the reason is kept.
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        app.screen.query_one("#reason", Input).value = "Máy quét hỏng"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)
+    doc = svc.store.dossier_by_code("000.00.00.H56-261125-10001")
+    assert doc["documents"][required[0]]["files"][0]["name"] == "scan0001.pdf"
+    assert doc["events"][-1]["data"]["digitisation"]["reason"] == "Máy quét hỏng"
+    assert len(svc.store.files.pending_files()) == 1
+
+
+async def test_x_marks_shown_papers_that_need_no_scan(svc):
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await _fill(pilot)
+        screen = app.screen
+        cl = screen.query_one("#checklist")
+        cl.focus()
+        for i, d in enumerate(screen.documents):
+            if d.required:
+                cl.index = i
+                await pilot.press("x")
+        assert "chưa quét" not in text(app, "#checklist_msg")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)  # no reason asked
+
+
+async def test_scan_keys_are_hidden_where_the_counter_does_not_digitise(app):
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await _fill(pilot)
+        app.screen.query_one("#checklist").focus()
+        await pilot.press("f")
+        await pilot.pause()
+        assert not isinstance(app.screen, ScanDialog)
