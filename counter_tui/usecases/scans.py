@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +104,8 @@ class Scans:
         self.limit = max_bytes(max_mb)
         self.scanner_dir = Path(scanner_dir).expanduser() if scanner_dir else None
         self.digitise = digitise
+        # Runs the viewer command; tests put a list's append here (no viewer is launched).
+        self.launch: Callable[[list[str]], object] = _launch
 
     # --- step 1: read, check, store --------------------------------------------------------
 
@@ -253,6 +256,27 @@ class Scans:
     def describe_command(cmd: list[str]) -> str:
         return shlex.join(cmd)
 
+    def open_file(self, sha: str, name: str) -> list[str]:
+        """Open a file of a dossier with the system viewer; returns the command run.
+        :class:`DomainError` if it is not in the cache or fails its check."""
+        cmd = self.viewer_command(sha, name)
+        try:
+            self.launch(cmd)
+        except OSError as exc:
+            raise DomainError(
+                "file.viewer",
+                Msg(
+                    f"Không mở được trình xem tệp ({cmd[0]}): {exc.strerror}.",
+                    f"Cannot start the viewer ({cmd[0]}): {exc.strerror}.",
+                ),
+            ) from exc
+        return cmd
+
+    def items_of(self, d: Dossier) -> list[tuple[str, str]]:
+        """(item id, words) of what a scan added later may belong to: each document, the result."""
+        out = [(item_id(i), doc.name) for i, doc in enumerate(d.documents)]
+        return [*out, (RESULT_ITEM, "Kết quả giải quyết (khi trả kết quả)")]
+
     # --- figures ----------------------------------------------------------------------------
 
     def usage(self) -> Usage:
@@ -265,6 +289,16 @@ class Scans:
         """The digitisation rates per procedure for F6 and the export."""
         dossiers = self._desk.received_by(end.date())
         return digitisation_rates(dossiers, start.date(), end.date())
+
+
+def _launch(cmd: list[str]) -> object:
+    return subprocess.Popen(
+        cmd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the viewer outlives neither the terminal's keys nor ours
+    )
 
 
 def _attached(f: dict[str, object], item: str, item_name: str) -> AttachedFile:

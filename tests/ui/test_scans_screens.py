@@ -126,3 +126,54 @@ async def test_scan_keys_are_hidden_where_the_counter_does_not_digitise(app):
         await pilot.press("f")
         await pilot.pause()
         assert not isinstance(app.screen, ScanDialog)
+
+
+async def test_dossier_screen_attach_later_lists_files_and_enter_opens_one(svc, tmp_path):
+    from textual.widgets import DataTable
+
+    from counter_tui.domain.dossier import Applicant
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from counter_tui.ui.screens.scan_dialog import ItemPicker
+
+    d = svc.desk.draft("1.004873", Applicant("Nguyễn Văn An", citizen_id="001203012345"))
+    for item in d.documents:
+        item.received = True
+    d = svc.desk.receive(d, scan_reason="Máy quét hỏng")
+    # No viewer is launched in tests: the command that would run is recorded instead.
+    opened: list[list[str]] = []
+    svc.scans.launch = opened.append
+    data = pdf_bytes(3)
+    path = write(tmp_path, "bo-sung.pdf", data)
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        assert not app.screen.query_one("#files", DataTable).display  # no scans yet
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, ItemPicker)
+        await pilot.press("enter")  # the first document
+        await pilot.pause()
+        assert isinstance(app.screen, ScanDialog)
+        app.screen.query_one("#scan_path", Input).value = str(path)
+        app.screen.query_one("#scan_path", Input).focus()
+        await pilot.press("enter")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DossierScreen)
+        table = screen.query_one("#files", DataTable)
+        assert table.display and table.row_count == 1
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1] == "bo-sung.pdf" and row[2].startswith("PDF, 3 trang")
+        events = screen.query_one("#events", DataTable)
+        steps = [str(events.get_row_at(i)[1]) for i in range(events.row_count)]
+        assert steps[-1] == "Đính kèm bản số hóa"
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert len(opened) == 1 and opened[0][0] in ("xdg-open", "open", "cmd")
+    from pathlib import Path
+
+    assert Path(opened[0][-1]).read_bytes() == data
+    saved = svc.desk.dossier(d.uid)
+    assert saved.events[-1].action == "attach" and saved.events[-1].actor == "canbo01"

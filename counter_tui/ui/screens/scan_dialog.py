@@ -143,3 +143,32 @@ class ScanDialog(CounterModal[Prepared | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ItemPicker(CounterModal[str | None]):
+    """Which checklist item (or the result) a scan added later belongs to."""
+
+    BINDINGS = [Binding("escape", "cancel", "back", id="item_cancel")]
+    DEFAULT_CSS = """
+    ItemPicker { align: center middle; }
+    ItemPicker > Vertical { width: 90; height: auto; border: thick $accent; padding: 1 2;
+                            background: $surface; }
+    ItemPicker OptionList { height: auto; max-height: 12; }
+    """
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(tr("Bản quét của giấy tờ nào?", "A scan of which document?")))
+            yield OptionList(
+                *[Option(name, id=item) for item, name in self.items], id="items", markup=False
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
