@@ -23,14 +23,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from counter_tui.domain.digitisation import (
-    DigitisationRow,
-    digitisation_rates,
-    lacking_scan,
-)
+from counter_tui.domain.digitisation import lacking_scan
 from counter_tui.domain.dossier import DocItem, Dossier, item_id
 from counter_tui.domain.files import (
     RESULT_ITEM,
@@ -282,13 +277,6 @@ class Scans:
     def usage(self) -> Usage:
         """Files waiting for the centre, bytes waiting, room used (F5)."""
         return self._files.usage()
-
-    def rates(
-        self, start: datetime, end: datetime
-    ) -> tuple[list[DigitisationRow], DigitisationRow]:
-        """The digitisation rates per procedure for F6 and the export."""
-        dossiers = self._desk.received_by(end.date())
-        return digitisation_rates(dossiers, start.date(), end.date())
 
 
 def _launch(cmd: list[str]) -> object:

@@ -177,3 +177,54 @@ async def test_dossier_screen_attach_later_lists_files_and_enter_opens_one(svc, 
     assert Path(opened[0][-1]).read_bytes() == data
     saved = svc.desk.dossier(d.uid)
     assert saved.events[-1].action == "attach" and saved.events[-1].actor == "canbo01"
+
+
+def _receive(svc, tmp_path, *, scanned: bool, n: int):
+    from counter_tui.domain.dossier import Applicant
+
+    d = svc.desk.draft("1.004873", Applicant(f"Công dân {n}", citizen_id=f"00120301234{n}"))
+    for i, item in enumerate(d.documents):
+        item.received = True
+        if scanned and item.required:
+            p = svc.scans.prepare(write(tmp_path / "in", f"d{n}-{i}.pdf", pdf_bytes(1 + n + i)))
+            svc.scans.add_to_draft(d, i, p)
+    return svc.desk.receive(d, scan_reason="" if scanned else "Máy quét hỏng")
+
+
+async def test_f5_files_waiting_f6_rates_export_and_slip_01(svc, tmp_path):
+    import csv
+    from datetime import date
+
+    from textual.widgets import DataTable
+
+    from counter_tui.slips.render_text import render_text
+
+    done = _receive(svc, tmp_path, scanned=True, n=1)
+    _receive(svc, tmp_path, scanned=False, n=2)
+    waiting = svc.store.files.pending_files()
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        from counter_tui.domain.files import size_text
+
+        size = size_text(sum(s for _, s in waiting))
+        assert f"Bản số hóa chờ gửi: {len(waiting)} tệp · {size}" in text(app, "#sync_state")
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#r_digit", DataTable)
+        assert table.display
+        first = [str(c) for c in table.get_row_at(0)]
+        # Two received that needed scans, one scanned whole: 50 %; nothing handed over yet.
+        assert first[0] == "1.004873" and first[2:7] == ["2", "1", "50,0%", "0", "0"]
+    rows, total = svc.paperwork.digitisation(date(2026, 11, 1), date(2026, 11, 30), None)
+    assert (total.received, total.digitised, total.exempt) == (2, 1, 0)
+    svc.paperwork.export(date(2026, 11, 1), date(2026, 11, 30), None)
+    path = tmp_path / "out" / "bao-cao" / "so-hoa-20261101-20261130.csv"
+    with path.open(encoding="utf-8-sig") as f:
+        lines = list(csv.reader(f))
+    assert lines[1][:5] == ["1.004873", rows[0].procedure_name, "2", "1", "50.0"]
+    assert lines[-1][1] == "Tổng cộng"
+    slip = render_text(svc.paperwork.slip("01", done.uid))
+    assert "(đã số hóa)" in slip
