@@ -129,15 +129,21 @@ def bench_attach(runs: int = 30, mb: float = 5, encrypted: bool = False) -> dict
     }
 
 
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--mb", type=float, default=5)
     ap.add_argument("--encrypted", action="store_true")
     args = ap.parse_args()
-    load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else []
     r = bench_attach(args.runs, args.mb, args.encrypted)
-    r["loadavg"] = " ".join(load)
+    r["loadavg"] = loadavg()
     print(f"attach a {r['file_mb']} MB PDF ({'encrypted' if args.encrypted else 'plain'} cache)")
     for k in ("prepare_p50_ms", "commit_p50_ms", "attach_p50_ms", "attach_p95_ms", "attach_max_ms"):
         print(f"  {k:<16}{r[k]:>8}")
