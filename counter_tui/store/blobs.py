@@ -34,7 +34,7 @@ from typing import Any
 
 from tinydb import Query
 
-from counter_tui.domain.files import size_text
+from counter_tui.domain.files import SHA_RE, size_text
 from counter_tui.domain.messages import Msg
 from counter_tui.store.cipher import MAGIC, NONCE, CipherError
 from counter_tui.store.engine import Store
@@ -331,18 +331,39 @@ class FileRoom:
 
     # --- opening ------------------------------------------------------------------------------
 
+    def _readopt(self, path: Path) -> None:
+        """Record again, as waiting for the centre, a blob found whole after the record list
+        was rebuilt; one that fails its hash is moved aside."""
+        sha = path.name
+        size = _size_of_blob(path.stat().st_size, self.store.cipher is not None)
+        try:
+            self._verify(sha, size)
+        except StoreError:
+            path.rename(path.with_name(sha + ".damaged"))
+            return
+        with self.store.transaction():
+            self._table().insert({"sha": sha, "size": size, "state": "pending", "at": ""})
+
     def _clean(self) -> None:
         """Remove temporary files and blobs no record names (a crash between the write and
         the commit); tell the clerk of a recorded file whose bytes are gone."""
         with self.store.lock:
             docs = self._table().all()
+            # A rebuilt record list may have lost rows: then an unnamed blob may be one a
+            # dossier names, so it is kept and sent again (the centre dedups by hash).
+            rebuilt = any(d.shard == SHARD for d in self.store.damaged)
         known = {d["sha"]: d for d in docs}
         for sub in self.folder.iterdir():
             if not sub.is_dir():
                 continue
             for p in sub.iterdir():
-                if ".tmp-" in p.name or (p.name not in known and ".damaged" not in p.name):
+                if ".tmp-" in p.name:
                     p.unlink(missing_ok=True)
+                elif p.name not in known and ".damaged" not in p.name:
+                    if rebuilt and SHA_RE.match(p.name):
+                        self._readopt(p)
+                    else:
+                        p.unlink(missing_ok=True)
         lost = [
             d for d in docs if d.get("state") == "pending" and not self.path_of(d["sha"]).exists()
         ]
@@ -357,6 +378,13 @@ class FileRoom:
                     ),
                 )
             )
+
+
+def _size_of_blob(stored: int, sealed: bool) -> int:
+    if not sealed:
+        return stored
+    segments = -(-stored // (SEGMENT + SEALED_EXTRA))
+    return stored - segments * SEALED_EXTRA
 
 
 def _disk_refused(exc: OSError) -> StoreError:

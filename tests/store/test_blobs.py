@@ -105,3 +105,20 @@ def test_budget_warns_before_it_fills_evicts_acknowledged_then_refuses(tmp_path)
         assert os.path.exists(store.files.path_of(sha))
         with pytest.raises(StoreError):
             store.files.read(shas[0])
+
+
+def test_a_damaged_record_list_never_deletes_a_blob_it_may_have_named(tmp_path):
+    with LocalStore(tmp_path / "c", background=False) as store:
+        shas = []
+        for i in range(2):
+            sha = store.files.put(_blob(700, seed=30 + i))
+            with store.transaction():
+                store.files.register(sha, 700, "t")
+            shas.append(sha)
+        store.checkpoint(full=True)  # the records now live in the shard file alone
+        shard = store.store.shard_file("m/files")
+    shard.write_bytes(b"\x00garbage")
+    with LocalStore(tmp_path / "c", background=False) as store:
+        assert any(d.shard == "m/files" for d in store.store.damaged)
+        assert sorted(s for s, _ in store.files.pending_files()) == sorted(shas)
+        assert all(store.files.read(s) == _blob(700, seed=30 + i) for i, s in enumerate(shas))
