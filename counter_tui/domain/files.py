@@ -261,6 +261,10 @@ def check_entry(raw: Any) -> dict[str, Any]:
         raise _refuse("file.kind", "Loại tệp không hợp lệ.", "Invalid file kind or role.")
     if not isinstance(raw.get("item"), str) or not isinstance(raw.get("name"), str):
         raise _refuse("file.item", "Tệp không gắn với giấy tờ nào.", "No checklist item.")
+    for key in ("pages", "width", "height"):
+        v = raw.get(key)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+            raise _refuse("file.facts", "Số trang hoặc cỡ ảnh không hợp lệ.", f"Invalid {key}.")
     out = {
         k: raw.get(k)
         for k in ("sha", "size", "name", "kind", "item", "role", "pages", "width", "height")

@@ -38,7 +38,7 @@ WORDS: dict[str, Msg] = {
         "attach_scan": ("Đính kèm bản quét", "Attach a scan"),
         "doc_shown": ("Xuất trình, không quét", "Shown only, no scan"),
         "refresh_scanner": ("Làm mới thư mục quét", "Refresh the scanner folder"),
-        "open_file": ("Mở tệp", "Open the file"),
+        "attach_result": ("Quét kết quả", "Scan the result"),
         "next_procedure": ("Thủ tục sau", "Next procedure"),
         "prev_procedure": ("Thủ tục trước", "Previous procedure"),
         "filter_all": ("Tất cả", "All"),

@@ -228,3 +228,51 @@ async def test_f5_files_waiting_f6_rates_export_and_slip_01(svc, tmp_path):
     assert lines[-1][1] == "Tổng cộng"
     slip = render_text(svc.paperwork.slip("01", done.uid))
     assert "(đã số hóa)" in slip
+
+
+async def test_f4_f8_scans_the_result_at_hand_over(svc, tmp_path):
+    from counter_tui.domain.status import Action
+    from counter_tui.ui.screens.hand_over import HandOverScreen
+
+    d = _receive(svc, tmp_path, scanned=False, n=3)
+    svc.desk.act(d.uid, Action.RESULT_READY)
+    result = write(tmp_path, "ket-qua.pdf", pdf_bytes(1))
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_hand_over(d.code)
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HandOverScreen) and screen.dossier is not None
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, ScanDialog)
+        app.screen.query_one("#scan_path", Input).value = str(result)
+        app.screen.query_one("#scan_path", Input).focus()
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.screen is screen
+        assert "Đã đính kèm bản quét kết quả ket-qua.pdf" in text(app, "#ho_msg")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SlipScreen)
+    saved = svc.desk.dossier(d.uid)
+    assert saved.status == 10 and saved.result_files[0]["name"] == "ket-qua.pdf"
+    assert [e.action for e in saved.events][-2:] == ["attach", "hand_over"]
+
+
+async def test_a_page_scanned_while_the_dialog_is_open_is_listed(svc, tmp_path):
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await _fill(pilot)
+        required = [i for i, d in enumerate(app.screen.documents) if d.required]
+        await _open_scan(pilot, required[0])
+        dialog = app.screen
+        assert dialog.query_one("#scan_list").option_count == 0
+        write(tmp_path / "scan", "moi.pdf", pdf_bytes(1))
+        # The dialog looks every 2 s; called here instead of waiting on the clock.
+        dialog._rescan_if_new()
+        await pilot.pause()
+        assert dialog.query_one("#scan_list").option_count == 1
+        assert dialog.focused is dialog.query_one("#scan_path")  # typing is not interrupted

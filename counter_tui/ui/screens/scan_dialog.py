@@ -87,9 +87,25 @@ class ScanDialog(CounterModal[Prepared | None]):
 
     def on_mount(self) -> None:
         self.action_rescan()
+        # A page scanned while the dialog is open shows up by itself.
+        self.set_interval(2.0, self._rescan_if_new)
+
+    def _rescan_if_new(self) -> None:
+        if self.busy:
+            return
+        now = self.scans.scanner_files(self.since)
+        if [f.path for f in now] != [f.path for f in self.listed]:
+            self._fill(now)
 
     def action_rescan(self) -> None:
-        self.listed = self.scans.scanner_files(self.since)
+        self._fill(self.scans.scanner_files(self.since))
+        if self.listed:
+            self.query_one("#scan_list", OptionList).focus()
+        else:
+            self.query_one("#scan_path", Input).focus()
+
+    def _fill(self, files: list[ScannerFile]) -> None:
+        self.listed = files
         ol = self.query_one("#scan_list", OptionList)
         ol.clear_options()
         for i, f in enumerate(self.listed):
@@ -97,9 +113,6 @@ class ScanDialog(CounterModal[Prepared | None]):
             ol.add_option(Option(f"{stamp}  {f.name}  ({size_text(f.size)})", id=str(i)))
         if self.listed:
             ol.highlighted = 0
-            ol.focus()
-        else:
-            self.query_one("#scan_path", Input).focus()
 
     @on(OptionList.OptionSelected, "#scan_list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
