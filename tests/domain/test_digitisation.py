@@ -101,3 +101,17 @@ def test_rates_on_a_hand_counted_fixture():
     assert a.rate == 0.5 and b.result_rate == 0.5 and a.result_rate is None
     assert (total.received, total.digitised, total.exempt) == (4, 2, 2)
     assert is_digitised(fixture[0]) and not is_digitised(fixture[2])
+
+
+def test_a_receive_operation_with_a_malformed_file_is_refused_not_stored():
+    from counter_tui.domain.ops import OpError, parse_dossier
+
+    doc = new_dossier().to_dict()
+    doc["documents"][0]["files"] = [entry()]
+    assert parse_dossier(doc).documents[0].files[0]["sha"] == SHA
+    doc["documents"][0]["files"] = [{**entry(), "sha": "../../etc/passwd"}]
+    with pytest.raises(OpError):
+        parse_dossier(doc)
+    doc["documents"][0]["files"] = "nope"
+    with pytest.raises(OpError):
+        parse_dossier(doc)
