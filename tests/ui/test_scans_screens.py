@@ -10,7 +10,7 @@ from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.dialogs import ReasonDialog, SlipScreen
 from counter_tui.ui.screens.scan_dialog import ScanDialog
-from tests.support.scans import jpeg_bytes, pdf_bytes, write
+from tests.support.scans import jpeg_bytes, pdf_bytes, png_bytes, write
 from tests.ui.conftest import settings
 from tests.ui.test_flows import pick_procedure, text, tick_all
 
@@ -276,3 +276,17 @@ async def test_a_page_scanned_while_the_dialog_is_open_is_listed(svc, tmp_path):
         await pilot.pause()
         assert dialog.query_one("#scan_list").option_count == 1
         assert dialog.focused is dialog.query_one("#scan_path")  # typing is not interrupted
+
+
+async def test_the_scan_dialog_warns_before_the_room_for_scans_fills(svc, tmp_path):
+    svc.store.files.budget_bytes = 2_000
+    p = svc.scans.prepare(write(tmp_path, "a.png", png_bytes() + b"\0" * 1_700))
+    with svc.store.transaction():
+        svc.store.files.register(p.sha, p.facts.size, "t")
+    app = build_app(svc)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await _fill(pilot)
+        await _open_scan(pilot, next(i for i, d in enumerate(app.screen.documents) if d.required))
+        room = str(app.screen.query_one("#scan_room", Static).render())
+        assert "Bộ nhớ bản số hóa đã dùng" in room and "budget_mb" in room

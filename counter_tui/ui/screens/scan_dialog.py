@@ -43,6 +43,7 @@ class ScanDialog(CounterModal[Prepared | None]):
                             background: $surface; }
     ScanDialog #scan_list { height: auto; max-height: 10; }
     #scan_msg { color: $error; height: auto; }
+    #scan_room { color: $warning; height: auto; }
     """
 
     class Done(Message):
@@ -71,6 +72,9 @@ class ScanDialog(CounterModal[Prepared | None]):
                 ),
                 markup=False,
             )
+            warning = self.scans.usage().warning
+            # Said where scans are taken, before the room runs out (F5 says it too).
+            yield Static("⚠ " + say(warning) if warning else "", id="scan_room", markup=False)
             yield OptionList(id="scan_list")
             yield Input(
                 placeholder=tr("hoặc gõ / dán đường dẫn tệp", "or type / paste a path"),
