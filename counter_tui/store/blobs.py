@@ -179,6 +179,23 @@ class FileRoom:
             elif doc.get("state") == "evicted":
                 table.update({"state": "acked"}, Q.sha == sha)
 
+    def restore(self, sha: str, data: bytes) -> None:
+        """Put back an evicted file fetched from the centre (the sync side calls this);
+        refused if the bytes are not the file's."""
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise _damaged(len(data))
+        rec = self._record(sha)
+        if rec is None or rec.get("state") != "evicted":
+            return
+        self.put(data)
+        with self.store.transaction():
+            self._table().update({"state": "acked"}, Q.sha == sha)
+
+    def evicted(self, sha: str) -> bool:
+        """Whether the file was evicted (the centre holds it; fetch it back to open it)."""
+        rec = self._record(sha)
+        return rec is not None and rec.get("state") == "evicted"
+
     def discard_unregistered(self, sha: str) -> None:
         """A transaction that would have registered ``sha`` failed: remove the blob now
         unless a record names it (otherwise the next open would)."""

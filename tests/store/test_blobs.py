@@ -122,3 +122,19 @@ def test_a_damaged_record_list_never_deletes_a_blob_it_may_have_named(tmp_path):
         assert any(d.shard == "m/files" for d in store.store.damaged)
         assert sorted(s for s, _ in store.files.pending_files()) == sorted(shas)
         assert all(store.files.read(s) == _blob(700, seed=30 + i) for i, s in enumerate(shas))
+
+
+def test_an_evicted_file_is_restored_from_the_centres_bytes_only_if_they_match(tmp_path):
+    with LocalStore(tmp_path / "c", background=False) as store:
+        data = _blob(900, seed=40)
+        sha = store.files.put(data)
+        with store.transaction():
+            store.files.register(sha, 900, "t")
+        store.files.file_acknowledged(sha)
+        store.files.evict(1)
+        assert store.files.evicted(sha)
+        with pytest.raises(FileDamaged):
+            store.files.restore(sha, data[:-1] + b"?")
+        store.files.restore(sha, data)
+        assert not store.files.evicted(sha) and store.files.read(sha) == data
+        assert store.files.pending_files() == []  # the centre has it: not sent again
