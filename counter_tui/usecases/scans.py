@@ -17,7 +17,6 @@ files that appeared since the form was opened.
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -246,10 +245,6 @@ class Scans:
         if sys.platform == "darwin":
             return ["open", str(target)]
         return ["xdg-open", str(target)]
-
-    @staticmethod
-    def describe_command(cmd: list[str]) -> str:
-        return shlex.join(cmd)
 
     def open_file(self, sha: str, name: str) -> list[str]:
         """Open a file of a dossier with the system viewer; returns the command run.
