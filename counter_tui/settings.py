@@ -69,6 +69,11 @@ class Settings:
     max_pin_failures: int = setting("security", "max_pin_failures", 5, int)
     lockout_minutes: float = setting("security", "lockout_minutes", 5.0, (int, float))
     encrypt_cache: bool = setting("security", "encrypt_cache", False, bool)
+    # Off unless the settings file says so: a counter without a scanner is not asked why.
+    digitise: bool = setting("files", "digitise", False, bool)
+    scanner_dir: str = setting("files", "scanner_dir", "", str)
+    files_max_mb: float = setting("files", "max_mb", 20, (int, float))
+    files_budget_mb: float = setting("files", "budget_mb", 2000, (int, float))
     keys: dict[str, str] = field(default_factory=dict)  # [keys]: binding id = key
     source: str = "(defaults)"
 
@@ -174,6 +179,13 @@ def settings_from_dict(raw: dict[str, Any], shown: str = "(settings)") -> Settin
             "[security]",
             "thời gian không âm, số lần sai ít nhất 1",
             "times must be non-negative, failures at least 1",
+        )
+    if not 0 < s.files_max_mb <= 1000 or s.files_budget_mb < s.files_max_mb:
+        raise _fail(
+            shown,
+            "[files]",
+            "max_mb từ 0 đến 1000, budget_mb không nhỏ hơn max_mb",
+            "max_mb in (0, 1000], budget_mb at least max_mb",
         )
     if s.ca_file and not Path(s.ca_file).expanduser().is_file():
         raise _fail(shown, "[central] ca_file", "không có tệp chứng chỉ này", "no such file")

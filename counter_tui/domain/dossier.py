@@ -16,6 +16,7 @@ from typing import Any
 
 from counter_tui.domain.calendar import Timeliness, WorkCalendar
 from counter_tui.domain.catalog import Procedure
+from counter_tui.domain.files import check_entry
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 
@@ -87,6 +88,10 @@ class DocItem:
     required: bool
     copies: int = 1
     received: bool = False
+    # Scans of this item (issue 14): entries as :func:`files.file_entry` makes them.
+    files: list[dict[str, Any]] = field(default_factory=list)
+    # {"exempt": reason code or None, "missing_reason": why a required scan is lacking}.
+    digitisation: dict[str, Any] | None = None
 
 
 @dataclass
@@ -137,6 +142,8 @@ class Dossier:
     tracking: TrackingEntry | None = None
     handling_agency: str = ""  # when another agency decides it (receipt regardless of boundary)
     handling_agency_name: str = ""
+    # Scans of the result, attached at hand-over (issue 14).
+    result_files: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def state(self) -> Status | None:
@@ -159,7 +166,7 @@ class Dossier:
             data["fee_paid"] = FeePaid(**_known(FeePaid, data["fee_paid"]))
         if data.get("tracking"):
             data["tracking"] = TrackingEntry(**_known(TrackingEntry, data["tracking"]))
-        data["documents"] = [DocItem(**d) for d in data.get("documents", ())]
+        data["documents"] = [DocItem(**_known(DocItem, d)) for d in data.get("documents", ())]
         data["events"] = [Event(**e) for e in data.get("events", ())]
         return cls(**data)
 
@@ -234,6 +241,35 @@ class Context:
 
 def _err(code: str, vi: str, en: str, field_name: str | None = None) -> TransitionError:
     return TransitionError(code, Msg(vi, en), field_name)
+
+
+def item_id(index: int) -> str:
+    """The id of the checklist item at ``index`` (its place in the dossier's own list:
+    the catalog gives documents no code, and a dossier keeps the checklist it began with)."""
+    return str(index + 1)
+
+
+def _attach(d: Dossier, raw: Any) -> list[dict[str, Any]]:
+    """Append the files of an attach action where they belong; the entries kept."""
+    if not isinstance(raw, list) or not raw:
+        raise _err("attach.files", "Chưa chọn tệp nào để đính kèm.", "No file to attach.", "files")
+    entries = [check_entry(e) for e in raw]
+    by_item = {item_id(i): doc for i, doc in enumerate(d.documents)}
+    for e in entries:
+        if e["role"] == "result":
+            target = d.result_files
+        elif e["item"] in by_item:
+            target = by_item[e["item"]].files
+        else:
+            raise _err(
+                "attach.item",
+                f"Hồ sơ không có giấy tờ số {e['item']}.",
+                f"No checklist item {e['item']}.",
+                "files",
+            )
+        if not any(f.get("sha") == e["sha"] for f in target):  # the same scan twice: once
+            target.append(e)
+    return entries
 
 
 def check_allowed(dossier: Dossier, action: Action) -> Status | None:
@@ -401,6 +437,8 @@ def apply(dossier: Dossier, action: Action, ctx: Context) -> Dossier:
         for key in ("phone", "address", "email"):
             if key in data:
                 setattr(d.applicant, key, str(data[key]).strip())
+    elif action is Action.ATTACH:
+        data["files"] = _attach(d, data.get("files"))
     elif action is Action.TRANSFER and not str(data.get("unit", "")).strip():
         raise _err(
             "transfer.unit", "Cần ghi đơn vị nhận hồ sơ.", "Name the receiving unit.", "unit"

@@ -15,6 +15,7 @@ from typing import Any
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.catalog import Catalog
 from counter_tui.domain.dossier import Context, Dossier, apply
+from counter_tui.domain.files import FileRefused, check_entry
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.status import Action
 
@@ -87,7 +88,24 @@ def parse_dossier(raw: Any) -> Dossier:
         raise _fail("op.doc", f"Hồ sơ không hợp lệ: {exc}", f"Malformed dossier: {exc}") from exc
     if not isinstance(d.uid, str) or not d.uid or not isinstance(d.code, str):
         raise _fail("op.doc", "Hồ sơ thiếu mã.", "The dossier has no uid or code.")
+    _check_files(d)
     return d
+
+
+def _check_files(d: Dossier) -> None:
+    """The scans a dossier carries (issue 14), checked as an attach action's are."""
+    try:
+        for item in d.documents:
+            if not isinstance(item.files, list) or not (
+                item.digitisation is None or isinstance(item.digitisation, dict)
+            ):
+                raise _fail("op.doc", "Danh sách tệp không hợp lệ.", "Malformed files.")
+            item.files = [check_entry(f) for f in item.files]
+        if not isinstance(d.result_files, list):
+            raise _fail("op.doc", "Danh sách tệp không hợp lệ.", "Malformed files.")
+        d.result_files = [check_entry(f) for f in d.result_files]
+    except FileRefused as exc:
+        raise OpError(exc.code, exc.msg) from exc
 
 
 def apply_op(

@@ -94,6 +94,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"  # chuyển hồ sơ to the processing unit (form 05 row)
     RESULT_BACK = "result_back"  # the processing unit returns the result (form 05 row)
     EDIT_CONTACT = "edit_contact"  # counter-owned applicant contact details
+    ATTACH = "attach"  # scans added to the dossier (issue 14); never changes the status
 
     @property
     def vi(self) -> str:
@@ -116,6 +117,7 @@ _ACTION_VI = {
     Action.TRANSFER: "Chuyển xử lý",
     Action.RESULT_BACK: "Nhận kết quả từ nơi xử lý",
     Action.EDIT_CONTACT: "Sửa liên hệ",
+    Action.ATTACH: "Đính kèm bản số hóa",
 }
 
 # (action, from status) -> to status. ``None`` as from-status means a new dossier.
@@ -181,6 +183,8 @@ TRANSITIONS: dict[Action, dict[Status | None, Status | None]] = {
         Status.AWAITING_PAYMENT: Status.READY,
     },
     Action.EDIT_CONTACT: {s: None for s in Status if s not in TERMINAL},
+    # A scan may be added whatever the status (a result is scanned at hand-over, after it).
+    Action.ATTACH: {s: None for s in Status},
 }
 
 # Who may send each action to the central service (field ownership, SYNC_AND_STORAGE.md 2).
@@ -198,6 +202,7 @@ COUNTER_ACTIONS = frozenset(
         Action.RESULT_READY,
         # The processing unit writes the apology; the counter records it and hands the slip over.
         Action.RESCHEDULE,
+        Action.ATTACH,
     }
 )
 BACK_OFFICE_ACTIONS = frozenset(

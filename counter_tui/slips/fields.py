@@ -17,10 +17,12 @@ from counter_tui.domain.dossier import (
     AUTHORISED,
     FEE_METHOD_NAMES,
     Applicant,
+    DocItem,
     Dossier,
     Event,
     Submitter,
 )
+from counter_tui.domain.files import EXEMPT_REASONS
 
 BLANK = "…"
 # Asked at the counter and left empty: the slip says so instead of a dotted blank.
@@ -247,15 +249,27 @@ def document_rows(d: Dossier) -> list[dict[str, str]]:
     for item in d.documents:
         if not item.received:
             continue
+        mark = digitised_mark(item)
         rows.append(
             {
                 "n": str(len(rows) + 1),
-                "name": item.name,
+                # Form 01 marks what was digitised at receipt (NĐ 118/2025 Điều 17) in the
+                # name, so every template shows it; {digitised} is there for a column.
+                "name": f"{item.name} ({mark.lower()})" if item.files else item.name,
                 "copy": CopyKind(item.copy).vi,
                 "copies": str(item.copies),
+                "digitised": mark,
             }
         )
     return rows
+
+
+def digitised_mark(item: DocItem) -> str:
+    """'Đã số hóa', the exemption's words, or '' (nothing scanned, nothing exempt)."""
+    if item.files:
+        return "Đã số hóa"
+    exempt = (item.digitisation or {}).get("exempt")
+    return EXEMPT_REASONS[exempt].vi if exempt in EXEMPT_REASONS else ""
 
 
 def missing_rows(d: Dossier) -> list[dict[str, str]]:

@@ -46,7 +46,7 @@ FIELDS = frozenset(
     }
 )  # fmt: skip
 ROWS: dict[str, frozenset[str]] = {
-    "documents": frozenset({"n", "name", "copy", "copies"}),
+    "documents": frozenset({"n", "name", "copy", "copies", "digitised"}),
     "missing": frozenset({"n", "item"}),
     "transfers": frozenset(
         {"n", "giver", "giver_unit", "receiver", "receiver_unit", "at", "result", "note"}

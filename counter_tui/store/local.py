@@ -26,6 +26,7 @@ from tinydb.table import Document
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
+from counter_tui.store.blobs import FileRoom
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import (
     Notice,
@@ -71,6 +72,8 @@ class LocalStore:
             self.store.pin_floor = self.acked_seq
             self.store.damage_listeners.append(self._on_damage)
             self._reconcile()
+            # Scanned files (issue 14): orphans of a crash mid-attach are removed here.
+            self.files = FileRoom(self.store)
         except BaseException:
             self.store.abandon()
             raise

@@ -35,6 +35,10 @@ WORDS: dict[str, Msg] = {
         "more_copies": ("Thêm bản", "More copies"),
         "fewer_copies": ("Bớt bản", "Fewer copies"),
         "tick_all_docs": ("Đủ tất cả giấy tờ", "Tick all documents"),
+        "attach_scan": ("Đính kèm bản quét", "Attach a scan"),
+        "doc_shown": ("Xuất trình, không quét", "Shown only, no scan"),
+        "refresh_scanner": ("Làm mới thư mục quét", "Refresh the scanner folder"),
+        "attach_result": ("Quét kết quả", "Scan the result"),
         "next_procedure": ("Thủ tục sau", "Next procedure"),
         "prev_procedure": ("Thủ tục trước", "Previous procedure"),
         "filter_all": ("Tất cả", "All"),
@@ -123,6 +127,7 @@ _ACTION_EN = {
     "transfer": "Transferred for processing",
     "result_back": "Result back",
     "edit_contact": "Contact edited",
+    "attach": "Scans attached",
 }
 _TIMELINESS_EN = {
     "early": "Early",

@@ -22,6 +22,7 @@ from counter_tui.domain.calendar import HolidayDecisions, WorkCalendar
 from counter_tui.domain.catalog import Catalog, Procedure
 from counter_tui.domain.code_schemes import CodeSchemes
 from counter_tui.domain.codes import check_configured
+from counter_tui.domain.digitisation import lacking_scan
 from counter_tui.domain.dossier import (
     Applicant,
     Context,
@@ -89,6 +90,8 @@ class Desk:
         self.identity = identity
         self.clock = clock
         self.on_write = on_write
+        # Digitisation at receipt ([files] digitise): a required scan lacking needs a reason.
+        self.digitise = False
 
     def sign_in(self, clerk: str, name: str = "") -> None:
         """Record every later action under ``clerk`` (several clerks may share a PC);
@@ -189,8 +192,13 @@ class Desk:
         note: str = "",
         missing: list[str] | None = None,
         clock: dict[str, Any] | None = None,
+        scan_reason: str = "",
     ) -> Dossier:
         """Save the dossier with a final code: received, supplement requested, or refused.
+
+        Files attached to its checklist (``Scans.add_to_draft``) are recorded in the same
+        transaction. With digitisation on, a required item handed in without a scan needs
+        ``scan_reason`` (the scanner is down...), kept on the item and in the event.
 
         ``clock``: the PC's and the centre's times when they disagree and the clerk chose
         to go on; kept in the receive event's data, beside the PC time it was saved at."""
@@ -215,6 +223,7 @@ class Desk:
         data: dict[str, Any] = {"missing": missing or draft.missing_required()}
         if clock:
             data["clock"] = clock
+        self._note_lacking_scans(draft, outcome, scan_reason, data)
         ctx = self._context(now, p, note, data)
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
@@ -227,6 +236,7 @@ class Desk:
             doc = dossier.to_dict()
             doc[SYNC_KEY] = {"version": 0, "confirmed": False}
             self._store.put_dossier(doc)
+            self._register_files(doc_files(dossier))
             if dossier.applicant.citizen_id:
                 self._remember_citizen(dossier.applicant)
             self._store.enqueue(
@@ -270,6 +280,8 @@ class Desk:
                 data["tracking"] = asdict(self._next_book_entry(now.year))
             ctx = self._context(now, p, note, data)
             dossier = apply(current, action, ctx)
+            if action is Action.ATTACH:
+                self._register_files(data.get("files") or [])
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
             new[SYNC_KEY] = {**sync, "confirmed": False}
@@ -289,6 +301,42 @@ class Desk:
             self._audit(action.value, dossier)
         self._written()
         return dossier
+
+    def _note_lacking_scans(
+        self, draft: Dossier, outcome: Action, reason: str, data: dict[str, Any]
+    ) -> None:
+        if not self.digitise or outcome is not Action.RECEIVE or draft.channel == "online":
+            return
+        lacking = lacking_scan(draft.documents)
+        if not lacking:
+            return
+        reason = reason.strip()
+        if not reason:
+            raise DomainError(
+                "scan.reason",
+                Msg(
+                    "Còn giấy tờ bắt buộc chưa số hóa: "
+                    + "; ".join(lacking)
+                    + ". Hãy đính kèm bản quét hoặc ghi lý do (vd máy quét hỏng).",
+                    "Required documents without a scan: "
+                    + "; ".join(lacking)
+                    + ". Attach the scans or give a reason.",
+                ),
+                "scan_reason",
+            )
+        for item in draft.documents:
+            if item.name in lacking:
+                item.digitisation = {
+                    **(item.digitisation or {"exempt": None}),
+                    "missing_reason": reason,
+                }
+        data["digitisation"] = {"lacking": lacking, "reason": reason}
+
+    def _register_files(self, entries: list[dict[str, Any]]) -> None:
+        """Record the files a dossier change references, in its transaction (their bytes
+        were written durably before it: ``Scans.prepare``)."""
+        for e in entries:
+            self._store.files.register(str(e["sha"]), int(e["size"]), str(e.get("at") or ""))
 
     def _next_book_entry(self, year: int) -> TrackingEntry:
         """The next line of this counter's tracking book for ``year``, in the caller's
@@ -524,6 +572,11 @@ class Desk:
 
     def close(self) -> None:
         self._store.close()
+
+
+def doc_files(d: Dossier) -> list[dict[str, Any]]:
+    """Every file entry a dossier references (its checklist's and its result's)."""
+    return [f for item in d.documents for f in item.files] + list(d.result_files)
 
 
 def _dossier(doc: dict[str, Any]) -> Dossier:

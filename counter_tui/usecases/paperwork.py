@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_documents_path
 
+from counter_tui.domain.digitisation import DigitisationRow, digitisation_rates
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.forms import FEE_METHOD_VI
 from counter_tui.domain.messages import DomainError, Msg
@@ -110,13 +111,26 @@ class Paperwork:
             ours, self.office, self.desk.clock(), start, end, templates=self.settings.slip_templates
         )
 
+    def digitisation(
+        self, start: date, end: date, office: str | None, dossiers: list[Dossier] | None = None
+    ) -> tuple[list[DigitisationRow], DigitisationRow]:
+        """The digitisation rates per procedure (issue 14): counted at the receiving office,
+        which scans at receipt and at hand-over."""
+        dossiers = self.desk.received_by(end) if dossiers is None else dossiers
+        ours = [d for d in dossiers if not office or d.office == office]
+        return digitisation_rates(ours, start, end)
+
     # --- exports ----------------------------------------------------------------------------
 
     def export(self, start: date, end: date, office: str | None) -> list[Path]:
         """The report and the tracking book as CSV files and one XLSX workbook."""
         dossiers = self.desk.received_by(end)  # read once for both
         report = self.report(start, end, office, dossiers)
-        tables = [*report_tables(report), book_table(self.book(start, end, dossiers))]
+        tables = [
+            *report_tables(report),
+            digitisation_table(*self.digitisation(start, end, office, dossiers)),
+            book_table(self.book(start, end, dossiers)),
+        ]
         folder = output_folder(self.settings) / "bao-cao"
         stem = f"{start:%Y%m%d}-{end:%Y%m%d}"
         paths = [write_csv(folder / f"{t.name}-{stem}.csv", t) for t in tables]
@@ -207,6 +221,45 @@ def report_tables(r: Report) -> list[Table]:
             overdue,
         ),
     ]
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def digitisation_table(rows: list[DigitisationRow], total: DigitisationRow) -> Table:
+    """Both rates per procedure, the exemptions apart, and the total last."""
+
+    def line(r: DigitisationRow, code: str, name: str) -> list[Cell]:
+        return [
+            code,
+            name,
+            r.received,
+            r.digitised,
+            _pct(r.rate),
+            r.exempt,
+            r.handed_over,
+            r.results_digitised,
+            _pct(r.result_rate),
+        ]
+
+    body = [line(r, r.procedure_code, r.procedure_name) for r in rows]
+    body.append(line(total, "", "Tổng cộng"))
+    return Table(
+        "so-hoa",
+        [
+            "Mã thủ tục",
+            "Tên thủ tục",
+            "Tiếp nhận cần số hóa",
+            "Đã số hóa đủ",
+            "Tỷ lệ số hóa hồ sơ (%)",
+            "Miễn số hóa (TT 03/2025 Đ5 k2)",
+            "Đã trả kết quả",
+            "Kết quả đã số hóa",
+            "Tỷ lệ số hóa kết quả (%)",
+        ],
+        body,
+    )
 
 
 def book_table(slip: Slip) -> Table:

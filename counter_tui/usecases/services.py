@@ -19,6 +19,7 @@ from counter_tui.usecases.auth import SignIn
 from counter_tui.usecases.centre import Centre
 from counter_tui.usecases.desk import Desk
 from counter_tui.usecases.paperwork import Paperwork
+from counter_tui.usecases.scans import Scans
 
 if TYPE_CHECKING:  # httpx is imported only when a central service is configured
     from counter_tui.sync.engine import SyncEngine
@@ -37,6 +38,22 @@ class Services:
     @cached_property
     def paperwork(self) -> Paperwork:
         return Paperwork(self.desk, self.settings)
+
+    def __post_init__(self) -> None:
+        # The [files] settings reach the cache and the desk however the services are built.
+        self.store.files.budget_bytes = int(self.settings.files_budget_mb * 1_000_000)
+        self.desk.digitise = self.settings.digitise
+
+    @cached_property
+    def scans(self) -> Scans:
+        s = self.settings
+        return Scans(
+            self.desk,
+            self.store.files,
+            max_mb=s.files_max_mb,
+            scanner_dir=s.scanner_dir,
+            digitise=s.digitise,
+        )
 
     @cached_property
     def centre(self) -> Centre:

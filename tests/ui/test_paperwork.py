@@ -256,7 +256,7 @@ async def test_report_screen_figures_overdue_list_and_exports(app, services, clo
         "100.0",
     ] in summary_rows
     wb = openpyxl.load_workbook(folder / "bao-cao-20261101-20261125.xlsx")
-    assert wb.sheetnames == ["tong-hop", "theo-thu-tuc", "qua-han", "so-theo-doi"]
+    assert wb.sheetnames == ["tong-hop", "theo-thu-tuc", "qua-han", "so-hoa", "so-theo-doi"]
 
     def norm(v):  # a spreadsheet reads 100.0 back as 100: compare numbers as numbers
         try:

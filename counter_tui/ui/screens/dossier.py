@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from rich.text import Text
@@ -17,7 +18,9 @@ from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.scan_dialog import ItemPicker, ScanDialog
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.scans import AttachedFile, Prepared
 
 # The cycle step each screen action performs; its key and words come from BINDINGS
 # (a binding's id is its word in i18n, read when drawn so the language setting holds).
@@ -57,6 +60,7 @@ class DossierScreen(CounterScreen):
         Binding("ctrl+r", "reschedule", "reschedule", id="reschedule"),
         Binding("ctrl+d", "stop", "stop_dossier", id="stop_dossier"),
         Binding("f10", "print", "print_slip", id="print_slip"),
+        Binding("f", "attach", "attach_scan", id="attach_later"),
         Binding("escape", "back", "back", id="back"),
     ]
     DEFAULT_CSS = """
@@ -70,6 +74,8 @@ class DossierScreen(CounterScreen):
         self.uid = uid
         self.dossier: Dossier | None = None
         self.shown: tuple[object, ...] = ()
+        self.files: list[AttachedFile] = []
+        self.opened_at = time.time()  # the scanner folder lists what appears from now on
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -79,6 +85,10 @@ class DossierScreen(CounterScreen):
             yield Static("", id="action_msg", markup=False)
             yield Label(tr("[b]Lịch sử[/b]", "[b]History[/b]"))
             yield DataTable(id="events", cursor_type="row")
+            yield Label(
+                tr("[b]Bản số hóa[/b] (Enter: mở)", "[b]Scans[/b] (Enter: open)"), id="files_title"
+            )
+            yield DataTable(id="files", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -88,6 +98,13 @@ class DossierScreen(CounterScreen):
             tr("Người làm", "By"),
             tr("Quầy", "Counter"),
             tr("Ghi chú", "Note"),
+        )
+        self.query_one("#files", DataTable).add_columns(
+            tr("Giấy tờ", "Document"),
+            tr("Tệp", "File"),
+            tr("Loại, trang, cỡ", "Kind, pages, size"),
+            tr("Lúc", "When"),
+            tr("Người quét", "By"),
         )
         self.reload()
         # The centre may confirm the dossier (or another counter change it) while it is
@@ -182,9 +199,65 @@ class DossierScreen(CounterScreen):
                 e.counter,
                 e.note[:60],
             )
+        self._show_files(d)
         self.refresh_bindings()
 
+    def _show_files(self, d: Dossier) -> None:
+        """The dossier's scans, per document (hidden when it has none)."""
+        files = self.services.scans.files_of(d)
+        table = self.query_one("#files", DataTable)
+        table.clear()
+        self.files = files
+        for f in files:
+            add_plain_row(table, f.item_name[:40], f.name, f.description, when(f.at), f.actor)
+        table.display = bool(files)
+        self.query_one("#files_title").display = bool(files)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "files" or not self.files:
+            return
+        f = self.files[event.cursor_row]
+        try:
+            self.services.scans.open_file(f.sha, f.name)
+        except DomainError as exc:
+            self.query_one("#action_msg", Static).update(say(exc))
+            return
+        self.query_one("#action_msg", Static).update(tr("Đã mở ", "Opened ") + f.name)
+
+    def action_attach(self) -> None:
+        """A scan added later (a supplement, the clerk came back) or the result at hand-over."""
+        d = self.dossier
+        if d is None:
+            return
+        scans = self.services.scans
+
+        def attached(item: str, prepared: Prepared | None) -> None:
+            if prepared is None:
+                return
+            try:
+                scans.attach(self.uid, item, [prepared])
+            except DomainError as exc:
+                self.query_one("#action_msg", Static).update(say(exc))
+                return
+            self.query_one("#action_msg", Static).update(
+                tr("Đã đính kèm ", "Attached ") + prepared.describe(language())
+            )
+            self.reload()
+
+        def picked(item: str | None) -> None:
+            if item is None:
+                return
+            name = dict(scans.items_of(d)).get(item, item)
+            self.app.push_screen(
+                ScanDialog(scans, name, self.opened_at), lambda p: attached(item, p)
+            )
+
+        self.app.push_screen(ItemPicker(scans.items_of(d)), picked)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "attach":
+            # Only where the counter digitises ([files] digitise): hidden otherwise.
+            return self.services.settings.digitise
         d = self.dossier
         if d is None:
             return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from counter_tui.domain.dossier import Dossier
+from counter_tui.domain.files import RESULT_ITEM
 from counter_tui.domain.forms import HandOverForm, parse_hand_over
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
@@ -18,9 +21,11 @@ from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.screens.lookup import OFFLINE_NOTE
 from counter_tui.ui.screens.receive import field
+from counter_tui.ui.screens.scan_dialog import ScanDialog
 from counter_tui.ui.widgets.authorised_receiver import AuthorisedReceiver
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
+from counter_tui.usecases.scans import Prepared
 
 # Where each field's message goes (the parser and the state machine name the field).
 FIELD_MSGS = {
@@ -33,7 +38,10 @@ FIELD_MSGS = {
 class HandOverScreen(CounterScreen):
     TITLE = "Trả kết quả"
     AUTO_FOCUS = "#ho_key"
-    BINDINGS = [Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over")]
+    BINDINGS = [
+        Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over"),
+        Binding("f8", "scan_result", "attach_result", id="scan_result"),
+    ]
     DEFAULT_CSS = """
     HandOverScreen #ho_msg { color: $error; height: auto; }
     HandOverScreen #ho_info { height: auto; }
@@ -49,6 +57,7 @@ class HandOverScreen(CounterScreen):
         super().__init__()
         self.initial = key
         self.dossier: Dossier | None = None
+        self.opened_at = time.time()  # the scanner folder lists what appears from now on
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -285,6 +294,39 @@ class HandOverScreen(CounterScreen):
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
         self.show_saved_slip(dossier, "BN", self.clear)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "scan_result":
+            # Only where the counter digitises ([files] digitise): hidden otherwise.
+            return self.services.settings.digitise
+        return True
+
+    def action_scan_result(self) -> None:
+        """Digitise the result as it is handed over (NĐ 118/2025 Điều 17): attached now, an
+        event in the dossier's history, whatever the hand-over does next."""
+        msg = self.query_one("#ho_msg", Static)
+        if self.dossier is None:
+            msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
+            return
+        uid = self.dossier.uid
+        scans = self.services.scans
+
+        def attached(prepared: Prepared | None) -> None:
+            if prepared is None:
+                return
+            try:
+                scans.attach(uid, RESULT_ITEM, [prepared])
+            except DomainError as exc:
+                msg.update(tr("Chưa đính kèm: ", "Not attached: ") + say(exc))
+                return
+            msg.update(
+                tr("Đã đính kèm bản quét kết quả ", "Result scan attached: ")
+                + prepared.describe(language())
+            )
+
+        self.app.push_screen(
+            ScanDialog(scans, tr("Kết quả giải quyết", "The result"), self.opened_at), attached
+        )
 
     def clear(self) -> None:
         for inp in self.query(Input):

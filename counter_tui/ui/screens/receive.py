@@ -8,12 +8,14 @@ an incomplete checklist offers the supplement-request slip (form 02) instead.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime, timedelta
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import (
     DataTable,
     Footer,
@@ -55,10 +57,12 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
 from counter_tui.settings import default_path
 from counter_tui.ui.i18n import language, say, tr, uncertain_words
-from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
+from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row, counter_app_of
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
+from counter_tui.ui.screens.scan_dialog import ScanDialog
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
+from counter_tui.usecases.scans import Prepared, Scans
 
 log = logging.getLogger(__name__)
 
@@ -139,19 +143,33 @@ class PickerInput(Input):
 
 
 class DocRow(ListItem):
-    def __init__(self, item: DocItem) -> None:
-        super().__init__(Label(self._text(item), markup=False))  # "[x]" is a mark, not a tag
+    def __init__(self, item: DocItem, digitise: bool = False) -> None:
+        # "[x]" is a mark, not a tag
+        super().__init__(Label(self._text(item, digitise), markup=False))
         self.item = item
+        self.digitise = digitise
 
     @staticmethod
-    def _text(item: DocItem) -> str:
+    def _text(item: DocItem, digitise: bool = False) -> str:
         mark = "[x]" if item.received else "[ ]"
         need = tr("bắt buộc", "required") if item.required else tr("nếu có", "if any")
         kind = tr(CopyKind(item.copy).vi, COPY_EN.get(item.copy, item.copy))
-        return f"{mark} {item.name} · {kind} · {item.copies} {tr('bản', 'copies')} · {need}"
+        text = f"{mark} {item.name} · {kind} · {item.copies} {tr('bản', 'copies')} · {need}"
+        return text + (scan_words(item) if digitise else "")
 
     def refresh_label(self) -> None:
-        self.query_one(Label).update(self._text(self.item))
+        self.query_one(Label).update(self._text(self.item, self.digitise))
+
+
+def scan_words(item: DocItem) -> str:
+    """What the checklist row says of the item's scans (words, never a colour alone)."""
+    if item.files:
+        return " · " + tr(f"đã quét {len(item.files)} tệp", f"{len(item.files)} scan(s)")
+    if (item.digitisation or {}).get("exempt") == "shown":
+        return " · " + tr("xuất trình, không quét", "shown, no scan")
+    if item.required and item.received:
+        return " · " + tr("CHƯA QUÉT", "NOT SCANNED")
+    return ""
 
 
 class Checklist(ListView):
@@ -160,7 +178,35 @@ class Checklist(ListView):
         Binding("plus,equals_sign", "copies(1)", "more_copies", id="doc_more"),
         Binding("minus", "copies(-1)", "fewer_copies", id="doc_fewer"),
         Binding("ctrl+a", "tick_all", "tick_all_docs", id="doc_all"),
+        Binding("f", "scan", "attach_scan", id="doc_scan"),
+        Binding("x", "shown", "doc_shown", id="doc_shown"),
     ]
+
+    class ScanWanted(Message):
+        """The clerk asked to attach a scan to the highlighted row."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The scan keys exist only where the counter digitises ([files] digitise).
+        if action in ("scan", "shown"):
+            return counter_app_of(self).services.settings.digitise
+        return True
+
+    def action_scan(self) -> None:
+        if self._row() is not None and self.index is not None:
+            self.post_message(self.ScanWanted(self.index))
+
+    def action_shown(self) -> None:
+        """Papers only shown (xuất trình) need no scan: TT 03/2025 Điều 5 khoản 2."""
+        row = self._row()
+        if row:
+            shown = (row.item.digitisation or {}).get("exempt") == "shown"
+            Scans.exempt_item(row.item, None if shown else "shown")
+            row.refresh_label()
+            self.post_message(self.Changed(self))
 
     def _row(self) -> DocRow | None:
         row = self.highlighted_child
@@ -219,6 +265,7 @@ class ReceiveScreen(CounterScreen):
         self.procedure: Procedure | None = None
         self.documents: list[DocItem] = []
         self.card: CardRecord | None = None
+        self.opened_at = time.time()  # the scanner folder lists what appears from now on
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -528,8 +575,9 @@ class ReceiveScreen(CounterScreen):
         self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
         cl.clear()
+        digitise = self.services.settings.digitise
         for item in self.documents:
-            cl.append(DocRow(item))
+            cl.append(DocRow(item, digitise))
         cl.index = 0
         self._update_due()
         self._update_checklist_msg()
@@ -540,6 +588,16 @@ class ReceiveScreen(CounterScreen):
 
     def _update_checklist_msg(self) -> None:
         missing = missing_required(self.documents)
+        lacking = self.services.scans.lacking_items(self.documents)
+        if not missing and lacking:
+            self.query_one("#checklist_msg", Static).update(
+                tr(
+                    f"⚠ {len(lacking)} giấy tờ bắt buộc chưa quét (F đính kèm, X xuất trình): ",
+                    f"⚠ {len(lacking)} required documents not scanned (F attach, X shown): ",
+                )
+                + "; ".join(lacking)
+            )
+            return
         self.query_one("#checklist_msg", Static).update(
             tr(
                 f"Còn thiếu {len(missing)} giấy tờ bắt buộc (Space để đánh dấu)",
@@ -632,7 +690,16 @@ class ReceiveScreen(CounterScreen):
             return_method=str(method),
         )
         draft.documents = [
-            DocItem(d.name, d.copy, d.required, d.copies, d.received) for d in self.documents
+            DocItem(
+                d.name,
+                d.copy,
+                d.required,
+                d.copies,
+                d.received,
+                list(d.files),
+                dict(d.digitisation) if d.digitisation else None,
+            )
+            for d in self.documents
         ]
         extras = self.query_one(ReceiptExtras)
         fee = parse_fee_at_receipt(extras.fee_form(), draft.fee_amount)
@@ -687,7 +754,44 @@ class ReceiveScreen(CounterScreen):
                 ConfirmDialog(tr("Hồ sơ chưa đủ", "Dossier incomplete"), body), chosen
             )
             return
+        lacking = self.services.scans.lacking(draft)
+        if lacking:
+
+            def scan_reason(text: str | None) -> None:
+                if text:
+                    self._save(draft, Action.RECEIVE, scan_reason=text)
+
+            self.app.push_screen(
+                ReasonDialog(
+                    tr(
+                        f"{len(lacking)} giấy tờ bắt buộc chưa số hóa: lý do (ghi vào lịch sử)",
+                        f"{len(lacking)} required documents not scanned: reason (kept in history)",
+                    ),
+                    placeholder=tr("vd Máy quét hỏng", "e.g. the scanner is down"),
+                ),
+                scan_reason,
+            )
+            return
         self._save(draft, Action.RECEIVE)
+
+    @on(Checklist.ScanWanted)
+    def _scan_wanted(self, event: Checklist.ScanWanted) -> None:
+        index = event.index
+        item = self.documents[index]
+
+        def attached(prepared: Prepared | None) -> None:
+            if prepared is None:
+                return
+            self.services.scans.add_to_item(item, index, prepared)
+            for row in self.query(DocRow):
+                if row.item is item:
+                    row.refresh_label()
+            self._update_checklist_msg()
+            self.query_one("#save_msg", Static).update(
+                tr("Đã đính kèm ", "Attached ") + prepared.describe(language())
+            )
+
+        self.app.push_screen(ScanDialog(self.services.scans, item.name, self.opened_at), attached)
 
     def action_refuse(self) -> None:
         if self._say_if_unconfigured():
@@ -725,6 +829,7 @@ class ReceiveScreen(CounterScreen):
         note: str = "",
         missing: list[str] | None = None,
         clock: dict[str, object] | None = None,
+        scan_reason: str = "",
     ) -> None:
         record = clock or self._clock_record()
         if record is not None and clock is None:
@@ -742,7 +847,7 @@ class ReceiveScreen(CounterScreen):
 
             def go_on(yes: bool | None) -> None:
                 if yes:
-                    self._save(draft, outcome, note, missing, clock=record)
+                    self._save(draft, outcome, note, missing, clock=record, scan_reason=scan_reason)
 
             self.app.push_screen(
                 ConfirmDialog(tr("Giờ máy bị lệch", "The PC clock is off"), body), go_on
@@ -750,7 +855,12 @@ class ReceiveScreen(CounterScreen):
             return
         try:
             dossier = self.services.desk.receive(
-                draft, outcome=outcome, note=note, missing=missing, clock=clock
+                draft,
+                outcome=outcome,
+                note=note,
+                missing=missing,
+                clock=clock,
+                scan_reason=scan_reason,
             )
         except DomainError as exc:
             self.query_one("#save_msg", Static).update(tr("Chưa lưu: ", "Not saved: ") + say(exc))
@@ -789,5 +899,6 @@ class ReceiveScreen(CounterScreen):
         self.query_one(ReceiptExtras).clear()
         self.query_one(ReceiptExtras).set_agencies([])
         self.procedure, self.documents, self.card = None, [], None
+        self.opened_at = time.time()  # the scanner folder lists what appears from now on
         self._show_procedures("")
         self.query_one("#cid", Input).focus()

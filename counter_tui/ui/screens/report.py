@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from counter_tui.domain.digitisation import DigitisationRow
 from counter_tui.domain.forms import parse_period
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.report import Counts, Report
@@ -92,6 +93,14 @@ class ReportScreen(CounterScreen):
             yield DataTable(id="r_procs", cursor_type="row")
             yield Label(tr("[b]Hồ sơ quá hạn cần xử lý[/b]", "[b]Overdue dossiers to act on[/b]"))
             yield DataTable(id="r_overdue", cursor_type="row")
+            yield Label(
+                tr(
+                    "[b]Số hóa hồ sơ và kết quả (NĐ 118/2025, QĐ 766)[/b]",
+                    "[b]Digitisation of dossiers and results[/b]",
+                ),
+                id="r_digit_title",
+            )
+            yield DataTable(id="r_digit", cursor_type="row")
             yield Static(
                 tr(
                     "Số liệu lấy từ bộ nhớ của quầy này; số của trung tâm có thể khác nếu hồ sơ "
@@ -122,6 +131,20 @@ class ReportScreen(CounterScreen):
             tr("Hạn trả", "Due"),
             tr("Quá (ngày)", "Days over"),
         )
+        self.query_one("#r_digit", DataTable).add_columns(
+            tr("Mã TTHC", "Code"),
+            tr("Tên thủ tục", "Procedure"),
+            tr("Cần số hóa", "To digitise"),
+            tr("Đã số hóa", "Digitised"),
+            tr("Tỷ lệ", "Rate"),
+            tr("Miễn", "Exempt"),
+            tr("Đã trả", "Handed over"),
+            tr("KQ số hóa", "Results scanned"),
+            tr("Tỷ lệ KQ", "Result rate"),
+        )
+        # Hidden until the figures say it matters (a counter that does not digitise).
+        self.query_one("#r_digit", DataTable).display = False
+        self.query_one("#r_digit_title").display = False
         self.query_one("#r_from", Input).focus()
         self._office = self.query_one("#r_office", Select).value
         self.action_run()
@@ -159,8 +182,37 @@ class ReportScreen(CounterScreen):
 
     @work(thread=True, exclusive=True, group="report")
     def _compute(self, start: date, end: date, office: str | None) -> None:
-        report = self.services.paperwork.report(start, end, office)
+        paperwork = self.services.paperwork
+        report = paperwork.report(start, end, office)
+        digit = paperwork.digitisation(start, end, office)
         self.app.call_from_thread(self._show, report)
+        self.app.call_from_thread(self._show_digitisation, *digit)
+
+    def _show_digitisation(self, rows: list[DigitisationRow], total: DigitisationRow) -> None:
+        """Both rates per procedure, exemptions apart (shown where the counter digitises,
+        or once a dossier of the period counts in them)."""
+        table = self.query_one("#r_digit", DataTable)
+        table.clear()
+        shown = self.services.settings.digitise or bool(total.digitised or total.results_digitised)
+        table.display = shown
+        self.query_one("#r_digit_title").display = shown
+
+        def pct(value: float | None) -> str:
+            return "—" if value is None else f"{100 * value:.1f}%".replace(".", ",")
+
+        for r in [*rows, total]:
+            add_plain_row(
+                table,
+                r.procedure_code,
+                (r.procedure_name or tr("Tổng cộng", "Total"))[:40],
+                r.received,
+                r.digitised,
+                pct(r.rate),
+                r.exempt,
+                r.handed_over,
+                r.results_digitised,
+                pct(r.result_rate),
+            )
 
     def _show(self, r: Report) -> None:
         self.report = r

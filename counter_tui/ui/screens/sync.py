@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Static
 
+from counter_tui.domain.files import size_text
 from counter_tui.ui.i18n import action_words, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -98,6 +99,7 @@ class SyncScreen(CounterScreen):
                 f"Pending: {pending} · To act on: {len(rejected)}",
             )
         )
+        lines += self._file_lines()
         lines += [say(n) for n in desk.notices()]
         self.query_one("#sync_state", Static).update("\n".join(lines))
         rej = self.query_one("#rejected", DataTable)
@@ -123,6 +125,23 @@ class SyncScreen(CounterScreen):
                 action_words(op.action or "receive"),
                 f"{op.at:%H:%M}" if op.at else "",
             )
+
+    def _file_lines(self) -> list[str]:
+        """Scans waiting for the centre (issue 14), where the counter digitises or holds any."""
+        usage = self.services.scans.usage()
+        if not self.services.settings.digitise and not usage.held_bytes:
+            return []
+        lines = [
+            tr(
+                f"Bản số hóa chờ gửi: {usage.waiting_files} tệp · {size_text(usage.waiting_bytes)}"
+                f" · Đang giữ: {size_text(usage.held_bytes)} / {size_text(usage.budget_bytes)}",
+                f"Scans waiting: {usage.waiting_files} files · {size_text(usage.waiting_bytes)}"
+                f" · Held: {size_text(usage.held_bytes)} / {size_text(usage.budget_bytes)}",
+            )
+        ]
+        if usage.warning is not None:
+            lines.append("⚠ " + say(usage.warning))
+        return lines
 
     def action_sync_now(self) -> None:
         if self.services.sync is not None:
