@@ -180,6 +180,9 @@ def run_demo(keep: str | None = None, n: int = 300, language: str = "vi") -> int
         print(f"hệ thống trung tâm: {central.url}; đang tạo {n} hồ sơ mẫu…", flush=True)
         creds = seed(central, work, n)
         q1, token = creds["q1"]
+        scanner = work / "scanner"
+        scanner.mkdir(exist_ok=True)
+        print(f"thư mục máy quét của quầy Q1: {scanner}", flush=True)
         settings = Settings(
             office=OFFICE,
             office_name=OFFICE_NAME,
@@ -190,6 +193,10 @@ def run_demo(keep: str | None = None, n: int = 300, language: str = "vi") -> int
             central_token=token,
             sync_interval_s=10,
             language=language,
+            # The demo shows the 2025 duty to digitise at receipt: scans are asked for on F2,
+            # and a file saved into this folder (as a scanner would) is offered to attach.
+            digitise=True,
+            scanner_dir=str(scanner),
             source="(demo)",
         )
         from counter_tui import logs
