@@ -26,6 +26,7 @@ from tinydb.table import Document
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
+from counter_tui.store import gc_policy
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import (
     Notice,
@@ -324,6 +325,10 @@ class LocalStore:
                 self.store.shard(name).table("dossiers").remove(Q.uid.test(gone.__contains__))
             for name, part in by_shard.items():
                 self.store.shard(name).adopt("dossiers", "uid", part)
+        # The adopted documents live as long as their shards: out of the cyclic GC's full
+        # passes, as a loaded shard's are (store/gc_policy.py). Without this, full passes
+        # over the growing cache took 2.6 s of a 15 s pull of 100,000 dossiers.
+        gc_policy.loaded()
 
     def stored_versions(self, uids: list[str]) -> dict[str, int]:
         """The server version of each stored dossier among ``uids`` (read without a copy)."""
