@@ -485,14 +485,22 @@ class LocalStore:
     def pending_count(self) -> int:
         return self.last_seq() - self.acked_seq()
 
-    def pending_ops(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The oldest operations the central service has not acknowledged, in order."""
+    def pending_ops(
+        self, limit: int = 100, after: int | None = None, copy: bool = True
+    ) -> list[dict[str, Any]]:
+        """The oldest operations the central service has not acknowledged, in order
+        (those numbered above ``after`` if given). ``copy=False``: the stored documents
+        themselves, read without a copy, for a caller that only reads them at once."""
         with self.store.lock:
-            first = self.acked_seq() + 1
+            first = max(self.acked_seq(), after or 0) + 1
             last = min(self.last_seq(), first + limit - 1)
             out: list[dict[str, Any]] = []
             for seq in range(first, last + 1):
-                doc = self._ops_table(seq).get(doc_id=seq)
+                if copy:
+                    doc = self._ops_table(seq).get(doc_id=seq)
+                else:
+                    shard = self.store.shard(f"o/{seq // OPS_PER_SHARD:06d}")
+                    doc = shard.data.get("ops", {}).get(str(seq))
                 if doc is not None:
                     out.append(doc)
             return out
@@ -519,7 +527,9 @@ class LocalStore:
                     doc["result"] = r
 
                 # One table update a shard, not one an operation.
-                table.update(record, doc_ids=[seq for seq in part if table.contains(doc_id=seq)])
+                shard = self.store.shard(f"o/{next(iter(part)) // OPS_PER_SHARD:06d}")
+                live = shard.data.get("ops", {})
+                table.update(record, doc_ids=[seq for seq in part if str(seq) in live])
             for r in fresh:
                 if r["status"] != "applied":
                     op = self._ops_table(int(r["seq"])).get(doc_id=int(r["seq"]))
