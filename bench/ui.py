@@ -140,7 +140,8 @@ async def interactive(data: Path, procedures: int) -> dict:
     from counter_tui.ui.screens.dialogs import SlipScreen
 
     services = make_services(
-        Settings(sign_in=False, office_name="UBND xã Bench"),  # a configured office: F2 saves
+        # A configured office (name and code): F2 saves.
+        Settings(sign_in=False, office="000.00.00.H56", office_name="UBND xã Bench"),
         data=data,
         start_sync=False,
         clock=lambda: datetime(2026, 3, 2, 9, 0),
