@@ -152,3 +152,44 @@ async def test_a_store_that_cannot_be_opened_is_said_on_screen(tmp_path, clock):
     finally:
         opening.close()
         held.close()
+
+
+async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_path, clock):
+    from counter_tui.ui.screens.sign_in import SignInScreen
+    from counter_tui.usecases.auth import hash_pin
+
+    s = settings(sign_in=True, print_folder=str(tmp_path / "out"))
+    first = make_services(s, clock=clock, data=tmp_path / "cache", start_sync=False)
+    lan = {"username": "lan", "name": "Nguyễn Thị Lan", "pin_hash": hash_pin("246810")}
+    first.store.save_clerks([{**lan, "active": 1}])
+    first.close()
+    gate = threading.Event()
+
+    def open_when_let() -> object:
+        gate.wait(30)
+        return make_services(s, clock=clock, data=tmp_path / "cache", start_sync=False)
+
+    opening = Opening(s, open_when_let)  # type: ignore[arg-type]
+    app = build_app(opening)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, SignInScreen)  # at once, before the store
+            hint = str(app.screen.query_one("#si_hint", Static).render())
+            assert "Đang mở bộ đệm" in hint
+            await burst(pilot, "f2")  # the app's keys still do not reach past the sign-in
+            assert isinstance(app.screen, SignInScreen)
+            app.screen.query_one("#si_user", Input).value = "lan"
+            app.screen.query_one("#si_pin", Input).value = "246810"
+            app.screen.query_one("#si_pin", Input).focus()
+            await pilot.press("enter")
+            assert isinstance(app.screen, SignInScreen)  # checked once the store is open
+            gate.set()
+            await until(pilot, lambda: isinstance(app.screen, LookupScreen))
+            assert "· lan" in app.status_line()[0][0]
+            assert opening.services is not None
+            actions = [e["action"] for e in opening.services.store.audit_entries()]
+            assert actions == ["sign_in"]
+    finally:
+        gate.set()
+        opening.close()
