@@ -397,7 +397,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
     logs.configure(data_dir(settings.data_dir or None) / "logs" / "counter-tui.log")
     # The store opens behind the first screen; a store that cannot be opened is said
     # on it (the clerk quits with Ctrl+Q), and again here with the exit code.
-    opening = start_services(settings)
+    try:
+        opening = start_services(settings)
+    except DomainError as exc:  # a [keys] entry that names no action
+        print(exc.msg.text(settings.language), file=sys.stderr)
+        return 2
     try:
         build_app(opening).run()
     finally:

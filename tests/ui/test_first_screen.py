@@ -193,3 +193,16 @@ async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_pat
     finally:
         gate.set()
         opening.close()
+
+
+def test_a_misspelt_binding_id_stops_the_start_before_any_screen(tmp_path, clock):
+    import pytest
+
+    from counter_tui.settings import SettingsError
+
+    with pytest.raises(SettingsError) as exc:
+        start_services(
+            settings(keys={"recieve": "f7"}), clock=clock, data=tmp_path / "c", start_sync=False
+        )
+    assert "[keys] recieve: không có mã phím này" in exc.value.msg.vi
+    assert not (tmp_path / "c").exists()
