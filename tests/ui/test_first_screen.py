@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from counter_tui.launch import make_services, start_services
+from counter_tui.settings import SettingsError
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.lookup import LookupScreen
@@ -93,6 +95,8 @@ async def test_a_code_and_enter_typed_while_opening_open_the_dossier(tmp_path, c
             assert isinstance(app.screen, LookupScreen)
             gate.set()
             await until(pilot, lambda: isinstance(app.screen, DossierScreen))
+            await until(pilot, lambda: bool(app.screen.query("#events")))  # drawn
+            await pilot.pause()
             assert app.screen.uid == d.uid
     finally:
         gate.set()
@@ -186,6 +190,7 @@ async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_pat
             assert isinstance(app.screen, SignInScreen)  # checked once the store is open
             gate.set()
             await until(pilot, lambda: isinstance(app.screen, LookupScreen))
+            await pilot.pause()
             assert "· lan" in app.status_line()[0][0]
             assert opening.services is not None
             actions = [e["action"] for e in opening.services.store.audit_entries()]
@@ -196,10 +201,6 @@ async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_pat
 
 
 def test_a_misspelt_binding_id_stops_the_start_before_any_screen(tmp_path, clock):
-    import pytest
-
-    from counter_tui.settings import SettingsError
-
     with pytest.raises(SettingsError) as exc:
         start_services(
             settings(keys={"recieve": "f7"}), clock=clock, data=tmp_path / "c", start_sync=False
