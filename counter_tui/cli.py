@@ -367,8 +367,6 @@ def _first_run(args: argparse.Namespace, settings):
 
 def _cmd_app(args: argparse.Namespace) -> int:
     from counter_tui.domain.messages import DomainError
-    from counter_tui.store.engine import StoreError
-    from counter_tui.store.lock import StoreLockedError
 
     settings = _settings(args)
     if settings is None:
@@ -391,25 +389,34 @@ def _cmd_app(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     from counter_tui import logs
-    from counter_tui.launch import make_services
+    from counter_tui.launch import start_services
     from counter_tui.store.paths import data_dir
     from counter_tui.ui.app import build_app
 
     logs.register_secret(settings.central_token)
     logs.configure(data_dir(settings.data_dir or None) / "logs" / "counter-tui.log")
+    # The store opens behind the first screen; a store that cannot be opened is said
+    # on it (the clerk quits with Ctrl+Q), and again here with the exit code.
     try:
-        services = make_services(settings)
-    except StoreLockedError as exc:
-        print(exc.msg.text(settings.language), file=sys.stderr)
-        return 3
-    except (StoreError, DomainError) as exc:  # an encrypted cache without its key, say
+        opening = start_services(settings)
+    except DomainError as exc:  # a [keys] entry that names no action
         print(exc.msg.text(settings.language), file=sys.stderr)
         return 2
     try:
-        build_app(services).run()
+        build_app(opening).run()
     finally:
-        services.close()
-    return 0
+        opening.close()
+    failure = opening.failure
+    if failure is None:
+        return 0
+    if opening.error is not None:
+        print(opening.error.text(settings.language), file=sys.stderr)
+    from counter_tui.store.engine import StoreError
+    from counter_tui.store.lock import StoreLockedError
+
+    if isinstance(failure, StoreLockedError):
+        return 3
+    return 2 if isinstance(failure, StoreError | DomainError) else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

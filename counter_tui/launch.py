@@ -5,25 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from counter_tui.config_files import (
-    boundary_list_path,
-    catalog_path,
-    code_schemes_path,
-    holidays_path,
-)
-from counter_tui.domain.boundary import load_boundary_list
-from counter_tui.domain.calendar import load_calendar
-from counter_tui.domain.catalog import Catalog, catalog_from_dict, load_catalog
-from counter_tui.domain.code_schemes import load_code_schemes
 from counter_tui.settings import Settings
-from counter_tui.store.local import LocalStore
-from counter_tui.store.paths import data_dir
-from counter_tui.usecases.desk import Desk, Identity, local_now
+from counter_tui.usecases.services import Opening
+
+if TYPE_CHECKING:  # imported in the opening thread, not before the first screen (issue 16.3)
+    from counter_tui.domain.catalog import Catalog
+    from counter_tui.store.local import LocalStore
+    from counter_tui.usecases.services import Services
+
+
+def local_now() -> datetime:
+    from counter_tui.usecases.desk import local_now
+
+    return local_now()
 
 
 def load_catalog_cached(store: LocalStore) -> Catalog:
     """The catalog last pulled from the centre, else the one shipped in config/."""
+    from counter_tui.config_files import catalog_path
+    from counter_tui.domain.catalog import catalog_from_dict, load_catalog
+
     procs, etag = store.cached_catalog()
     if procs and etag:
         try:
@@ -35,11 +38,33 @@ def load_catalog_cached(store: LocalStore) -> Catalog:
 
 def open_store(settings: Settings, path: Path, **options) -> LocalStore:
     """The cache at ``path``, decrypted with the keyring's key when the settings ask for it."""
+    from counter_tui.store.local import LocalStore
+
     if settings.encrypt_cache:
         from counter_tui.keystore import cache_cipher
 
         options["cipher"] = cache_cipher(path)
     return LocalStore(path, **options)
+
+
+def start_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = local_now,
+    data: Path | None = None,
+    start_sync: bool = True,
+) -> Opening:
+    """The services to open behind the first screen (the app starts the opening).
+
+    A key map that names an unknown action stops the start here, as before."""
+    if settings.keys:
+        from counter_tui.ui.keys import check_keys
+
+        check_keys(settings.keys, settings.source)
+    return Opening(
+        settings,
+        lambda: make_services(settings, clock=clock, data=data, start_sync=start_sync),
+    )
 
 
 def make_services(
@@ -48,7 +73,17 @@ def make_services(
     clock: Callable[[], datetime] = local_now,
     data: Path | None = None,
     start_sync: bool = True,
-):
+) -> Services:
+    from counter_tui.config_files import (
+        boundary_list_path,
+        code_schemes_path,
+        holidays_path,
+    )
+    from counter_tui.domain.boundary import load_boundary_list
+    from counter_tui.domain.calendar import load_calendar
+    from counter_tui.domain.code_schemes import load_code_schemes
+    from counter_tui.store.paths import data_dir
+    from counter_tui.usecases.desk import Desk, Identity
     from counter_tui.usecases.services import Services
 
     if settings.keys:  # only then is the UI's list of bindings needed (and Textual imported)

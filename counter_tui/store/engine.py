@@ -113,6 +113,7 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
         self._replay_records: list[dict[str, Any]] = []
         self._manifest_shards: dict[str, int] = {}
         self._preload_checked: set[str] = set()  # shard files to verify at open
+        self._files_at_open: set[str] = set()  # shard files on disk when opened
         self._closed = True
         self._ckpt_lock = threading.Lock()
         self._wake = threading.Event()

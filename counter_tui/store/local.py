@@ -26,6 +26,7 @@ from tinydb.table import Document
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
+from counter_tui.store import gc_policy
 from counter_tui.store.blobs import FileRoom
 from counter_tui.store.directory import Directory, Summary
 from counter_tui.store.engine import (
@@ -327,6 +328,10 @@ class LocalStore:
                 self.store.shard(name).table("dossiers").remove(Q.uid.test(gone.__contains__))
             for name, part in by_shard.items():
                 self.store.shard(name).adopt("dossiers", "uid", part)
+        # The adopted documents live as long as their shards: out of the cyclic GC's full
+        # passes, as a loaded shard's are (store/gc_policy.py). Without this, full passes
+        # over the growing cache took 2.6 s of a 15 s pull of 100,000 dossiers.
+        gc_policy.loaded()
 
     def stored_versions(self, uids: list[str]) -> dict[str, int]:
         """The server version of each stored dossier among ``uids`` (read without a copy)."""
@@ -483,14 +488,22 @@ class LocalStore:
     def pending_count(self) -> int:
         return self.last_seq() - self.acked_seq()
 
-    def pending_ops(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The oldest operations the central service has not acknowledged, in order."""
+    def pending_ops(
+        self, limit: int = 100, after: int | None = None, copy: bool = True
+    ) -> list[dict[str, Any]]:
+        """The oldest operations the central service has not acknowledged, in order
+        (those numbered above ``after`` if given). ``copy=False``: the stored documents
+        themselves, read without a copy, for a caller that only reads them at once."""
         with self.store.lock:
-            first = self.acked_seq() + 1
+            first = max(self.acked_seq(), after or 0) + 1
             last = min(self.last_seq(), first + limit - 1)
             out: list[dict[str, Any]] = []
             for seq in range(first, last + 1):
-                doc = self._ops_table(seq).get(doc_id=seq)
+                if copy:
+                    doc = self._ops_table(seq).get(doc_id=seq)
+                else:
+                    shard = self.store.shard(f"o/{seq // OPS_PER_SHARD:06d}")
+                    doc = shard.data.get("ops", {}).get(str(seq))
                 if doc is not None:
                     out.append(doc)
             return out
@@ -517,7 +530,9 @@ class LocalStore:
                     doc["result"] = r
 
                 # One table update a shard, not one an operation.
-                table.update(record, doc_ids=[seq for seq in part if table.contains(doc_id=seq)])
+                shard = self.store.shard(f"o/{next(iter(part)) // OPS_PER_SHARD:06d}")
+                live = shard.data.get("ops", {})
+                table.update(record, doc_ids=[seq for seq in part if str(seq) in live])
             for r in fresh:
                 if r["status"] != "applied":
                     op = self._ops_table(int(r["seq"])).get(doc_id=int(r["seq"]))

@@ -74,6 +74,7 @@ class StoreState:
     _replay_records: list[dict[str, Any]]
     _manifest_shards: dict[str, int]
     _preload_checked: set[str]
+    _files_at_open: set[str]
     _closed: bool
     # Lock order, everywhere: _ckpt_lock before lock, never the other way round.
     _ckpt_lock: threading.Lock

@@ -178,6 +178,9 @@ class Shard:
         # memory, so evicting (and later reloading) would go back in time.
         self.flushing = False
         self.db = _TinyDB(storage=ShardStorage, shard=self)
+        # adopt()'s key -> doc id map and next id per table, kept between adopts (a pull
+        # adopts into the same shards page after page) and dropped by any other write.
+        self._adopted: dict[str, tuple[dict[Any, str], int]] = {}
 
     def table(self, name: str) -> SafeTable:
         return self.db.table(name)  # type: ignore[return-value]
@@ -186,6 +189,7 @@ class Shard:
         """Join the open transaction; returns where to note documents' prior states."""
         txn = self.store._current_txn()
         self.in_txn = True
+        self._adopted.pop(table, None)  # another kind of write may change keys or ids
         return txn.pre.setdefault((self.name, table), {})
 
     def diff(
@@ -202,6 +206,7 @@ class Shard:
         return out
 
     def rollback(self, table: str, pre: dict[str, bytes | None]) -> None:
+        self._adopted.pop(table, None)
         live = self.data.setdefault(table, {})
         for k, before in pre.items():
             if before is None:
@@ -219,6 +224,7 @@ class Shard:
         self.db._storage = None  # type: ignore[assignment]
         self.db._tables.clear()
         self.data = {}
+        self._adopted.clear()
 
     def adopt(self, table: str, key: str, docs: list[dict[str, Any]]) -> None:
         """Insert or replace (matched on field ``key``) each of ``docs``, in one update.
@@ -228,10 +234,16 @@ class Shard:
         the open transaction as any TinyDB write does, so the commit logs exactly
         these documents and a failure before it rolls them back.
         """
+        known = self._adopted.pop(table, None)
         pre = self.before_write(table)
         live = self.data.setdefault(table, {})
-        ids = {doc.get(key): doc_id for doc_id, doc in live.items()}
-        next_id = max((int(k) for k in live), default=0) + 1
+        if known is not None:
+            # Kept from this table's last adopt, with no other write since: scanning the
+            # whole table on every page made a pull's cost grow with the cache.
+            ids, next_id = known
+        else:
+            ids = {doc.get(key): doc_id for doc_id, doc in live.items()}
+            next_id = max((int(k) for k in live), default=0) + 1
         for doc in docs:
             doc_id = ids.get(doc[key])
             if doc_id is None:
@@ -242,6 +254,7 @@ class Shard:
                 cur = live.get(doc_id)
                 pre[doc_id] = orjson.dumps(cur) if cur is not None else None
             live[doc_id] = doc
+        self._adopted[table] = (ids, next_id)
         tbl = self.db._tables.get(table)
         if tbl is not None:
             tbl._next_id = None  # TinyDB's cached next id predates these inserts

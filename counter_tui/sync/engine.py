@@ -245,52 +245,91 @@ class SyncEngine:
         }
 
     def _push_all(self) -> None:
+        """Push the outbox in batches, sending the next batch while this one's answers are
+        stored: the centre works on one while the counter records the other.
+
+        The next batch goes only after this one was answered without an error and in
+        full, so the centre sees the operations in order as before; its answers are
+        stored as they come. If this process stops with a batch sent and its answers
+        not stored, the next push is told the centre has more than the counter knew
+        (the path of answers lost on the way), as before.
+        """
         realigned = False
-        while True:
-            limit = min(self.batch, self._batch_cap or self.batch)
-            ops = self.store.pending_ops(limit=limit)
-            if not ops and self.store.pending_count() > 0:
-                # The next numbers are missing from the outbox: send what follows, so the
-                # centre says what it has (its answers may have been lost) or that a gap
-                # it cannot close is there.
-                ops = self.store.pending_ops(limit=self.store.pending_count())[:limit]
-            if not ops:
-                return
-            before = self.store.acked_seq()
-            try:
-                timed = self.client.push([_clean(op) for op in ops], self._push_extra())
-            except TooLarge:
-                if len(ops) == 1:
-                    raise
-                # Halve the batch until it fits: log2(batch) requests at most.
-                self._batch_cap = max(1, len(ops) // 2)
-                continue
-            self._note_skew(timed)
-            body = timed.body
-            self.store.ack_ops(body.get("results", []))
-            err = body.get("error")
-            if err:
-                server_last = int(body.get("last_seq", 0))
-                if err.get("code") == "seq_reused":
-                    # The batch was answered up to the operation the centre refused.
-                    answered = len(body.get("results", []))
-                    raise SeqReused(int(ops[min(answered, len(ops) - 1)]["seq"]))
-                if err.get("code") == "gap":
-                    acked = self.store.acked_seq()
-                    if server_last > acked:
-                        # The centre has more than we knew (its answers were lost).
-                        self.store.ack_through(server_last)
-                    elif server_last < acked and not realigned:
-                        # The centre lost operations (restored from a backup): send them again.
-                        self.store.set_meta("acked_seq", server_last)
+        ahead: tuple[list[dict[str, Any]], Future[Timed]] | None = None
+        pool: ThreadPoolExecutor | None = None
+        try:
+            while True:
+                limit = min(self.batch, self._batch_cap or self.batch)
+                sent: Future[Timed] | None = None
+                if ahead is not None:
+                    ops, sent = ahead
+                    ahead = None
+                else:
+                    ops = self.store.pending_ops(limit=limit, copy=False)
+                    if not ops and self.store.pending_count() > 0:
+                        # The next numbers are missing from the outbox: send what follows,
+                        # so the centre says what it has (its answers may have been lost)
+                        # or that a gap it cannot close is there.
+                        ops = self.store.pending_ops(limit=self.store.pending_count())[:limit]
+                    if not ops:
+                        return
+                before = self.store.acked_seq()
+                try:
+                    if sent is not None:
+                        timed = sent.result()
                     else:
-                        # Nothing we hold can fill the gap: retrying cannot help.
-                        raise OutboxGap(server_last + 1, int(ops[0]["seq"]))
-                    realigned = True
+                        timed = self.client.push([_clean(op) for op in ops], self._push_extra())
+                except TooLarge:
+                    if len(ops) == 1:
+                        raise
+                    # Halve the batch until it fits: log2(batch) requests at most.
+                    self._batch_cap = max(1, len(ops) // 2)
                     continue
-                raise SyncError(str(err))
-            if self.store.acked_seq() == before:
-                raise SyncError("push made no progress")
+                self._note_skew(timed)
+                body = timed.body
+                results = body.get("results", [])
+                err = body.get("error")
+                if not err and len(results) == len(ops):
+                    following = self.store.pending_ops(
+                        limit=limit, after=int(ops[-1]["seq"]), copy=False
+                    )
+                    if following and int(following[0]["seq"]) == int(ops[-1]["seq"]) + 1:
+                        if pool is None:
+                            pool = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
+                        batch = [_clean(op) for op in following]
+                        ahead = (
+                            following,
+                            pool.submit(self.client.push, batch, self._push_extra()),
+                        )
+                self.store.ack_ops(results)
+                if err:
+                    server_last = int(body.get("last_seq", 0))
+                    if err.get("code") == "seq_reused":
+                        # The batch was answered up to the operation the centre refused.
+                        answered = len(results)
+                        raise SeqReused(int(ops[min(answered, len(ops) - 1)]["seq"]))
+                    if err.get("code") == "gap":
+                        acked = self.store.acked_seq()
+                        if server_last > acked:
+                            # The centre has more than we knew (its answers were lost).
+                            self.store.ack_through(server_last)
+                        elif server_last < acked and not realigned:
+                            # The centre lost operations (restored from a backup): send
+                            # them again.
+                            self.store.set_meta("acked_seq", server_last)
+                        else:
+                            # Nothing we hold can fill the gap: retrying cannot help.
+                            raise OutboxGap(server_last + 1, int(ops[0]["seq"]))
+                        realigned = True
+                        continue
+                    raise SyncError(str(err))
+                if self.store.acked_seq() == before:
+                    raise SyncError("push made no progress")
+        finally:
+            if pool is not None:
+                # A batch sent ahead whose answers were not stored: the next push learns
+                # from the centre that it has them (see above).
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _pull_all(self) -> None:
         """Pull pages until none are left, fetching the next page while this one is applied.

@@ -3,7 +3,10 @@
 Keys are defined once (``BINDINGS`` with ids) and feed the footer, the F1 help
 and the command palette; a counter remaps them by id in its settings
 (``[keys]``). Startup never waits for the network: the cache is shown first
-and the sync engine runs in its own thread.
+and the sync engine runs in its own thread. It does not wait for the cache either
+(issue 16.3): the lookup screen is drawn and takes typing while the store opens in
+a thread (``usecases.services.Opening``); the lookup answers what was typed as soon
+as the store is open, and F2-F6 wait for it (saying so), so nothing is written before.
 """
 
 from __future__ import annotations
@@ -11,29 +14,35 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 
-from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
-from counter_tui.ui.screens.dossier import DossierScreen
-from counter_tui.ui.screens.hand_over import HandOverScreen
-from counter_tui.ui.screens.help import HelpScreen
 from counter_tui.ui.screens.lookup import LookupScreen
-from counter_tui.ui.screens.receive import ReceiveScreen
-from counter_tui.ui.screens.report import ReportScreen
-from counter_tui.ui.screens.sign_in import SignInScreen
-from counter_tui.ui.screens.sync import SyncScreen
 from counter_tui.ui.typeahead import TypesAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
-from counter_tui.usecases.auth import Clerk
-from counter_tui.usecases.services import Services
+from counter_tui.usecases.services import Opening, Services
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from counter_tui.domain.dossier import Dossier
+    from counter_tui.usecases.auth import Clerk
+
+OPENING_WORDS = ("Đang mở bộ đệm của quầy…", "Opening the counter's cache…")
+
+
+class StoreOpened(Message):
+    """Posted from the opening thread: the services are open, or could not be."""
 
 
 class ScreenCommands(Provider):
@@ -66,15 +75,50 @@ class ScreenCommands(Provider):
                 yield Hit(1.0 - len(label) / 1000, label, run, help=help_text)
 
 
+# The other flows' screens are imported when first shown (or warmed in a thread once the
+# store is open), not before the first screen: they bring the slips, the report, the store.
+def _receive() -> Screen[None]:
+    from counter_tui.ui.screens.receive import ReceiveScreen
+
+    return ReceiveScreen()
+
+
+def _hand_over() -> Screen[None]:
+    from counter_tui.ui.screens.hand_over import HandOverScreen
+
+    return HandOverScreen()
+
+
+def _sync() -> Screen[None]:
+    from counter_tui.ui.screens.sync import SyncScreen
+
+    return SyncScreen()
+
+
+def _report() -> Screen[None]:
+    from counter_tui.ui.screens.report import ReportScreen
+
+    return ReportScreen()
+
+
+def _warm_screens() -> None:
+    import counter_tui.ui.screens.dossier
+    import counter_tui.ui.screens.hand_over
+    import counter_tui.ui.screens.help
+    import counter_tui.ui.screens.receive
+    import counter_tui.ui.screens.report
+    import counter_tui.ui.screens.sync  # noqa: F401
+
+
 class CounterApp(TypesAhead, App[None]):
     TITLE = "counter-tui"
     CSS_PATH = Path(__file__).parent / "app.tcss"
     MODES = {
         "lookup": LookupScreen,
-        "receive": ReceiveScreen,
-        "hand_over": HandOverScreen,
-        "sync": SyncScreen,
-        "report": ReportScreen,
+        "receive": _receive,
+        "hand_over": _hand_over,
+        "sync": _sync,
+        "report": _report,
     }
     DEFAULT_MODE = "lookup"
     COMMANDS = App.COMMANDS | {ScreenCommands}
@@ -90,12 +134,17 @@ class CounterApp(TypesAhead, App[None]):
         Binding("ctrl+q", "quit", "quit", id="quit"),
     ]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services | Opening) -> None:
+        opening = services if isinstance(services, Opening) else Opening.of(services)
+        self.opening = opening
+        self.settings = opening.settings
         # The language is chosen here, once; binding descriptions are word ids put into
         # words when drawn (screens.base.in_words), so nothing fixed it at import.
-        set_language(services.settings.language)
+        set_language(self.settings.language)
         super().__init__()
-        self.services = services
+        self.taken = False  # the opened services were wired in (_take_opening)
+        self.painted = False
+        self.mode_after_open: str | None = None  # F2-F6 pressed while the store was opening
         self.last_saved: Dossier | None = None
         self.pending_hand_over: str | None = None
         self.locked = False
@@ -105,38 +154,95 @@ class CounterApp(TypesAhead, App[None]):
 
     # --- startup --------------------------------------------------------------------------
 
+    @property
+    def services(self) -> Services:
+        """The use cases; only once the store is open (``store_is_open``)."""
+        services = self.opening.services
+        if services is None:
+            raise RuntimeError("the store is not open yet")
+        return services
+
+    @property
+    def store_is_open(self) -> bool:
+        return self.opening.services is not None
+
     def on_load(self) -> None:
         # Again as the app starts running, before any screen is composed: the language
         # is process-wide, and this app's settings decide it for as long as it runs.
-        set_language(self.services.settings.language)
+        set_language(self.settings.language)
 
     def on_mount(self) -> None:
-        if self.services.settings.keys:
-            self.set_keymap(self.services.settings.keys)
-        for notice in self.services.desk.notices():
-            self.notify(say(notice), severity="warning", timeout=30, markup=False)
-        sync = self.services.sync
-        if sync is not None:
-            sync.on_status = self._status_from_thread
-            if self.services.start_sync:
-                sync.start()
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
         self.set_interval(1.0, self.refresh_status)
-        if self.services.signin is not None:
+        if self.opening.services is not None:
+            sign_in = self.opening.services.signin is not None
+        else:
+            sign_in = self.settings.sign_in
+        if sign_in:
             self.set_interval(5.0, self.lock_if_idle)
             self.show_sign_in()
-        # Warm the holiday tables off the UI thread, before the first due date is needed.
-        calendar = self.services.desk.calendar
-        today = self.services.clock().date()
-        self.run_worker(lambda: calendar.is_working_day(today), thread=True, group="warm")
+        if self.opening.done.is_set():
+            self._take_opening()
         self.call_after_refresh(self.refresh_status)
 
     def on_ready(self) -> None:
-        self.services.desk.start_indexing()
+        self.painted = True
+        if self.taken and self.store_is_open:
+            self.services.desk.start_indexing()
+        # Opened after the first paint: the thread would compete with it for the interpreter.
+        self.opening.start(lambda: self.post_message(StoreOpened()))
+
+    def on_store_opened(self, _message: StoreOpened) -> None:
+        self._take_opening()
+
+    def _take_opening(self) -> None:
+        """Wire in the opened services (once): notices, the sync engine, the screens."""
+        if self.taken or not self.opening.done.is_set():
+            return
+        self.taken = True
+        if self.opening.error is not None:
+            self.mode_after_open = None
+            words = say(self.opening.error)
+            self.notify(words, severity="error", timeout=24 * 3600, markup=False)
+            self._tell_screens("store_failed", words)
+            self.refresh_status()
+            return
+        services = self.services
+        for notice in services.desk.notices():
+            self.notify(say(notice), severity="warning", timeout=30, markup=False)
+        sync = services.sync
+        if sync is not None:
+            sync.on_status = self._status_from_thread
+            if services.start_sync:
+                sync.start()
+        # Warm the holiday tables off the UI thread, before the first due date is needed.
+        calendar = services.desk.calendar
+        today = services.clock().date()
+        self.run_worker(lambda: calendar.is_working_day(today), thread=True, group="warm")
+        self.run_worker(_warm_screens, thread=True, group="warm")
+        if self.painted:
+            services.desk.start_indexing()
+        self._tell_screens("store_opened")
+        self.refresh_status()
+        if self.mode_after_open is not None:
+            self.call_later(self.action_mode, self.mode_after_open)
+
+    def _tell_screens(self, hook: str, *args: str) -> None:
+        for screen in list(self.screen_stack):
+            call = getattr(screen, hook, None)
+            if callable(call):
+                call(*args)
+
+    def typing_held(self) -> bool:
+        # F2-F6 pressed while the store opens: what is typed next is meant for that screen.
+        return self.mode_after_open is not None
 
     def on_unmount(self) -> None:
-        if self.services.sync is not None:
-            self.services.sync.on_status = None
-            self.services.sync.stop()
+        services = self.opening.services
+        if services is not None and services.sync is not None:
+            services.sync.on_status = None
+            services.sync.stop()
 
     # --- sign-in and the lock -------------------------------------------------------------
 
@@ -152,11 +258,14 @@ class CounterApp(TypesAhead, App[None]):
         if self.locked:
             return
         self.locked = True
+        from counter_tui.ui.screens.sign_in import SignInScreen
+
         self.push_screen(SignInScreen(locked_by), self._signed_in)
 
     def _signed_in(self, clerk: Clerk | None) -> None:
         if clerk is None:
             return
+        self._take_opening()  # the check waited for the store in its thread
         signin = self.services.signin
         before = self.services.desk.identity.clerk
         if signin is not None and self.signed_in and before != clerk.username:
@@ -168,7 +277,7 @@ class CounterApp(TypesAhead, App[None]):
         self.refresh_status()
 
     def action_lock(self) -> None:
-        if self.services.signin is None:
+        if not self.store_is_open or self.services.signin is None:
             self.notify(
                 tr("Đăng nhập đang tắt trong cấu hình.", "Sign-in is off in the settings."),
                 severity="warning",
@@ -178,7 +287,7 @@ class CounterApp(TypesAhead, App[None]):
         self.show_sign_in(self.services.desk.identity.clerk)
 
     def lock_if_idle(self) -> None:
-        minutes = self.services.settings.idle_lock_minutes
+        minutes = self.settings.idle_lock_minutes
         if self.locked or not self.signed_in or minutes <= 0:
             return
         if time.monotonic() - self.last_input >= minutes * 60:
@@ -192,7 +301,15 @@ class CounterApp(TypesAhead, App[None]):
 
     def status_line(self) -> tuple[list[str], str]:
         """The status bar's parts (identity, sync state in words, counts, clock) and state."""
-        s = self.services.settings
+        s = self.settings
+        if not self.store_is_open:
+            clerk = s.clerk if not self.locked else "—"
+            failed = self.opening.error is not None
+            words = tr("Không mở được bộ đệm", "Cache not opened") if failed else tr(*OPENING_WORDS)
+            when = datetime.now().strftime("%H:%M %d/%m/%Y")
+            return [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}", words, when], (
+                "error" if failed else "syncing"
+            )
         sync = self.services.sync
         clerk = self.services.desk.identity.clerk if not self.locked else "—"
         parts = [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}"]
@@ -223,7 +340,11 @@ class CounterApp(TypesAhead, App[None]):
     # --- navigation -----------------------------------------------------------------------
 
     async def action_mode(self, mode: str) -> None:
+        if mode != "lookup" and not self._store_for(mode):
+            return
         await self.switch_mode(mode)
+        from counter_tui.ui.screens.dossier import DossierScreen
+
         # F2/F3/F4 land on the flow's own screen, cursor in its first field: a dossier left
         # open under F3 was stale (it offered Ctrl+G for a dossier already handed over).
         while len(self.screen_stack) > 1 and isinstance(self.screen, DossierScreen):
@@ -231,7 +352,21 @@ class CounterApp(TypesAhead, App[None]):
         land = getattr(self.screen, "land", None)
         if callable(land):
             land()
+        self.mode_after_open = None  # the keys typed behind the F-key go to this screen now
         self.refresh_status()
+
+    def _store_for(self, mode: str) -> bool:
+        """Whether ``mode``'s screen can be shown now. The flows read and write the store:
+        before it is open the screen is shown once it is (said so), never before."""
+        self._take_opening()
+        if self.opening.error is not None:
+            self.notify(say(self.opening.error), severity="error", timeout=10, markup=False)
+            return False
+        if self.opening.services is None or not self.taken:
+            self.mode_after_open = mode
+            self.notify(tr(*OPENING_WORDS), timeout=5)
+            return False
+        return True
 
     async def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -241,11 +376,15 @@ class CounterApp(TypesAhead, App[None]):
         self.refresh_status()
 
     def action_help(self) -> None:
+        from counter_tui.ui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
 
     def open_hand_over(self, code: str) -> None:
+        from counter_tui.ui.screens.hand_over import HandOverScreen
+
         # The hand-over screen may not exist yet: it picks the code up when shown.
         self.pending_hand_over = code
         self.switch_mode("hand_over")
@@ -253,6 +392,7 @@ class CounterApp(TypesAhead, App[None]):
             self.screen.take_pending()
 
 
-def build_app(services: Services) -> CounterApp:
-    """The one factory the CLI, the demo and the tests use."""
+def build_app(services: Services | Opening) -> CounterApp:
+    """The one factory the CLI, the demo and the tests use (services open already, or
+    an :class:`Opening` the app starts once its first screen is drawn)."""
     return CounterApp(services)

@@ -14,7 +14,8 @@ follows what the key's handling posted, such as an Input's Submitted that moves
 to the next field) and, when it opened another screen, until that screen has
 put the cursor somewhere. Then they are
 taken in order. No key waits longer than ``LIMIT``; in practice a few milliseconds, or
-until the new screen is drawn.
+until the new screen is drawn. An app may hold them longer (up to ``HOLD_LIMIT``) while
+``typing_held()`` says so: the counter app, while F2 waits for the store to open.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from counter_tui.domain.text import one_line
 
 ROUNDS = 2  # a key's handler may post a message (Input.Submitted) that moves the focus
 LIMIT = 1.0  # seconds; only a marker that went missing for an unforeseen reason waits this long
+HOLD_LIMIT = 15.0  # seconds; while the app says typing_held() (a store still opening)
 WATCH = 0.05  # seconds between looks at whether the marker's widget is gone (Esc on a dialog)
 
 
@@ -42,9 +44,15 @@ class KeyDone(Message):
 
 
 class TypeAhead:
-    def __init__(self, app: App[Any], dispatch: Callable[[events.Key], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        dispatch: Callable[[events.Key], Awaitable[None]],
+        held_by_app: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.app = app
         self.dispatch = dispatch
+        self.held_by_app = held_by_app
         self.held: list[events.Key] | None = None
         self.marker: KeyDone | None = None
         self.screen: Screen[object] | None = None
@@ -88,6 +96,9 @@ class TypeAhead:
     async def _settle(self, marker: KeyDone) -> None:
         if marker is not self.marker:
             return
+        if self.held_by_app() and time.monotonic() - self.since < HOLD_LIMIT:
+            self.app.set_timer(WATCH / 2, partial(self._settle, marker))
+            return
         new_screen = self.app.screen is not self.screen
         if new_screen and self.app.focused is None and time.monotonic() - self.since < LIMIT:
             # The new screen is still mounting; its first field takes focus when it resumes.
@@ -101,7 +112,7 @@ class TypeAhead:
         if not (target.is_attached and target.is_running):
             # Its widget was removed with the marker still queued (a closed dialog).
             await self._settle(marker)
-        elif time.monotonic() - self.since > LIMIT:
+        elif time.monotonic() - self.since > (HOLD_LIMIT if self.held_by_app() else LIMIT):
             await self._release()
         else:
             self.app.set_timer(WATCH, lambda: self._watch(marker, target))
@@ -121,7 +132,7 @@ class TypesAhead:
 
     def start_typeahead(self) -> None:
         assert isinstance(self, App)
-        self.typeahead = TypeAhead(self, partial(App.on_event, self))
+        self.typeahead = TypeAhead(self, partial(App.on_event, self), self.typing_held)
 
     async def on_event(self, event: events.Event) -> None:
         assert isinstance(self, App)
@@ -135,6 +146,10 @@ class TypesAhead:
 
     def note_input(self, event: events.Event) -> None:
         """Called for every event before it is handled (the idle lock watches keys)."""
+
+    def typing_held(self) -> bool:
+        """True while keys typed ahead must wait longer than a key's handling."""
+        return False
 
     async def on_key_done(self, message: KeyDone) -> None:
         await self.typeahead.done(message)

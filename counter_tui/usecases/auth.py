@@ -17,25 +17,33 @@ only to show the clerk when to try again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from counter_tui.domain.messages import DomainError, Msg
-from counter_tui.store.local import LocalStore
+
+if TYPE_CHECKING:
+    from counter_tui.store.local import LocalStore
 
 log = logging.getLogger(__name__)
 MIN_PIN = 6
 _HASHER = PasswordHasher()  # argon2id, 64 MiB, 3 passes: about 0.1 s on a counter PC
-# Checked against when the user name is unknown, so a wrong name costs the same time.
-_DUMMY = _HASHER.hash("counter-tui-no-such-clerk")
 NO_ACCOUNTS = "signin.no_accounts"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the user name is unknown, so a wrong name costs the same time.
+    Hashed when first needed, not at import (0.1 s before the first screen)."""
+    return _HASHER.hash("counter-tui-no-such-clerk")
 
 
 class SignInError(DomainError):
@@ -71,6 +79,7 @@ class SignIn:
         counter: str = "",
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        _dummy_hash()  # built with the services (in the opening thread), not at the first miss
         self.store = store
         self.clock = clock  # the wall clock: audit entries and what the clerk is shown
         self.monotonic = monotonic  # lockout durations: a PC clock set forward changes nothing
@@ -160,7 +169,7 @@ class SignIn:
             )
         account = next((a for a in accounts if a["username"].lower() == name), None)
         try:
-            _HASHER.verify(account["pin_hash"] if account else _DUMMY, pin)
+            _HASHER.verify(account["pin_hash"] if account else _dummy_hash(), pin)
             ok = account is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False

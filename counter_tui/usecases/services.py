@@ -3,26 +3,35 @@
 ``store`` is here for wiring (the CLI closes it, tests look inside it); the
 screens never touch it: tests/ui/test_layers.py fails if a module under ui/
 reaches for it or imports the store or the HTTP client.
+
+:class:`Opening` builds the services in a thread while the first screen is
+already up (issue 16.3): at 500,000 dossiers opening the store takes longer
+than drawing the screen, and the clerk can start typing meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from counter_tui.domain.messages import Msg
 from counter_tui.settings import Settings
-from counter_tui.store.local import LocalStore
-from counter_tui.usecases.auth import SignIn
-from counter_tui.usecases.centre import Centre
-from counter_tui.usecases.desk import Desk
-from counter_tui.usecases.paperwork import Paperwork
-from counter_tui.usecases.scans import Scans
 
-if TYPE_CHECKING:  # httpx is imported only when a central service is configured
+if TYPE_CHECKING:  # not imported before the first screen is drawn (issue 16.3)
+    from counter_tui.store.local import LocalStore
     from counter_tui.sync.engine import SyncEngine
+    from counter_tui.usecases.auth import SignIn
+    from counter_tui.usecases.centre import Centre
+    from counter_tui.usecases.desk import Desk
+    from counter_tui.usecases.paperwork import Paperwork
+    from counter_tui.usecases.scans import Scans
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +46,8 @@ class Services:
 
     @cached_property
     def paperwork(self) -> Paperwork:
+        from counter_tui.usecases.paperwork import Paperwork
+
         return Paperwork(self.desk, self.settings)
 
     def __post_init__(self) -> None:
@@ -46,6 +57,8 @@ class Services:
 
     @cached_property
     def scans(self) -> Scans:
+        from counter_tui.usecases.scans import Scans
+
         s = self.settings
         return Scans(
             self.desk,
@@ -57,7 +70,92 @@ class Services:
 
     @cached_property
     def centre(self) -> Centre:
+        from counter_tui.usecases.centre import Centre
+
         return Centre(self.sync)
 
     def close(self) -> None:
         self.store.close()
+
+
+def failure_words(exc: BaseException) -> Msg:
+    """What to tell the clerk when the services could not be opened."""
+    msg = getattr(exc, "msg", None)
+    if isinstance(msg, Msg):  # StoreError, StoreLockedError, DomainError: already in words
+        return msg
+    return Msg(
+        f"Không mở được bộ đệm của quầy ({type(exc).__name__}: {exc}). Chưa ghi gì. "
+        "Đóng chương trình (Ctrl+Q) và gọi quản trị viên.",
+        f"The counter's cache could not be opened ({type(exc).__name__}: {exc}). Nothing "
+        "was written. Quit (Ctrl+Q) and call the operator.",
+    )
+
+
+class Opening:
+    """The services, opened in a thread once :meth:`start` is called.
+
+    ``settings`` is there at once. ``services`` is set (by the thread) when the store
+    is open, or ``error`` (words for the clerk) and ``failure`` when it could not be;
+    ``done`` is set after either. Nothing can write before ``services`` is set: every
+    use case hangs off it.
+    """
+
+    def __init__(self, settings: Settings, open_services: Callable[[], Services]) -> None:
+        self.settings = settings
+        self._open = open_services
+        self.services: Services | None = None
+        self.error: Msg | None = None
+        self.failure: BaseException | None = None
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def of(cls, services: Services) -> Opening:
+        """Services opened already (the tests, the demo)."""
+        opening = cls(services.settings, lambda: services)
+        opening.services = services
+        opening.done.set()
+        return opening
+
+    def start(self, then: Callable[[], object]) -> None:
+        """Open in a thread; ``then`` is called from that thread when done (either way)."""
+        with self._lock:
+            if self._thread is not None or self.done.is_set() or self._closed:
+                return
+            self._thread = threading.Thread(
+                target=self._run, args=(then,), name="open-services", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, then: Callable[[], object]) -> None:
+        try:
+            services = self._open()
+        except Exception as exc:
+            log.exception("could not open the services")
+            self.failure, self.error = exc, failure_words(exc)
+        else:
+            with self._lock:
+                if self._closed:  # the app quit while the store was opening
+                    services.close()
+                else:
+                    self.services = services
+        finally:
+            self.done.set()
+        then()
+
+    def wait(self, timeout: float | None = None) -> Services | None:
+        """From a thread: the services once open (None if they could not be)."""
+        self.done.wait(timeout)
+        return self.services
+
+    def close(self) -> None:
+        """Close what was opened; an open still under way is waited for, then closed."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+        if self.services is not None:
+            self.services.close()

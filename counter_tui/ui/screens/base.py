@@ -14,12 +14,12 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from counter_tui.domain.dossier import Dossier
 from counter_tui.ui.i18n import describe, tr
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from counter_tui.domain.dossier import Dossier
     from counter_tui.ui.app import CounterApp
     from counter_tui.usecases.services import Services
 
@@ -145,7 +145,7 @@ class CounterScreen(Screen[None]):
 
     def key_label(self, binding: Binding) -> str:
         """The key a clerk presses for ``binding``, after any [keys] remapping: "Ctrl+T", "F10"."""
-        remapped = self.services.settings.keys.get(binding.id or "")
+        remapped = self.counter_app.settings.keys.get(binding.id or "")  # before the store opens
         return key_words((remapped or binding.key).split(",")[0].strip())
 
 

@@ -3,6 +3,11 @@
 The search runs in a thread worker (the store answers in milliseconds, but the
 event loop never waits on it); a newer keystroke cancels the older search.
 When the cache has nothing and the counter is online, the centre is asked.
+
+It is the first screen, drawn while the store is still opening (issue 16.3): what
+the clerk types meanwhile stays in the field, and is searched (Enter included) as
+soon as the store is open (``store_opened``); a store that cannot be opened is
+said here in words (``store_failed``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ OFFLINE_NOTE = Msg(
     "có thể đã được tiếp nhận ở quầy khác. Thử lại khi có kết nối.",
     "Not in this counter's cache, and the centre could not be asked (offline): the dossier "
     "may have been received at another counter. Try again when connected.",
+)
+OPENING_NOTE = (
+    "Đang mở bộ đệm của quầy… cứ gõ, kết quả hiện ngay khi mở xong.",
+    "Opening the counter's cache… keep typing, results show as soon as it is open.",
 )
 FILTERS = {
     "all": ("Tất cả", "All"),
@@ -73,6 +82,7 @@ class LookupScreen(CounterScreen):
         self.want = LOADED
         self.note = ""
         self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
+        self.enter_waiting = False  # Enter pressed before the store was open
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -121,11 +131,30 @@ class LookupScreen(CounterScreen):
         self.want = LOADED
         self._start(event.value, self.filter)
 
+    def store_opened(self) -> None:
+        """The store is open: answer what was typed while it opened."""
+        if not self.is_mounted:
+            return  # it searches when mounted
+        self._start(self.query_one("#query", Input).value, self.filter)
+        if self.enter_waiting:
+            self.enter_waiting = False
+            self._enter(self.query_one("#query", Input).value)
+
+    def store_failed(self, words: str) -> None:
+        if self.is_mounted:
+            self.query_one("#lookup_msg", Static).update(words)
+
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:
+        if not self.counter_app.store_is_open:
+            self.enter_waiting = self.counter_app.opening.error is None
+            return
+        self._enter(event.value)
+
+    def _enter(self, value: str) -> None:
         """Enter on one result opens it: a slip's QR (the code, then Enter) opens the
         dossier at once; with more results the cursor goes to the list."""
-        self.search(event.value, self.filter, self.generation)
+        self.search(value, self.filter, self.generation)
         if len(self.found) == 1:
             from counter_tui.ui.screens.dossier import DossierScreen
 
@@ -160,6 +189,8 @@ class LookupScreen(CounterScreen):
         return max(1, (max(self.total, len(self.found)) + PAGE - 1) // PAGE)
 
     def action_page(self, delta: int) -> None:
+        if not self.counter_app.store_is_open:
+            return
         self.page = max(0, min(self._pages() - 1, self.page + delta))
         end = (self.page + 1) * PAGE
         if end > len(self.found) and len(self.found) < self.total:
@@ -175,6 +206,12 @@ class LookupScreen(CounterScreen):
     def search(self, query: str, filter_name: str, generation: int = 0) -> None:
         """Search the cache inline (in-memory indexes: milliseconds, measured in
         bench/ui.py); only a question to the central service goes to a thread."""
+        app = self.counter_app
+        if not app.store_is_open:
+            error = app.opening.error
+            note = say(error) if error else tr(*OPENING_NOTE)
+            self._show([], 0, note, generation)
+            return
         found, total = self._local(query, filter_name)
         centre = self.services.centre
         note = ""

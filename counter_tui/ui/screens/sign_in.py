@@ -36,8 +36,7 @@ class SignInScreen(CounterModal[Clerk]):
         self.locked_by = locked_by
 
     def compose(self) -> ComposeResult:
-        services = counter_app_of(self).services
-        s = services.settings
+        s = counter_app_of(self).settings  # drawn while the store may still be opening
         with Vertical():
             if self.locked_by:
                 yield Label(
@@ -100,8 +99,15 @@ class SignInScreen(CounterModal[Clerk]):
         )
 
     def _show_hint(self) -> None:
-        signin = counter_app_of(self).services.signin
+        app = counter_app_of(self)
         hint = self.query_one("#si_hint", Static)
+        if not app.store_is_open:
+            error = app.opening.error
+            hint.update(
+                say(error) if error else tr("Đang mở bộ đệm của quầy…", "Opening the cache…")
+            )
+            return
+        signin = app.services.signin
         hint.update(self._no_accounts_words() if signin and not signin.accounts() else "")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -117,7 +123,13 @@ class SignInScreen(CounterModal[Clerk]):
     # argon2 takes about a tenth of a second by design: off the UI thread.
     @work(thread=True, exclusive=True, group="signin")
     def _check(self, user: str, pin: str) -> None:
-        signin = counter_app_of(self).services.signin
+        app = counter_app_of(self)
+        services = app.opening.wait()  # typed while the store was opening: checked once open
+        if services is None:
+            if app.opening.error is not None:  # else the app is closing
+                self.app.call_from_thread(self._refused, say(app.opening.error))
+            return
+        signin = services.signin
         if signin is None:  # the screen is shown only when sign-in is on
             return
         try:
