@@ -199,6 +199,7 @@ class FileUploader:
             with self._lock:
                 self._rate.append((self.clock(), len(data)))
                 self._status.sent_bytes += len(data)
+            self.failures = 0  # progress: the next cut is a new one, not an outage going on
             offset = int(answer.get("received") or 0)
             done = bool(answer.get("complete"))
         self.source.file_acknowledged(sha)
@@ -222,8 +223,11 @@ class FileUploader:
         self.failures += 1
         n = min(self.failures, 16)
         if problem.transient:
-            # Short at first: a link that drops every few seconds should cost seconds.
-            delay = min(self.max_backoff, 0.25 * 2 ** (n - 1)) * self.rng.uniform(0.5, 1.0)
+            # A cut after progress is retried at once (a link that drops every few seconds
+            # must cost no more than the chunk it cut); cuts in a row back off from 0.25 s.
+            delay = 0.0
+            if n > 1:
+                delay = min(self.max_backoff, 0.25 * 2 ** (n - 2)) * self.rng.uniform(0.5, 1.0)
             log.info("file upload interrupted (%s, attempt %d): %s", problem.code, n, exc)
         else:
             delay = min(self.max_backoff * 5, self.refusal_backoff)

@@ -4,18 +4,15 @@ centre acted, a centre killed and started again. Every file arrives byte-identic
 acknowledged exactly once; a second counter of the office sends nothing; another office
 reads nothing.
 
-The uploader reads from :class:`FolderSource`, a small source over a temp folder written
-for these tests: the store's own implementation of the contract's ``FileSource`` is wired
-in at the merge with the counter side of issue 14.
+The uploader reads from ``tests.support.files.FolderSource``, a small source over a temp
+folder written for these tests: the store's own implementation of the contract's
+``FileSource`` is wired in at the merge with the counter side of issue 14.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import Counter as Tally
-from pathlib import Path
 
 import httpx
 
@@ -24,42 +21,11 @@ from counter_tui.sync.client import CentralClient
 from counter_tui.sync.files import CHUNK, FileUploader
 from tests.support.central import OFFICE
 from tests.support.counter import make_counter
+from tests.support.files import FolderSource
 from tests.support.proxy import FaultProxy
 
 MIB = 1024 * 1024
 OTHER = "000.00.00.H38"
-
-
-class FolderSource:
-    """Files named by their SHA-256 in a folder; acknowledgements counted (test double of
-    the store's FileSource)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.acks: Tally[str] = Tally()
-        self.reads = 0
-        self._lock = threading.Lock()
-
-    def add(self, data: bytes, sha: str | None = None) -> str:
-        sha = sha or hashlib.sha256(data).hexdigest()
-        (self.folder / sha).write_bytes(data)
-        return sha
-
-    def pending_files(self) -> list[tuple[str, int]]:
-        with self._lock:
-            files = sorted(self.folder.iterdir(), key=lambda p: (p.stat().st_mtime_ns, p.name))
-            return [(p.name, p.stat().st_size) for p in files if p.name not in self.acks]
-
-    def read_file_chunk(self, sha: str, offset: int, length: int) -> bytes:
-        self.reads += 1
-        with (self.folder / sha).open("rb") as f:
-            f.seek(offset)
-            return f.read(length)
-
-    def file_acknowledged(self, sha: str) -> None:
-        with self._lock:
-            self.acks[sha] += 1
 
 
 def blob(n: int, seed: int) -> bytes:
