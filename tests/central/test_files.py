@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import httpx
@@ -296,3 +297,50 @@ def test_attach_appends_files_in_any_status_and_never_changes_it(tmp_path, centr
         "/v1/sync/push", json={"ops": [attach_op(1, d.uid, [entry(a)])]}
     )
     assert r.json()["results"][0]["code"] == "op.unknown"
+
+
+def test_counters_racing_on_one_file_store_it_once(tmp_path, central_db, engine):
+    """Three counters of one office and one of another send the same file at the same moment,
+    chunk for chunk, to a centre with several workers (PostgreSQL) or its one worker (SQLite):
+    every chunk lands once (the others hear where the upload stands), the file is whole and
+    stored once, each office holds it once."""
+    workers = ["--workers", "3"] if engine == "postgresql" else []
+    central = CentralProcess(
+        central_db, extra=workers, log_path=tmp_path / "race.log", files=tmp_path / "files"
+    )
+    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    central.db.add_office(OTHER, "UBND xã khác")
+    tokens = [central.db.add_client(OFFICE, f"Q{i}")[1] for i in range(3)]
+    tokens.append(central.db.add_client(OTHER, "Q1")[1])
+    central.start()
+    try:
+        data, sha = blob(4 * MIB + 1, seed=5)
+        barrier = threading.Barrier(len(tokens))
+        outcomes: list[list[int]] = []
+
+        def send(token: str) -> None:
+            http, statuses = http_for(central, token), []
+            barrier.wait()
+            offset = 0
+            while True:
+                r = patch(http, sha, offset, len(data), data[offset : offset + MIB])
+                statuses.append(r.status_code)
+                assert r.status_code in (200, 409), r.text
+                offset = r.json()["received"]
+                if r.status_code == 200 and r.json()["complete"]:
+                    break
+            outcomes.append(statuses)
+
+        threads = [threading.Thread(target=send, args=(t,)) for t in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert len(outcomes) == len(tokens)
+        assert sum(s.count(409) for s in outcomes) > 0  # they did collide
+        assert http_for(central, tokens[0]).get(f"/v1/files/{sha}").content == data
+        assert http_for(central, tokens[3]).get(f"/v1/files/{sha}").content == data
+        assert len(central.db.office_files(OFFICE)) == len(central.db.office_files(OTHER)) == 1
+        assert DiskFileStore(tmp_path / "files").count() == 1
+    finally:
+        central.close()
