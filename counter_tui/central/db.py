@@ -1000,3 +1000,24 @@ class CentralDB:
             .order_by(files.c.received_at)
         )
         return [dict(r._mapping) for r in rows]
+
+    def routed_file_size(self, office: str, sha: str) -> int | None:
+        """The size of ``sha`` if ``office`` may read it as the handling office of a dossier
+        received for it elsewhere (receipt regardless of boundary): a dossier routed to
+        ``office`` lists the file, and its receiving office holds it. ``None`` otherwise."""
+        rows = self._all(
+            sa.select(dossiers.c.doc, files.c.size)
+            .select_from(dossiers.join(files, files.c.office == dossiers.c.office))
+            .where(
+                files.c.sha == sha,
+                dossiers.c.handling_office == office,
+                dossiers.c.handling_version.is_not(None),
+            )
+        )
+        for doc, size in rows:
+            listed = orjson.loads(doc).get("files")
+            if isinstance(listed, list) and any(
+                isinstance(f, dict) and f.get("sha") == sha for f in listed
+            ):
+                return int(size)
+        return None

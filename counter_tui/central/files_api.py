@@ -137,8 +137,11 @@ def add_file_routes(
         responses={200: {"content": {"application/octet-stream": {}}}},
     )
     async def file_bytes(sha: Sha, c: Annotated[Client, Depends(client)]) -> Response:
-        """The file's bytes, to a client of an office that holds it."""
+        """The file's bytes, to a client of an office that holds it, or of the office that
+        handles a dossier listing it (received for that office elsewhere)."""
         size = db.office_file_size(c.office, sha)
+        if size is None:
+            size = db.routed_file_size(c.office, sha)
         if size is None:
             return _json(NOT_FOUND, 404)
         try:

@@ -14,11 +14,12 @@ import pytest
 
 from counter_tui.central.filestore import DiskFileStore
 from counter_tui.cli import main
+from tests.central.test_routing import routed  # noqa: F401  (a fixture, by name)
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import make_counter
 
 MIB = 1024 * 1024
-OTHER = "000.00.00.H38"
+OTHER = "000.00.00.H38"  # the same office as test_routing's office B
 
 
 def blob(n: int, seed: int = 0) -> tuple[bytes, str]:
@@ -344,3 +345,34 @@ def test_counters_racing_on_one_file_store_it_once(tmp_path, central_db, engine)
         assert DiskFileStore(tmp_path / "files").count() == 1
     finally:
         central.close()
+
+
+def test_the_handling_office_reads_the_files_of_a_dossier_routed_to_it(central, routed):  # noqa: F811
+    """Receipt regardless of boundary: office A's counter scans the papers of a dossier it
+    received for office B; B (its back office and its counters) reads those scans, and
+    nothing else of A's; a third office reads nothing."""
+    token_a, for_b, own = routed["a_token"], routed["for_b"], routed["own"]
+    http_a = http_for(central, token_a)
+    routed_data, routed_sha = blob(MIB + 1, seed=6)
+    own_data, own_sha = blob(1000, seed=7)
+    send_all(http_a, routed_data, routed_sha)
+    send_all(http_a, own_data, own_sha)
+    last = next(c["last_seq"] for c in central.db.clients() if c["name"] == "Q1")
+    ops = [
+        attach_op(last + 1, for_b.uid, [entry(routed_sha)]),
+        attach_op(last + 2, own.uid, [entry(own_sha)]),
+    ]
+    results = http_a.post("/v1/sync/push", json={"ops": ops}).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    for token in routed["b_tokens"]:
+        b = http_for(central, token)
+        assert b.get(f"/v1/files/{routed_sha}").content == routed_data
+        assert b.get(f"/v1/files/{own_sha}").status_code == 404
+    # Reading is all: B's counter holds no upload of it (it would send every byte).
+    counter_b = http_for(central, routed["b_tokens"][0])
+    state = counter_b.get(f"/v1/files/{routed_sha}/upload").json()
+    assert state == {"size": None, "received": 0, "complete": False}
+    central.db.add_office("000.00.00.H39", "UBND xã thứ ba")
+    _c, third = central.db.add_client("000.00.00.H39", "Q1")
+    unknown = http_for(central, third).get(f"/v1/files/{'c' * 64}")
+    assert http_for(central, third).get(f"/v1/files/{routed_sha}").content == unknown.content
