@@ -98,10 +98,11 @@ class FaultProxy:
         if mode == "cut_response":
             self.requests += 1
             cut = self.cut_after is None or self.requests <= self.cut_after
-        budget = self.rng.randint(*self.drop_bytes) if mode == "drop" else None
-        threading.Thread(
-            target=self._pump, args=(client, upstream, False, budget), daemon=True
-        ).start()
+        # (Subclasses override ``_pump(src, dst, swallow)``: the budget goes only in drop mode.)
+        up: tuple[object, ...] = (client, upstream, False)
+        if mode == "drop":
+            up += (self.rng.randint(*self.drop_bytes),)
+        threading.Thread(target=self._pump, args=up, daemon=True).start()
         self._pump(upstream, client, cut)
 
     def _pump(
