@@ -21,6 +21,7 @@ protocol is in docs/sync-protocol.md ("Files").
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
@@ -118,9 +119,10 @@ class FileUploader:
     # --- state for the UI -----------------------------------------------------------------
 
     def status(self) -> FileSyncStatus:
+        """A copy, safe to read on the UI's thread while the upload goes on."""
         with self._lock:
             self._status.rate_bps = self._rate_now()
-            return self._status
+            return dataclasses.replace(self._status, refused=dict(self._status.refused))
 
     def _rate_now(self) -> float:
         now = self.clock()

@@ -189,6 +189,9 @@ def test_an_upload_in_progress_does_not_hold_up_operation_pushes(tmp_path, centr
     up.start()
     try:
         wait_for(lambda: up.status().sent_bytes >= 2 * MIB, "an upload under way")
+        shown = up.status()  # what F5 shows meanwhile
+        assert shown.files_waiting == 1 and 0 < shown.bytes_waiting <= 18 * MIB
+        assert shown.rate_bps > 0
         d = counter.receive("Hoàng Thị Mai", "001185000999")
         assert counter.engine.sync_once()  # through the same slow link, same centre
         assert central.db.dossier_by_code(OFFICE, d.code) is not None
