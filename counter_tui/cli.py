@@ -95,7 +95,13 @@ def _cmd_central(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         from counter_tui.central.engines import display, is_postgres
+        from counter_tui.central.filestore import FilesFolderRequired, files_folder
 
+        try:
+            files = files_folder(args.db, args.files)
+        except FilesFolderRequired as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         if args.workers > 1 and not is_postgres(args.db):
             print(
                 "Several workers need PostgreSQL (--db postgresql://...): a SQLite file takes "
@@ -108,7 +114,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
             level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
         scheme = "https" if args.certfile else "http"
-        where = f"{scheme}://{args.host}:{args.port} (db {display(args.db)})"
+        where = f"{scheme}://{args.host}:{args.port} (db {display(args.db)}, files {files})"
         common: dict[str, Any] = {
             "host": args.host,
             "port": args.port,
@@ -121,11 +127,13 @@ def _cmd_central(args: argparse.Namespace) -> int:
         if args.workers > 1:
             import os
 
-            from counter_tui.central.app import DB_ENV
+            from counter_tui.central.app import DB_ENV, FILES_ENV, FILES_MAX_ENV
             from counter_tui.central.db import CentralDB
 
             CentralDB(args.db).close()  # migrated once, here, before the workers start
             os.environ[DB_ENV] = args.db
+            os.environ[FILES_ENV] = str(files)
+            os.environ[FILES_MAX_ENV] = str(args.files_max_mb)
             print(f"central service on {where}, {args.workers} workers", flush=True)
             uvicorn.run(
                 "counter_tui.central.app:app_from_env",
@@ -134,7 +142,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
                 **common,
             )
             return 0
-        app = create_app(args.db)
+        app = create_app(args.db, files_dir=files, files_max_mb=args.files_max_mb)
         print(f"central service on {where}", flush=True)
         uvicorn.run(app, **common)
         return 0
@@ -692,6 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
         certfile="",
         keyfile="",
         workers=1,
+        files=None,
+        files_max_mb=20.0,
     )
     csub = p_c.add_subparsers(dest="central_action")
     p_serve = csub.add_parser("serve", help="run the service (the default)")
@@ -705,6 +715,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
         p.add_argument(
             "--workers", type=int, default=1, help="worker processes (PostgreSQL only, >1)"
+        )
+        # SUPPRESS: ``central --files D serve`` keeps D (a subcommand's default would win).
+        p.add_argument(
+            "--files",
+            default=argparse.SUPPRESS,
+            help="folder for scanned files (default: beside the SQLite file, NAME-files; "
+            "required with PostgreSQL)",
+        )
+        p.add_argument(
+            "--files-max-mb",
+            type=float,
+            default=argparse.SUPPRESS,
+            help="largest file accepted, in MiB (default 20)",
         )
     csub.add_parser("migrate", help="bring the database to the current schema (safe to repeat)")
     p_copy = csub.add_parser("copy", help="copy a centre into a new database, then verify it")

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_tui.central.db import AuthFailed, CentralDB, Client
+from counter_tui.central.files_api import DEFAULT_MAX_MB, add_file_routes
+from counter_tui.central.filestore import DiskFileStore, Uploads, files_folder
 from counter_tui.central.service import ActionRefused, CentralService
 from counter_tui.config_files import catalog_path, holidays_path
 from counter_tui.domain.calendar import load_calendar
@@ -29,6 +31,8 @@ log = logging.getLogger("counter_tui.central")
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 500
 DB_ENV = "COUNTER_TUI_CENTRAL_DB"  # how ``serve --workers N`` tells each worker its database
+FILES_ENV = "COUNTER_TUI_CENTRAL_FILES"  # ... its folder for files
+FILES_MAX_ENV = "COUNTER_TUI_CENTRAL_FILES_MAX_MB"  # ... and the size limit of one file
 CURSOR_VERSION = re.compile(r"[0-9]{1,18}")
 # Every integer the API stores lands in a 64-bit signed column: a larger one is a 422, never
 # an overflow inside the database.
@@ -176,13 +180,25 @@ def app_from_env() -> FastAPI:
     from counter_tui import logs
 
     logs.install_masking()
-    return create_app(os.environ[DB_ENV], migrate=False)
+    return create_app(
+        os.environ[DB_ENV],
+        migrate=False,
+        files_dir=os.environ.get(FILES_ENV) or None,
+        files_max_mb=float(os.environ.get(FILES_MAX_ENV) or DEFAULT_MAX_MB),
+    )
 
 
 def create_app(
-    db_path: str | Path, catalog_file: str | Path | None = None, *, migrate: bool = True
+    db_path: str | Path,
+    catalog_file: str | Path | None = None,
+    *,
+    migrate: bool = True,
+    files_dir: str | Path | None = None,
+    files_max_mb: float = DEFAULT_MAX_MB,
 ) -> FastAPI:
-    """The service over ``db_path`` (a SQLite file or a postgresql:// URL)."""
+    """The service over ``db_path`` (a SQLite file or a postgresql:// URL), keeping scanned
+    files in ``files_dir`` (see :func:`filestore.files_folder` for the default)."""
+    folder = files_folder(db_path, files_dir)
     db = CentralDB(db_path, migrate=migrate)
     catalog_file = Path(catalog_file or catalog_path())
     body = catalog_file.read_bytes()
@@ -360,6 +376,17 @@ def create_app(
         """The heads this counter reported for its own audit chain: ``counter-tui audit
         verify`` checks its chain against them (a chain cut short and re-headed shows)."""
         return {"anchors": db.audit_anchors(c.id)}
+
+    add_file_routes(
+        app,
+        db,
+        DiskFileStore(folder),
+        Uploads(folder),
+        max_bytes=int(files_max_mb * 1024 * 1024),
+        client=client,
+        counter=counter,
+    )
+    app.state.files_folder = folder
 
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ TABLES = [
     schema.audit,
     schema.audit_anchors,
     schema.holidays,
+    schema.files,
     schema.meta,
 ]
 

@@ -47,6 +47,7 @@ from counter_tui.central.schema import (
     clients,
     conflicts,
     dossiers,
+    files,
     holidays,
     meta,
     offices,
@@ -966,3 +967,57 @@ class CentralDB:
     def audit_head(self) -> str:
         row = self._one(sa.select(meta.c.v).where(meta.c.k == "audit_head"))
         return str(row[0]) if row else ""
+
+    # --- files (issue 14): which office holds which file; the bytes are in filestore.py --
+
+    def office_file_size(self, office: str, sha: str) -> int | None:
+        """The size of ``sha`` if ``office`` holds it whole, else ``None`` (another office's
+        file and an unknown one are the same answer)."""
+        row = self._one(sa.select(files.c.size).where(files.c.office == office, files.c.sha == sha))
+        return int(row[0]) if row else None
+
+    def add_office_file(self, office: str, sha: str, size: int, client_id: int) -> bool:
+        """Record that ``office`` holds ``sha``; ``False`` if it already did (a retry)."""
+        with self.write() as tx:
+            stmt = (
+                _insert(tx.conn, files)
+                .values(
+                    office=office,
+                    sha=sha,
+                    size=size,
+                    client_id=client_id,
+                    received_at=time.time(),
+                )
+                .on_conflict_do_nothing()
+            )
+            return bool(tx.conn.execute(stmt).rowcount)
+
+    def office_files(self, office: str) -> list[dict[str, Any]]:
+        """The files ``office`` holds, oldest first (operators and tests)."""
+        rows = self._all(
+            sa.select(files.c.sha, files.c.size, files.c.client_id, files.c.received_at)
+            .where(files.c.office == office)
+            .order_by(files.c.received_at)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def routed_file_size(self, office: str, sha: str) -> int | None:
+        """The size of ``sha`` if ``office`` may read it as the handling office of a dossier
+        received for it elsewhere (receipt regardless of boundary): a dossier routed to
+        ``office`` lists the file, and its receiving office holds it. ``None`` otherwise."""
+        rows = self._all(
+            sa.select(dossiers.c.doc, files.c.size)
+            .select_from(dossiers.join(files, files.c.office == dossiers.c.office))
+            .where(
+                files.c.sha == sha,
+                dossiers.c.handling_office == office,
+                dossiers.c.handling_version.is_not(None),
+            )
+        )
+        for doc, size in rows:
+            listed = orjson.loads(doc).get("files")
+            if isinstance(listed, list) and any(
+                isinstance(f, dict) and f.get("sha") == sha for f in listed
+            ):
+                return int(size)
+        return None

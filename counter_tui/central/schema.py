@@ -161,3 +161,17 @@ holidays = Table(
     PrimaryKeyConstraint("kind", "day"),
     CheckConstraint("kind IN ('off', 'work', 'tet')", name="holidays_kind"),
 )
+
+# Which office holds which file (issue 14): a row once every byte of it arrived from one of
+# the office's counters and hashed right. The bytes themselves are on disk, once for all
+# offices (central/filestore.py); an office is served a file only through its own row here.
+files = Table(
+    "files",
+    metadata,
+    Column("office", Text, nullable=False),
+    Column("sha", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("client_id", Integer, nullable=False),
+    Column("received_at", Float, nullable=False),
+    PrimaryKeyConstraint("office", "sha"),
+)

@@ -75,6 +75,15 @@ class TooLarge(Refused):
     """413: the request body is over the service's limit (a batch, or one huge operation)."""
 
 
+class UploadOffset(SyncError):
+    """409 on a file chunk: the centre holds ``received`` bytes of this upload, not the
+    offset the chunk was for (an earlier chunk's answer was lost, or the centre restarted)."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"the centre stands at {received}")
+        self.received = received
+
+
 @dataclass
 class Timed:
     body: dict[str, Any]
@@ -273,3 +282,45 @@ class CentralClient:
             f"/v1/backoffice/dossiers/{key}/actions",
             json={"action": action, "note": note, "data": data or {}, "actor": actor},
         )
+
+    # --- files (issue 14): resumable uploads, see docs/sync-protocol.md "Files" -----------
+
+    def file_upload_state(self, sha: str) -> dict[str, Any]:
+        """``{"size", "received", "complete"}``: how much of this file the centre holds
+        from this office."""
+        resp, _, _ = self._request("GET", f"/v1/files/{sha}/upload")
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return self._json(resp)
+
+    def upload_file_chunk(self, sha: str, offset: int, total: int, chunk: bytes) -> dict[str, Any]:
+        """Send ``chunk`` at ``offset`` of a ``total``-byte file; ``{"received", "complete"}``.
+        :class:`UploadOffset` when the centre stands elsewhere; a 422 (the bytes do not hash
+        to ``sha``) is a :class:`Refused`, a 413 (over the centre's limit) a
+        :class:`TooLarge`."""
+        resp, _, _ = self._request(
+            "PATCH",
+            f"/v1/files/{sha}/upload",
+            content=chunk,
+            headers={
+                "Upload-Offset": str(offset),
+                "Upload-Length": str(total),
+                "Content-Type": "application/octet-stream",
+            },
+        )
+        if resp.status_code == 409:
+            body = self._json(resp)
+            if body.get("code") == "offset" and isinstance(body.get("received"), int):
+                raise UploadOffset(int(body["received"]))
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return self._json(resp)
+
+    def file(self, sha: str) -> bytes | None:
+        """A file's bytes from the centre (``None``: this office holds no such file)."""
+        resp, _, _ = self._request("GET", f"/v1/files/{sha}")
+        if resp.status_code == 404:
+            return None
+        if resp.status_code != 200:
+            raise Refused(resp.status_code, resp.text[:500])
+        return resp.content

@@ -8,6 +8,7 @@ know how to fill fails the test, saying which)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import httpx
 import orjson
@@ -55,9 +56,23 @@ def two_offices(tmp_path, central, tokens):
     )
     assert r.status_code == 200, r.text
     assert b.engine.sync_once()
+    # A scan office B's counter sent whole (issue 14), its bytes holding a marker.
+    scan = b"%PDF-1.4 " + "Tệp của bên kia".encode() * 1000
+    sha = hashlib.sha256(scan).hexdigest()
+    r = httpx.patch(
+        f"{central.url}/v1/files/{sha}/upload",
+        content=scan,
+        headers={
+            "Authorization": f"Bearer {token_b}",
+            "Upload-Offset": "0",
+            "Upload-Length": str(len(scan)),
+        },
+    )
+    assert r.json()["complete"] is True, r.text
     # The markers are really there for office B itself (else this test could not fail).
     seen_by_b = bo.get("/v1/backoffice/conflicts").text
     assert "Ngô Thị Nhậnhộ" in seen_by_b and db_.uid in seen_by_b
+    assert "Tệp của bên kia" in bo.get(f"/v1/files/{sha}").text
     markers = [
         OTHER,
         db_.uid,
@@ -68,15 +83,24 @@ def two_offices(tmp_path, central, tokens):
         "canbobenkia",
         "QuayBenKia",
         "UBND xã Bên Kia",
+        "Tệp của bên kia",
     ]
-    yield {"a": da, "b": db_, "a_tokens": [token_a, tokens["bo"]], "markers": markers}
+    yield {
+        "a": da,
+        "b": db_,
+        "a_tokens": [token_a, tokens["bo"]],
+        "markers": markers,
+        "sha": sha,
+    }
     bo.close()
     a.close()
     b.close()
 
 
-def _fill_path(path: str, b) -> str:
+def _fill_path(path: str, b, sha: str = "") -> str:
     values = {"code": b.code, "key": b.code, "uid": b.uid, "citizen_id": b.applicant.citizen_id}
+    if sha:
+        values["sha"] = sha  # a file office B holds
     while "{" in path:
         name = path[path.index("{") + 1 : path.index("}")]
         assert name in values, f"add a value of office B for the path parameter {name!r}"
@@ -121,7 +145,7 @@ def test_no_endpoint_returns_another_offices_data(central, two_offices):
     called = []
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
-            url = _fill_path(path, b)
+            url = _fill_path(path, b, two_offices["sha"])
             for token in two_offices["a_tokens"]:
                 r = httpx.request(
                     method.upper(),

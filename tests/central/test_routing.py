@@ -6,6 +6,7 @@ sees anything else of the other (B gets exactly the dossiers routed to it)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import date, datetime
 
 import httpx
@@ -162,6 +163,34 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
         "canbokhac",
         "Người Khác",
     ]
+    # A scan of A's own dossier (issue 14): B, which reads the scans of the routed dossier,
+    # reads none of A's other ones.
+    scan = b"%PDF-1.4 " + "Bản quét riêng của A".encode() * 500
+    sha = hashlib.sha256(scan).hexdigest()
+    http_a = httpx.Client(
+        base_url=central.url, headers={"Authorization": f"Bearer {routed['a_token']}"}
+    )
+    up = http_a.patch(
+        f"/v1/files/{sha}/upload",
+        content=scan,
+        headers={"Upload-Offset": "0", "Upload-Length": str(len(scan))},
+    )
+    assert up.json()["complete"] is True
+    last = http_a.post("/v1/sync/push", json={"ops": []}).json()["last_seq"]
+    entry = {"sha": sha, "size": len(scan), "name": "a.pdf", "kind": "pdf", "item": "TP1"}
+    attach = {
+        "seq": last + 1,
+        "op_id": "attach-own",
+        "type": "dossier.action",
+        "uid": own.uid,
+        "at": "2026-11-25T10:00:00",
+        "action": "attach",
+        "data": {"files": [dict(entry, role="document")]},
+    }
+    pushed = http_a.post("/v1/sync/push", json={"ops": [attach]}).json()
+    assert pushed["results"][0]["status"] == "applied", pushed
+    http_a.close()
+    markers.append("Bản quét riêng của A")
     spec = httpx.get(f"{central.url}/openapi.json").json()
     version_own = central.db.dossier_by_code(OFFICE, own.code)[1]
     for path, methods in spec["paths"].items():
@@ -169,7 +198,7 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
             for token in routed["b_tokens"]:
                 r = httpx.request(
                     method.upper(),
-                    central.url + _fill_path(path, own),
+                    central.url + _fill_path(path, own, sha),
                     json=_body(operation, own),
                     headers={"Authorization": f"Bearer {token}"},
                 )

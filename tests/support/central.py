@@ -89,6 +89,7 @@ class CentralProcess:
         tls: tuple[Path, Path] | None = None,
         ca_file: Path | None = None,
         log_path: Path | None = None,
+        files: Path | None = None,
     ) -> None:
         self.db_path = db_path  # a SQLite file, or a postgresql:// URL
         self.port = port or free_port()
@@ -107,6 +108,18 @@ class CentralProcess:
             else:
                 log_path = Path(db_path).with_suffix(".log")
         self.log_path = log_path
+        # Where the service keeps scanned files: given, or beside the SQLite file (the
+        # service's own default), or a new temporary folder on PostgreSQL (which has none).
+        self._own_files: Path | None = None
+        if "--files" in self.extra:
+            files = Path(self.extra[self.extra.index("--files") + 1])
+        elif files is None and is_postgres(db_path):
+            files = self._own_files = Path(tempfile.mkdtemp(prefix="central-files-"))
+        if files is None:
+            files = Path(db_path).with_name(f"{Path(db_path).stem}-files")
+        elif "--files" not in self.extra:
+            self.extra += ["--files", str(files)]
+        self.files = files
 
     @property
     def url(self) -> str:
@@ -163,6 +176,10 @@ class CentralProcess:
         database cannot be dropped while they are open)."""
         self.stop()
         self.db.close()
+        if self._own_files is not None:
+            import shutil
+
+            shutil.rmtree(self._own_files, ignore_errors=True)
 
     def stop(self) -> None:
         if self.proc is not None:

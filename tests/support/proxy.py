@@ -3,12 +3,16 @@
 Modes: ``pass`` (forward), ``delay`` (hold each chunk ``delay`` seconds),
 ``refuse`` (close new connections at once), ``cut_response`` (forward the
 request, swallow the response and close: the server acted, the client never
-hears), ``error503`` (answer every request with a 503 without forwarding).
+hears), ``error503`` (answer every request with a 503 without forwarding),
+``drop`` (forward, but cut each connection after a random number of bytes sent
+to the server, between ``drop_bytes``: a link that drops every few seconds in the
+middle of an upload).
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import threading
 import time
@@ -21,6 +25,9 @@ class FaultProxy:
         self.delay = 0.0
         self.cut_after: int | None = None  # with cut_response: only the first N requests
         self.requests = 0
+        self.drop_bytes = (256 * 1024, 3 * 1024 * 1024)  # with drop: cut after this many
+        self.drops = 0  # connections cut by ``drop``
+        self.rng = random.Random(14)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -82,19 +89,36 @@ class FaultProxy:
             client.close()
             return
         self._conns.append(upstream)
+        # Forward at once (as real proxies do): with Nagle's algorithm each request's small
+        # last piece waits for the peer's delayed ACK, ~40 ms a request on loopback.
+        for s in (client, upstream):
+            with contextlib.suppress(OSError):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         cut = False
         if mode == "cut_response":
             self.requests += 1
             cut = self.cut_after is None or self.requests <= self.cut_after
-        threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+        # (Subclasses override ``_pump(src, dst, swallow)``: the budget goes only in drop mode.)
+        up: tuple[object, ...] = (client, upstream, False)
+        if mode == "drop":
+            up += (self.rng.randint(*self.drop_bytes),)
+        threading.Thread(target=self._pump, args=up, daemon=True).start()
         self._pump(upstream, client, cut)
 
-    def _pump(self, src: socket.socket, dst: socket.socket, swallow: bool) -> None:
+    def _pump(
+        self, src: socket.socket, dst: socket.socket, swallow: bool, budget: int | None = None
+    ) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if budget is not None:
+                    budget -= len(data)
+                    if budget < 0:
+                        # The link drops mid-request: both sides see the connection go.
+                        self.drops += 1
+                        break
                 if self.delay and self.mode == "delay":
                     time.sleep(self.delay)
                 if swallow:

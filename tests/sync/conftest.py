@@ -23,8 +23,8 @@ def central_db(engine, tmp_path):
 
 
 @pytest.fixture
-def central(central_db):
-    c = CentralProcess(central_db)
+def central(central_db, tmp_path):
+    c = CentralProcess(central_db, files=tmp_path / "central-files")
     c.db.add_office(OFFICE, "UBND xã Quảng Phú")
     c.start()
     yield c
