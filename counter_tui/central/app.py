@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_tui.central.db import AuthFailed, CentralDB, Client
@@ -102,13 +102,21 @@ class StorableRequest(Strict):
     Checking the body once here turns each of those into a clear error instead of a 500.
     """
 
+    _dumped: dict[str, Any] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _storable(self) -> "StorableRequest":
+        dumped = self.model_dump()
         try:
-            orjson.dumps(self.model_dump())
+            orjson.dumps(dumped)
         except orjson.JSONEncodeError as e:
             raise ValueError(f"value cannot be stored: {e}") from None
+        self._dumped = dumped  # kept: dumping a push's documents again costs as much again
         return self
+
+    def dumped(self) -> dict[str, Any]:
+        """The request as plain values, as checked above."""
+        return self._dumped
 
 
 class PushOp(Strict):
@@ -254,7 +262,7 @@ def create_app(
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "Operations must be in increasing seq order")
         head = (req.audit.seq, req.audit.head) if req.audit is not None else None
-        out = service.push(c, [op.model_dump() for op in req.ops], head)
+        out = service.push(c, req.dumped()["ops"], head)
         log.info(
             "push from %s/%s: %d ops, last_seq %d", c.office, c.name, len(req.ops), out.last_seq
         )
