@@ -207,25 +207,31 @@ def create_app(
 
     # Reads are async: each is one indexed query (well under a millisecond), cheaper
     # inline than a hop to the thread pool. Writes (push, back office) stay in threads.
+    def refused(request: Request, exc: AuthFailed) -> HTTPException:
+        peer = request.client.host if request.client else "?"
+        log.warning("token refused (%s) from %s", exc.reason, peer)
+        # Say which (the operator needs to know whether to rotate or re-register);
+        # never echo the token.
+        detail = {
+            "unknown": "Unknown token",
+            "revoked": "Token revoked",
+            "expired": "Token expired",
+        }[exc.reason]
+        return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+    def token_of(creds: HTTPAuthorizationCredentials | None) -> str:
+        if creds is None or not creds.credentials:
+            raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        return creds.credentials
+
     async def client(
         request: Request,
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Client:
-        if creds is None or not creds.credentials:
-            raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
         try:
-            return db.authenticate(creds.credentials)
+            return db.authenticate(token_of(creds))
         except AuthFailed as exc:
-            peer = request.client.host if request.client else "?"
-            log.warning("token refused (%s) from %s", exc.reason, peer)
-            # Say which (the operator needs to know whether to rotate or re-register);
-            # never echo the token.
-            detail = {
-                "unknown": "Unknown token",
-                "revoked": "Token revoked",
-                "expired": "Token expired",
-            }[exc.reason]
-            raise HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"}) from None
+            raise refused(request, exc) from None
 
     async def counter(c: Annotated[Client, Depends(client)]) -> Client:
         if c.role != "counter":
@@ -274,26 +280,38 @@ def create_app(
 
     @app.get("/v1/sync/pull")
     async def pull(
-        c: Annotated[Client, Depends(counter)],
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         cursor: Annotated[str, Query(max_length=64)] = "",
         limit: Annotated[int, Query(ge=1, le=2000)] = 500,
     ) -> Response:
-        since = 0
+        # The token and the page are read in one statement (db.poll); a cursor refused
+        # below is still answered only to a counter's valid token, as before.
+        token = token_of(creds)
+        since, problem = 0, None
         if cursor:
             ep, _, ver = cursor.partition(":")
             # ASCII digits only (str.isdigit() also takes "²"), and a version that fits the
             # database's 64-bit integer: anything else is the caller's mistake, not a crash.
             if not CURSOR_VERSION.fullmatch(ver):
-                return raw_json(
+                problem = raw_json(
                     orjson.dumps({"detail": "Malformed cursor", "code": "cursor.malformed"}), 400
                 )
-            if ep != epoch:
-                return raw_json(
+            elif ep != epoch:
+                problem = raw_json(
                     orjson.dumps({"detail": "Cursor from another epoch: resync", "code": "resync"}),
                     410,
                 )
-            since = int(ver)
-        rows = db.changes(c.office, since, limit + 1)
+            else:
+                since = int(ver)
+        try:
+            if problem is not None:
+                await counter(db.authenticate(token))
+                return problem
+            c, rows = db.poll(token, since, limit + 1)
+        except AuthFailed as exc:
+            raise refused(request, exc) from None
+        await counter(c)
         has_more = len(rows) > limit
         rows = rows[:limit]
         last_version = rows[-1][1] if rows else since

@@ -71,30 +71,59 @@ CLIENT_COLUMNS = (
 AUTH = sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
     clients.c.token_hash == sa.bindparam("h")
 )
-# An office's feed: its own dossiers by their version, and the dossiers other offices
-# received for it (receipt regardless of boundary) by their place in its feed. Both numbers
-# come from the office's one counter, so the merged order is the order of its commits. Each
-# part is ordered and limited on its own index, so a page reads ``limit`` rows of each at most.
-_OWN = (
-    sa.select(dossiers.c.uid, dossiers.c.version.label("v"), dossiers.c.doc)
-    .where(dossiers.c.office == sa.bindparam("office"), dossiers.c.version > sa.bindparam("since"))
-    .order_by(dossiers.c.version)
-    .limit(sa.bindparam("limit"))
-    .subquery("own")
-)
-_ROUTED = (
-    sa.select(dossiers.c.uid, dossiers.c.handling_version.label("v"), dossiers.c.doc)
-    .where(
-        dossiers.c.handling_office == sa.bindparam("office"),
-        dossiers.c.handling_version > sa.bindparam("since"),
+
+
+def _feed(office: Any) -> sa.Select[Any]:
+    """The feed page of ``office`` (a value or an expression): its own dossiers by their
+    version, and the dossiers other offices received for it (receipt regardless of boundary)
+    by their place in its feed. Both numbers come from the office's one counter, so the
+    merged order is the order of its commits. Each part is ordered and limited on its own
+    index, so a page reads ``limit`` rows of each at most."""
+    own = (
+        sa.select(dossiers.c.uid, dossiers.c.version.label("v"), dossiers.c.doc)
+        .where(dossiers.c.office == office, dossiers.c.version > sa.bindparam("since"))
+        .order_by(dossiers.c.version)
+        .limit(sa.bindparam("limit"))
+        .subquery("own")
     )
-    .order_by(dossiers.c.handling_version)
-    .limit(sa.bindparam("limit"))
-    .subquery("routed")
+    routed = (
+        sa.select(dossiers.c.uid, dossiers.c.handling_version.label("v"), dossiers.c.doc)
+        .where(
+            dossiers.c.handling_office == office,
+            dossiers.c.handling_version > sa.bindparam("since"),
+        )
+        .order_by(dossiers.c.handling_version)
+        .limit(sa.bindparam("limit"))
+        .subquery("routed")
+    )
+    feed = sa.union_all(sa.select(own), sa.select(routed)).subquery("feed")
+    return (
+        sa.select(feed.c.uid, feed.c.v, feed.c.doc).order_by(feed.c.v).limit(sa.bindparam("limit"))
+    )
+
+
+CHANGES = _feed(sa.bindparam("office"))
+# A poll in one statement: the token's client row, and the feed page of its office when it is
+# a live counter (the office comes from the token inside the query, so a token that is not
+# one reads no dossier). One round trip instead of two: on PostgreSQL a read is a trip to
+# another process, during which this worker's event loop waits (the profile in
+# docs/benchmarks.md).
+_POLLER_OFFICE = (
+    sa.select(clients.c.office)
+    .where(
+        clients.c.token_hash == sa.bindparam("h"),
+        clients.c.role == "counter",
+        clients.c.revoked == 0,
+        sa.or_(clients.c.expires_at.is_(None), clients.c.expires_at >= sa.bindparam("now")),
+    )
+    .scalar_subquery()
 )
-_FEED = sa.union_all(sa.select(_OWN), sa.select(_ROUTED)).subquery("feed")
-CHANGES = (
-    sa.select(_FEED.c.uid, _FEED.c.v, _FEED.c.doc).order_by(_FEED.c.v).limit(sa.bindparam("limit"))
+_POLL_FEED = _feed(_POLLER_OFFICE).subquery("page")
+POLL = (
+    sa.select(*AUTH.selected_columns, _POLL_FEED.c.uid, _POLL_FEED.c.v, _POLL_FEED.c.doc)
+    .select_from(clients.outerjoin(_POLL_FEED, sa.true()))
+    .where(clients.c.token_hash == sa.bindparam("h"))
+    .order_by(_POLL_FEED.c.v)
 )
 LOCK_CLIENT = (
     sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
@@ -821,11 +850,28 @@ class CentralDB:
         row = found[0] if found else None
         if row is None:
             raise AuthFailed("unknown")
+        return self._client_of(row)
+
+    @staticmethod
+    def _client_of(row: Any) -> Client:
         if row[6]:
             raise AuthFailed("revoked")
         if row[7] is not None and row[7] < time.time():
             raise AuthFailed("expired")
         return Client(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4], int(row[5]))
+
+    def poll(
+        self, token: str, since: int, limit: int
+    ) -> tuple[Client, list[tuple[str, int, bytes]]]:
+        """:meth:`authenticate` and, for a counter, :meth:`changes` of its office, in one
+        statement (:data:`POLL`); another role gets its client and no rows."""
+        found = self._raw(
+            POLL, {"h": hash_token(token), "now": time.time(), "since": since, "limit": limit}
+        )
+        if not found:
+            raise AuthFailed("unknown")
+        client = self._client_of(found[0])
+        return client, [(str(r[8]), int(r[9]), bytes(r[10])) for r in found if r[8] is not None]
 
     def client_by_token(self, token: str) -> Client | None:
         try:
