@@ -1,12 +1,18 @@
 """Benchmark of the central service at a province's shape, on each engine in the same run.
 
     python bench/central.py [--scale 0.001] [--workers 4] [--seconds 5] [--engines sqlite,postgresql]
+        [--offices N] [--counters N] [--pushers 200] [--big-office N] [--connections 50]
+
+(The figures and issue 17's targets are in docs/benchmarks.md; where one push batch spends
+its time, without HTTP, is ``bench/central_profile.py``.)
 
 Seeds a province (issue 17: 200 offices, 1,000 counters, 5 million dossiers at --scale 1;
 shrink it with --scale), then for SQLite (one worker), PostgreSQL with one worker and
 PostgreSQL with --workers, measures:
 
-1. push throughput: up to 200 counters pushing their queued operations at once (ops/s);
+1. push throughput: up to ``--pushers`` counters pushing their queued operations at once
+   (ops/s); the request bodies are encoded before the clock starts and one HTTP client is
+   shared, so the load generator takes as little of the cores as it can;
 2. polling: counters at the head of their feed asking "anything new?" (req/s and p95), with
    wrk when it is installed (``apt-get install wrk``), else a Python asyncio client sharing
    the same cores (then the client is part of what is measured);
