@@ -10,6 +10,10 @@ Concurrency (the argument is in docs/sync-protocol.md):
   RETURNING`` in the transaction that writes the dossier. That row stays locked until the
   transaction ends, so version N+1 of an office is only handed out after the transaction
   holding N has committed (or rolled back), and is visible: a reader never sees N+1 without N.
+  A push batch takes the same row with ``SELECT ... FOR UPDATE`` at its start instead (the
+  newest committed version, read once the lock is granted), numbers its writes from there in
+  memory and stores the last number with one ``UPDATE`` before commit: the same lock, held
+  as long (:class:`_Batch`).
 * A push locks its client row (``FOR UPDATE``) before reading ``last_seq``: two pushes of
   one counter (two workers, a retry) apply each sequence number once, the second waits and
   then sees the first's result.
