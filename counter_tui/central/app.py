@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_tui.central.db import AuthFailed, CentralDB, Client
@@ -106,13 +106,21 @@ class StorableRequest(Strict):
     Checking the body once here turns each of those into a clear error instead of a 500.
     """
 
+    _dumped: dict[str, Any] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _storable(self) -> "StorableRequest":
+        dumped = self.model_dump()
         try:
-            orjson.dumps(self.model_dump())
+            orjson.dumps(dumped)
         except orjson.JSONEncodeError as e:
             raise ValueError(f"value cannot be stored: {e}") from None
+        self._dumped = dumped  # kept: dumping a push's documents again costs as much again
         return self
+
+    def dumped(self) -> dict[str, Any]:
+        """The request as plain values, as checked above."""
+        return self._dumped
 
 
 class PushOp(Strict):
@@ -215,25 +223,31 @@ def create_app(
 
     # Reads are async: each is one indexed query (well under a millisecond), cheaper
     # inline than a hop to the thread pool. Writes (push, back office) stay in threads.
+    def refused(request: Request, exc: AuthFailed) -> HTTPException:
+        peer = request.client.host if request.client else "?"
+        log.warning("token refused (%s) from %s", exc.reason, peer)
+        # Say which (the operator needs to know whether to rotate or re-register);
+        # never echo the token.
+        detail = {
+            "unknown": "Unknown token",
+            "revoked": "Token revoked",
+            "expired": "Token expired",
+        }[exc.reason]
+        return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+    def token_of(creds: HTTPAuthorizationCredentials | None) -> str:
+        if creds is None or not creds.credentials:
+            raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        return creds.credentials
+
     async def client(
         request: Request,
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Client:
-        if creds is None or not creds.credentials:
-            raise HTTPException(401, "Missing bearer token", headers={"WWW-Authenticate": "Bearer"})
         try:
-            return db.authenticate(creds.credentials)
+            return db.authenticate(token_of(creds))
         except AuthFailed as exc:
-            peer = request.client.host if request.client else "?"
-            log.warning("token refused (%s) from %s", exc.reason, peer)
-            # Say which (the operator needs to know whether to rotate or re-register);
-            # never echo the token.
-            detail = {
-                "unknown": "Unknown token",
-                "revoked": "Token revoked",
-                "expired": "Token expired",
-            }[exc.reason]
-            raise HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"}) from None
+            raise refused(request, exc) from None
 
     async def counter(c: Annotated[Client, Depends(client)]) -> Client:
         if c.role != "counter":
@@ -270,7 +284,7 @@ def create_app(
         if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
             raise HTTPException(422, "Operations must be in increasing seq order")
         head = (req.audit.seq, req.audit.head) if req.audit is not None else None
-        out = service.push(c, [op.model_dump() for op in req.ops], head)
+        out = service.push(c, req.dumped()["ops"], head)
         log.info(
             "push from %s/%s: %d ops, last_seq %d", c.office, c.name, len(req.ops), out.last_seq
         )
@@ -282,26 +296,38 @@ def create_app(
 
     @app.get("/v1/sync/pull")
     async def pull(
-        c: Annotated[Client, Depends(counter)],
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         cursor: Annotated[str, Query(max_length=64)] = "",
         limit: Annotated[int, Query(ge=1, le=2000)] = 500,
     ) -> Response:
-        since = 0
+        # The token and the page are read in one statement (db.poll); a cursor refused
+        # below is still answered only to a counter's valid token, as before.
+        token = token_of(creds)
+        since, problem = 0, None
         if cursor:
             ep, _, ver = cursor.partition(":")
             # ASCII digits only (str.isdigit() also takes "²"), and a version that fits the
             # database's 64-bit integer: anything else is the caller's mistake, not a crash.
             if not CURSOR_VERSION.fullmatch(ver):
-                return raw_json(
+                problem = raw_json(
                     orjson.dumps({"detail": "Malformed cursor", "code": "cursor.malformed"}), 400
                 )
-            if ep != epoch:
-                return raw_json(
+            elif ep != epoch:
+                problem = raw_json(
                     orjson.dumps({"detail": "Cursor from another epoch: resync", "code": "resync"}),
                     410,
                 )
-            since = int(ver)
-        rows = db.changes(c.office, since, limit + 1)
+            else:
+                since = int(ver)
+        try:
+            if problem is not None:
+                await counter(db.authenticate(token))
+                return problem
+            c, rows = db.poll(token, since, limit + 1)
+        except AuthFailed as exc:
+            raise refused(request, exc) from None
+        await counter(c)
         has_more = len(rows) > limit
         rows = rows[:limit]
         last_version = rows[-1][1] if rows else since

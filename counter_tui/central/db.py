@@ -10,6 +10,10 @@ Concurrency (the argument is in docs/sync-protocol.md):
   RETURNING`` in the transaction that writes the dossier. That row stays locked until the
   transaction ends, so version N+1 of an office is only handed out after the transaction
   holding N has committed (or rolled back), and is visible: a reader never sees N+1 without N.
+  A push batch takes the same row with ``SELECT ... FOR UPDATE`` at its start instead (the
+  newest committed version, read once the lock is granted), numbers its writes from there in
+  memory and stores the last number with one ``UPDATE`` before commit: the same lock, held
+  as long (:class:`_Batch`).
 * A push locks its client row (``FOR UPDATE``) before reading ``last_seq``: two pushes of
   one counter (two workers, a retry) apply each sequence number once, the second waits and
   then sees the first's result.
@@ -72,30 +76,59 @@ CLIENT_COLUMNS = (
 AUTH = sa.select(*CLIENT_COLUMNS, clients.c.revoked, clients.c.expires_at).where(
     clients.c.token_hash == sa.bindparam("h")
 )
-# An office's feed: its own dossiers by their version, and the dossiers other offices
-# received for it (receipt regardless of boundary) by their place in its feed. Both numbers
-# come from the office's one counter, so the merged order is the order of its commits. Each
-# part is ordered and limited on its own index, so a page reads ``limit`` rows of each at most.
-_OWN = (
-    sa.select(dossiers.c.uid, dossiers.c.version.label("v"), dossiers.c.doc)
-    .where(dossiers.c.office == sa.bindparam("office"), dossiers.c.version > sa.bindparam("since"))
-    .order_by(dossiers.c.version)
-    .limit(sa.bindparam("limit"))
-    .subquery("own")
-)
-_ROUTED = (
-    sa.select(dossiers.c.uid, dossiers.c.handling_version.label("v"), dossiers.c.doc)
-    .where(
-        dossiers.c.handling_office == sa.bindparam("office"),
-        dossiers.c.handling_version > sa.bindparam("since"),
+
+
+def _feed(office: Any) -> sa.Select[Any]:
+    """The feed page of ``office`` (a value or an expression): its own dossiers by their
+    version, and the dossiers other offices received for it (receipt regardless of boundary)
+    by their place in its feed. Both numbers come from the office's one counter, so the
+    merged order is the order of its commits. Each part is ordered and limited on its own
+    index, so a page reads ``limit`` rows of each at most."""
+    own = (
+        sa.select(dossiers.c.uid, dossiers.c.version.label("v"), dossiers.c.doc)
+        .where(dossiers.c.office == office, dossiers.c.version > sa.bindparam("since"))
+        .order_by(dossiers.c.version)
+        .limit(sa.bindparam("limit"))
+        .subquery("own")
     )
-    .order_by(dossiers.c.handling_version)
-    .limit(sa.bindparam("limit"))
-    .subquery("routed")
+    routed = (
+        sa.select(dossiers.c.uid, dossiers.c.handling_version.label("v"), dossiers.c.doc)
+        .where(
+            dossiers.c.handling_office == office,
+            dossiers.c.handling_version > sa.bindparam("since"),
+        )
+        .order_by(dossiers.c.handling_version)
+        .limit(sa.bindparam("limit"))
+        .subquery("routed")
+    )
+    feed = sa.union_all(sa.select(own), sa.select(routed)).subquery("feed")
+    return (
+        sa.select(feed.c.uid, feed.c.v, feed.c.doc).order_by(feed.c.v).limit(sa.bindparam("limit"))
+    )
+
+
+CHANGES = _feed(sa.bindparam("office"))
+# A poll in one statement: the token's client row, and the feed page of its office when it is
+# a live counter (the office comes from the token inside the query, so a token that is not
+# one reads no dossier). One round trip instead of two: on PostgreSQL a read is a trip to
+# another process, during which this worker's event loop waits (the profile in
+# docs/benchmarks.md).
+_POLLER_OFFICE = (
+    sa.select(clients.c.office)
+    .where(
+        clients.c.token_hash == sa.bindparam("h"),
+        clients.c.role == "counter",
+        clients.c.revoked == 0,
+        sa.or_(clients.c.expires_at.is_(None), clients.c.expires_at >= sa.bindparam("now")),
+    )
+    .scalar_subquery()
 )
-_FEED = sa.union_all(sa.select(_OWN), sa.select(_ROUTED)).subquery("feed")
-CHANGES = (
-    sa.select(_FEED.c.uid, _FEED.c.v, _FEED.c.doc).order_by(_FEED.c.v).limit(sa.bindparam("limit"))
+_POLL_FEED = _feed(_POLLER_OFFICE).subquery("page")
+POLL = (
+    sa.select(*AUTH.selected_columns, _POLL_FEED.c.uid, _POLL_FEED.c.v, _POLL_FEED.c.doc)
+    .select_from(clients.outerjoin(_POLL_FEED, sa.true()))
+    .where(clients.c.token_hash == sa.bindparam("h"))
+    .order_by(_POLL_FEED.c.v)
 )
 LOCK_CLIENT = (
     sa.select(clients.c.last_seq).where(clients.c.id == sa.bindparam("id")).with_for_update()
@@ -137,6 +170,28 @@ INSERT_DOSSIER = {
     .returning(dossiers.c.uid)
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
+SET_VERSION = (
+    offices.update().where(offices.c.code == sa.bindparam("c")).values(version=sa.bindparam("v"))
+)
+LOCK_FEEDS = (
+    sa.select(offices.c.code, offices.c.version)
+    .where(offices.c.code.in_(sa.bindparam("codes", expanding=True)))
+    .order_by(offices.c.code)
+    .with_for_update()
+)
+PREFETCH = sa.select(
+    dossiers.c.uid,
+    dossiers.c.code,
+    dossiers.c.doc,
+    dossiers.c.version,
+    dossiers.c.office,
+    dossiers.c.handling_office,
+).where(
+    sa.or_(
+        dossiers.c.uid.in_(sa.bindparam("uids", expanding=True)),
+        dossiers.c.code.in_(sa.bindparam("codes", expanding=True)),
+    )
+)
 AUDIT_HEAD_LOCK = sa.select(meta.c.v).where(meta.c.k == "audit_head").with_for_update()
 AUDIT_LAST = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
 AUDIT_INSERT = audit.insert().values({c.name: sa.bindparam(c.name) for c in audit.columns})
@@ -207,6 +262,109 @@ class _Entry:
     at: float = field(default_factory=time.time)
 
 
+@dataclass
+class _Known:
+    """A dossier as a batch sees it: as read at its start, then as the batch wrote it."""
+
+    code: str
+    doc: bytes
+    version: int
+    office: str
+    handling: str | None
+
+
+class BatchMiss(RuntimeError):
+    """A batch was asked about a dossier it did not read at its start (a bug, never data)."""
+
+
+class _Batch:
+    """The dossier and operation writes of one push, decided one operation at a time in
+    memory and written at the end in a few statements for the whole batch.
+
+    It starts with the feed rows of every office the batch may write to locked (so nothing
+    else writes those offices' dossiers until commit, and the versions read there are the
+    last ones handed out) and every dossier the batch names read in one query: each
+    operation then sees exactly what it would have read from the database, including the
+    batch's own earlier writes. A dossier written several times is written once, in its
+    last state at its last version: the versions between were never visible to anyone."""
+
+    def __init__(self, versions: dict[str, int], uids: set[str], codes: set[str]) -> None:
+        self.start = dict(versions)
+        self.versions = dict(versions)
+        self.asked, self.codes_asked = uids, codes
+        self.dossiers: dict[str, _Known] = {}
+        self.taken: set[str] = set()  # codes in use, among ``codes_asked`` and the batch's
+        self.new: dict[str, dict[str, Any]] = {}
+        self.changed: dict[str, dict[str, Any]] = {}
+        self.ops: list[dict[str, Any]] = []
+
+    def _next(self, office: str | None) -> int | None:
+        if not office or office not in self.versions:
+            return None  # not routed, or an office not registered here (caught up later)
+        self.versions[office] += 1
+        return self.versions[office]
+
+    def _own(self, office: str) -> int:
+        version = self._next(office)
+        if version is None:
+            raise BatchMiss(f"office {office} was not locked for this batch")
+        return version
+
+    def insert(self, doc: dict[str, Any], office: str, handling: str | None) -> int | None:
+        uid, code = str(doc["uid"]), str(doc["code"])
+        if uid not in self.asked or code not in self.codes_asked:
+            raise BatchMiss(f"dossier {uid} was not read at the start of the batch")
+        if uid in self.dossiers or code in self.taken:
+            return None
+        version = self._own(office)
+        blob = orjson.dumps(doc)
+        self.new[uid] = {
+            "uid": uid,
+            "office": office,
+            "code": code,
+            "citizen_id": (doc.get("applicant") or {}).get("citizen_id"),
+            "version": version,
+            "doc": blob,
+            "received_at_server": time.time(),
+            "handling_office": handling or None,
+            "handling_version": self._next(handling),
+        }
+        self.dossiers[uid] = _Known(code, blob, version, office, handling or None)
+        self.taken.add(code)
+        return version
+
+    def update(self, doc: dict[str, Any], office: str, handling: str | None) -> int:
+        uid = str(doc["uid"])
+        if uid not in self.asked:
+            raise BatchMiss(f"dossier {uid} was not read at the start of the batch")
+        version = self._own(office)
+        handling_version = self._next(handling)
+        blob = orjson.dumps(doc)
+        citizen = (doc.get("applicant") or {}).get("citizen_id")
+        known = self.dossiers.get(uid)
+        if known is None or known.office != office:
+            return version  # what the UPDATE did before: nothing matches, the number is used
+        known.doc, known.version = blob, version
+        row = self.new.get(uid)
+        if row is not None:
+            row.update(version=version, doc=blob, citizen_id=citizen)
+            if handling_version is not None:
+                row["handling_version"] = handling_version
+            return version
+        before = self.changed.get(uid)
+        if handling_version is None and before is not None:
+            handling_version = before["handling_version"]
+        self.changed[uid] = {
+            "b_uid": uid,
+            "b_office": office,
+            "version": version,
+            "doc": blob,
+            "citizen_id": citizen,
+            "handling_version": handling_version,
+        }
+        return version
+
+
 class Tx:
     """One write transaction: the writes the service may make, nothing else."""
 
@@ -214,11 +372,46 @@ class Tx:
         self.conn = conn
         self._dbapi = conn.connection  # the same driver connection, in the same transaction
         self._audit: list[_Entry] = []
+        self._batch: _Batch | None = None
 
     def _x(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
         return run_compiled(self._dbapi, self.conn.dialect, stmt, params or {})
 
     # --- counters' operations -----------------------------------------------------------
+
+    def begin_batch(self, offices_: set[str], uids: set[str], codes: set[str]) -> None:
+        """Start a push's batch (see :class:`_Batch`): lock the feed rows of ``offices_`` in
+        code order (the same order as :meth:`lock_offices`) and read the dossiers named by
+        uid or code. Its writes reach the database at :meth:`flush` (at the latest when the
+        transaction ends)."""
+        locked = self.conn.execute(LOCK_FEEDS, {"codes": sorted(offices_)}).all()
+        batch = _Batch({str(r[0]): int(r[1]) for r in locked}, set(uids), set(codes))
+        if uids or codes:
+            for uid, code, doc, version, office, handling in self.conn.execute(
+                PREFETCH, {"uids": sorted(uids), "codes": sorted(codes)}
+            ):
+                batch.taken.add(str(code))
+                if uid in batch.asked:
+                    batch.dossiers[str(uid)] = _Known(
+                        str(code), bytes(doc), int(version), str(office), handling
+                    )
+        self._batch = batch
+
+    def flush(self) -> None:
+        """Write what the batch decided: the feed counters, new and changed dossiers, the
+        operations' results; one statement each (executemany)."""
+        b, self._batch = self._batch, None
+        if b is None:
+            return
+        bumped = [{"c": c, "v": v} for c, v in b.versions.items() if v != b.start[c]]
+        if bumped:
+            self.conn.execute(SET_VERSION, bumped)
+        if b.new:
+            self.conn.execute(dossiers.insert(), list(b.new.values()))
+        if b.changed:
+            self.conn.execute(UPDATE_DOSSIER, list(b.changed.values()))
+        if b.ops:
+            self.conn.execute(ops.insert(), b.ops)
 
     def lock_client(self, client_id: int) -> int:
         """The client's last applied sequence number, its row locked until commit."""
@@ -234,17 +427,18 @@ class Tx:
     def record_op(
         self, client_id: int, seq: int, op_id: str, uid: str | None, result: dict[str, Any]
     ) -> None:
-        self._x(
-            RECORD_OP,
-            {
-                "client_id": client_id,
-                "seq": seq,
-                "op_id": op_id,
-                "uid": uid,
-                "result": orjson.dumps(result),
-                "received_at": time.time(),
-            },
-        )
+        row = {
+            "client_id": client_id,
+            "seq": seq,
+            "op_id": op_id,
+            "uid": uid,
+            "result": orjson.dumps(result),
+            "received_at": time.time(),
+        }
+        if self._batch is not None:
+            self._batch.ops.append(row)
+        else:
+            self._x(RECORD_OP, row)
 
     def add_conflict(
         self, office: str, uid: str, client_id: int, seq: int, reason: str, op: dict[str, Any]
@@ -314,6 +508,13 @@ class Tx:
     def get_routed_dossier(self, uid: str) -> tuple[dict[str, Any], int, str, str | None] | None:
         """:meth:`get_dossier` with the office that handles the dossier when another office
         received it (``None``: the receiving office handles it)."""
+        b = self._batch
+        if b is not None and uid in b.asked:
+            found = b.dossiers.get(uid)
+            if found is None:
+                return None
+            # A copy: the caller changes the document it gets before writing it back.
+            return orjson.loads(found.doc), found.version, found.office, found.handling
         row = self._x(GET_DOSSIER, {"uid": uid}).fetchone()
         if row is None:
             return None
@@ -346,6 +547,12 @@ class Tx:
     def dossier_code(self, uid: str, office: str) -> str | None:
         """The code of a dossier this office received or handles; None for any other (an
         attempt on another office's dossier is audited by its uid, never its code)."""
+        b = self._batch
+        if b is not None and uid in b.asked:
+            found = b.dossiers.get(uid)
+            if found is None or office not in (found.office, found.handling):
+                return None
+            return found.code
         row = self.conn.execute(
             sa.select(dossiers.c.code).where(
                 dossiers.c.uid == uid,
@@ -390,6 +597,8 @@ class Tx:
         """A new dossier at the office's next version (and in the feed of ``handling``, the
         office another office received it for); ``None`` when its uid or code is taken
         (nothing written, and the transaction goes on: no error aborts it on PostgreSQL)."""
+        if self._batch is not None:
+            return self._batch.insert(doc, office, handling)
         version = self._next_version(office)
         handling_version = self._handling_version(handling)
         row = self._x(
@@ -411,6 +620,8 @@ class Tx:
     def update_dossier(self, doc: dict[str, Any], office: str, handling: str | None = None) -> int:
         """Write a changed dossier at the office's next version, and (routed) at the next
         version of the handling office's feed: both offices' counters get the change."""
+        if self._batch is not None:
+            return self._batch.update(doc, office, handling)
         version = self._next_version(office)
         self._x(
             UPDATE_DOSSIER,
@@ -450,6 +661,7 @@ class Tx:
             self.conn.execute(meta.insert().values(k="audit_head", v=""))
         last = self._x(AUDIT_LAST).fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, "")
+        rows = []
         for e in self._audit:
             seq += 1
             record = chain(
@@ -465,11 +677,11 @@ class Tx:
                     "detail": e.detail,
                 },
             )
-            self._x(
-                AUDIT_INSERT,
-                {"seq": seq, "body": orjson.dumps(record).decode("utf-8"), "hash": record["hash"]},
+            rows.append(
+                {"seq": seq, "body": orjson.dumps(record).decode("utf-8"), "hash": record["hash"]}
             )
             prev = record["hash"]
+        self.conn.execute(AUDIT_INSERT, rows)  # one statement for all (executemany)
         # The head is kept apart too: entries cut off the end show as a mismatch.
         self._x(AUDIT_HEAD_SET, {"v": prev})
         self._audit.clear()
@@ -504,6 +716,7 @@ class CentralDB:
             with conn.begin():
                 tx = Tx(conn)
                 yield tx
+                tx.flush()
                 tx._append_audit()
 
     def _raw(self, stmt: sa.ClauseElement, params: dict[str, Any]) -> list[Any]:
@@ -642,11 +855,28 @@ class CentralDB:
         row = found[0] if found else None
         if row is None:
             raise AuthFailed("unknown")
+        return self._client_of(row)
+
+    @staticmethod
+    def _client_of(row: Any) -> Client:
         if row[6]:
             raise AuthFailed("revoked")
         if row[7] is not None and row[7] < time.time():
             raise AuthFailed("expired")
         return Client(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4], int(row[5]))
+
+    def poll(
+        self, token: str, since: int, limit: int
+    ) -> tuple[Client, list[tuple[str, int, bytes]]]:
+        """:meth:`authenticate` and, for a counter, :meth:`changes` of its office, in one
+        statement (:data:`POLL`); another role gets its client and no rows."""
+        found = self._raw(
+            POLL, {"h": hash_token(token), "now": time.time(), "since": since, "limit": limit}
+        )
+        if not found:
+            raise AuthFailed("unknown")
+        client = self._client_of(found[0])
+        return client, [(str(r[8]), int(r[9]), bytes(r[10])) for r in found if r[8] is not None]
 
     def client_by_token(self, token: str) -> Client | None:
         try:

@@ -16,7 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
-POOL_SIZE = int(os.environ.get("COUNTER_TUI_PG_POOL", "8"))
+# Per worker process and per pool (transactions, reads), plus half as many again at a burst:
+# 4 workers x 2 pools x 6 = 48 connections at most, under PostgreSQL's default 100. More
+# would not go faster on a few cores; a request waits for a free connection in the pool
+# rather than as one more backend contending inside the server.
+POOL_SIZE = int(os.environ.get("COUNTER_TUI_PG_POOL", "4"))
+OVERFLOW = max(1, POOL_SIZE // 2)
 
 
 def is_postgres(target: str | Path) -> bool:
@@ -55,14 +60,14 @@ def make_read_engine(target: str | Path, engine: sa.Engine) -> sa.Engine:
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
         pool_size=POOL_SIZE,
-        max_overflow=POOL_SIZE,
+        max_overflow=OVERFLOW,
     )
 
 
 def make_engine(target: str | Path) -> sa.Engine:
     if is_postgres(target):
         url = sa.make_url(str(target)).set(drivername="postgresql+psycopg")
-        return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+        return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=OVERFLOW)
     path = Path(target)
     owner_only(path)
     engine = sa.create_engine(

@@ -13,6 +13,7 @@ import httpx
 
 from counter_tui.central.app import PushRequest
 from counter_tui.central.db import CentralDB
+from counter_tui.domain.status import Status
 from tests.support.central import OFFICE, CentralProcess, db_target
 from tests.support.counter import make_counter
 
@@ -109,6 +110,7 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
     for i in range(4):
         client, token = central.db.add_client(OFFICE, f"Q{i + 1}")
         counters.append((client, token))
+    _bo, bo_token = central.db.add_client(OFFICE, "Tư pháp", role="backoffice")
     central.start()
     try:
         made = []
@@ -159,12 +161,37 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
             while c.store.pending_count():
                 c.engine.sync_once()
 
-        with ThreadPoolExecutor(8) as pool:
+        pushing = threading.Event()
+        acted: list[str] = []
+
+        def back_office() -> None:
+            # Back-office actions on the office's dossiers while its counters push: both
+            # take the office's feed row, a push batch with SELECT ... FOR UPDATE at its
+            # start, an action with UPDATE ... RETURNING; the readers check the feed order.
+            http = httpx.Client(
+                base_url=central.url, headers={"Authorization": f"Bearer {bo_token}"}
+            )
+            while pushing.is_set() and len(acted) < 12:
+                for uid, _v, _doc in central.db.changes(OFFICE, 0, 1000):
+                    if uid not in acted and len(acted) < 12:
+                        r = http.post(
+                            f"/v1/backoffice/dossiers/{uid}/actions",
+                            json={"action": "start_processing"},
+                        )
+                        assert r.status_code == 200, r.text
+                        acted.append(uid)
+            http.close()
+
+        with ThreadPoolExecutor(9) as pool:
+            pushing.set()
             readers = [pool.submit(reader, n) for n in (0, 1)]
             dup = [pool.submit(raw_push) for _ in range(2)]
             pushers = [pool.submit(sync, c) for c in made]
+            acting = pool.submit(back_office)
             for f in dup + pushers:
                 f.result(timeout=240)
+            pushing.clear()
+            acting.result(timeout=240)
             done.set()
             for f in readers:
                 f.result(timeout=240)
@@ -175,6 +202,9 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
         totals = central.db.totals()
         assert totals["dossiers"] == len(expected) == totals["ops"] == 96
         assert totals["sum_last_seq"] == 96
+        assert acted  # the back office acted while the counters pushed
+        for uid in acted:  # and no push batch wrote over what it did
+            assert central.db.dossier_by_uid(OFFICE, uid)[0]["status"] == Status.PROCESSING
         checked, problem = central.db.verify_audit()
         assert problem is None and checked == totals["audit"]
         for c in made:
