@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from counter_tui.domain.digitisation import lacking_scan
 from counter_tui.domain.dossier import DocItem, Dossier, item_id
@@ -43,7 +44,21 @@ from counter_tui.store.blobs import FileRoom, Usage
 from counter_tui.store.errors import StoreError
 from counter_tui.usecases.desk import Desk
 
+if TYPE_CHECKING:  # httpx is imported only when a central service is configured
+    from counter_tui.sync.files import FileUploader
+
 MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """How the scans' bytes go to the centre (F5), from the uploader."""
+
+    rate_bps: float  # bytes a second over the last few seconds
+    files_waiting: int
+    bytes_waiting: int  # what the centre still lacks (a file under way counts its rest)
+    refused: list[tuple[str, str]]  # (sha, why) of the files the centre refused
+    problem: Msg | None  # why the last attempt failed, or None
 
 
 @dataclass(frozen=True)
@@ -92,9 +107,11 @@ class Scans:
         max_mb: float = 20,
         scanner_dir: str = "",
         digitise: bool = True,
+        uploader: FileUploader | None = None,
     ) -> None:
         self._desk = desk
         self._files = files
+        self._uploader = uploader
         self.limit = max_bytes(max_mb)
         self.scanner_dir = Path(scanner_dir).expanduser() if scanner_dir else None
         self.digitise = digitise
@@ -273,6 +290,37 @@ class Scans:
         """Files waiting for the centre, bytes waiting, room used (F5)."""
         return self._files.usage()
 
+    def uploads(self) -> Uploads | None:
+        """The uploader's rate, what it still has to send, what the centre refused (F5);
+        None when the counter works alone."""
+        if self._uploader is None:
+            return None
+        st = self._uploader.status()
+        return Uploads(
+            rate_bps=st.rate_bps,
+            files_waiting=st.files_waiting,
+            bytes_waiting=st.bytes_waiting,
+            refused=sorted((sha, refusal_words(why)) for sha, why in st.refused.items()),
+            problem=st.problem.msg if st.problem is not None else None,
+        )
+
+
+_REFUSALS = {
+    "file.too_large": "lớn hơn giới hạn trung tâm nhận",
+    "hash.mismatch": "nội dung không khớp mã băm; hãy quét lại",
+}
+
+
+def refusal_words(why: str) -> str:
+    """Why a scan did not go, in Vietnamese: the centre's code when it gave one (its
+    answer is ``HTTP 413: {...}``), else the cache could not read the file."""
+    if not why.startswith("HTTP "):
+        return "không đọc được tệp trong bộ đệm: " + why
+    for code, words in _REFUSALS.items():
+        if f'"{code}"' in why:
+            return words
+    return "trung tâm từ chối: " + why
+
 
 def _launch(cmd: list[str]) -> object:
     return subprocess.Popen(
@@ -303,4 +351,4 @@ def _attached(f: dict[str, object], item: str, item_name: str) -> AttachedFile:
     )
 
 
-__all__ = ["AttachedFile", "FileRefused", "Prepared", "ScannerFile", "Scans"]
+__all__ = ["AttachedFile", "FileRefused", "Prepared", "ScannerFile", "Scans", "Uploads"]
