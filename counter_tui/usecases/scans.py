@@ -248,9 +248,51 @@ class Scans:
             out.append(_attached(f, RESULT_ITEM, "Kết quả giải quyết"))
         return out
 
+    def at_centre_only(self, sha: str) -> bool:
+        """Whether the scan was evicted from the cache (room was short; the centre holds it):
+        opening it fetches it back first, which may take a while."""
+        return self._files.evicted(sha)
+
+    def fetch_back(self, sha: str) -> None:
+        """Bring an evicted scan back from the centre into the cache (checked against its
+        hash); :class:`DomainError` in Vietnamese when it cannot be fetched now."""
+        if not self._files.evicted(sha):
+            return
+        from counter_tui.sync.client import Refused, SyncError
+
+        if self._uploader is None:
+            raise DomainError("file.at_centre", _AT_CENTRE_ALONE)
+        try:
+            data = self._uploader.client.file(sha)
+        except Refused as exc:
+            raise DomainError(
+                "file.at_centre",
+                Msg(
+                    "Bản số hóa này đã chuyển lên trung tâm; trung tâm từ chối gửi lại "
+                    f"(mã {exc.status}). Hãy báo bộ phận kỹ thuật.",
+                    f"This scan is at the centre, which refused to send it back ({exc.status}).",
+                ),
+            ) from exc
+        except SyncError as exc:
+            raise DomainError("file.at_centre", _AT_CENTRE_OFFLINE) from exc
+        if data is None:
+            raise DomainError(
+                "file.at_centre",
+                Msg(
+                    "Trung tâm không có bản số hóa này cho cơ quan; hãy quét lại giấy tờ.",
+                    "The centre holds no such scan for this office; scan the paper again.",
+                ),
+            )
+        try:
+            self._files.restore(sha, data)
+        except StoreError as exc:
+            raise DomainError("file.unavailable", exc.msg) from exc
+
     def viewer_command(self, sha: str, name: str) -> list[str]:
-        """Write the file (checked against its hash) to a private temp folder and return the
-        command that opens it with the system viewer; the screen runs it."""
+        """Write the file (checked against its hash, fetched back from the centre if it was
+        evicted) to a private temp folder and return the command that opens it with the
+        system viewer; the screen runs it."""
+        self.fetch_back(sha)
         folder = Path(tempfile.mkdtemp(prefix="counter-tui-view-"))
         safe = Path(name).name or sha
         try:
@@ -304,6 +346,18 @@ class Scans:
             problem=st.problem.msg if st.problem is not None else None,
         )
 
+
+_AT_CENTRE_OFFLINE = Msg(
+    "Bản số hóa này đã chuyển lên trung tâm và không còn trên máy (để dành chỗ); hiện không "
+    "lấy về được vì quầy chưa kết nối được với trung tâm. Hãy mở lại khi có mạng.",
+    "This scan was moved to the centre and is no longer on this PC; it cannot be fetched "
+    "now (the centre cannot be reached). Open it again once the link is back.",
+)
+_AT_CENTRE_ALONE = Msg(
+    "Bản số hóa này chỉ còn ở trung tâm; quầy này không kết nối với trung tâm nên không lấy "
+    "về được.",
+    "This scan is only at the centre; this counter has no central service to fetch it from.",
+)
 
 _REFUSALS = {
     "file.too_large": "lớn hơn giới hạn trung tâm nhận",

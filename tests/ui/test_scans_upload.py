@@ -217,3 +217,55 @@ async def test_f5_names_a_scan_the_centre_refused_and_the_others_still_go(
     finally:
         svc.close()
         small_centre.close()
+
+
+async def test_an_evicted_scan_is_fetched_back_when_opened_and_offline_says_why(
+    tmp_path,
+    central,  # noqa: F811
+    tokens,  # noqa: F811
+):
+    from textual.widgets import DataTable
+
+    from counter_tui.ui.screens.dossier import DossierScreen
+
+    token = tokens["q1"][1]
+    svc = make_services(
+        counter_settings(tmp_path, central.url, token), data=tmp_path / "cache", start_sync=False
+    )
+    # No viewer is launched in tests: the command that would run is recorded instead.
+    opened: list[list[str]] = []
+    svc.scans.launch = opened.append
+    try:
+        d = receive_unscanned(svc)
+        data = big_scan(MIB + 3, seed=5)
+        prepared = svc.scans.prepare(write(tmp_path / "in", "bien-ban.png", data))
+        svc.scans.attach(d.uid, "1", [prepared])
+        sha = prepared.sha
+        assert svc.uploader is not None and svc.uploader.upload_pending() is True
+        # Room was short: the acknowledged scan left the cache.
+        assert svc.store.files.evict(10**12) == len(data)
+        assert svc.store.files.evicted(sha)
+        app = build_app(svc)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.push_screen(DossierScreen(d.uid))
+            await pilot.pause()
+            table = app.screen.query_one("#files", DataTable)
+            table.focus()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert "Đã mở bien-ban.png" in text(app, "#action_msg")
+            assert len(opened) == 1 and Path(opened[0][-1]).read_bytes() == data
+            assert not svc.store.files.evicted(sha)  # back in the cache
+            assert svc.store.files.read(sha) == data
+            # Evicted again, and the centre cannot be reached: said, nothing opened.
+            svc.store.files.evict(10**12)
+            central.stop()
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            shown = text(app, "#action_msg")
+            assert "đã chuyển lên trung tâm" in shown and "không lấy về được" in shown
+            assert len(opened) == 1 and svc.store.files.evicted(sha)
+    finally:
+        svc.close()
