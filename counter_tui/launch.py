@@ -118,6 +118,7 @@ def make_services(
 
         registry(settings.slip_templates)
         engine = None
+        uploader = None
         if not settings.standalone:
             from counter_tui.sync.client import CentralClient, tls_context
             from counter_tui.sync.engine import SyncEngine
@@ -136,6 +137,19 @@ def make_services(
                 on_holidays=desk.use_holiday_decisions,
             )
             desk.on_write = engine.notify_write
+            # Scans go by their own uploader and client, so a 20 MB file never holds up
+            # a push of operations; it is woken when a change adds files.
+            from counter_tui.sync.files import FileUploader
+
+            uploader = FileUploader(
+                store.files,
+                CentralClient(
+                    settings.central_url,
+                    settings.central_token,
+                    verify=tls_context(settings.ca_file) if settings.verify_tls else False,
+                ),
+            )
+            desk.on_files = uploader.notify
     except BaseException:
         store.close()
         raise
@@ -155,6 +169,7 @@ def make_services(
         settings=settings,
         store=store,
         sync=engine,
+        uploader=uploader,
         clock=clock,
         start_sync=start_sync,
         signin=signin,

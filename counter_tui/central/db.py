@@ -59,6 +59,7 @@ from counter_tui.central.schema import (
 )
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.calendar import HolidayDecisions
+from counter_tui.domain.files import named_shas
 
 TOKEN_DAYS = 365.0
 CLIENT_COLUMNS = (
@@ -1245,9 +1246,6 @@ class CentralDB:
             )
         )
         for doc, size in rows:
-            listed = orjson.loads(doc).get("files")
-            if isinstance(listed, list) and any(
-                isinstance(f, dict) and f.get("sha") == sha for f in listed
-            ):
+            if sha in named_shas(orjson.loads(doc)):
                 return int(size)
         return None

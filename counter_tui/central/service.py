@@ -9,7 +9,6 @@ operation pushed twice is applied once; a gap or a reused number is refused.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,42 +23,6 @@ from counter_tui.domain.dossier import Event
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.ops import ACTION, OP_TYPES, RECEIVE, apply_op, parse_dossier
 from counter_tui.domain.status import BACK_OFFICE_ACTIONS, COUNTER_ACTIONS, Action
-
-ATTACH = "attach"  # a counter adds scans to a dossier (issue 14; see _attach)
-FILE_KINDS = ("pdf", "jpeg", "png", "tiff")
-FILE_ROLES = ("document", "result")
-SHA_HEX = re.compile(r"[0-9a-f]{64}")
-
-
-def _file_key(entry: dict[str, Any]) -> tuple[Any, ...]:
-    return (entry.get("sha"), entry.get("item"), entry.get("role"))
-
-
-def attach_entries(data: Any) -> list[dict[str, Any]] | None:
-    """The file entries of an attach operation's data, or ``None`` when they are malformed
-    (the contract's form: sha, size, name, kind, item, role, and optional page count,
-    pixel size, time and clerk)."""
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        return None
-    out: list[dict[str, Any]] = []
-    for e in data["files"]:
-        if not isinstance(e, dict):
-            return None
-        sha, size = e.get("sha"), e.get("size")
-        if not (isinstance(sha, str) and SHA_HEX.fullmatch(sha)):
-            return None
-        if not (isinstance(size, int) and not isinstance(size, bool) and size >= 0):
-            return None
-        if not (isinstance(e.get("name"), str) and isinstance(e.get("item"), str)):
-            return None
-        if e.get("kind") not in FILE_KINDS or e.get("role") not in FILE_ROLES:
-            return None
-        for k in ("pages", "width", "height"):
-            v = e.get(k)
-            if v is not None and not (isinstance(v, int) and not isinstance(v, bool)):
-                return None
-        out.append(e)
-    return out if out else None
 
 
 @dataclass
@@ -277,8 +240,6 @@ class CentralService:
             # The same answer as for a uid the centre never saw: a counter learns nothing
             # of another office's dossiers, not even that one exists.
             return _result(seq, "rejected", "Không tìm thấy hồ sơ ở trung tâm", code="op.unknown")
-        if op.get("action") == ATTACH:
-            return self._attach(tx, op, doc, office, handling)
         try:
             action = Action(str(op.get("action")))
         except ValueError:
@@ -289,7 +250,9 @@ class CentralService:
             new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
         except DomainError as exc:
             base = int(op.get("base_version") or 0)
-            if version > base:
+            # An attach is allowed in every status: nothing the centre changed since the
+            # counter's base can refuse it, so a refused one is malformed, not a conflict.
+            if version > base and action is not Action.ATTACH:
                 # Both facts are kept: the centre's state stands, the counter's act is recorded.
                 reason = (
                     f"{exc.msg.vi} Trung tâm đã thay đổi hồ sơ sau khi quầy xem "
@@ -310,33 +273,6 @@ class CentralService:
                 return _result(seq, "conflict", reason, new_version, code=exc.code)
             return _result(seq, "rejected", exc.msg.vi, code=exc.code)
         return _result(seq, "applied", version=tx.update_dossier(new, office, handling))
-
-    def _attach(
-        self, tx: Tx, op: dict[str, Any], doc: dict[str, Any], office: str, handling: str | None
-    ) -> dict[str, Any]:
-        """Scans added to a dossier (issue 14): allowed in every status, the entries appended
-        to its ``files`` (one already there is not added twice: a replayed attach changes
-        nothing), an event in its history; the status never changes."""
-        seq = int(op["seq"])
-        entries = attach_entries(op.get("data"))
-        if entries is None:
-            return _result(seq, "rejected", "Danh sách tệp đính kèm không hợp lệ", code="op.files")
-        have = doc.get("files")
-        files = list(have) if isinstance(have, list) else []
-        seen = {_file_key(f) for f in files if isinstance(f, dict)}
-        added = [e for e in entries if _file_key(e) not in seen]
-        doc["files"] = files + added
-        doc.setdefault("events", []).append(
-            Event(
-                action=ATTACH,
-                at=str(op.get("at", "")),
-                actor=str(op.get("actor", "")),
-                counter=str(op.get("counter", "")),
-                note=str(op.get("note", "")),
-                data={"files": [e["sha"] for e in entries]},
-            ).__dict__
-        )
-        return _result(seq, "applied", version=tx.update_dossier(doc, office, handling))
 
     # --- back office ----------------------------------------------------------------------
 

@@ -282,3 +282,19 @@ def exempt_reason(code: str) -> Msg:
         raise _refuse(
             "file.exempt", "Lý do miễn số hóa không hợp lệ.", "Unknown exemption reason."
         ) from None
+
+
+def named_shas(doc: Any) -> list[str]:
+    """Every sha a dossier's dict form names, in order and once: the scans of each checklist
+    item (``documents[i].files``) and of the result (``result_files``). Tolerant of a
+    malformed dict (the centre reads stored JSON): what is not an entry names nothing."""
+    if not isinstance(doc, dict):
+        return []
+    lists: list[Any] = [d.get("files") for d in doc.get("documents") or () if isinstance(d, dict)]
+    lists.append(doc.get("result_files"))
+    seen: dict[str, None] = {}
+    for entries in lists:
+        for e in entries if isinstance(entries, list) else ():
+            if isinstance(e, dict) and isinstance(e.get("sha"), str):
+                seen.setdefault(e["sha"], None)
+    return list(seen)

@@ -214,8 +214,7 @@ class CounterApp(TypesAhead, App[None]):
         sync = services.sync
         if sync is not None:
             sync.on_status = self._status_from_thread
-            if services.start_sync:
-                sync.start()
+        services.start_background()
         # Warm the holiday tables off the UI thread, before the first due date is needed.
         calendar = services.desk.calendar
         today = services.clock().date()
@@ -240,9 +239,10 @@ class CounterApp(TypesAhead, App[None]):
 
     def on_unmount(self) -> None:
         services = self.opening.services
-        if services is not None and services.sync is not None:
-            services.sync.on_status = None
-            services.sync.stop()
+        if services is not None:
+            if services.sync is not None:
+                services.sync.on_status = None
+            services.stop_background()
 
     # --- sign-in and the lock -------------------------------------------------------------
 

@@ -90,6 +90,9 @@ class Desk:
         self.identity = identity
         self.clock = clock
         self.on_write = on_write
+        # Called after a change that added files is durable (the uploader's notify).
+        self.on_files: Callable[[], None] | None = None
+        self._files_added = False
         # Digitisation at receipt ([files] digitise): a required scan lacking needs a reason.
         self.digitise = False
 
@@ -178,6 +181,7 @@ class Desk:
         """One durable local transaction. The cache refusing it (disk full, a damaged file
         it will not write over) means nothing was saved: the screens show that as they
         show a broken rule, in the clerk's language, and the form stays as it was."""
+        self._files_added = False
         try:
             with self._store.transaction():
                 yield
@@ -337,6 +341,7 @@ class Desk:
         were written durably before it: ``Scans.prepare``)."""
         for e in entries:
             self._store.files.register(str(e["sha"]), int(e["size"]), str(e.get("at") or ""))
+            self._files_added = True
 
     def _next_book_entry(self, year: int) -> TrackingEntry:
         """The next line of this counter's tracking book for ``year``, in the caller's
@@ -402,13 +407,18 @@ class Desk:
 
     def _written(self) -> None:
         # The transaction is durable by now: the clerk must be told "saved", so nothing
-        # after it (waking the sync engine) may turn the use case into a failure.
-        if self.on_write is None:
-            return
-        try:
-            self.on_write()
-        except Exception:
-            log.exception("after-save hook failed; the saved dossier stands")
+        # after it (waking the sync engine, the uploader) may turn the use case into a failure.
+        hooks = [self.on_write]
+        if self._files_added:
+            self._files_added = False
+            hooks.append(self.on_files)
+        for hook in hooks:
+            if hook is None:
+                continue
+            try:
+                hook()
+            except Exception:
+                log.exception("after-save hook failed; the saved dossier stands")
 
     def last_unit(self, uid: str) -> str:
         """The unit this dossier was last transferred to (the result comes back from it)."""

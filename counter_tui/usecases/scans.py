@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from counter_tui.domain.digitisation import lacking_scan
 from counter_tui.domain.dossier import DocItem, Dossier, item_id
@@ -43,7 +44,21 @@ from counter_tui.store.blobs import FileRoom, Usage
 from counter_tui.store.errors import StoreError
 from counter_tui.usecases.desk import Desk
 
+if TYPE_CHECKING:  # httpx is imported only when a central service is configured
+    from counter_tui.sync.files import FileUploader
+
 MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """How the scans' bytes go to the centre (F5), from the uploader."""
+
+    rate_bps: float  # bytes a second over the last few seconds
+    files_waiting: int
+    bytes_waiting: int  # what the centre still lacks (a file under way counts its rest)
+    refused: list[tuple[str, str]]  # (sha, why) of the files the centre refused
+    problem: Msg | None  # why the last attempt failed, or None
 
 
 @dataclass(frozen=True)
@@ -92,9 +107,11 @@ class Scans:
         max_mb: float = 20,
         scanner_dir: str = "",
         digitise: bool = True,
+        uploader: FileUploader | None = None,
     ) -> None:
         self._desk = desk
         self._files = files
+        self._uploader = uploader
         self.limit = max_bytes(max_mb)
         self.scanner_dir = Path(scanner_dir).expanduser() if scanner_dir else None
         self.digitise = digitise
@@ -231,9 +248,51 @@ class Scans:
             out.append(_attached(f, RESULT_ITEM, "Kết quả giải quyết"))
         return out
 
+    def at_centre_only(self, sha: str) -> bool:
+        """Whether the scan was evicted from the cache (room was short; the centre holds it):
+        opening it fetches it back first, which may take a while."""
+        return self._files.evicted(sha)
+
+    def fetch_back(self, sha: str) -> None:
+        """Bring an evicted scan back from the centre into the cache (checked against its
+        hash); :class:`DomainError` in Vietnamese when it cannot be fetched now."""
+        if not self._files.evicted(sha):
+            return
+        from counter_tui.sync.client import Refused, SyncError
+
+        if self._uploader is None:
+            raise DomainError("file.at_centre", _AT_CENTRE_ALONE)
+        try:
+            data = self._uploader.client.file(sha)
+        except Refused as exc:
+            raise DomainError(
+                "file.at_centre",
+                Msg(
+                    "Bản số hóa này đã chuyển lên trung tâm; trung tâm từ chối gửi lại "
+                    f"(mã {exc.status}). Hãy báo bộ phận kỹ thuật.",
+                    f"This scan is at the centre, which refused to send it back ({exc.status}).",
+                ),
+            ) from exc
+        except SyncError as exc:
+            raise DomainError("file.at_centre", _AT_CENTRE_OFFLINE) from exc
+        if data is None:
+            raise DomainError(
+                "file.at_centre",
+                Msg(
+                    "Trung tâm không có bản số hóa này cho cơ quan; hãy quét lại giấy tờ.",
+                    "The centre holds no such scan for this office; scan the paper again.",
+                ),
+            )
+        try:
+            self._files.restore(sha, data)
+        except StoreError as exc:
+            raise DomainError("file.unavailable", exc.msg) from exc
+
     def viewer_command(self, sha: str, name: str) -> list[str]:
-        """Write the file (checked against its hash) to a private temp folder and return the
-        command that opens it with the system viewer; the screen runs it."""
+        """Write the file (checked against its hash, fetched back from the centre if it was
+        evicted) to a private temp folder and return the command that opens it with the
+        system viewer; the screen runs it."""
+        self.fetch_back(sha)
         folder = Path(tempfile.mkdtemp(prefix="counter-tui-view-"))
         safe = Path(name).name or sha
         try:
@@ -273,6 +332,49 @@ class Scans:
         """Files waiting for the centre, bytes waiting, room used (F5)."""
         return self._files.usage()
 
+    def uploads(self) -> Uploads | None:
+        """The uploader's rate, what it still has to send, what the centre refused (F5);
+        None when the counter works alone."""
+        if self._uploader is None:
+            return None
+        st = self._uploader.status()
+        return Uploads(
+            rate_bps=st.rate_bps,
+            files_waiting=st.files_waiting,
+            bytes_waiting=st.bytes_waiting,
+            refused=sorted((sha, refusal_words(why)) for sha, why in st.refused.items()),
+            problem=st.problem.msg if st.problem is not None else None,
+        )
+
+
+_AT_CENTRE_OFFLINE = Msg(
+    "Bản số hóa này đã chuyển lên trung tâm và không còn trên máy (để dành chỗ); hiện không "
+    "lấy về được vì quầy chưa kết nối được với trung tâm. Hãy mở lại khi có mạng.",
+    "This scan was moved to the centre and is no longer on this PC; it cannot be fetched "
+    "now (the centre cannot be reached). Open it again once the link is back.",
+)
+_AT_CENTRE_ALONE = Msg(
+    "Bản số hóa này chỉ còn ở trung tâm; quầy này không kết nối với trung tâm nên không lấy "
+    "về được.",
+    "This scan is only at the centre; this counter has no central service to fetch it from.",
+)
+
+_REFUSALS = {
+    "file.too_large": "lớn hơn giới hạn trung tâm nhận",
+    "hash.mismatch": "nội dung không khớp mã băm; hãy quét lại",
+}
+
+
+def refusal_words(why: str) -> str:
+    """Why a scan did not go, in Vietnamese: the centre's code when it gave one (its
+    answer is ``HTTP 413: {...}``), else the cache could not read the file."""
+    if not why.startswith("HTTP "):
+        return "không đọc được tệp trong bộ đệm: " + why
+    for code, words in _REFUSALS.items():
+        if f'"{code}"' in why:
+            return words
+    return "trung tâm từ chối: " + why
+
 
 def _launch(cmd: list[str]) -> object:
     return subprocess.Popen(
@@ -303,4 +405,4 @@ def _attached(f: dict[str, object], item: str, item_name: str) -> AttachedFile:
     )
 
 
-__all__ = ["AttachedFile", "FileRefused", "Prepared", "ScannerFile", "Scans"]
+__all__ = ["AttachedFile", "FileRefused", "Prepared", "ScannerFile", "Scans", "Uploads"]

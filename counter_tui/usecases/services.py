@@ -25,6 +25,7 @@ from counter_tui.settings import Settings
 if TYPE_CHECKING:  # not imported before the first screen is drawn (issue 16.3)
     from counter_tui.store.local import LocalStore
     from counter_tui.sync.engine import SyncEngine
+    from counter_tui.sync.files import FileUploader
     from counter_tui.usecases.auth import SignIn
     from counter_tui.usecases.centre import Centre
     from counter_tui.usecases.desk import Desk
@@ -43,6 +44,7 @@ class Services:
     clock: Callable[[], datetime] = datetime.now
     start_sync: bool = True  # tests drive sync by hand
     signin: SignIn | None = None  # None: sign-in is off, actions go under settings.clerk
+    uploader: FileUploader | None = None  # sends the scans' bytes (None: standalone)
 
     @cached_property
     def paperwork(self) -> Paperwork:
@@ -66,6 +68,7 @@ class Services:
             max_mb=s.files_max_mb,
             scanner_dir=s.scanner_dir,
             digitise=s.digitise,
+            uploader=self.uploader,
         )
 
     @cached_property
@@ -74,7 +77,26 @@ class Services:
 
         return Centre(self.sync)
 
+    def start_background(self) -> None:
+        """Start the sync engine and the uploader (unless the tests drive them by hand)."""
+        if not self.start_sync:
+            return
+        if self.sync is not None:
+            self.sync.start()
+        if self.uploader is not None:
+            self.uploader.start()
+
+    def stop_background(self) -> None:
+        """Stop them (after the chunk in flight: the centre keeps what it got)."""
+        if self.uploader is not None:
+            self.uploader.stop()
+        if self.sync is not None:
+            self.sync.stop()
+
     def close(self) -> None:
+        # The uploader reads the cache: it stops before the cache closes.
+        if self.uploader is not None:
+            self.uploader.stop()
         self.store.close()
 
 

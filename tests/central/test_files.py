@@ -14,6 +14,7 @@ import pytest
 
 from counter_tui.central.filestore import DiskFileStore
 from counter_tui.cli import main
+from counter_tui.domain.files import named_shas
 from tests.central.test_routing import routed  # noqa: F401  (a fixture, by name)
 from tests.support.central import OFFICE, CentralProcess
 from tests.support.counter import make_counter
@@ -230,7 +231,8 @@ def test_a_sqlite_centre_keeps_files_beside_its_database(tmp_path: Path):
 # --- the "attach" action (scans added to a dossier after receipt) --------------------------
 
 
-def entry(sha: str, item: str = "TP1") -> dict[str, object]:
+def entry(sha: str, item: str = "1") -> dict[str, object]:
+    """A scan of checklist item ``item`` (its 1-based place in the dossier's checklist)."""
     return {
         "sha": sha,
         "size": 1000,
@@ -278,18 +280,32 @@ def test_attach_appends_files_in_any_status_and_never_changes_it(tmp_path, centr
     withdrawn = central.db.dossier_by_code(OFFICE, d.code)[0]["status"]
     assert withdrawn != d.status
     ops = [
-        attach_op(3, d.uid, [entry(a), entry(b, "TP2")]),
+        attach_op(3, d.uid, [entry(a), entry(b, "2"), entry(b, "2")]),  # twice in one op: once
         attach_op(4, d.uid, [entry(a)]),  # already there: not added twice
         attach_op(5, d.uid, [dict(entry(a), sha="XYZ")]),
         attach_op(6, d.uid, []),
+        attach_op(7, d.uid, [entry(b, "99")]),  # no such checklist item
+        attach_op(8, d.uid, [dict(entry(a), kind="docx")]),
     ]
     results = http.post("/v1/sync/push", json={"ops": ops}).json()["results"]
-    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "rejected"]
-    assert results[2]["code"] == "op.files"
+    assert [r["status"] for r in results] == ["applied", "applied"] + ["rejected"] * 4
+    # Refused with the domain's codes (the counter applies the same rules), never a conflict.
+    assert [r["code"] for r in results[2:]] == [
+        "file.sha",
+        "attach.files",
+        "attach.item",
+        "file.kind",
+    ]
+    assert central.db.conflicts(office=OFFICE) == []
     doc, _v = central.db.dossier_by_code(OFFICE, d.code)
-    assert [(f["sha"], f["item"]) for f in doc["files"]] == [(a, "TP1"), (b, "TP2")]
+    # Where the counter keeps them: per checklist item; a dossier's files in one list.
+    assert [f["sha"] for f in doc["documents"][0]["files"]] == [a]
+    assert [(f["sha"], f["item"]) for f in doc["documents"][1]["files"]] == [(b, "2")]
+    assert named_shas(doc) == [a, b]
+    assert "files" not in doc
     assert [e["action"] for e in doc["events"]][-3:] == ["withdraw", "attach", "attach"]
-    assert all(e["from_status"] is None for e in doc["events"] if e["action"] == "attach")
+    attaches = [e for e in doc["events"] if e["action"] == "attach"]
+    assert all(e["from_status"] == e["to_status"] == withdrawn for e in attaches)
     assert doc["status"] == withdrawn
     # Another office's counter cannot attach to it, and learns nothing.
     central.db.add_office(OTHER, "UBND xã khác")

@@ -177,7 +177,7 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
     )
     assert up.json()["complete"] is True
     last = http_a.post("/v1/sync/push", json={"ops": []}).json()["last_seq"]
-    entry = {"sha": sha, "size": len(scan), "name": "a.pdf", "kind": "pdf", "item": "TP1"}
+    entry = {"sha": sha, "size": len(scan), "name": "a.pdf", "kind": "pdf", "item": "1"}
     attach = {
         "seq": last + 1,
         "op_id": "attach-own",

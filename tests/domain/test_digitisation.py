@@ -115,3 +115,15 @@ def test_a_receive_operation_with_a_malformed_file_is_refused_not_stored():
     doc["documents"][0]["files"] = "nope"
     with pytest.raises(OpError):
         parse_dossier(doc)
+
+
+def test_named_shas_lists_every_scan_of_a_dossier_once_and_ignores_junk():
+    from counter_tui.domain.files import named_shas
+
+    d = apply(new_dossier(), Action.RECEIVE, ctx())
+    a, b = "a" * 64, "c" * 64
+    d = apply(d, Action.ATTACH, ctx(files=[entry("1", a), entry("2", SHA), entry("2", a)]))
+    d = apply(d, Action.ATTACH, ctx(files=[entry("result", b, role="result")]))
+    assert named_shas(d.to_dict()) == [a, SHA, b]
+    junk = {"documents": [None, {"files": "x"}, {"files": [1, {"sha": 2}]}], "result_files": 5}
+    assert named_shas(junk) == [] and named_shas(None) == []

@@ -5,8 +5,8 @@ acknowledged exactly once; a second counter of the office sends nothing; another
 reads nothing.
 
 The uploader reads from ``tests.support.files.FolderSource``, a small source over a temp
-folder written for these tests: the store's own implementation of the contract's
-``FileSource`` is wired in at the merge with the counter side of issue 14.
+folder written for these tests; the app's uploader over the store's own ``FileSource``
+(``store.files``) is tested in tests/ui/test_scans_upload.py.
 """
 
 from __future__ import annotations

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import datetime
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -217,12 +219,31 @@ class DossierScreen(CounterScreen):
         if event.data_table.id != "files" or not self.files:
             return
         f = self.files[event.cursor_row]
-        try:
-            self.services.scans.open_file(f.sha, f.name)
-        except DomainError as exc:
-            self.query_one("#action_msg", Static).update(say(exc))
+        if self.services.scans.at_centre_only(f.sha):
+            # Fetched back from the centre first: off the UI thread, the screen stays live.
+            self.query_one("#action_msg", Static).update(
+                tr("Đang lấy bản số hóa từ trung tâm: ", "Fetching the scan from the centre: ")
+                + f.name
+            )
+            self._open_fetched(f.sha, f.name)
             return
-        self.query_one("#action_msg", Static).update(tr("Đã mở ", "Opened ") + f.name)
+        self.query_one("#action_msg", Static).update(self._open(f.sha, f.name))
+
+    def _open(self, sha: str, name: str) -> str:
+        try:
+            self.services.scans.open_file(sha, name)
+        except DomainError as exc:
+            return say(exc)
+        return tr("Đã mở ", "Opened ") + name
+
+    @work(thread=True, group="open_file")
+    def _open_fetched(self, sha: str, name: str) -> None:
+        words = self._open(sha, name)
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(self._tell, words)
+
+    def _tell(self, words: str) -> None:
+        self.query_one("#action_msg", Static).update(words)
 
     def action_attach(self) -> None:
         """A scan added later (a supplement, the clerk came back) or the result at hand-over."""

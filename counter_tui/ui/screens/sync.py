@@ -139,6 +139,20 @@ class SyncScreen(CounterScreen):
                 f" · Held: {size_text(usage.held_bytes)} / {size_text(usage.budget_bytes)}",
             )
         ]
+        uploads = self.services.scans.uploads()
+        if uploads is not None:
+            rate = size_text(int(uploads.rate_bps)) if uploads.rate_bps >= 1 else "0 KB"
+            lines.append(tr(f"Tốc độ gửi bản số hóa: {rate}/giây", f"Scan upload rate: {rate}/s"))
+            if uploads.problem is not None:
+                lines.append(say(uploads.problem))
+            if uploads.refused:
+                lines.append(
+                    tr(
+                        f"Trung tâm từ chối {len(uploads.refused)} tệp (sẽ gửi lại sau):",
+                        f"The centre refused {len(uploads.refused)} files (tried again later):",
+                    )
+                )
+                lines += [f"  {sha[:12]}… {why[:80]}" for sha, why in uploads.refused]
         if usage.warning is not None:
             lines.append("⚠ " + say(usage.warning))
         return lines
