@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from counter_tui.sync.engine import SyncEngine  # noqa: E402
 from tests.support.central import OFFICE, CentralProcess  # noqa: E402
 from tests.support.counter import make_counter  # noqa: E402
 
@@ -137,7 +138,8 @@ def main() -> None:
                 base.append((time.perf_counter() - t) * 1000)
         # 1. push after an outage
         c = make_counter(tmp / "q1", central.url, t1, q1.slot)
-        c.engine.batch = 200
+        # The batch the app ships with (make_counter's is small, for the tests).
+        c.engine.batch = SyncEngine.BATCH
         print(f"queueing {args.push:,} operations offline ...", file=sys.stderr)
         for i in range(args.push):
             c.receive(f"Nguyễn Văn Số {i}", f"0012030{i % 100000:05d}")

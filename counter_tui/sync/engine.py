@@ -69,6 +69,10 @@ def _clean(op: dict[str, Any]) -> dict[str, Any]:
 
 
 class SyncEngine:
+    # Operations per push request. 200 receipts are ~0.4 MB: one request's overhead spread
+    # over enough operations, small enough to get through a poor link (and a 413 halves it).
+    BATCH = 200
+
     def __init__(
         self,
         store: LocalStore,
@@ -76,7 +80,7 @@ class SyncEngine:
         *,
         catalog: Catalog,
         calendar: WorkCalendar,
-        batch: int = 100,
+        batch: int | None = None,
         pull_limit: int = 500,
         interval: float = 15.0,
         debounce: float = 1.0,
@@ -92,7 +96,7 @@ class SyncEngine:
         self.client = client
         self.catalog = catalog
         self.calendar = calendar
-        self.batch = batch
+        self.batch = batch or self.BATCH
         self.pull_limit = pull_limit
         self.interval = interval
         self.debounce = debounce
