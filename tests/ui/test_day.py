@@ -968,3 +968,37 @@ async def test_an_unconfigured_counter_refuses_to_receive_and_says_what_to_set(t
         assert s.store.dossier_count() == 0
     finally:
         s.close()
+
+
+async def test_a_new_search_starts_at_its_first_row_so_enter_opens_what_was_found(
+    app, services, clock
+):
+    """Seen by a newcomer: the cursor stayed on the previous search's second row, so
+    Enter, Enter on a new search opened another dossier than its first result."""
+    from datetime import datetime
+
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.ui.conftest import seed
+    from tests.ui.test_flows import _lookup
+
+    rows = [
+        ("Trần Văn Quân", "001203012345", "0912345678", "1.004873", datetime(2026, 11, 23, 9), 2),
+        ("Trần Văn Quân", "001203012345", "0912345678", "2.000815", datetime(2026, 11, 24, 9), 2),
+        ("Hồ Quốc Hạnh", "038198185212", "0987654321", "1.004873", datetime(2026, 11, 25, 9), 2),
+        ("Hồ Quốc Hạnh", "038198185212", "0987654321", "2.000815", datetime(2026, 11, 26, 9), 2),
+    ]
+    seed(services.desk, clock, rows)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert len(await _lookup(pilot, "tran van quan")) == 2
+        await pilot.press("enter", "down", "enter")  # the second row, opened
+        await pilot.pause()
+        assert isinstance(app.screen, DossierScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.screen.query_one("#query", Input).focus()
+        found = await _lookup(pilot, "ho quoc hanh")
+        assert len(found) == 2
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DossierScreen)
+        assert services.desk.dossier(app.screen.uid).code == found[0]

@@ -83,6 +83,8 @@ class LookupScreen(CounterScreen):
         self.note = ""
         self.generation = 0  # a thread worker cannot be stopped: late answers are dropped
         self.enter_waiting = False  # Enter pressed before the store was open
+        self.searched: tuple[str, str] = ("", "all")  # the last search asked for
+        self.shown: tuple[str, str] | None = None  # the search whose results are on screen
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -207,6 +209,7 @@ class LookupScreen(CounterScreen):
         """Search the cache inline (in-memory indexes: milliseconds, measured in
         bench/ui.py); only a question to the central service goes to a thread."""
         app = self.counter_app
+        self.searched = (query.strip(), filter_name)
         if not app.store_is_open:
             error = app.opening.error
             note = say(error) if error else tr(*OPENING_NOTE)
@@ -275,11 +278,17 @@ class LookupScreen(CounterScreen):
         if generation != self.generation:
             return
         self.found, self.total, self.note = found, total, note
-        self._render_page()
+        # Other results than those on screen start at their first row: a cursor left on the
+        # previous search's row 2 once made Enter open another citizen's dossier.
+        fresh = self.searched != self.shown
+        self.shown = self.searched
+        if fresh:
+            self.page = 0
+        self._render_page(keep_place=not fresh)
 
-    def _render_page(self) -> None:
+    def _render_page(self, keep_place: bool = True) -> None:
         table = self.query_one("#results", DataTable)
-        row = table.cursor_row
+        row = table.cursor_row if keep_place else 0
         table.clear()
         pages = self._pages()
         self.page = min(self.page, pages - 1)
