@@ -197,6 +197,8 @@ def run_demo(keep: str | None = None, n: int = 300, language: str = "vi") -> int
             # and a file saved into this folder (as a scanner would) is offered to attach.
             digitise=True,
             scanner_dir=str(scanner),
+            # Slips stay in the demo's folder, removed with it (not in the user's Documents).
+            print_folder=str(work / "phieu"),
             source="(demo)",
         )
         from counter_tui import logs

@@ -19,15 +19,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from counter_tui.domain.catalog import CopyKind
 from counter_tui.domain.dossier import DocItem, Dossier
 from counter_tui.domain.status import Status
 
 
 def exemption(doc: DocItem) -> str | None:
-    """The exemption code of a checklist item, or None."""
+    """The exemption code of a checklist item, or None. A paper the catalog lists as only
+    shown (xuất trình: the ID card, for instance) is exempt without the clerk marking it
+    (TT 03/2025 Điều 5 khoản 2)."""
     dig = doc.digitisation or {}
     code = dig.get("exempt")
-    return str(code) if code else None
+    if code:
+        return str(code)
+    return "shown" if doc.copy == CopyKind.PRESENT else None
 
 
 def needs_scan(doc: DocItem) -> bool:

@@ -77,9 +77,13 @@ class FileFacts:
 
 
 def size_text(size: int) -> str:
+    # Nothing reads as "0 KB" and a few bytes as bytes: "0 files, 1 KB waiting" once
+    # contradicted itself on F5.
     if size >= MB:
         return f"{size / MB:.1f} MB".replace(".", ",")
-    return f"{max(1, round(size / 1000))} KB"
+    if size < 1000:
+        return f"{size} byte" if size else "0 KB"
+    return f"{round(size / 1000)} KB"
 
 
 def _refuse(code: str, vi: str, en: str) -> FileRefused:
@@ -133,10 +137,14 @@ def check_file(name: str, data: bytes, limit: int) -> FileFacts:
         )
     found = kind_of_bytes(data[:16])
     if found != said:
-        inside = KIND_NAMES[found] if found else "không rõ"
+        inside = (
+            f"nội dung là {KIND_NAMES[found]}"
+            if found
+            else "nội dung không phải PDF, JPEG, PNG hay TIFF"
+        )
         raise _refuse(
             "file.mismatch",
-            f"Tệp {name} mang đuôi {KIND_NAMES[said]} nhưng nội dung là {inside}; "
+            f"Tệp {name} mang đuôi {KIND_NAMES[said]} nhưng {inside}; "
             "hãy quét lại hoặc chọn đúng tệp.",
             f"{name} is named {KIND_NAMES[said]} but holds "
             f"{KIND_NAMES[found] if found else 'something else'}.",

@@ -52,7 +52,8 @@ def test_attach_a_result_and_refuse_an_unknown_item():
 
 def test_lacking_scan_skips_shown_and_exempt_items():
     d = new_dossier()
-    required = [doc for doc in d.documents if doc.required]
+    # Papers the catalog lists as only shown (xuất trình) never lack a scan.
+    required = [doc for doc in d.documents if doc.required and doc.copy != "present"]
     assert lacking_scan(d.documents) == [doc.name for doc in required]
     required[0].digitisation = {"exempt": "shown", "missing_reason": None}
     for doc in required[1:]:
@@ -127,3 +128,13 @@ def test_named_shas_lists_every_scan_of_a_dossier_once_and_ignores_junk():
     assert named_shas(d.to_dict()) == [a, SHA, b]
     junk = {"documents": [None, {"files": "x"}, {"files": [1, {"sha": 2}]}], "result_files": 5}
     assert named_shas(junk) == [] and named_shas(None) == []
+
+
+def test_a_paper_the_catalog_lists_as_only_shown_needs_no_scan():
+    from counter_tui.domain.catalog import CopyKind
+    from counter_tui.domain.dossier import DocItem
+
+    card = DocItem("Xuất trình: giấy tờ tùy thân", CopyKind.PRESENT.value, True, received=True)
+    form = DocItem("Tờ khai", CopyKind.ORIGINAL.value, True, received=True)
+    # Only the form is asked for; the card is counted as exempt, not as lacking a scan.
+    assert lacking_scan([card, form]) == ["Tờ khai"]

@@ -39,7 +39,7 @@ def test_a_file_whose_name_lies_about_its_content_is_refused_in_vietnamese():
 def test_a_renamed_office_document_is_refused():
     with pytest.raises(FileRefused) as info:
         check_file("don.pdf", b"PK\x03\x04 a docx really", LIMIT)
-    assert "nội dung là không rõ" in info.value.msg.vi
+    assert "nội dung không phải PDF, JPEG, PNG hay TIFF" in info.value.msg.vi
     with pytest.raises(FileRefused) as info:
         check_file("don.docx", b"PK\x03\x04", LIMIT)
     assert info.value.code == "file.type"
@@ -84,3 +84,12 @@ def test_a_malformed_entry_from_an_operation_is_refused_not_a_crash():
     ):
         with pytest.raises(FileRefused):
             check_entry(bad)
+
+
+def test_sizes_read_as_what_they_are():
+    from counter_tui.domain.files import size_text
+
+    assert size_text(0) == "0 KB"  # nothing waiting is not "1 KB"
+    assert size_text(24) == "24 byte"
+    assert size_text(1500) == "2 KB"
+    assert size_text(5_200_000) == "5,2 MB"
