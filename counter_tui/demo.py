@@ -186,6 +186,7 @@ def run_demo(keep: str | None = None, n: int = 300, language: str = "vi") -> int
         settings = Settings(
             office=OFFICE,
             office_name=OFFICE_NAME,
+            place="Quảng Phú",  # "Quảng Phú, ngày …" on the slips
             counter="Q1",
             slot=q1.slot,
             clerk="canbo01",
