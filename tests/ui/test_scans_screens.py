@@ -73,6 +73,9 @@ async def test_f2_attach_from_scanner_folder_and_by_path_refusal_and_reason(svc,
         assert app.screen is screen
         assert screen.documents[required[0]].files[0]["pages"] == 2
         assert "Đã đính kèm scan0001.pdf (PDF, 2 trang" in text(app, "#save_msg")
+        # A notice too, naming the item: the message line may be below the fold.
+        notices = [str(n.message) for n in app._notifications]
+        assert any("scan0001.pdf" in n and screen.documents[required[0]].name in n for n in notices)
         # A file whose name lies is refused in Vietnamese; nothing changes.
         bad = write(tmp_path, "cmnd.pdf", jpeg_bytes())
         await _open_scan(pilot, required[1])
@@ -269,12 +272,18 @@ async def test_a_page_scanned_while_the_dialog_is_open_is_listed(svc, tmp_path):
         required = [i for i, d in enumerate(app.screen.documents) if d.required]
         await _open_scan(pilot, required[0])
         dialog = app.screen
-        assert dialog.query_one("#scan_list").option_count == 0
+        listing = dialog.query_one("#scan_list")
+        # Empty, and saying why: nothing new since the dossier was opened.
+        assert listing.option_count == 1 and listing.get_option_at_index(0).disabled
+        assert "Chưa có tệp mới trong thư mục máy quét" in str(
+            listing.get_option_at_index(0).prompt
+        )
         write(tmp_path / "scan", "moi.pdf", pdf_bytes(1))
         # The dialog looks every 2 s; called here instead of waiting on the clock.
         dialog._rescan_if_new()
         await pilot.pause()
         assert dialog.query_one("#scan_list").option_count == 1
+        assert "moi.pdf" in str(dialog.query_one("#scan_list").get_option_at_index(0).prompt)
         assert dialog.focused is dialog.query_one("#scan_path")  # typing is not interrupted
 
 

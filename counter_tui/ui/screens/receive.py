@@ -787,9 +787,10 @@ class ReceiveScreen(CounterScreen):
                 if row.item is item:
                     row.refresh_label()
             self._update_checklist_msg()
-            self.query_one("#save_msg", Static).update(
-                tr("Đã đính kèm ", "Attached ") + prepared.describe(language())
-            )
+            words = tr("Đã đính kèm ", "Attached ") + prepared.describe(language())
+            self.query_one("#save_msg", Static).update(words)
+            # Also as a notice: at 35 rows the message line is below the fold.
+            self.notify(f"{words} — {item.name}", markup=False)
 
         self.app.push_screen(ScanDialog(self.services.scans, item.name, self.opened_at), attached)
 

@@ -117,6 +117,21 @@ class ScanDialog(CounterModal[Prepared | None]):
             ol.add_option(Option(f"{stamp}  {f.name}  ({size_text(f.size)})", id=str(i)))
         if self.listed:
             ol.highlighted = 0
+        elif self.scans.scanner_dir:
+            # Older files are left out on purpose (they belong to earlier citizens): say so,
+            # or an empty list reads as a broken scanner.
+            since = datetime.fromtimestamp(self.since).strftime("%H:%M")
+            ol.add_option(
+                Option(
+                    tr(
+                        f"Chưa có tệp mới trong thư mục máy quét từ {since} (lúc mở hồ sơ): "
+                        "quét giấy tờ, hoặc gõ / dán đường dẫn tệp bên dưới.",
+                        f"No new file in the scanner folder since {since} (when the dossier "
+                        "was opened): scan the paper, or type / paste a path below.",
+                    ),
+                    disabled=True,
+                )
+            )
 
     @on(OptionList.OptionSelected, "#scan_list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
