@@ -13,6 +13,11 @@ not what is true today. Choices, also in docs/reports.md:
   rescheduled dossier finished after its first date counts as late.
 - An open dossier is overdue when its legal due date is before the earlier of
   the period's last day and now.
+- In progress = within time + overdue + awaiting supplement (a received dossier whose
+  clock is paused). A supplement asked at the counter before receipt starts no clock:
+  it is neither received nor in progress, and is counted apart (supplement_at_counter).
+  So carried over + received = resolved + in progress + withdrawn (+ refused or
+  stopped after receipt) for an office that handles what it receives.
 - Receipt regardless of boundary: a dossier received here for another agency
   counts as received (and its fees, withdrawals, refusals) at the receiving
   office; whether it was resolved on time, is open, overdue, awaiting
@@ -45,7 +50,10 @@ class Counts:
     late: int = 0
     within: int = 0
     overdue: int = 0
-    awaiting_supplement: int = 0
+    awaiting_supplement: int = 0  # received, clock paused: a part of "in progress"
+    # Asked at the counter to complete the papers, never received (no clock started):
+    # outside received and in progress, like a refusal at the counter.
+    supplement_at_counter: int = 0
     withdrawn: int = 0
     refused: int = 0
     rescheduled: int = 0
@@ -53,6 +61,11 @@ class Counts:
     @property
     def resolved(self) -> int:
         return self.early + self.on_time + self.late
+
+    @property
+    def in_progress(self) -> int:
+        """Open at the end of the period: within time, overdue, or paused for a supplement."""
+        return self.within + self.overdue + self.awaiting_supplement
 
     @property
     def on_time_rate(self) -> float | None:
@@ -221,6 +234,10 @@ def _judge(
         touched = True
     if not handling:
         pass
+    elif state is Status.AWAITING_SUPPLEMENT and received is None:
+        # Never received: the counter handed back a list of missing papers. It is not in
+        # progress (no clock runs); it is counted apart, at the receiving office, below.
+        pass
     elif state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
         touched = True
@@ -239,6 +256,9 @@ def _judge(
             )
         else:
             add("within")
+        touched = True
+    if receiving and received is None and _happened(tl, "request_supplement", begin, as_of):
+        add("supplement_at_counter")
         touched = True
     for action, counted, counts_here in (
         ("withdraw", "withdrawn", receiving),

@@ -160,12 +160,14 @@ def report_tables(r: Report) -> list[Table]:
         ["  Đúng hạn", t.on_time],
         ["  Trễ hạn", t.late],
         ["Tỷ lệ đúng hạn (%)", _rate(t)],
-        ["Đang giải quyết: trong hạn", t.within],
-        ["Đang giải quyết: quá hạn", t.overdue],
-        ["Chờ bổ sung", t.awaiting_supplement],
+        ["Đang giải quyết", t.in_progress],
+        ["  Trong hạn", t.within],
+        ["  Quá hạn", t.overdue],
+        ["  Chờ bổ sung", t.awaiting_supplement],
         ["Công dân rút hồ sơ", t.withdrawn],
         ["Từ chối", t.refused],
         ["Đã xin lỗi, hẹn lại", t.rescheduled],
+        ["Yêu cầu bổ sung tại quầy (chưa tiếp nhận)", t.supplement_at_counter],
         ["Số hồ sơ thu phí, lệ phí khi tiếp nhận", r.fees_at_receipt],
         ["Phí, lệ phí thu khi tiếp nhận (đồng)", r.fees_at_receipt_total],
         *[
@@ -188,6 +190,7 @@ def report_tables(r: Report) -> list[Table]:
             c.awaiting_supplement,
             c.withdrawn,
             c.refused,
+            c.supplement_at_counter,
         ]
         for code, c in sorted(r.per_procedure.items())
     ]
@@ -212,6 +215,7 @@ def report_tables(r: Report) -> list[Table]:
                 "Chờ bổ sung",
                 "Rút hồ sơ",
                 "Từ chối",
+                "Yêu cầu bổ sung tại quầy",
             ],
             per,
         ),

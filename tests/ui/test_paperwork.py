@@ -355,3 +355,29 @@ async def test_opening_f6_computes_once_and_choosing_all_offices_recomputes(app,
         assert len(calls) == 2 and calls[1][2] is None
         assert "tất cả cơ quan" in text(app, "#r_summary")
         assert "Tiếp nhận: 4" in text(app, "#r_summary")
+
+
+async def test_f6_figures_add_up_with_supplements_at_the_counter_apart(app, services, clock):
+    """The demo's F6 said received 276 but resolved + open + supplement 303: the citizens
+    asked at the counter to complete their papers (never received) were counted in
+    "Chờ bổ sung". Hand count, 01-25/11: received #1-#4; resolved #1 #4; in progress #2
+    (overdue) and #3 (received, then asked for a supplement); Nga asked at the counter."""
+    from counter_tui.domain.dossier import Applicant
+
+    docs = report_fixture(services, clock)
+    clock.now = datetime(2026, 11, 25, 8, 0)
+    services.desk.act(docs[2].uid, Action.REQUEST_SUPPLEMENT, data={"missing": ["Tờ khai"]})
+    clock.now = datetime(2026, 11, 20, 9, 0)
+    d = services.desk.draft("1.004873", Applicant("Vũ Thị Nga", citizen_id="001203000005"))
+    services.desk.receive(d, outcome=Action.REQUEST_SUPPLEMENT)
+    clock.now = NOW
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = text(app, "#r_summary")
+    assert "Tồn kỳ trước: 0   Tiếp nhận: 4" in summary
+    assert "Đã giải quyết: 2 —" in summary
+    assert "Đang giải quyết: 2 — trong hạn 0, quá hạn 1, chờ bổ sung 1" in summary
+    assert "Yêu cầu bổ sung tại quầy (chưa tiếp nhận): 1" in summary
+    assert "Phí, lệ phí thu khi tiếp nhận: 0 hồ sơ, 0 đồng" in summary

@@ -28,6 +28,8 @@ from counter_tui.usecases.paperwork import CHANNEL_VI
 
 CHANNEL_EN = {"direct": "At the counter", "post": "By post", "online": "Online"}
 BAR_WIDTH = 40
+# The longest chart label ("Đang giải quyết, trong hạn"); label, count and bar fit 80 columns.
+LABEL_WIDTH = 27
 ALL = "__all__"
 
 
@@ -37,6 +39,11 @@ def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
         return ""
     eighths = max(1, round(value * width * 8 / largest))
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+def dong(amount: int) -> str:
+    """An amount the Vietnamese way: dots between thousands (1.250.000)."""
+    return f"{amount:,}".replace(",", ".")
 
 
 def rate_text(c: Counts) -> str:
@@ -78,7 +85,7 @@ class ReportScreen(CounterScreen):
             office = self.services.settings.office
             yield Select(
                 [
-                    (f"{office} {tr('(quầy này)', '(this counter)')}", office),
+                    (f"{office} {tr('(cả cơ quan)', '(whole office)')}", office),
                     (tr("Tất cả trong bộ nhớ", "All cached"), ALL),
                 ],
                 value=office,
@@ -240,17 +247,23 @@ class ReportScreen(CounterScreen):
                 f"late {t_.late}   ·   On-time rate: {rate_text(t_)}",
             ),
             tr(
-                f"Đang giải quyết: trong hạn {t_.within}, quá hạn {t_.overdue}   ·   "
-                f"Chờ bổ sung: {t_.awaiting_supplement}   ·   Rút: {t_.withdrawn}   ·   "
-                f"Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: {t_.rescheduled}",
-                f"In progress: within time {t_.within}, overdue {t_.overdue}   ·   "
-                f"Awaiting supplement: {t_.awaiting_supplement}   ·   Withdrawn: "
-                f"{t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: {t_.rescheduled}",
+                f"Đang giải quyết: {t_.in_progress} — trong hạn {t_.within}, quá hạn "
+                f"{t_.overdue}, chờ bổ sung {t_.awaiting_supplement}",
+                f"In progress: {t_.in_progress} — within time {t_.within}, overdue "
+                f"{t_.overdue}, awaiting supplement {t_.awaiting_supplement}",
+            ),
+            tr(
+                f"Rút: {t_.withdrawn}   ·   Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: "
+                f"{t_.rescheduled}   ·   Yêu cầu bổ sung tại quầy (chưa tiếp nhận): "
+                f"{t_.supplement_at_counter}",
+                f"Withdrawn: {t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: "
+                f"{t_.rescheduled}   ·   Supplement asked at the counter (not received): "
+                f"{t_.supplement_at_counter}",
             ),
             tr(
                 f"Phí, lệ phí thu khi tiếp nhận: {r.fees_at_receipt} hồ sơ, "
-                f"{r.fees_at_receipt_total:,} đồng   ·   thu khi trả kết quả: "
-                f"{r.fees_at_hand_over_total:,} đồng".replace(",", "."),
+                f"{dong(r.fees_at_receipt_total)} đồng   ·   thu khi trả kết quả: "
+                f"{dong(r.fees_at_hand_over_total)} đồng",
                 f"Fees at receipt: {r.fees_at_receipt} dossiers, {r.fees_at_receipt_total:,} VND"
                 f"   ·   at hand-over: {r.fees_at_hand_over_total:,} VND",
             ),
@@ -264,15 +277,15 @@ class ReportScreen(CounterScreen):
             (tr("Trước hạn", "Early"), t_.early, "green"),
             (tr("Đúng hạn", "On time"), t_.on_time, "green"),
             (tr("Trễ hạn", "Late"), t_.late, "red"),
-            (tr("Đang, trong hạn", "Open, in time"), t_.within, "cyan"),
-            (tr("Đang, quá hạn", "Open, overdue"), t_.overdue, "red"),
+            (tr("Đang giải quyết, trong hạn", "In progress, in time"), t_.within, "cyan"),
+            (tr("Đang giải quyết, quá hạn", "In progress, overdue"), t_.overdue, "red"),
             (tr("Chờ bổ sung", "Supplement"), t_.awaiting_supplement, "yellow"),
         ]
         largest = max(v for _, v, _ in rows)
         chart = Text()
         for label, value, colour in rows:
             # Words and numbers carry the meaning; the colour only helps.
-            chart.append(f"{label:<16}{value:>6} ")
+            chart.append(f"{label:<{LABEL_WIDTH}}{value:>6} ")
             chart.append(bar(value, largest), style=colour)
             chart.append("\n")
         self.query_one("#r_chart", Static).update(chart)
