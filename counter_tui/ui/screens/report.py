@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, Static
 
 from counter_tui.domain.digitisation import DigitisationRow
 from counter_tui.domain.forms import parse_period
@@ -56,7 +56,43 @@ class ReportScreen(CounterScreen):
         Binding("ctrl+l", "run", "run_report", id="run_report"),
         Binding("f9", "export", "export", id="export"),
         Binding("f10", "print_book", "print_book", id="print_book"),
+        # The figures run past a small terminal: these keys scroll the report wherever the
+        # cursor is (priority: a date field or a table would take them otherwise). In a date
+        # field Ctrl+A / Ctrl+E still move to its start and end.
+        Binding(
+            "pageup",
+            "scroll_report('page_up')",
+            "scroll_page_up",
+            id="report_page_up",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "pagedown",
+            "scroll_report('page_down')",
+            "scroll_page_down",
+            id="report_page_down",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "home",
+            "scroll_report('home')",
+            "scroll_top",
+            id="report_top",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "end",
+            "scroll_report('end')",
+            "scroll_bottom",
+            id="report_bottom",
+            show=False,
+            priority=True,
+        ),
     ]
+    AUTO_FOCUS = "#r_from"
     DEFAULT_CSS = """
     ReportScreen #period { height: 1; }
     ReportScreen #period Input { width: 14; }
@@ -92,7 +128,7 @@ class ReportScreen(CounterScreen):
                 allow_blank=False,
                 id="r_office",
             )
-        with VerticalScroll(can_focus=False):
+        with VerticalScroll(id="r_scroll", can_focus=False):
             yield Static("", id="r_msg", markup=False)
             yield Static("", id="r_summary", markup=False)
             yield Static("", id="r_chart", markup=False)
@@ -155,6 +191,28 @@ class ReportScreen(CounterScreen):
         self.query_one("#r_from", Input).focus()
         self._office = self.query_one("#r_office", Select).value
         self.action_run()
+
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the first date."""
+        self.query_one("#r_from", Input).focus()
+
+    def action_scroll_report(self, where: str) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList):  # the office list is open: the keys are its own
+            {
+                "page_up": focused.action_page_up,
+                "page_down": focused.action_page_down,
+                "home": focused.action_first,
+                "end": focused.action_last,
+            }[where]()
+            return
+        scroll = self.query_one("#r_scroll", VerticalScroll)
+        {
+            "page_up": scroll.scroll_page_up,
+            "page_down": scroll.scroll_page_down,
+            "home": scroll.scroll_home,
+            "end": scroll.scroll_end,
+        }[where](animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "r_from":
