@@ -103,6 +103,11 @@ class Report:
     fees_at_receipt_total: int = 0
     fees_by_method: dict[str, int] = field(default_factory=dict)
     fees_at_hand_over_total: int = 0
+    # Receipt regardless of boundary, so a reader can reconcile the figures: of those
+    # received here, how many another office handles; of those handled here, how many
+    # another office received (both with their clock started in the period).
+    received_for_others: int = 0
+    routed_in: int = 0
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -212,6 +217,12 @@ def _judge(
         and _status_at(tl, begin - timedelta(microseconds=1)) in IN_PROGRESS
     ):
         report.carried_over += 1
+    if received is not None and begin <= received <= as_of and receiving != handling:
+        if receiving:
+            report.received_for_others += 1
+        else:
+            report.routed_in += 1
+            touched = True
     if receiving and received is not None and begin <= received <= as_of:
         add("received")
         channel = d.channel or "direct"

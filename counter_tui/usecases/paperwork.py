@@ -155,6 +155,8 @@ def report_tables(r: Report) -> list[Table]:
         ["Tồn kỳ trước chuyển sang", r.carried_over],
         ["Tiếp nhận trong kỳ", t.received],
         *channels,
+        ["  trong đó: cơ quan khác giải quyết", r.received_for_others],
+        ["Cơ quan khác tiếp nhận, ở đây giải quyết", r.routed_in],
         ["Đã giải quyết", t.resolved],
         ["  Trước hạn", t.early],
         ["  Đúng hạn", t.on_time],

@@ -202,6 +202,11 @@ def test_a_dossier_received_for_another_office_counts_where_the_law_counts_it():
     )
     everyone = build_report(dossiers, *feb, NOW).total
     assert (everyone.received, everyone.early, everyone.overdue) == (4, 1, 1)
+    # F6 says which part of each figure crossed the boundary (P Q S both ways).
+    here_r = build_report(dossiers, *feb, NOW, office=OFFICE)
+    there_r = build_report(dossiers, *feb, NOW, office=handler)
+    assert (here_r.received_for_others, here_r.routed_in) == (3, 0)
+    assert (there_r.received_for_others, there_r.routed_in) == (0, 3)
 
 
 def test_the_figures_add_up_and_a_supplement_asked_at_the_counter_is_apart():

@@ -297,7 +297,23 @@ class ReportScreen(CounterScreen):
                 f"Tồn kỳ trước: {r.carried_over}   Tiếp nhận: {t_.received}",
                 f"Carried over: {r.carried_over}   Received: {t_.received}",
             )
-            + (f" ({channels})" if channels else ""),
+            + (f" ({channels})" if channels else "")
+            + (
+                tr(
+                    f"   ·   trong đó cơ quan khác giải quyết: {r.received_for_others}",
+                    f"   ·   of which handled by other offices: {r.received_for_others}",
+                )
+                if r.received_for_others
+                else ""
+            )
+            + (
+                tr(
+                    f"   ·   Cơ quan khác tiếp nhận, ở đây giải quyết: {r.routed_in}",
+                    f"   ·   Received by other offices, handled here: {r.routed_in}",
+                )
+                if r.routed_in
+                else ""
+            ),
             tr(
                 f"Đã giải quyết: {t_.resolved} — trước hạn {t_.early}, đúng hạn {t_.on_time}, "
                 f"trễ hạn {t_.late}   ·   Tỷ lệ đúng hạn: {rate_text(t_)}",
