@@ -13,6 +13,11 @@ not what is true today. Choices, also in docs/reports.md:
   rescheduled dossier finished after its first date counts as late.
 - An open dossier is overdue when its legal due date is before the earlier of
   the period's last day and now.
+- In progress = within time + overdue + awaiting supplement (a received dossier whose
+  clock is paused). A supplement asked at the counter before receipt starts no clock:
+  it is neither received nor in progress, and is counted apart (supplement_at_counter).
+  So carried over + received = resolved + in progress + withdrawn (+ refused or
+  stopped after receipt) for an office that handles what it receives.
 - Receipt regardless of boundary: a dossier received here for another agency
   counts as received (and its fees, withdrawals, refusals) at the receiving
   office; whether it was resolved on time, is open, overdue, awaiting
@@ -45,7 +50,10 @@ class Counts:
     late: int = 0
     within: int = 0
     overdue: int = 0
-    awaiting_supplement: int = 0
+    awaiting_supplement: int = 0  # received, clock paused: a part of "in progress"
+    # Asked at the counter to complete the papers, never received (no clock started):
+    # outside received and in progress, like a refusal at the counter.
+    supplement_at_counter: int = 0
     withdrawn: int = 0
     refused: int = 0
     rescheduled: int = 0
@@ -53,6 +61,11 @@ class Counts:
     @property
     def resolved(self) -> int:
         return self.early + self.on_time + self.late
+
+    @property
+    def in_progress(self) -> int:
+        """Open at the end of the period: within time, overdue, or paused for a supplement."""
+        return self.within + self.overdue + self.awaiting_supplement
 
     @property
     def on_time_rate(self) -> float | None:
@@ -90,6 +103,11 @@ class Report:
     fees_at_receipt_total: int = 0
     fees_by_method: dict[str, int] = field(default_factory=dict)
     fees_at_hand_over_total: int = 0
+    # Receipt regardless of boundary, so a reader can reconcile the figures: of those
+    # received here, how many another office handles; of those handled here, how many
+    # another office received (both with their clock started in the period).
+    received_for_others: int = 0
+    routed_in: int = 0
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -199,6 +217,12 @@ def _judge(
         and _status_at(tl, begin - timedelta(microseconds=1)) in IN_PROGRESS
     ):
         report.carried_over += 1
+    if received is not None and begin <= received <= as_of and receiving != handling:
+        if receiving:
+            report.received_for_others += 1
+        else:
+            report.routed_in += 1
+            touched = True
     if receiving and received is not None and begin <= received <= as_of:
         add("received")
         channel = d.channel or "direct"
@@ -221,6 +245,10 @@ def _judge(
         touched = True
     if not handling:
         pass
+    elif state is Status.AWAITING_SUPPLEMENT and received is None:
+        # Never received: the counter handed back a list of missing papers. It is not in
+        # progress (no clock runs); it is counted apart, at the receiving office, below.
+        pass
     elif state is Status.AWAITING_SUPPLEMENT:
         add("awaiting_supplement")
         touched = True
@@ -239,6 +267,9 @@ def _judge(
             )
         else:
             add("within")
+        touched = True
+    if receiving and received is None and _happened(tl, "request_supplement", begin, as_of):
+        add("supplement_at_counter")
         touched = True
     for action, counted, counts_here in (
         ("withdraw", "withdrawn", receiving),

@@ -202,3 +202,23 @@ def test_a_dossier_received_for_another_office_counts_where_the_law_counts_it():
     )
     everyone = build_report(dossiers, *feb, NOW).total
     assert (everyone.received, everyone.early, everyone.overdue) == (4, 1, 1)
+    # F6 says which part of each figure crossed the boundary (P Q S both ways).
+    here_r = build_report(dossiers, *feb, NOW, office=OFFICE)
+    there_r = build_report(dossiers, *feb, NOW, office=handler)
+    assert (here_r.received_for_others, here_r.routed_in) == (3, 0)
+    assert (there_r.received_for_others, there_r.routed_in) == (0, 3)
+
+
+def test_the_figures_add_up_and_a_supplement_asked_at_the_counter_is_apart():
+    """Seen in the demo: 8% of citizens were asked at the counter to complete their papers
+    (never received, no clock) and were counted in "Chờ bổ sung" beside the received ones,
+    so resolved + in progress came to 27 more than carried over + received."""
+    m = Make("M").do(Action.REQUEST_SUPPLEMENT, at(16, 9, 2), missing=["Tờ khai"]).doc
+    r = build_report([*fixture(), m], date(2026, 2, 1), date(2026, 2, 28), NOW, office=OFFICE)
+    t = r.total
+    assert t.received == 8  # A B C D E F G H; M never received
+    assert t.awaiting_supplement == 1  # G only: received, clock paused
+    assert t.supplement_at_counter == 1  # M
+    assert t.in_progress == 3  # F within, E overdue, G awaiting supplement
+    # carried over (I) + received = resolved (A B C D I) + in progress + withdrawn (H)
+    assert r.carried_over + t.received == t.resolved + t.in_progress + t.withdrawn == 9

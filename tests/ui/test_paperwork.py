@@ -355,3 +355,70 @@ async def test_opening_f6_computes_once_and_choosing_all_offices_recomputes(app,
         assert len(calls) == 2 and calls[1][2] is None
         assert "tất cả cơ quan" in text(app, "#r_summary")
         assert "Tiếp nhận: 4" in text(app, "#r_summary")
+
+
+async def test_f6_figures_add_up_with_supplements_at_the_counter_apart(app, services, clock):
+    """The demo's F6 said received 276 but resolved + open + supplement 303: the citizens
+    asked at the counter to complete their papers (never received) were counted in
+    "Chờ bổ sung". Hand count, 01-25/11: received #1-#4; resolved #1 #4; in progress #2
+    (overdue) and #3 (received, then asked for a supplement); Nga asked at the counter."""
+    from counter_tui.domain.dossier import Applicant
+
+    docs = report_fixture(services, clock)
+    clock.now = datetime(2026, 11, 25, 8, 0)
+    services.desk.act(docs[2].uid, Action.REQUEST_SUPPLEMENT, data={"missing": ["Tờ khai"]})
+    clock.now = datetime(2026, 11, 20, 9, 0)
+    d = services.desk.draft("1.004873", Applicant("Vũ Thị Nga", citizen_id="001203000005"))
+    services.desk.receive(d, outcome=Action.REQUEST_SUPPLEMENT)
+    clock.now = NOW
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        summary = text(app, "#r_summary")
+    assert "Tồn kỳ trước: 0   Tiếp nhận: 4" in summary
+    assert "Đã giải quyết: 2 —" in summary
+    assert "Đang giải quyết: 2 — trong hạn 0, quá hạn 1, chờ bổ sung 1" in summary
+    assert "Yêu cầu bổ sung tại quầy (chưa tiếp nhận): 1" in summary
+    assert "Phí, lệ phí thu khi tiếp nhận: 0 hồ sơ, 0 đồng" in summary
+
+
+async def test_f6_opens_in_its_first_date_and_the_keys_scroll_to_the_last_section(
+    app, services, clock
+):
+    """A newcomer at 35 rows could not reach "Số hóa hồ sơ và kết quả" at the bottom:
+    nothing had focus and PageDown/End did nothing."""
+    services.settings.digitise = True  # the digitisation section is shown
+    report_fixture(services, clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        assert screen.focused is screen.query_one("#r_from", Input)
+        title = screen.query_one("#r_digit_title")
+        assert title.display and not screen.region.contains_region(title.region)
+        for _ in range(10):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert screen.region.contains_region(title.region)
+        await pilot.press("home")
+        await pilot.pause()
+        assert not screen.region.contains_region(title.region)
+        await pilot.press("end")
+        await pilot.pause()
+        assert screen.region.contains_region(title.region)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert screen.query_one("#r_scroll").scroll_y < screen.query_one("#r_scroll").max_scroll_y
+        await pilot.press("f1")  # the keys are declared, so the help lists them
+        await pilot.pause()
+        table = app.screen.query_one("#help_keys", DataTable)
+        listed = {str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        assert {"report_page_up", "report_page_down", "report_top", "report_bottom"} <= listed
+        await pilot.press("escape")
+        screen.query_one("#r_procs", DataTable).focus()
+        await pilot.press("f3", "f6")  # back to F6 later: the cursor is in the first date again
+        await pilot.pause()
+        assert app.screen is screen and screen.focused is screen.query_one("#r_from", Input)

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, Static
 
 from counter_tui.domain.digitisation import DigitisationRow
 from counter_tui.domain.forms import parse_period
@@ -28,6 +28,8 @@ from counter_tui.usecases.paperwork import CHANNEL_VI
 
 CHANNEL_EN = {"direct": "At the counter", "post": "By post", "online": "Online"}
 BAR_WIDTH = 40
+# The longest chart label ("Đang giải quyết, trong hạn"); label, count and bar fit 80 columns.
+LABEL_WIDTH = 27
 ALL = "__all__"
 
 
@@ -37,6 +39,11 @@ def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
         return ""
     eighths = max(1, round(value * width * 8 / largest))
     return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+def dong(amount: int) -> str:
+    """An amount the Vietnamese way: dots between thousands (1.250.000)."""
+    return f"{amount:,}".replace(",", ".")
 
 
 def rate_text(c: Counts) -> str:
@@ -49,7 +56,43 @@ class ReportScreen(CounterScreen):
         Binding("ctrl+l", "run", "run_report", id="run_report"),
         Binding("f9", "export", "export", id="export"),
         Binding("f10", "print_book", "print_book", id="print_book"),
+        # The figures run past a small terminal: these keys scroll the report wherever the
+        # cursor is (priority: a date field or a table would take them otherwise). In a date
+        # field Ctrl+A / Ctrl+E still move to its start and end.
+        Binding(
+            "pageup",
+            "scroll_report('page_up')",
+            "scroll_page_up",
+            id="report_page_up",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "pagedown",
+            "scroll_report('page_down')",
+            "scroll_page_down",
+            id="report_page_down",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "home",
+            "scroll_report('home')",
+            "scroll_top",
+            id="report_top",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "end",
+            "scroll_report('end')",
+            "scroll_bottom",
+            id="report_bottom",
+            show=False,
+            priority=True,
+        ),
     ]
+    AUTO_FOCUS = "#r_from"
     DEFAULT_CSS = """
     ReportScreen #period { height: 1; }
     ReportScreen #period Input { width: 14; }
@@ -78,14 +121,14 @@ class ReportScreen(CounterScreen):
             office = self.services.settings.office
             yield Select(
                 [
-                    (f"{office} {tr('(quầy này)', '(this counter)')}", office),
+                    (f"{office} {tr('(cả cơ quan)', '(whole office)')}", office),
                     (tr("Tất cả trong bộ nhớ", "All cached"), ALL),
                 ],
                 value=office,
                 allow_blank=False,
                 id="r_office",
             )
-        with VerticalScroll(can_focus=False):
+        with VerticalScroll(id="r_scroll", can_focus=False):
             yield Static("", id="r_msg", markup=False)
             yield Static("", id="r_summary", markup=False)
             yield Static("", id="r_chart", markup=False)
@@ -148,6 +191,28 @@ class ReportScreen(CounterScreen):
         self.query_one("#r_from", Input).focus()
         self._office = self.query_one("#r_office", Select).value
         self.action_run()
+
+    def land(self) -> None:
+        """Shown by its F-key: the cursor goes to the first date."""
+        self.query_one("#r_from", Input).focus()
+
+    def action_scroll_report(self, where: str) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList):  # the office list is open: the keys are its own
+            {
+                "page_up": focused.action_page_up,
+                "page_down": focused.action_page_down,
+                "home": focused.action_first,
+                "end": focused.action_last,
+            }[where]()
+            return
+        scroll = self.query_one("#r_scroll", VerticalScroll)
+        {
+            "page_up": scroll.scroll_page_up,
+            "page_down": scroll.scroll_page_down,
+            "home": scroll.scroll_home,
+            "end": scroll.scroll_end,
+        }[where](animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "r_from":
@@ -232,7 +297,23 @@ class ReportScreen(CounterScreen):
                 f"Tồn kỳ trước: {r.carried_over}   Tiếp nhận: {t_.received}",
                 f"Carried over: {r.carried_over}   Received: {t_.received}",
             )
-            + (f" ({channels})" if channels else ""),
+            + (f" ({channels})" if channels else "")
+            + (
+                tr(
+                    f"   ·   trong đó cơ quan khác giải quyết: {r.received_for_others}",
+                    f"   ·   of which handled by other offices: {r.received_for_others}",
+                )
+                if r.received_for_others
+                else ""
+            )
+            + (
+                tr(
+                    f"   ·   Cơ quan khác tiếp nhận, ở đây giải quyết: {r.routed_in}",
+                    f"   ·   Received by other offices, handled here: {r.routed_in}",
+                )
+                if r.routed_in
+                else ""
+            ),
             tr(
                 f"Đã giải quyết: {t_.resolved} — trước hạn {t_.early}, đúng hạn {t_.on_time}, "
                 f"trễ hạn {t_.late}   ·   Tỷ lệ đúng hạn: {rate_text(t_)}",
@@ -240,17 +321,23 @@ class ReportScreen(CounterScreen):
                 f"late {t_.late}   ·   On-time rate: {rate_text(t_)}",
             ),
             tr(
-                f"Đang giải quyết: trong hạn {t_.within}, quá hạn {t_.overdue}   ·   "
-                f"Chờ bổ sung: {t_.awaiting_supplement}   ·   Rút: {t_.withdrawn}   ·   "
-                f"Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: {t_.rescheduled}",
-                f"In progress: within time {t_.within}, overdue {t_.overdue}   ·   "
-                f"Awaiting supplement: {t_.awaiting_supplement}   ·   Withdrawn: "
-                f"{t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: {t_.rescheduled}",
+                f"Đang giải quyết: {t_.in_progress} — trong hạn {t_.within}, quá hạn "
+                f"{t_.overdue}, chờ bổ sung {t_.awaiting_supplement}",
+                f"In progress: {t_.in_progress} — within time {t_.within}, overdue "
+                f"{t_.overdue}, awaiting supplement {t_.awaiting_supplement}",
+            ),
+            tr(
+                f"Rút: {t_.withdrawn}   ·   Từ chối: {t_.refused}   ·   Xin lỗi, hẹn lại: "
+                f"{t_.rescheduled}   ·   Yêu cầu bổ sung tại quầy (chưa tiếp nhận): "
+                f"{t_.supplement_at_counter}",
+                f"Withdrawn: {t_.withdrawn}   ·   Refused: {t_.refused}   ·   Apologies: "
+                f"{t_.rescheduled}   ·   Supplement asked at the counter (not received): "
+                f"{t_.supplement_at_counter}",
             ),
             tr(
                 f"Phí, lệ phí thu khi tiếp nhận: {r.fees_at_receipt} hồ sơ, "
-                f"{r.fees_at_receipt_total:,} đồng   ·   thu khi trả kết quả: "
-                f"{r.fees_at_hand_over_total:,} đồng".replace(",", "."),
+                f"{dong(r.fees_at_receipt_total)} đồng   ·   thu khi trả kết quả: "
+                f"{dong(r.fees_at_hand_over_total)} đồng",
                 f"Fees at receipt: {r.fees_at_receipt} dossiers, {r.fees_at_receipt_total:,} VND"
                 f"   ·   at hand-over: {r.fees_at_hand_over_total:,} VND",
             ),
@@ -264,15 +351,15 @@ class ReportScreen(CounterScreen):
             (tr("Trước hạn", "Early"), t_.early, "green"),
             (tr("Đúng hạn", "On time"), t_.on_time, "green"),
             (tr("Trễ hạn", "Late"), t_.late, "red"),
-            (tr("Đang, trong hạn", "Open, in time"), t_.within, "cyan"),
-            (tr("Đang, quá hạn", "Open, overdue"), t_.overdue, "red"),
+            (tr("Đang giải quyết, trong hạn", "In progress, in time"), t_.within, "cyan"),
+            (tr("Đang giải quyết, quá hạn", "In progress, overdue"), t_.overdue, "red"),
             (tr("Chờ bổ sung", "Supplement"), t_.awaiting_supplement, "yellow"),
         ]
         largest = max(v for _, v, _ in rows)
         chart = Text()
         for label, value, colour in rows:
             # Words and numbers carry the meaning; the colour only helps.
-            chart.append(f"{label:<16}{value:>6} ")
+            chart.append(f"{label:<{LABEL_WIDTH}}{value:>6} ")
             chart.append(bar(value, largest), style=colour)
             chart.append("\n")
         self.query_one("#r_chart", Static).update(chart)
