@@ -117,7 +117,7 @@ class FileRoom:
         Called before the transaction that registers it (possibly in a worker thread)."""
         sha = hashlib.sha256(data).hexdigest()
         final = self.path_of(sha)
-        if final.exists() and self._stat_ok(sha, len(data)):
+        if final.exists() and self._stat_ok(sha, len(data)) and self._whole(sha, len(data)):
             return sha
         self._check_room(len(data))
         sub = final.parent
@@ -155,6 +155,15 @@ class FileRoom:
         except OSError:
             return False
 
+    def _whole(self, sha: str, size: int) -> bool:
+        """Whether the held copy passes its hash: a damaged one is replaced by the bytes the
+        clerk just gave, never kept in their stead."""
+        try:
+            self._verify(sha, size)
+        except StoreError:
+            return False
+        return True
+
     def _stored_size(self, size: int) -> int:
         if self.store.cipher is None:
             return size
@@ -176,8 +185,11 @@ class FileRoom:
             doc = table.get(Q.sha == sha)
             if doc is None:
                 table.insert({"sha": sha, "size": size, "state": "pending", "at": at})
-            elif doc.get("state") == "evicted":
-                table.update({"state": "acked"}, Q.sha == sha)
+            elif doc.get("state") in ("acked", "evicted"):
+                # The centre holds it; whether this counter still does is what the disk says
+                # (room may have been made between the scan and this save).
+                held = self._stat_ok(sha, size)
+                table.update({"state": "acked" if held else "evicted"}, Q.sha == sha)
 
     def restore(self, sha: str, data: bytes) -> None:
         """Put back an evicted file fetched from the centre (the sync side calls this);
