@@ -294,11 +294,23 @@ class Scans:
         system viewer; the screen runs it."""
         self.fetch_back(sha)
         folder = Path(tempfile.mkdtemp(prefix="counter-tui-view-"))
-        safe = Path(name).name or sha
+        # The name is the attaching counter's (synced, any string): ".." or a NUL would
+        # write over the temp folder's parent or fail; such a copy is named by its hash.
+        safe = Path(name).name
+        if safe in ("", ".", "..") or "\x00" in safe:
+            safe = sha
         try:
             target = self._files.export(sha, folder / safe)
         except StoreError as exc:
             raise DomainError("file.unavailable", exc.msg) from exc
+        except OSError as exc:
+            raise DomainError(
+                "file.unavailable",
+                Msg(
+                    f"Không ghi được bản sao để xem ({exc.strerror}).",
+                    f"Cannot write the copy to view ({exc.strerror}).",
+                ),
+            ) from exc
         if sys.platform == "win32":
             return ["cmd", "/c", "start", "", str(target)]
         if sys.platform == "darwin":
