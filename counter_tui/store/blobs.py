@@ -197,16 +197,26 @@ class FileRoom:
         if hashlib.sha256(data).hexdigest() != sha:
             raise _damaged(len(data))
         rec = self._record(sha)
-        if rec is None or rec.get("state") != "evicted":
+        if rec is not None and rec.get("state") != "evicted":
             return
         self.put(data)
         with self.store.transaction():
-            self._table().update({"state": "acked"}, Q.sha == sha)
+            if rec is None:
+                # A scan another counter of the office attached: the centre holds it.
+                self._table().insert({"sha": sha, "size": len(data), "state": "acked", "at": ""})
+            else:
+                self._table().update({"state": "acked"}, Q.sha == sha)
 
     def evicted(self, sha: str) -> bool:
         """Whether the file was evicted (the centre holds it; fetch it back to open it)."""
         rec = self._record(sha)
         return rec is not None and rec.get("state") == "evicted"
+
+    def at_centre(self, sha: str) -> bool:
+        """Whether the bytes are only at the centre: evicted, or never held here (a scan
+        another counter of the office attached, pulled with its dossier)."""
+        rec = self._record(sha)
+        return rec is None or rec.get("state") == "evicted"
 
     def discard_unregistered(self, sha: str) -> None:
         """A transaction that would have registered ``sha`` failed: remove the blob now

@@ -249,14 +249,15 @@ class Scans:
         return out
 
     def at_centre_only(self, sha: str) -> bool:
-        """Whether the scan was evicted from the cache (room was short; the centre holds it):
-        opening it fetches it back first, which may take a while."""
-        return self._files.evicted(sha)
+        """Whether the scan is only at the centre (evicted when room was short, or attached
+        at another counter of the office): opening it fetches it first, which may take a
+        while."""
+        return self._files.at_centre(sha)
 
     def fetch_back(self, sha: str) -> None:
         """Bring an evicted scan back from the centre into the cache (checked against its
         hash); :class:`DomainError` in Vietnamese when it cannot be fetched now."""
-        if not self._files.evicted(sha):
+        if not self._files.at_centre(sha):
             return
         from counter_tui.sync.client import Refused, SyncError
 
