@@ -218,12 +218,6 @@ class FileRoom:
         rec = self._record(sha)
         return rec is None or rec.get("state") == "evicted"
 
-    def discard_unregistered(self, sha: str) -> None:
-        """A transaction that would have registered ``sha`` failed: remove the blob now
-        unless a record names it (otherwise the next open would)."""
-        if self._record(sha) is None:
-            self.path_of(sha).unlink(missing_ok=True)
-
     # --- reading ----------------------------------------------------------------------------
 
     def _segments(self, fh: Any, size: int, first: int, last: int) -> list[bytes]:

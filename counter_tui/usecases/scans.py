@@ -206,12 +206,9 @@ class Scans:
         ``"result"`` for the result scanned at hand-over): one event in its history."""
         role = "result" if item == RESULT_ITEM else "document"
         entries = [self.entry(p, item, role) for p in prepared]
-        try:
-            return self._desk.act(uid, Action.ATTACH, data={"files": entries})
-        except BaseException:
-            for p in prepared:
-                self._files.discard_unregistered(p.sha)
-            raise
+        # A failed attach leaves its blobs: a form may hold the same page prepared, and
+        # what no record names is removed at the next open.
+        return self._desk.act(uid, Action.ATTACH, data={"files": entries})
 
     # --- the scanner folder ------------------------------------------------------------------
 
