@@ -117,7 +117,7 @@ class FileRoom:
         Called before the transaction that registers it (possibly in a worker thread)."""
         sha = hashlib.sha256(data).hexdigest()
         final = self.path_of(sha)
-        if final.exists() and self._stat_ok(sha, len(data)):
+        if final.exists() and self._stat_ok(sha, len(data)) and self._whole(sha, len(data)):
             return sha
         self._check_room(len(data))
         sub = final.parent
@@ -155,6 +155,15 @@ class FileRoom:
         except OSError:
             return False
 
+    def _whole(self, sha: str, size: int) -> bool:
+        """Whether the held copy passes its hash: a damaged one is replaced by the bytes the
+        clerk just gave, never kept in their stead."""
+        try:
+            self._verify(sha, size)
+        except StoreError:
+            return False
+        return True
+
     def _stored_size(self, size: int) -> int:
         if self.store.cipher is None:
             return size
@@ -176,8 +185,11 @@ class FileRoom:
             doc = table.get(Q.sha == sha)
             if doc is None:
                 table.insert({"sha": sha, "size": size, "state": "pending", "at": at})
-            elif doc.get("state") == "evicted":
-                table.update({"state": "acked"}, Q.sha == sha)
+            elif doc.get("state") in ("acked", "evicted"):
+                # The centre holds it; whether this counter still does is what the disk says
+                # (room may have been made between the scan and this save).
+                held = self._stat_ok(sha, size)
+                table.update({"state": "acked" if held else "evicted"}, Q.sha == sha)
 
     def restore(self, sha: str, data: bytes) -> None:
         """Put back an evicted file fetched from the centre (the sync side calls this);
@@ -185,22 +197,26 @@ class FileRoom:
         if hashlib.sha256(data).hexdigest() != sha:
             raise _damaged(len(data))
         rec = self._record(sha)
-        if rec is None or rec.get("state") != "evicted":
+        if rec is not None and rec.get("state") != "evicted":
             return
         self.put(data)
         with self.store.transaction():
-            self._table().update({"state": "acked"}, Q.sha == sha)
+            if rec is None:
+                # A scan another counter of the office attached: the centre holds it.
+                self._table().insert({"sha": sha, "size": len(data), "state": "acked", "at": ""})
+            else:
+                self._table().update({"state": "acked"}, Q.sha == sha)
 
     def evicted(self, sha: str) -> bool:
         """Whether the file was evicted (the centre holds it; fetch it back to open it)."""
         rec = self._record(sha)
         return rec is not None and rec.get("state") == "evicted"
 
-    def discard_unregistered(self, sha: str) -> None:
-        """A transaction that would have registered ``sha`` failed: remove the blob now
-        unless a record names it (otherwise the next open would)."""
-        if self._record(sha) is None:
-            self.path_of(sha).unlink(missing_ok=True)
+    def at_centre(self, sha: str) -> bool:
+        """Whether the bytes are only at the centre: evicted, or never held here (a scan
+        another counter of the office attached, pulled with its dossier)."""
+        rec = self._record(sha)
+        return rec is None or rec.get("state") == "evicted"
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -252,6 +268,10 @@ class FileRoom:
         rec = self._record(sha)
         if rec is None:
             raise _missing()
+        # Hashed again, whatever an earlier check found: bit rot keeps size and mtime, and
+        # this copy goes to the clerk (the uploader's chunks are checked by the centre).
+        with self._io:
+            self._verified.pop(sha, None)
         return self.read_file_chunk(sha, 0, int(rec["size"]))
 
     def read_file_chunk(self, sha: str, offset: int, length: int) -> bytes:

@@ -189,7 +189,14 @@ class FileUploader:
             if self._stop.is_set():
                 return
             length = min(self.chunk, size - offset)
-            data = self.source.read_file_chunk(sha, offset, length)
+            try:
+                data = self.source.read_file_chunk(sha, offset, length)
+            except Exception as exc:
+                # The cache cannot give this file (damaged, gone): set it aside like a
+                # refusal, so the files after it still go.
+                # The store's errors carry the clerk's words (F5 shows them).
+                words = getattr(getattr(exc, "msg", None), "vi", None)
+                raise ValueError(words if isinstance(words, str) else str(exc)) from exc
             if len(data) != length:
                 raise ValueError(f"the cache gave {len(data)} bytes of {sha[:12]}, not {length}")
             try:

@@ -206,12 +206,9 @@ class Scans:
         ``"result"`` for the result scanned at hand-over): one event in its history."""
         role = "result" if item == RESULT_ITEM else "document"
         entries = [self.entry(p, item, role) for p in prepared]
-        try:
-            return self._desk.act(uid, Action.ATTACH, data={"files": entries})
-        except BaseException:
-            for p in prepared:
-                self._files.discard_unregistered(p.sha)
-            raise
+        # A failed attach leaves its blobs: a form may hold the same page prepared, and
+        # what no record names is removed at the next open.
+        return self._desk.act(uid, Action.ATTACH, data={"files": entries})
 
     # --- the scanner folder ------------------------------------------------------------------
 
@@ -249,14 +246,15 @@ class Scans:
         return out
 
     def at_centre_only(self, sha: str) -> bool:
-        """Whether the scan was evicted from the cache (room was short; the centre holds it):
-        opening it fetches it back first, which may take a while."""
-        return self._files.evicted(sha)
+        """Whether the scan is only at the centre (evicted when room was short, or attached
+        at another counter of the office): opening it fetches it first, which may take a
+        while."""
+        return self._files.at_centre(sha)
 
     def fetch_back(self, sha: str) -> None:
         """Bring an evicted scan back from the centre into the cache (checked against its
         hash); :class:`DomainError` in Vietnamese when it cannot be fetched now."""
-        if not self._files.evicted(sha):
+        if not self._files.at_centre(sha):
             return
         from counter_tui.sync.client import Refused, SyncError
 
@@ -294,11 +292,23 @@ class Scans:
         system viewer; the screen runs it."""
         self.fetch_back(sha)
         folder = Path(tempfile.mkdtemp(prefix="counter-tui-view-"))
-        safe = Path(name).name or sha
+        # The name is the attaching counter's (synced, any string): ".." or a NUL would
+        # write over the temp folder's parent or fail; such a copy is named by its hash.
+        safe = Path(name).name
+        if safe in ("", ".", "..") or "\x00" in safe:
+            safe = sha
         try:
             target = self._files.export(sha, folder / safe)
         except StoreError as exc:
             raise DomainError("file.unavailable", exc.msg) from exc
+        except OSError as exc:
+            raise DomainError(
+                "file.unavailable",
+                Msg(
+                    f"Không ghi được bản sao để xem ({exc.strerror}).",
+                    f"Cannot write the copy to view ({exc.strerror}).",
+                ),
+            ) from exc
         if sys.platform == "win32":
             return ["cmd", "/c", "start", "", str(target)]
         if sys.platform == "darwin":

@@ -138,3 +138,65 @@ def test_an_evicted_file_is_restored_from_the_centres_bytes_only_if_they_match(t
         store.files.restore(sha, data)
         assert not store.files.evicted(sha) and store.files.read(sha) == data
         assert store.files.pending_files() == []  # the centre has it: not sent again
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_a_file_scanned_again_replaces_a_damaged_copy_of_the_same_length(tmp_path, encrypted):
+    # The clerk scans a document the cache already holds, but the held copy has a changed
+    # byte: the new, good bytes must be kept, not thrown away for the damaged copy.
+    cipher = Cipher(bytes(range(32))) if encrypted else None
+    data = _blob(5000, seed=50)
+    with LocalStore(tmp_path / "c", background=False, cipher=cipher) as store:
+        sha = store.files.put(data)
+        with store.transaction():
+            store.files.register(sha, len(data), "t")
+        p = store.files.path_of(sha)
+        raw = bytearray(p.read_bytes())
+        raw[100] ^= 1
+        p.write_bytes(bytes(raw))
+        assert store.files.put(data) == sha
+        assert store.files.read(sha) == data
+
+
+def test_an_acknowledged_file_evicted_between_scan_and_save_is_said_to_be_at_the_centre(
+    tmp_path,
+):
+    # A scan the cache already holds (acknowledged) is prepared again for a new dossier;
+    # before that dossier is saved, another scan needs the room and evicts it. The saved
+    # record must say the file is at the centre (so opening it fetches it back), not that
+    # the counter holds bytes it deleted.
+    with LocalStore(tmp_path / "c", background=False) as store:
+        store.files.budget_bytes = 3_000
+        old = _blob(2_000, seed=60)
+        sha = store.files.put(old)
+        with store.transaction():
+            store.files.register(sha, 2_000, "t")
+        store.files.file_acknowledged(sha)
+        assert store.files.put(old) == sha  # prepared again: already held
+        store.files.put(_blob(2_000, seed=61))  # needs the room: the old one is evicted
+        with store.transaction():
+            store.files.register(sha, 2_000, "t2")  # the new dossier is saved
+        assert store.files.evicted(sha)
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_a_byte_changed_after_a_first_check_is_still_found_when_the_scan_is_opened(
+    tmp_path, encrypted
+):
+    # Bit rot keeps the file's size and modification time: the check the uploader's
+    # chunk reads rely on must not let a damaged copy go to the clerk's viewer.
+    cipher = Cipher(bytes(range(32))) if encrypted else None
+    data = _blob(5000, seed=70)
+    with LocalStore(tmp_path / "c", background=False, cipher=cipher) as store:
+        sha = store.files.put(data)
+        with store.transaction():
+            store.files.register(sha, len(data), "t")
+        assert store.files.read(sha) == data
+        p = store.files.path_of(sha)
+        st = p.stat()
+        raw = bytearray(p.read_bytes())
+        raw[-100] ^= 1
+        p.write_bytes(bytes(raw))
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+        with pytest.raises(FileDamaged):
+            store.files.read(sha)

@@ -201,3 +201,28 @@ def test_an_upload_in_progress_does_not_hold_up_operation_pushes(tmp_path, centr
         up.stop()
         counter.close()
         slow.close()
+
+
+def test_a_scan_damaged_in_the_cache_does_not_hold_up_the_others(tmp_path, central, tokens):
+    """The real store as the source: the oldest waiting scan fails its hash in the cache
+    (a changed byte on disk). It is set aside and named on F5; the scans after it still go."""
+    from counter_tui.store.local import LocalStore
+
+    with LocalStore(tmp_path / "c", background=False) as store:
+        shas = []
+        for i in range(2):
+            data = blob(1000 + i, 20 + i)
+            sha = store.files.put(data)
+            with store.transaction():
+                store.files.register(sha, len(data), "t")
+            shas.append(sha)
+        p = store.files.path_of(shas[0])
+        raw = bytearray(p.read_bytes())
+        raw[10] ^= 1
+        p.write_bytes(bytes(raw))
+        up = FileUploader(store.files, CentralClient(central.url, tokens["q1"][1]))
+        assert not up.upload_pending()
+        assert store.files.pending_files() == [(shas[0], 1000)]
+        assert set(up.status().refused) == {shas[0]}
+        assert "bị hỏng" in up.status().refused[shas[0]]  # the clerk's words on F5
+        assert up.status().problem is None

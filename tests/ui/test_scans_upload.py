@@ -269,3 +269,43 @@ async def test_an_evicted_scan_is_fetched_back_when_opened_and_offline_says_why(
             assert len(opened) == 1 and svc.store.files.evicted(sha)
     finally:
         svc.close()
+
+
+def test_a_scan_attached_at_another_counter_of_the_office_is_fetched_from_the_centre(
+    tmp_path,
+    central,  # noqa: F811
+    tokens,  # noqa: F811
+):
+    """Counter Q2 pulls a dossier Q1 scanned: its cache never held that scan, which the
+    centre holds for the office. Opening it fetches it (checked), as for an evicted one;
+    before, Q2 said the scan was at the centre and never fetched it."""
+    one = make_services(
+        counter_settings(tmp_path / "q1", central.url, tokens["q1"][1]),
+        data=tmp_path / "q1" / "cache",
+        start_sync=False,
+    )
+    two = make_services(
+        counter_settings(tmp_path / "q2", central.url, tokens["q2"][1]),
+        data=tmp_path / "q2" / "cache",
+        start_sync=False,
+    )
+    opened: list[list[str]] = []
+    two.scans.launch = opened.append  # no viewer is launched in tests
+    try:
+        d = receive_unscanned(one)
+        data = big_scan(MIB + 5, seed=9)
+        prepared = one.scans.prepare(write(tmp_path / "in", "to-khai.png", data))
+        one.scans.attach(d.uid, "1", [prepared])
+        assert one.uploader is not None and one.uploader.upload_pending() is True
+        assert one.sync is not None and one.sync.sync_once()
+        assert two.sync is not None and two.sync.sync_once()
+        seen = two.desk.dossier(d.uid)
+        assert seen is not None and [f.sha for f in two.scans.files_of(seen)] == [prepared.sha]
+        assert two.scans.at_centre_only(prepared.sha)
+        two.scans.open_file(prepared.sha, "to-khai.png")
+        assert len(opened) == 1 and Path(opened[0][-1]).read_bytes() == data
+        assert two.store.files.read(prepared.sha) == data
+        assert two.store.files.pending_files() == []  # the centre has it: never sent back
+    finally:
+        one.close()
+        two.close()

@@ -125,3 +125,34 @@ def test_the_viewer_command_opens_a_checked_copy(svc, tmp_path):
     from pathlib import Path
 
     assert Path(cmd[-1]).read_bytes() == data and Path(cmd[-1]).name == "a.pdf"
+
+
+@pytest.mark.parametrize("name", ["..", "a\x00b.pdf"])
+def test_a_scan_whose_synced_name_is_no_file_name_still_opens(svc, tmp_path, name):
+    # The entry's name comes from whichever counter attached the scan (synced, checked only
+    # as a string): opening it must not write over the temp folder's parent or fail in the
+    # screen; the copy is named by its hash instead.
+    from pathlib import Path
+
+    d = svc.desk.receive(_draft(svc), scan_reason="x")
+    data = pdf_bytes(1)
+    p = svc.scans.prepare(write(tmp_path, "a.pdf", data))
+    svc.scans.attach(d.uid, "1", [p])
+    cmd = svc.scans.viewer_command(p.sha, name)
+    assert Path(cmd[-1]).read_bytes() == data
+
+
+def test_a_failed_attach_keeps_the_file_a_form_still_holds(svc, tmp_path):
+    # The same page is taken in the receive form (F2, not saved yet) and, meanwhile, for a
+    # dossier opened from F3 whose attach fails: the form's scan must survive, or the
+    # dossier saved next names a file the cache no longer has.
+    data = pdf_bytes(2)
+    path = write(tmp_path / "scan", "don.pdf", data)
+    d = _draft(svc)
+    held = svc.scans.prepare(path)
+    svc.scans.add_to_draft(d, 0, held)
+    with pytest.raises(DomainError):
+        svc.scans.attach("no-such-dossier", "1", [svc.scans.prepare(path)])
+    saved = svc.desk.receive(d, scan_reason="x")
+    assert svc.scans.files_of(saved)[0].sha == held.sha
+    assert svc.store.files.read(held.sha) == data
