@@ -64,7 +64,7 @@ def test_the_index_rebuilt_after_open_finds_what_the_live_one_found():
     assert len(_found(loaded, "001090")) == 50  # a citizen ID's first 6: one page, capped
 
 
-def test_the_part_index_costs_under_300_bytes_a_dossier_when_numbers_are_unique():
+def test_the_part_index_costs_under_220_bytes_a_dossier_when_numbers_are_unique():
     rng = random.Random(7)
     docs = [_doc(rng, i, f"{i:012d}", f"09{i + 50_000_000:08d}") for i in range(5000)]
     d = Directory()
