@@ -17,9 +17,11 @@ files that appeared since the form was opened.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +119,8 @@ class Scans:
         self.digitise = digitise
         # Runs the viewer command; tests put a list's append here (no viewer is launched).
         self.launch: Callable[[list[str]], object] = _launch
+        self._views: Path | None = None  # this session's plain copies for the viewer
+        sweep_old_views()
 
     # --- step 1: read, check, store --------------------------------------------------------
 
@@ -291,7 +295,9 @@ class Scans:
         evicted) to a private temp folder and return the command that opens it with the
         system viewer; the screen runs it."""
         self.fetch_back(sha)
-        folder = Path(tempfile.mkdtemp(prefix="counter-tui-view-"))
+        if self._views is None:
+            self._views = Path(tempfile.mkdtemp(prefix=VIEWS_PREFIX))
+        folder = Path(tempfile.mkdtemp(dir=self._views))  # one per view: names may repeat
         # The name is the attaching counter's (synced, any string): ".." or a NUL would
         # write over the temp folder's parent or fail; such a copy is named by its hash.
         safe = Path(name).name
@@ -314,6 +320,13 @@ class Scans:
         if sys.platform == "darwin":
             return ["open", str(target)]
         return ["xdg-open", str(target)]
+
+    def close(self) -> None:
+        """Remove this session's plain copies made for the viewer (an encrypted cache must
+        not leave readable scans behind; a viewer still holding one keeps it open)."""
+        if self._views is not None:
+            shutil.rmtree(self._views, ignore_errors=True)
+            self._views = None
 
     def open_file(self, sha: str, name: str) -> list[str]:
         """Open a file of a dossier with the system viewer; returns the command run.
@@ -416,3 +429,24 @@ def _attached(f: dict[str, object], item: str, item_name: str) -> AttachedFile:
 
 
 __all__ = ["AttachedFile", "FileRefused", "Prepared", "ScannerFile", "Scans", "Uploads"]
+
+
+VIEWS_PREFIX = "counter-tui-view-"
+VIEWS_KEPT_S = 24 * 3600
+
+
+def sweep_old_views(now: float | None = None) -> None:
+    """Remove viewer copies left by a session that ended without closing (a crash, a power
+    cut) once they are a day old; another user's folders are not ours to remove (mkdtemp
+    makes them owner-only, and a failure is ignored)."""
+    cutoff = (time.time() if now is None else now) - VIEWS_KEPT_S
+    try:
+        old = [
+            p
+            for p in Path(tempfile.gettempdir()).glob(VIEWS_PREFIX + "*")
+            if p.is_dir() and p.stat().st_mtime < cutoff
+        ]
+    except OSError:
+        return
+    for p in old:
+        shutil.rmtree(p, ignore_errors=True)

@@ -97,6 +97,8 @@ class Services:
         # The uploader reads the cache: it stops before the cache closes.
         if self.uploader is not None:
             self.uploader.stop()
+        if "scans" in self.__dict__:  # made on first use (cached_property)
+            self.scans.close()
         self.store.close()
 
 

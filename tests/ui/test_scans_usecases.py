@@ -156,3 +156,34 @@ def test_a_failed_attach_keeps_the_file_a_form_still_holds(svc, tmp_path):
     saved = svc.desk.receive(d, scan_reason="x")
     assert svc.scans.files_of(saved)[0].sha == held.sha
     assert svc.store.files.read(held.sha) == data
+
+
+def test_viewer_copies_go_when_the_counter_closes_and_old_ones_at_the_next_start(
+    svc, tmp_path, monkeypatch
+):
+    """A plain copy made for the viewer must not outlive the session (with an encrypted
+    cache it would be the only readable copy of a citizen's papers on the PC)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from counter_tui.usecases.scans import sweep_old_views
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    d = svc.desk.receive(_draft(svc), scan_reason="x")
+    p = svc.scans.prepare(write(tmp_path, "a.pdf", pdf_bytes(1)))
+    svc.scans.attach(d.uid, "1", [p])
+    copy = Path(svc.scans.viewer_command(p.sha, "a.pdf")[-1])
+    assert copy.exists() and str(copy).startswith(str(tmp_path / "tmp"))
+    svc.close()
+    assert not copy.exists()
+    # A session that crashed left its copies: removed once a day old, not before.
+    stale = tmp_path / "tmp" / "counter-tui-view-crashed"
+    fresh = tmp_path / "tmp" / "counter-tui-view-running"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "a.pdf").write_bytes(b"%PDF")
+    os.utime(stale, (1_000, 1_000))
+    sweep_old_views()
+    assert not stale.exists() and fresh.exists()
