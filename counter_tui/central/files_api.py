@@ -27,6 +27,7 @@ from counter_tui.central.filestore import (
     HashMismatch,
     OffsetMismatch,
     Overrun,
+    TooManyOpen,
     Uploads,
 )
 
@@ -117,6 +118,20 @@ def add_file_routes(
                     "received": exc.received,
                 },
                 409,
+            )
+        except TooManyOpen as exc:
+            # Busy, not refused: the counter retries later, by when one has finished or gone
+            # stale; its files are never set aside for this.
+            return Response(
+                orjson.dumps(
+                    {
+                        "detail": f"This office has {exc.args[0]} unfinished uploads already",
+                        "code": "uploads.too_many",
+                    }
+                ),
+                429,
+                media_type="application/json",
+                headers={"Retry-After": "60"},
             )
         except Overrun:
             return _json({"detail": "Chunk past Upload-Length", "code": "upload.overrun"}, 422)

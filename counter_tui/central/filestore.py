@@ -20,6 +20,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,12 +127,44 @@ class OffsetMismatch(Exception):
         self.received = received
 
 
-class Uploads:
-    """Partial uploads under ``root/partial``, one per office and SHA-256."""
+# A counter sends one file at a time and resumes the one it started, so an office has a
+# partial per counter cut mid-file, and a few abandoned ones. Without these bounds a counter
+# (or a stolen token) could fill the centre's disk with files it never finishes.
+MAX_OPEN_PER_OFFICE = 50
+STALE_AFTER_S = 7 * 24 * 3600
 
-    def __init__(self, root: Path) -> None:
+
+class Uploads:
+    """Partial uploads under ``root/partial``, one per office and SHA-256; at most
+    ``max_open`` open per office, and a partial untouched for ``stale_after_s`` removed
+    (at start, and before a new upload is refused for want of room)."""
+
+    def __init__(
+        self,
+        root: Path,
+        max_open: int = MAX_OPEN_PER_OFFICE,
+        stale_after_s: float = STALE_AFTER_S,
+    ) -> None:
         self.root = Path(root) / "partial"
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.max_open, self.stale_after_s = max_open, stale_after_s
+        for folder in self.root.iterdir():
+            if folder.is_dir():
+                self._prune(folder)
+
+    def _prune(self, folder: Path) -> list[Path]:
+        """Remove the stale partials in ``folder``; the ones left."""
+        cutoff = time.time() - self.stale_after_s
+        left = []
+        for p in folder.glob("*.part"):
+            try:
+                if p.stat().st_mtime < cutoff:
+                    p.unlink(missing_ok=True)
+                    continue
+            except FileNotFoundError:
+                continue
+            left.append(p)
+        return left
 
     def _dir(self, office: str) -> Path:
         # Office codes are registered by the operator ("000.00.00.H56"); anything else is
@@ -199,6 +232,10 @@ class Uploads:
             other.unlink(missing_ok=True)  # a new start with another total replaces it
         if offset + len(chunk) > size:
             raise Overrun(size)
+        if other is None and offset == 0:
+            folder = self._dir(office)
+            if folder.is_dir() and len(self._prune(folder)) >= self.max_open:
+                raise TooManyOpen(self.max_open)
         with self._locked(office, sha, size) as (path, f):
             received = os.fstat(f.fileno()).st_size
             if offset != received:
@@ -221,6 +258,10 @@ class Uploads:
 
 class HashMismatch(Exception):
     """Every byte arrived and they do not hash to the file's name: the partial is gone."""
+
+
+class TooManyOpen(Exception):
+    """The office already has as many unfinished uploads as the centre keeps."""
 
 
 class Overrun(Exception):

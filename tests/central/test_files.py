@@ -392,3 +392,43 @@ def test_the_handling_office_reads_the_files_of_a_dossier_routed_to_it(central, 
     _c, third = central.db.add_client("000.00.00.H39", "Q1")
     unknown = http_for(central, third).get(f"/v1/files/{'c' * 64}")
     assert http_for(central, third).get(f"/v1/files/{routed_sha}").content == unknown.content
+
+
+def test_an_office_cannot_fill_the_centres_disk_with_unfinished_uploads(central, tokens):
+    """At most MAX_OPEN_PER_OFFICE unfinished uploads per office: the next new one is a 429
+    (busy: the counter retries later, nothing is set aside), another office is not held up,
+    and one finished makes room again."""
+    from counter_tui.central.filestore import MAX_OPEN_PER_OFFICE
+
+    q1 = http_for(central, tokens["q1"][1])
+    halves = [blob(64, seed=1000 + i) for i in range(MAX_OPEN_PER_OFFICE + 1)]
+    for data, sha in halves[:MAX_OPEN_PER_OFFICE]:
+        assert patch(q1, sha, 0, len(data), data[:32]).status_code == 200
+    data, sha = halves[-1]
+    refused = patch(q1, sha, 0, len(data), data[:32])
+    assert refused.status_code == 429 and refused.json()["code"] == "uploads.too_many"
+    assert refused.headers["Retry-After"] == "60"
+    assert q1.get(f"/v1/files/{sha}/upload").json()["received"] == 0  # nothing kept
+    # A started upload still goes on, and finishing it makes room for the new one.
+    first, first_sha = halves[0]
+    assert patch(q1, first_sha, 32, len(first), first[32:]).json()["complete"] is True
+    assert patch(q1, sha, 0, len(data), data[:32]).status_code == 200
+    # Another office has its own room.
+    central.db.add_office(OTHER, "UBND xã khác")
+    _c, token = central.db.add_client(OTHER, "Q1")
+    other_data, other_sha = blob(10, seed=7)
+    assert send_all(http_for(central, token), other_data, other_sha).json()["complete"]
+
+
+def test_partial_uploads_untouched_for_a_week_are_removed(tmp_path: Path):
+    from counter_tui.central.filestore import STALE_AFTER_S, Uploads
+
+    folder = tmp_path / "partial" / OFFICE
+    folder.mkdir(parents=True)
+    stale, fresh = folder / f"{'a' * 64}-10.part", folder / f"{'b' * 64}-10.part"
+    for p in (stale, fresh):
+        p.write_bytes(b"12345")
+    old = os.stat(fresh).st_mtime - STALE_AFTER_S - 60
+    os.utime(stale, (old, old))
+    Uploads(tmp_path)  # the centre starting
+    assert not stale.exists() and fresh.exists()
