@@ -12,7 +12,7 @@ import pypdf
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from counter_tui.domain.status import Action, Status
-from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
+from counter_tui.ui.screens.dialogs import ChoicePicker, FieldsDialog, ReasonDialog, SlipScreen
 from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.ui.screens.report import ReportScreen
 from tests.ui.conftest import NOW, seed
@@ -65,7 +65,7 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         assert services.desk.dossier(d.uid).status == Status.READY
         await pilot.press("f10")
         await pilot.pause()
-        assert isinstance(app.screen, FormPicker)
+        assert isinstance(app.screen, ChoicePicker) and app.screen.list_id == "forms"
         options = app.screen.query_one(OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         # Received in November 2026: the TT 03/2025 set, where the control slip is form 06.

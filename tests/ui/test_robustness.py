@@ -7,9 +7,9 @@ import random
 from textual.widgets import Input
 
 from counter_tui.ui.screens.dialogs import (
+    ChoicePicker,
     ConfirmDialog,
     FieldsDialog,
-    FormPicker,
     ReasonDialog,
     SlipScreen,
 )
@@ -70,7 +70,7 @@ async def test_random_input_on_every_screen_never_crashes(app, services):
                     await pilot.pause()
                     if isinstance(
                         app.screen,
-                        ConfirmDialog | ReasonDialog | SlipScreen | FieldsDialog | FormPicker,
+                        ConfirmDialog | ReasonDialog | SlipScreen | FieldsDialog | ChoicePicker,
                     ):
                         await pilot.press("escape")
                         await pilot.pause()

@@ -135,8 +135,8 @@ async def test_dossier_screen_attach_later_lists_files_and_enter_opens_one(svc, 
     from textual.widgets import DataTable
 
     from counter_tui.domain.dossier import Applicant
+    from counter_tui.ui.screens.dialogs import ChoicePicker
     from counter_tui.ui.screens.dossier import DossierScreen
-    from counter_tui.ui.screens.scan_dialog import ItemPicker
 
     d = svc.desk.draft("1.004873", Applicant("Nguyễn Văn An", citizen_id="001203012345"))
     for item in d.documents:
@@ -154,7 +154,7 @@ async def test_dossier_screen_attach_later_lists_files_and_enter_opens_one(svc, 
         assert not app.screen.query_one("#files", DataTable).display  # no scans yet
         await pilot.press("f")
         await pilot.pause()
-        assert isinstance(app.screen, ItemPicker)
+        assert isinstance(app.screen, ChoicePicker) and app.screen.list_id == "items"
         await pilot.press("enter")  # the first document
         await pilot.pause()
         assert isinstance(app.screen, ScanDialog)

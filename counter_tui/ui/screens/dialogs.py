@@ -157,30 +157,27 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class FormPicker(CounterModal[str | None]):
-    """Which slip to print for this dossier: the forms that fit its history."""
+class ChoicePicker(CounterModal[str | None]):
+    """Pick one of ``choices`` (id, words shown); dismissed with the id, or None on Esc."""
 
     BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
     DEFAULT_CSS = """
-    FormPicker { align: center middle; }
-    FormPicker > Vertical { width: 70; height: auto; border: thick $accent; padding: 1 2;
-                            background: $surface; }
-    FormPicker OptionList { height: auto; max-height: 10; }
+    ChoicePicker { align: center middle; }
+    ChoicePicker > Vertical { width: 90; height: auto; border: thick $accent; padding: 1 2;
+                              background: $surface; }
+    ChoicePicker OptionList { height: auto; max-height: 12; }
     """
 
-    def __init__(self, forms: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, choices: list[tuple[str, str]], list_id: str) -> None:
         super().__init__()
-        self.forms = forms
+        self.title_words, self.choices, self.list_id = title, choices, list_id
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(tr("[b]In phiếu nào?[/b]", "[b]Which slip?[/b]"))
+            yield Label(Text(self.title_words, style="bold"))
             yield OptionList(
-                *[
-                    Option(f"{tr('Mẫu', 'Form')} {form}: {name}", id=form)
-                    for form, name in self.forms
-                ],
-                id="forms",
+                *[Option(words, id=key) for key, words in self.choices],
+                id=self.list_id,
                 markup=False,
             )
 
@@ -189,6 +186,15 @@ class FormPicker(CounterModal[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def form_picker(forms: list[tuple[str, str]]) -> ChoicePicker:
+    """Which slip to print for this dossier: the forms that fit its history."""
+    return ChoicePicker(
+        tr("In phiếu nào?", "Which slip?"),
+        [(form, f"{tr('Mẫu', 'Form')} {form}: {name}") for form, name in forms],
+        "forms",
+    )
 
 
 class SlipScreen(CounterModal[None]):

@@ -19,8 +19,8 @@ from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
-from counter_tui.ui.screens.dialogs import FieldsDialog, FormPicker, ReasonDialog, SlipScreen
-from counter_tui.ui.screens.scan_dialog import ItemPicker, ScanDialog
+from counter_tui.ui.screens.dialogs import FieldsDialog, ReasonDialog, SlipScreen, form_picker
+from counter_tui.ui.screens.scan_dialog import ScanDialog, item_picker
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.scans import AttachedFile, Prepared
 
@@ -273,7 +273,7 @@ class DossierScreen(CounterScreen):
                 ScanDialog(scans, name, self.opened_at), lambda p: attached(item, p)
             )
 
-        self.app.push_screen(ItemPicker(scans.items_of(d)), picked)
+        self.app.push_screen(item_picker(scans.items_of(d)), picked)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "attach":
@@ -426,4 +426,4 @@ class DossierScreen(CounterScreen):
             if form:
                 self.app.push_screen(SlipScreen(self.services.paperwork.slip(form, self.uid)))
 
-        self.app.push_screen(FormPicker(self.services.paperwork.form_names(self.uid)), chosen)
+        self.app.push_screen(form_picker(self.services.paperwork.form_names(self.uid)), chosen)

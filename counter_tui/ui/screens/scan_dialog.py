@@ -27,6 +27,7 @@ from counter_tui.domain.files import size_text
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterModal
+from counter_tui.ui.screens.dialogs import ChoicePicker
 from counter_tui.usecases.scans import Prepared, ScannerFile, Scans
 
 log = logging.getLogger(__name__)
@@ -177,30 +178,8 @@ class ScanDialog(CounterModal[Prepared | None]):
         self.dismiss(None)
 
 
-class ItemPicker(CounterModal[str | None]):
+def item_picker(items: list[tuple[str, str]]) -> ChoicePicker:
     """Which checklist item (or the result) a scan added later belongs to."""
-
-    BINDINGS = [Binding("escape", "cancel", "back", id="item_cancel")]
-    DEFAULT_CSS = """
-    ItemPicker { align: center middle; }
-    ItemPicker > Vertical { width: 90; height: auto; border: thick $accent; padding: 1 2;
-                            background: $surface; }
-    ItemPicker OptionList { height: auto; max-height: 12; }
-    """
-
-    def __init__(self, items: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.items = items
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(tr("Bản quét của giấy tờ nào?", "A scan of which document?")))
-            yield OptionList(
-                *[Option(name, id=item) for item, name in self.items], id="items", markup=False
-            )
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    return ChoicePicker(
+        tr("Bản quét của giấy tờ nào?", "A scan of which document?"), items, "items"
+    )
