@@ -56,6 +56,21 @@ def services(tmp_path, clock):
 
 
 @pytest.fixture
+def svc(tmp_path, clock):
+    """A counter that digitises, its scanner writing into ``tmp_path / "scan"``."""
+    s = make_services(
+        settings(
+            print_folder=str(tmp_path / "out"), digitise=True, scanner_dir=str(tmp_path / "scan")
+        ),
+        clock=clock,
+        data=tmp_path / "cache",
+        start_sync=False,
+    )
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def app(services):
     return build_app(services)
 

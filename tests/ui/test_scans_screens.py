@@ -3,30 +3,13 @@ the reason asked when a required scan is lacking; the dossier screen's files."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, Static
 
-from counter_tui.launch import make_services
 from counter_tui.ui.app import build_app
 from counter_tui.ui.screens.dialogs import ReasonDialog, SlipScreen
 from counter_tui.ui.screens.scan_dialog import ScanDialog
 from tests.support.scans import jpeg_bytes, pdf_bytes, png_bytes, write
-from tests.ui.conftest import settings
 from tests.ui.test_flows import pick_procedure, text, tick_all
-
-
-@pytest.fixture
-def svc(tmp_path, clock):
-    s = make_services(
-        settings(
-            print_folder=str(tmp_path / "out"), digitise=True, scanner_dir=str(tmp_path / "scan")
-        ),
-        clock=clock,
-        data=tmp_path / "cache",
-        start_sync=False,
-    )
-    yield s
-    s.close()
 
 
 async def _fill(pilot):

@@ -7,23 +7,7 @@ import pytest
 from counter_tui.domain.dossier import Applicant
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
-from counter_tui.launch import make_services
 from tests.support.scans import jpeg_bytes, pdf_bytes, write
-from tests.ui.conftest import settings
-
-
-@pytest.fixture
-def svc(tmp_path, clock):
-    s = make_services(
-        settings(
-            print_folder=str(tmp_path / "out"), digitise=True, scanner_dir=str(tmp_path / "scan")
-        ),
-        clock=clock,
-        data=tmp_path / "cache",
-        start_sync=False,
-    )
-    yield s
-    s.close()
 
 
 def _draft(svc):
