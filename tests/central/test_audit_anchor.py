@@ -4,23 +4,13 @@ was rewritten to match passes its own check, and is caught against the other end
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from sqlalchemy import text
 from tinydb import Query
 
 from counter_tui.store.local import LocalStore
+from tests.support.central import cli
 from tests.support.counter import make_counter
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def truncate_counter_chain(data, keep: int) -> None:

@@ -3,21 +3,9 @@ or another file), verified, and the counters carry on without noticing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from counter_tui.domain.status import Action
-from tests.support.central import OFFICE, CentralProcess
+from tests.support.central import OFFICE, CentralProcess, cli
 from tests.support.counter import make_counter
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_copy_moves_a_centre_and_the_counters_carry_on(tmp_path, central_db):

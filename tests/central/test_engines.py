@@ -4,8 +4,6 @@ protocol under concurrent workers (on PostgreSQL, the engine that has them)."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,19 +12,10 @@ import httpx
 from counter_tui.central.app import PushRequest
 from counter_tui.central.db import CentralDB
 from counter_tui.domain.status import Status
-from tests.support.central import OFFICE, CentralProcess, db_target
+from tests.support.central import OFFICE, CentralProcess, cli, db_target
 from tests.support.counter import make_counter
 
 PUSH_FIELDS = set(PushRequest.model_fields["ops"].annotation.__args__[0].model_fields)  # type: ignore[union-attr]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_migrate_brings_either_engine_to_the_schema_and_is_safe_twice(central_db):

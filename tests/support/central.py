@@ -189,3 +189,13 @@ class CentralProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
             self.proc = None
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``counter-tui ARGS`` in a child process, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "counter_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
