@@ -82,12 +82,33 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class NoNulInUrl:
+    """Refuse (400) a path or query holding the NUL character (``%00``) before any route
+    hands it to the database: PostgreSQL text cannot hold it (a 500), and no dossier code,
+    key or cursor ever contains it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+        ):
+            await _refuse(send, 400, "NUL character in the URL", "url.nul")
+            return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(send: Send) -> None:
-    body = orjson.dumps({"detail": "Request body too large", "code": "body.too_large"})
+    await _refuse(send, 413, "Request body too large", "body.too_large")
+
+
+async def _refuse(send: Send, status: int, detail: str, code: str) -> None:
+    body = orjson.dumps({"detail": detail, "code": code})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [(b"content-type", b"application/json")],
         }
     )
@@ -102,7 +123,9 @@ class StorableRequest(Strict):
     """A whole request body, refused (422) unless all of it can be written as JSON and text.
 
     Python's JSON parser accepts what neither the database nor orjson can hold: lone UTF-16
-    surrogates in any string, integers past 64 bits inside free-form ``doc``/``data``.
+    surrogates in any string, integers past 64 bits inside free-form ``doc``/``data``, and
+    the NUL character, which PostgreSQL text and jsonb refuse (SQLite takes it; both engines
+    refuse it here, so a counter's push does not work on one and fail on the other).
     Checking the body once here turns each of those into a clear error instead of a 500.
     """
 
@@ -112,15 +135,28 @@ class StorableRequest(Strict):
     def _storable(self) -> "StorableRequest":
         dumped = self.model_dump()
         try:
-            orjson.dumps(dumped)
+            blob = orjson.dumps(dumped)
         except orjson.JSONEncodeError as e:
             raise ValueError(f"value cannot be stored: {e}") from None
+        # orjson writes NUL as the escape below; the walk rules out a literal backslash-u0000.
+        if b"\\u0000" in blob and _holds_nul(dumped):
+            raise ValueError("value cannot be stored: text holds the NUL character")
         self._dumped = dumped  # kept: dumping a push's documents again costs as much again
         return self
 
     def dumped(self) -> dict[str, Any]:
         """The request as plain values, as checked above."""
         return self._dumped
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class PushOp(Strict):
@@ -218,6 +254,7 @@ def create_app(
     epoch = db.epoch  # fixed for the life of the database
     app.state.service = service
     app.add_middleware(BodyLimit)
+    app.add_middleware(NoNulInUrl)
     app.add_exception_handler(RequestValidationError, _validation_error)
     bearer = HTTPBearer(auto_error=False)
 
