@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -422,6 +422,26 @@ class LocalStore:
     def all_summaries(self) -> list[Summary]:
         with self.store.lock:
             return [s for u in list(self.directory.rows) if (s := self.directory.summary(u))]
+
+    def dossiers_of(self, summaries: Iterable[Summary]) -> Iterator[dict[str, Any]]:
+        """The stored dossiers of ``summaries``, a shard at a time, in no set order.
+
+        For scans over much of the cache (a report, the tracking book's restart): each
+        shard is read without entering the shard cache, so its documents are freed as
+        soon as the caller is done with them. Through :meth:`get_dossier` a scan kept
+        every shard it touched frozen until the next GC sweep, and inside a transaction
+        (which never evicts) all of them: +470 MB and 10 s for one receive at 100k.
+        The documents are the store's own: read them, never change them.
+        """
+        by_shard: dict[str, set[str]] = {}
+        for s in summaries:
+            by_shard.setdefault(self._data_shard(s.shard_key), set()).add(s.uid)
+        for name in sorted(by_shard):
+            uids = by_shard[name]
+            with self.store.lock:  # a write must not change the table while it is read
+                table = self.store.read_shard_uncached(name).get("dossiers", {})
+                found = [doc for doc in table.values() if doc.get("uid") in uids]
+            yield from found
 
     # --- citizens -------------------------------------------------------------------------
 

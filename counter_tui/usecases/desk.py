@@ -352,9 +352,13 @@ class Desk:
         key = f"book:{book}:{year}"
         last = self._store.get_meta(key)
         if last is None:
+            # A dossier enters the book when it is received, in the year of its receipt:
+            # only this year's need reading (none on the first receive of a new year).
             last = 0
-            for s in self._store.all_summaries():
-                doc = self._store.get_dossier(s.uid) or {}
+            this_year = [
+                s for s in self._store.all_summaries() if s.received_at[:4] == str(year)
+            ]
+            for doc in self._store.dossiers_of(this_year):
                 t = doc.get("tracking") or {}
                 if t.get("book") == book and t.get("year") == year:
                     last = max(last, int(t.get("number") or 0))
@@ -516,14 +520,11 @@ class Desk:
         # Dossiers received after the period cannot count in it; refusals and supplement
         # requests at the counter have no receipt time and are judged by their events.
         last = end.isoformat() + "T23:59:59"
-        out = []
-        for s in self._store.all_summaries():
-            if s.received_at and s.received_at > last:
-                continue
-            doc = self._store.get_dossier(s.uid)
-            if doc is not None:
-                out.append(_dossier(doc))
-        return out
+        wanted = [
+            s for s in self._store.all_summaries() if not (s.received_at and s.received_at > last)
+        ]
+        found = [_dossier(doc) for doc in self._store.dossiers_of(wanted)]
+        return sorted(found, key=lambda d: (d.received_at or "", d.code or ""))
 
     # --- the cache and the outbox ----------------------------------------------------------
 

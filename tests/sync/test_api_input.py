@@ -153,7 +153,7 @@ def test_a_gap_in_sequence_numbers_is_refused(setup):
 
 
 def test_a_note_that_spells_out_backslash_u0000_is_not_taken_for_nul(setup):
-    central, http, _d = setup
+    _central, http, _d = setup
     r = http.post("/v1/sync/push", json={"ops": [dict(GOOD_OP, note="C:\\u0000\\scan")]})
     assert r.status_code == 200, r.text
     assert r.json()["last_seq"] == 2

@@ -295,3 +295,42 @@ async def test_an_undecided_tet_warns_on_f2_and_f6(app, services, clock):
         assert services.desk.calendar.tet_warning(date(2027, 6, 4)) is None
     finally:
         clock.now = NOW
+
+
+def test_the_book_restarts_from_this_years_dossiers_without_loading_the_cache(tmp_path, clock):
+    # Every counter's first receive of a year finds no book counter for the year: it used
+    # to read every stored dossier inside the write, which never evicts a shard (10 s and
+    # +430 MB at 100k). Only this year's dossiers can hold this year's numbers.
+    from counter_tui.store.local import LocalStore
+
+    s = make_services(settings(), clock=clock, data=tmp_path / "c", start_sync=False)
+    try:
+        for i in range(60):
+            d = s.desk.draft("1.004873", Applicant(f"Người {i}", citizen_id=f"0011850{i:05d}"))
+            for item in d.documents:
+                item.received = True
+            s.desk.receive(d)
+    finally:
+        s.close()
+    store = LocalStore(tmp_path / "c", background=False, cache_shards=4)
+    try:
+        desk = Desk(store, s.desk.catalog, s.desk.calendar, s.desk.identity, clock=clock)
+        # A spy, not a mock: the real load runs; the test counts the shards read from disk.
+        loads: list[str] = []
+        real_load = store.store._load_data
+
+        def counted(name: str):
+            loads.append(name)
+            return real_load(name)
+
+        store.store._load_data = counted  # type: ignore[method-assign]
+        clock.now = datetime(2027, 1, 4, 9, 0)
+        assert receive(desk).tracking.number == 1
+        data_loads = [n for n in loads if n.startswith("d/")]
+        assert len(data_loads) <= 2, data_loads  # the new dossier's own, not last year's 60
+        clock.now = datetime(2027, 1, 4, 9, 5)
+        store.set_meta("book:1:2027", None)  # the counter lost mid-year: the data still tells
+        assert receive(desk).tracking.number == 2
+    finally:
+        clock.now = NOW
+        store.close()
