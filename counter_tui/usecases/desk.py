@@ -355,9 +355,7 @@ class Desk:
             # A dossier enters the book when it is received, in the year of its receipt:
             # only this year's need reading (none on the first receive of a new year).
             last = 0
-            this_year = [
-                s for s in self._store.all_summaries() if s.received_at[:4] == str(year)
-            ]
+            this_year = [s for s in self._store.all_summaries() if s.received_at[:4] == str(year)]
             for doc in self._store.dossiers_of(this_year):
                 t = doc.get("tracking") or {}
                 if t.get("book") == book and t.get("year") == year:

@@ -232,7 +232,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("ST_EXAMPLES", "40")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("ST_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_from_the_openapi_document_gets_a_5xx(case, setup):
     _central, http, _d = setup
     response = case.call(headers=dict(http.headers))
