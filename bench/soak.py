@@ -66,7 +66,7 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     return sum((t - mx) * (r - my) for t, r in points) / var * 3600
 
 
-def soak(path: Path, minutes: float, warmup: float) -> dict[str, Any]:
+def soak(path: Path, minutes: float, warmup: float, receive_every: int = 4) -> dict[str, Any]:
     from counter_tui.config_files import catalog_path
     from counter_tui.domain.calendar import WorkCalendar
     from counter_tui.domain.catalog import load_catalog
@@ -114,7 +114,7 @@ def soak(path: Path, minutes: float, warmup: float) -> dict[str, Any]:
             store.dossier_by_code(s.code)
             store.search_names(" ".join(s.name.split()[-2:]), limit=50)
         rounds += 1
-        if rounds % 4 == 0:
+        if receive_every and rounds % receive_every == 0:
             d = desk.draft(
                 "1.004873", Applicant(name(rng), citizen_id=citizen_id(rng), phone="0912345678")
             )
@@ -135,10 +135,17 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--warmup", type=float, default=120, help="seconds before growth is measured")
+    ap.add_argument(
+        "--receive-every",
+        type=int,
+        default=4,
+        metavar="N",
+        help="a receive every N rounds of lookups (0: lookups only, to tell a leak from data)",
+    )
     ap.add_argument("--run", metavar="PATH", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:
-        out = soak(Path(args.run), args.minutes, args.warmup)
+        out = soak(Path(args.run), args.minutes, args.warmup, args.receive_every)
         print(json.dumps(out))
         return
     sb = _store_bench()
@@ -160,6 +167,8 @@ def main() -> None:
                 str(args.minutes),
                 "--warmup",
                 str(args.warmup),
+                "--receive-every",
+                str(args.receive_every),
             ],
             capture_output=True,
             text=True,
@@ -184,9 +193,11 @@ def main() -> None:
     hours = (window[-1][0] - window[0][0]) / 3600 if len(window) > 1 else 0.0
     per_hour = (window[-1][4] - window[0][4]) / hours if hours else 0.0
     data_growth = per_hour * kb / 1024
+    kb_per_receive = growth * 1024 / per_hour if per_hour else 0.0
     print(
         f"after warm-up: {growth:.1f} MB/h, of which new dossiers {data_growth:.1f} MB/h "
-        f"({per_hour:,.0f} receives/h x {kb:.2f} KB, the store's memory per dossier at open)"
+        f"({per_hour:,.0f} receives/h x {kb:.2f} KB, the store's memory per dossier at open); "
+        f"{kb_per_receive:.2f} KB of growth per receive"
     )
     print(f"load average: {' '.join(load)}")
     print(
@@ -199,7 +210,9 @@ def main() -> None:
                 "rss_end_mb": round(end, 1),
                 "rss_growth_mb_per_hour": round(growth, 1),
                 "kb_per_dossier": round(kb, 2),
+                "receive_every": args.receive_every,
                 "receives_per_hour": round(per_hour),
+                "kb_growth_per_receive": round(kb_per_receive, 2),
                 "rss_growth_net_of_data_mb_per_hour": round(growth - data_growth, 1),
                 "receives": samples[-1][4],
                 "rounds": samples[-1][3],
