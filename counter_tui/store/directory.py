@@ -1,11 +1,14 @@
-"""The dossier directory: in-memory indexes by code, phone and folded name words.
+"""The dossier directory: in-memory indexes by code, phone, part of a number and words.
 
-One compact row per dossier (a tab-separated string) plus dicts pointing at
-it. The lookup by citizen ID needs no entry here: dossiers are partitioned by
-citizen ID, so the shard *is* that index. Kept in step with every commit
-through the store's change listener; saved at full checkpoints with
-``marshal`` (a derived cache: if it is missing or damaged it is rebuilt from
-the shards and the log).
+One compact row per dossier (a tab-separated UTF-8 string), each dossier
+numbered by its position in ``_uids``. The code, phone and part-of-a-number
+indexes are sorted arrays of (key hash, position) with a small overlay for
+changes (store/packed.py): every lookup re-checks its candidates against the
+current row. The name words keep posting lists of uids. The lookup by citizen
+ID needs no entry here: dossiers are partitioned by citizen ID, so the shard
+*is* that index. Kept in step with every commit through the store's change
+listener; saved at full checkpoints with ``marshal`` (a derived cache: if it is
+missing or damaged it is rebuilt from the shards and the log).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import re
 import threading
 import time
 import zlib
+from array import array
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from datetime import date
@@ -29,8 +33,11 @@ from counter_tui.domain.summary import Summary as Summary  # re-exported for sto
 from counter_tui.domain.text import fold
 from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic
+from counter_tui.store.packed import Builder, Packed, key_hash
 
-MAGIC = b"CTDIR2\n"  # 2: phone and name indexes are rebuilt after open, not saved
+# 3: the code index is saved as a sorted array of (hash, position); 2: phone and name
+# indexes are rebuilt after open, not saved.
+MAGIC = b"CTDIR3\n"
 FIELDS = (
     "code",
     "citizen_id",
@@ -141,50 +148,47 @@ def summary_of(uid: str, row: bytes) -> Summary:
     return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], f[8])
 
 
-def _shared_add(index: dict[str, str | list[str]], key: str, uid: str, check: bool = True) -> None:
-    """Add ``uid`` under ``key``: a bare uid while it is the only one, a list when shared.
-
-    ``check=False`` when the caller knows ``uid`` is not in a list there yet: a part
-    key such as a citizen ID's first 6 digits (province, sex, year of birth) is shared
-    by hundreds of dossiers (564 at most in the 500k bench store, more in a real
-    province), and looking through them for each one made building the index
-    quadratic (5 s became 15 s at 500k when tried)."""
-    cur = index.get(key)
-    if cur is None:
-        index[key] = uid
-    elif isinstance(cur, str):
-        if cur != uid:
-            index[key] = [cur, uid]
-    elif not check or uid not in cur:
-        cur.append(uid)
+def _part_hashes(f: list[str] | None) -> set[int]:
+    return {key_hash(k) for k in _part_keys(f)} if f is not None else set()
 
 
-def _shared_remove(index: dict[str, str | list[str]], key: str, uid: str) -> None:
-    cur = index.get(key)
-    if cur == uid:
-        del index[key]
-    elif isinstance(cur, list) and uid in cur:
-        cur.remove(uid)
-        if len(cur) == 1:
-            index[key] = cur[0]
+def _phone_hashes(f: list[str] | None) -> set[int]:
+    return {key_hash(f[2])} if f is not None and f[2] else set()
+
+
+def _code_of(row: bytes) -> bytes:
+    return row[: row.index(b"\t")]
+
+
+def code_index(rows: Iterable[bytes]) -> array[int]:
+    """The code index's base over ``rows`` in order (a row's position is its index)."""
+    b = Builder()
+    crc = zlib.crc32
+    for pos, row in enumerate(rows):
+        b.add(crc(_code_of(row)), pos)
+    return b.build()
 
 
 class Directory:
     def __init__(self) -> None:
         self.rows: dict[str, bytes] = {}
-        self.by_code: dict[str, str] = {}
-        # Most phone numbers belong to one dossier: a bare uid then, a list when shared.
-        self.by_phone: dict[str, str | list[str]] = {}
+        # A dossier's number: its position here. Positions from the saved index are
+        # the saved rows' order; a dossier new since then (or removed and back) is
+        # appended and noted in ``_pos_new``. Entries of a removed one stay, unused.
+        self._uids: list[str] = []
+        self._pos_new: dict[str, int] = {}
+        # Code, phone and part of a number (see _part_keys): sorted arrays of
+        # (key hash, position) plus an overlay of what changed since (store/packed.py).
+        self.by_code = Packed()
+        self.by_phone = Packed()
+        self.by_part = Packed()
         self.by_token: dict[str, list[str]] = {}
-        # Part of a number (see _part_keys): half of the keys are held by one dossier at
-        # 500k; a bare uid then (a list costs 88 bytes), a list when shared.
-        self.by_part: dict[str, str | list[str]] = {}
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
         # yymmdd -> slot -> highest daily number in use (computed per day when first asked).
         self._numbers: dict[str, dict[int, int]] = {}
-        # The phone and name indexes are derived from ``rows`` after a load, in a
+        # The phone, part and name indexes are derived from ``rows`` after a load, in a
         # background thread (see build_secondary); lookups by phone or name wait for it.
         self.secondary_ready = threading.Event()
         self.secondary_ready.set()
@@ -194,11 +198,26 @@ class Directory:
 
     # --- keeping in step ------------------------------------------------------------------
 
-    def _phone_add(self, phone: str, uid: str) -> None:
-        _shared_add(self.by_phone, phone, uid)
+    def _position(self, uid: str, old_f: list[str] | None) -> int:
+        """The dossier's number, found through its (old) code; a new one gets the next."""
+        pos = self._pos_new.get(uid)
+        if pos is not None:
+            return pos
+        if old_f is not None:
+            for pos in self.by_code.positions(key_hash(old_f[0])):
+                if self._uids[pos] == uid:
+                    return pos
+        pos = len(self._uids)
+        self._uids.append(uid)
+        self._pos_new[uid] = pos
+        return pos
 
-    def _phone_remove(self, phone: str, uid: str) -> None:
-        _shared_remove(self.by_phone, phone, uid)
+    @staticmethod
+    def _restep(index: Packed, old: set[int], new: set[int], pos: int) -> None:
+        for h in old - new:
+            index.discard(h, pos)
+        for h in new - old:
+            index.add(h, pos)
 
     def put(self, uid: str, doc: dict[str, Any] | None, shard_key: str = "") -> None:
         """Index the dossier ``uid`` as ``doc`` (None removes it). Idempotent."""
@@ -210,25 +229,23 @@ class Directory:
         if old == new:
             return
         old_f = old.decode("utf-8").split("\t") if old is not None else None
-        if old_f is not None:
-            if self.by_code.get(old_f[0]) == uid:
-                del self.by_code[old_f[0]]
-            if old_f[2]:
-                self._phone_remove(old_f[2], uid)
-            for key in _part_keys(old_f):
-                _shared_remove(self.by_part, key, uid)
-            self.open.pop(uid, None)
+        pos = self._position(uid, old_f)
+        self._restep(
+            self.by_code,
+            {key_hash(old_f[0])} if old_f is not None else set(),
+            {key_hash(f[0])} if f is not None else set(),
+            pos,
+        )
+        self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
+        self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
+        self.open.pop(uid, None)
         if new is None or f is None:
             self.rows.pop(uid, None)
             return
         self.rows[uid] = new
         if f[0]:
-            self.by_code[f[0]] = uid
             self._note_number(f[0])
-        if f[2]:
-            self._phone_add(f[2], uid)
-        for key in _part_keys(f):
-            _shared_add(self.by_part, key, uid, check=False)  # its old keys were just removed
+        # Words are never taken out: a search re-checks each found row's words.
         old_tokens = _words(old_f) if old_f is not None else set()
         for tok in _words(f) - old_tokens:
             postings = self.by_token.get(tok)
@@ -239,6 +256,17 @@ class Directory:
         status = int(f[4])
         if status in _OPEN:
             self.open[uid] = (status, _legal_due(doc or {}, f[5]))
+
+    def compact(self) -> None:
+        """Renumber the dossiers in the rows' order and rebuild the code index over them;
+        the phone, part and name indexes are then rebuilt by ``build_secondary``.
+        For a directory filled one put at a time (a rebuild from the shards)."""
+        self._uids = list(self.rows)
+        self._pos_new = {}
+        self.by_code = Packed(code_index(self.rows.values()))
+        self.by_phone, self.by_part = Packed(), Packed()
+        self.by_token, self._tokens_sorted = {}, []
+        self.secondary_ready.clear()
 
     def _note_number(self, code: str) -> None:
         m = _CODE_TAIL.search(code)
@@ -259,10 +287,10 @@ class Directory:
         numbers = self._numbers.get(key)
         if numbers is None:
             numbers = self._numbers[key] = {}
-            needle = f"-{key}-"
-            for code in self.by_code:
-                if needle in code:
-                    m = _CODE_TAIL.search(code)
+            needle = f"-{key}-".encode()
+            for row in self.rows.values():
+                if needle in _code_of(row):
+                    m = _CODE_TAIL.search(_code_of(row).decode("utf-8"))
                     if m is not None and m["day"] == key:
                         s, n = int(m["slot"]), int(m["n"])
                         numbers[s] = max(numbers.get(s, 0), n)
@@ -275,12 +303,34 @@ class Directory:
         return summary_of(uid, row) if row is not None else None
 
     def uid_by_code(self, code: str) -> str | None:
-        return self.by_code.get(code.strip().upper())
+        want = code.strip().upper().encode("utf-8")
+        if not want:
+            return None
+        # Newest entry first: the overlay's, after the base's.
+        for pos in reversed(self.by_code.positions(zlib.crc32(want))):
+            uid = self._uids[pos]
+            row = self.rows.get(uid)
+            if row is not None and _code_of(row) == want:
+                return uid
+        return None
 
     def by_phone_number(self, phone: str) -> list[Summary]:
-        cur = self.by_phone.get(normalize_phone(phone))
-        uids = [cur] if isinstance(cur, str) else list(cur or [])
-        return [summary_of(u, self.rows[u]) for u in reversed(uids) if u in self.rows]
+        """Dossiers with this phone number, newest received first."""
+        want = normalize_phone(phone)
+        if not want:
+            return []
+        wanted = want.encode("utf-8")
+        found: dict[str, tuple[bytes, int, bytes]] = {}
+        for pos in self.by_phone.positions(key_hash(want)):
+            uid = self._uids[pos]
+            row = self.rows.get(uid)
+            if uid in found or row is None:
+                continue
+            f = row.split(b"\t", 7)
+            if f[2] == wanted:
+                found[uid] = (f[6], pos, row)
+        ordered = sorted(found.items(), key=lambda kv: kv[1][:2], reverse=True)
+        return [summary_of(uid, row) for uid, (_at, _pos, row) in ordered]
 
     def search_name(
         self, query: str, limit: int = 50, count_cap: int = 1000
@@ -370,13 +420,8 @@ class Directory:
         keys = {digits[-5:]}
         if len(digits) >= 6:
             keys |= {digits[-6:], "^" + digits[:6]}
-        candidates: set[str] = set()
-        for key in keys:
-            held = self.by_part.get(key)
-            if isinstance(held, str):
-                candidates.add(held)
-            elif held is not None:
-                candidates.update(held)
+        uids = self._uids
+        candidates = {uids[pos] for key in keys for pos in self.by_part.positions(key_hash(key))}
         matched: list[tuple[str, str]] = []
         for uid in candidates:
             row = self.rows.get(uid)
@@ -435,40 +480,54 @@ class Directory:
     # --- persistence ----------------------------------------------------------------------
 
     def build_secondary(self, lock: threading.RLock, chunk: int = 20_000) -> None:
-        """Derive the phone and name indexes from the rows, a chunk at a time.
+        """Derive the phone, part and name indexes from the rows, a chunk at a time.
 
         Loading them from disk cost 0.5 s of the open at 500k dossiers; deriving
         them in the background keeps the open short, and the lock is released
-        between chunks so the clerk's saves and lookups go on meanwhile.
+        between chunks so the clerk's saves and lookups go on meanwhile (what they
+        change meanwhile goes to the overlays; a lookup re-checks every candidate).
         """
         with lock:
-            uids = list(self.rows)
-        for i in range(0, len(uids), chunk):
+            count = len(self._uids)
+        phones, parts = Builder(), Builder()
+        for start in range(0, count, chunk):
             with lock:
-                for uid in uids[i : i + chunk]:
-                    row = self.rows.get(uid)
-                    if row is None:
-                        continue
+                uids, pos_new, rows, by_token = self._uids, self._pos_new, self.rows, self.by_token
+                for pos in range(start, min(count, start + chunk)):
+                    uid = uids[pos]
+                    row = rows.get(uid)
+                    if row is None or pos_new.get(uid, pos) != pos:
+                        continue  # removed, or its number now is a later one
                     f = row.decode("utf-8").split("\t")
                     if f[2]:
-                        self._phone_add(f[2], uid)
-                    for key in _part_keys(f):
-                        _shared_add(self.by_part, key, uid, check=False)  # each uid once
+                        phones.add(key_hash(f[2]), pos)
+                    for h in _part_hashes(f):
+                        parts.add(h, pos)
                     for tok in _words(f):
-                        postings = self.by_token.get(tok)
+                        postings = by_token.get(tok)
                         if postings is None:
-                            postings = self.by_token[tok] = []
+                            postings = by_token[tok] = []
                         postings.append(uid)
             time.sleep(0)
+        # Sorted outside the lock: the arrays are this thread's until handed over.
+        phone_base, part_base = phones.build(), parts.build()
         with lock:
+            self.by_phone.base, self.by_part.base = phone_base, part_base
             self._tokens_sorted = sorted(self.by_token)
             # Long-lived now: out of the cyclic GC's full passes, as the rest of the index.
             gc.freeze()
         self.secondary_ready.set()
 
+    def _code_bytes(self) -> bytes:
+        """The code index over the rows in their order, as saved with them."""
+        if not self._pos_new and not self.by_code.extra and len(self._uids) == len(self.rows):
+            # Nothing added, removed or recoded since the base was built over these rows.
+            return self.by_code.base.tobytes()
+        return code_index(self.rows.values()).tobytes()
+
     def save(self, path: Path, txn: int, cipher: Cipher | None = None) -> None:
         self.txn = txn
-        payload = marshal.dumps((txn, self.rows, self.by_code, self.open), 4)
+        payload = marshal.dumps((txn, self.rows, self._code_bytes(), self.open), 4)
         data = MAGIC + b"%08x\n" % zlib.crc32(payload) + payload
         write_atomic(path, cipher.seal(data) if cipher else data)
 
@@ -495,13 +554,19 @@ class Directory:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            txn, rows, by_code, open_ = marshal.loads(payload)
+            txn, rows, code_bytes, open_ = marshal.loads(payload)
+            codes: array[int] = array("Q")
+            codes.frombytes(code_bytes)
         except (ValueError, EOFError, TypeError):
             return None
         finally:
             if was_enabled:
                 gc.enable()
+        if not isinstance(rows, dict) or len(codes) != len(rows):
+            return None
         d = cls()
-        d.txn, d.rows, d.by_code, d.open = txn, rows, by_code, open_
+        d.txn, d.rows, d.open = txn, rows, open_
+        d._uids = list(rows)
+        d.by_code = Packed(codes)
         d.secondary_ready.clear()
         return d

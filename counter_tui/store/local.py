@@ -146,6 +146,9 @@ class LocalStore:
             for doc in data.get("dossiers", {}).values():
                 d.put(doc["uid"], doc, shard_key_of(doc))
         d.txn = self.store.last_txn
+        # Numbered afresh in one go: the compact arrays instead of the overlays the puts
+        # filled; the phone, part and name indexes follow in the background.
+        d.compact()
         return d
 
     def _on_change(self, shard: str, table: str, doc_id: str, before: Any, after: Any) -> None:
