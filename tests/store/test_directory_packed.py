@@ -120,7 +120,7 @@ def test_after_changes_and_removals_the_arrays_answer_as_a_live_index(tmp_path):
     # highest number of a day: a live directory also remembers the numbers of codes
     # changed or removed meanwhile, so as never to issue them again).
     again = _answers(_reopen(loaded, tmp_path / "b.bin"), docs, codes)
-    assert all(a <= b for a, b in zip(again.pop("highest"), expected.pop("highest")))
+    assert all(a <= b for a, b in zip(again.pop("highest"), expected.pop("highest"), strict=True))
     assert again == expected
 
 
