@@ -31,6 +31,7 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
+from counter_tui.store import gc_policy
 from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic
 from counter_tui.store.packed import Builder, Packed, key_hash
@@ -47,10 +48,11 @@ FIELDS = (
     "due_at",
     "received_at",
     "procedure_code",
-    "shard_key",
+    "shard_key",  # SAME_AS_CITIZEN when it is the citizen ID
     "folded",
     "folded_more",  # the submitter's name and the address, folded: found by words too
 )
+SAME_AS_CITIZEN = "="  # never a shard key: those are citizen IDs and "uid:..."
 _CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
@@ -93,16 +95,18 @@ def fields_of(doc: dict[str, Any], shard_key: str) -> list[str]:
     """The row's fields (see FIELDS), tabs already replaced."""
     a = doc.get("applicant") or {}
     name = str(a.get("full_name", ""))
+    cid = str(a.get("citizen_id") or "")
     values = (
         str(doc.get("code", "")),
-        str(a.get("citizen_id") or ""),
+        cid,
         normalize_phone(str(a.get("phone", ""))),
         name,
         str(doc.get("status") if doc.get("status") is not None else 0),
         str(doc.get("due_at") or ""),
         str(doc.get("received_at") or ""),
         str(doc.get("procedure_code", "")),
-        shard_key,
+        # Nearly always the citizen ID again: 12 bytes a row, 6 MB at 500,000 dossiers.
+        SAME_AS_CITIZEN if shard_key == cid and cid else shard_key,
         fold_words(name),
         fold_words(f"{(doc.get('submitter') or {}).get('full_name', '')} {a.get('address', '')}"),
     )
@@ -145,7 +149,8 @@ def _code_digits(code: str) -> str:
 
 def summary_of(uid: str, row: bytes) -> Summary:
     f = row.decode("utf-8").split("\t")
-    return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], f[8])
+    shard_key = f[1] if f[8] == SAME_AS_CITIZEN else f[8]
+    return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], shard_key)
 
 
 def _part_hashes(f: list[str] | None) -> set[int]:
@@ -182,7 +187,9 @@ class Directory:
         self.by_code = Packed()
         self.by_phone = Packed()
         self.by_part = Packed()
-        self.by_token: dict[str, list[str]] = {}
+        # Word -> positions of the dossiers found by it, in the order they came (4 bytes
+        # a posting: about ten a dossier with the submitter's name and the address).
+        self.by_token: dict[str, array[int]] = {}
         self.open: dict[str, tuple[int, str]] = {}
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
@@ -250,9 +257,9 @@ class Directory:
         for tok in _words(f) - old_tokens:
             postings = self.by_token.get(tok)
             if postings is None:
-                postings = self.by_token[tok] = []
+                postings = self.by_token[tok] = array("I")
                 insort(self._tokens_sorted, tok)
-            postings.append(uid)
+            postings.append(pos)
         status = int(f[4])
         if status in _OPEN:
             self.open[uid] = (status, _legal_due(doc or {}, f[5]))
@@ -350,30 +357,32 @@ class Directory:
         if not words:
             return [], 0
         *whole, last = words
-        lists: list[list[str]] = []
+        lists: list[array[int]] = []
         for w in whole:
             postings = self.by_token.get(w)
             if postings is None:
                 return [], 0
             lists.append(postings)
         i = bisect_left(self._tokens_sorted, last)
-        prefix_lists: list[list[str]] = []
+        prefix_lists: list[array[int]] = []
         while i < len(self._tokens_sorted) and self._tokens_sorted[i].startswith(last):
             prefix_lists.append(self.by_token[self._tokens_sorted[i]])
             i += 1
         if not prefix_lists:
             return [], 0
 
-        def received(u: str) -> bytes:
-            row = self.rows.get(u)
+        uids, rows = self._uids, self.rows
+
+        def received(pos: int) -> bytes:
+            row = rows.get(uids[pos])
             return row.split(b"\t", 7)[6] if row is not None else b""
 
-        def newest_first(postings: list[list[str]]) -> Iterable[str]:
+        def newest_first(postings: list[array[int]]) -> Iterable[int]:
             # Each posting list grows in time order: merge them from their newest ends.
             return heapq.merge(*(reversed(p) for p in postings), key=received, reverse=True)
 
         prefix_total = sum(len(p) for p in prefix_lists)
-        walk: Iterable[str]
+        walk: Iterable[int]
         if lists:
             # Narrow with set operations (in C), then walk the rarest whole word's
             # postings from the newest end, keeping the survivors: no sort needed.
@@ -382,7 +391,7 @@ class Directory:
             survivors = set(base).intersection(*lists[1:]) if len(lists) > 1 else set(base)
             if prefix_total <= 100_000:
                 survivors.intersection_update(set().union(*prefix_lists))
-            walk = (u for u in reversed(base) if u in survivors)
+            walk = (p for p in reversed(base) if p in survivors)
         else:
             walk = newest_first(prefix_lists)
         needles = [f" {w} ".encode() for w in whole]
@@ -391,10 +400,11 @@ class Directory:
         need = 1 + sum(w.startswith(last) for w in whole)
         matched: list[tuple[bytes, str]] = []
         seen: set[str] = set()
-        for uid in walk:
+        for pos in walk:
+            uid = uids[pos]
             if uid in seen:
-                continue
-            row = self.rows.get(uid)
+                continue  # a dossier removed and put back is under two positions
+            row = rows.get(uid)
             if row is None:
                 continue
             fields = row.split(b"\t")
@@ -506,8 +516,8 @@ class Directory:
                     for tok in _words(f):
                         postings = by_token.get(tok)
                         if postings is None:
-                            postings = by_token[tok] = []
-                        postings.append(uid)
+                            postings = by_token[tok] = array("I")
+                        postings.append(pos)
             time.sleep(0)
         # Sorted outside the lock: the arrays are this thread's until handed over.
         phone_base, part_base = phones.build(), parts.build()
@@ -516,6 +526,7 @@ class Directory:
             self._tokens_sorted = sorted(self.by_token)
             # Long-lived now: out of the cyclic GC's full passes, as the rest of the index.
             gc.freeze()
+        gc_policy.give_back_free_memory()
         self.secondary_ready.set()
 
     def _code_bytes(self) -> bytes:

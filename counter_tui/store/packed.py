@@ -15,43 +15,46 @@ from __future__ import annotations
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
 
 POS_BITS = 32
 POS_MASK = (1 << POS_BITS) - 1
-BUCKETS = 256  # the build sorts by the hash's top byte first: small sorts, small temporaries
+RUN = 65_536  # entries sorted as they come: the final sort then only merges runs
 
 
 def key_hash(key: str) -> int:
     return zlib.crc32(key.encode("utf-8"))
 
 
-def packed(h: int, pos: int) -> int:
-    return h << POS_BITS | pos
-
-
-def sorted_array(buckets: list[array[int]]) -> array[int]:
-    """One sorted array from entries bucketed by ``entry >> 56`` (see :class:`Builder`)."""
-    out: array[int] = array("Q")
-    for b in buckets:
-        out.extend(sorted(b))
-    return out
-
-
 class Builder:
-    """Collects entries for a :class:`Packed` base, a bucket per top byte of the hash."""
+    """Collects the entries of a :class:`Packed` base in one growing array.
 
-    __slots__ = ("buckets",)
+    One array, not a bucket per key range: many arrays growing side by side left
+    their old buffers as holes in the C heap, 30 MB of RSS at 500,000 dossiers
+    that were never given back. The entries are sorted a run at a time as they
+    come, so the final sort is a merge of sorted runs (fast, and its temporaries
+    are freed whole)."""
+
+    __slots__ = ("_sorted_to", "entries")
 
     def __init__(self) -> None:
-        self.buckets: list[array[int]] = [array("Q") for _ in range(BUCKETS)]
+        self.entries: array[int] = array("Q")
+        self._sorted_to = 0
 
     def add(self, h: int, pos: int) -> None:
-        self.buckets[h >> 24].append(h << POS_BITS | pos)
+        self.entries.append(h << POS_BITS | pos)
+        if len(self.entries) - self._sorted_to >= RUN:
+            self._sort_run()
+
+    def _sort_run(self) -> None:
+        e, start = self.entries, self._sorted_to
+        e[start:] = array("Q", sorted(e[start:]))
+        self._sorted_to = len(e)
 
     def build(self) -> array[int]:
-        out = sorted_array(self.buckets)
-        self.buckets = []
+        self._sort_run()
+        out = array("Q", sorted(self.entries))
+        self.entries = array("Q")
+        self._sorted_to = 0
         return out
 
 
@@ -109,10 +112,3 @@ class Packed:
 
     def nbytes(self) -> int:
         return self.base.buffer_info()[1] * self.base.itemsize
-
-
-def build(entries: Iterable[tuple[int, int]]) -> Packed:
-    b = Builder()
-    for h, pos in entries:
-        b.add(h, pos)
-    return Packed(b.build())
