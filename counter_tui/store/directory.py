@@ -35,10 +35,11 @@ from counter_tui.store import gc_policy
 from counter_tui.store.cipher import Cipher, CipherError
 from counter_tui.store.files import write_atomic
 from counter_tui.store.packed import Builder, Packed, key_hash
+from counter_tui.store.rows import Rows
 
-# 3: the code index is saved as a sorted array of (hash, position); 2: phone and name
-# indexes are rebuilt after open, not saved.
-MAGIC = b"CTDIR3\n"
+# 4 (issue 16.4): the rows in one buffer, the uid and code indexes as sorted arrays of
+# (hash, position); 2: phone and name indexes are rebuilt after open, not saved.
+MAGIC = b"CTDIR4\n"
 FIELDS = (
     "code",
     "citizen_id",
@@ -174,14 +175,25 @@ def code_index(rows: Iterable[bytes]) -> array[int]:
     return b.build()
 
 
+def code_index_of(buf: bytes, offs: array[int]) -> array[int]:
+    """``code_index`` over rows in one buffer, without a bytes object per row."""
+    b = Builder()
+    crc, view, find = zlib.crc32, memoryview(buf), buf.index
+    for pos in range(len(offs) - 1):
+        start = offs[pos]
+        b.add(crc(view[start : find(b"\t", start)]), pos)
+    return b.build()
+
+
 class Directory:
     def __init__(self) -> None:
-        self.rows: dict[str, bytes] = {}
         # A dossier's number: its position here. Positions from the saved index are
-        # the saved rows' order; a dossier new since then (or removed and back) is
-        # appended and noted in ``_pos_new``. Entries of a removed one stay, unused.
+        # the saved rows' order; a dossier new since then is appended and noted in
+        # ``_pos_new``. A removed one keeps its number (and gets it back if it returns).
         self._uids: list[str] = []
         self._pos_new: dict[str, int] = {}
+        # uid -> row: the saved rows in one buffer, numbered as in ``_uids``.
+        self.rows = Rows(self._uids)
         # Code, phone and part of a number (see _part_keys): sorted arrays of
         # (key hash, position) plus an overlay of what changed since (store/packed.py).
         self.by_code = Packed()
@@ -205,15 +217,13 @@ class Directory:
 
     # --- keeping in step ------------------------------------------------------------------
 
-    def _position(self, uid: str, old_f: list[str] | None) -> int:
-        """The dossier's number, found through its (old) code; a new one gets the next."""
+    def _position(self, uid: str) -> int:
+        """The dossier's number; a new one gets the next."""
         pos = self._pos_new.get(uid)
+        if pos is None:
+            pos = self.rows.base_position(uid)
         if pos is not None:
             return pos
-        if old_f is not None:
-            for pos in self.by_code.positions(key_hash(old_f[0])):
-                if self._uids[pos] == uid:
-                    return pos
         pos = len(self._uids)
         self._uids.append(uid)
         self._pos_new[uid] = pos
@@ -236,7 +246,7 @@ class Directory:
         if old == new:
             return
         old_f = old.decode("utf-8").split("\t") if old is not None else None
-        pos = self._position(uid, old_f)
+        pos = self._position(uid)
         self._restep(
             self.by_code,
             {key_hash(old_f[0])} if old_f is not None else set(),
@@ -268,9 +278,10 @@ class Directory:
         """Renumber the dossiers in the rows' order and rebuild the code index over them;
         the phone, part and name indexes are then rebuilt by ``build_secondary``.
         For a directory filled one put at a time (a rebuild from the shards)."""
-        self._uids = list(self.rows)
-        self._pos_new = {}
-        self.by_code = Packed(code_index(self.rows.values()))
+        uids, rows = list(self.rows), list(self.rows.values())
+        self._uids, self._pos_new = uids, {}
+        self.rows = Rows.of(uids, rows)
+        self.by_code = Packed(code_index(rows))
         self.by_phone, self.by_part = Packed(), Packed()
         self.by_token, self._tokens_sorted = {}, []
         self.secondary_ready.clear()
@@ -315,10 +326,9 @@ class Directory:
             return None
         # Newest entry first: the overlay's, after the base's.
         for pos in reversed(self.by_code.positions(zlib.crc32(want))):
-            uid = self._uids[pos]
-            row = self.rows.get(uid)
+            row = self.rows.at(pos)
             if row is not None and _code_of(row) == want:
-                return uid
+                return self._uids[pos]
         return None
 
     def by_phone_number(self, phone: str) -> list[Summary]:
@@ -330,7 +340,7 @@ class Directory:
         found: dict[str, tuple[bytes, int, bytes]] = {}
         for pos in self.by_phone.positions(key_hash(want)):
             uid = self._uids[pos]
-            row = self.rows.get(uid)
+            row = self.rows.at(pos)
             if uid in found or row is None:
                 continue
             f = row.split(b"\t", 7)
@@ -374,7 +384,7 @@ class Directory:
         uids, rows = self._uids, self.rows
 
         def received(pos: int) -> bytes:
-            row = rows.get(uids[pos])
+            row = rows.at(pos)
             return row.split(b"\t", 7)[6] if row is not None else b""
 
         def newest_first(postings: list[array[int]]) -> Iterable[int]:
@@ -403,8 +413,8 @@ class Directory:
         for pos in walk:
             uid = uids[pos]
             if uid in seen:
-                continue  # a dossier removed and put back is under two positions
-            row = rows.get(uid)
+                continue  # under a word twice (removed and put back)
+            row = rows.at(pos)
             if row is None:
                 continue
             fields = row.split(b"\t")
@@ -430,11 +440,10 @@ class Directory:
         keys = {digits[-5:]}
         if len(digits) >= 6:
             keys |= {digits[-6:], "^" + digits[:6]}
-        uids = self._uids
-        candidates = {uids[pos] for key in keys for pos in self.by_part.positions(key_hash(key))}
-        matched: list[tuple[str, str]] = []
-        for uid in candidates:
-            row = self.rows.get(uid)
+        candidates = {pos for key in keys for pos in self.by_part.positions(key_hash(key))}
+        matched: list[tuple[str, str, bytes]] = []
+        for pos in candidates:
+            row = self.rows.at(pos)
             if row is None:
                 continue
             f = row.decode("utf-8").split("\t", 3)
@@ -443,11 +452,11 @@ class Directory:
                 len(digits) >= 6
                 and (cid.startswith(digits) or cid.endswith(digits) or phone.endswith(digits))
             ):
-                matched.append((row.split(b"\t", 7)[6].decode(), uid))
+                matched.append((row.split(b"\t", 7)[6].decode(), self._uids[pos], row))
                 if len(matched) >= count_cap:
                     break
         matched.sort(reverse=True)
-        return [summary_of(uid, self.rows[uid]) for _at, uid in matched[:limit]], len(matched)
+        return [summary_of(uid, row) for _at, uid, row in matched[:limit]], len(matched)
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recently received dossiers, newest first, parsing only those shown."""
@@ -502,12 +511,11 @@ class Directory:
         phones, parts = Builder(), Builder()
         for start in range(0, count, chunk):
             with lock:
-                uids, pos_new, rows, by_token = self._uids, self._pos_new, self.rows, self.by_token
+                rows, by_token = self.rows, self.by_token
                 for pos in range(start, min(count, start + chunk)):
-                    uid = uids[pos]
-                    row = rows.get(uid)
-                    if row is None or pos_new.get(uid, pos) != pos:
-                        continue  # removed, or its number now is a later one
+                    row = rows.at(pos)
+                    if row is None:
+                        continue  # removed
                     f = row.decode("utf-8").split("\t")
                     if f[2]:
                         phones.add(key_hash(f[2]), pos)
@@ -529,16 +537,14 @@ class Directory:
         gc_policy.give_back_free_memory()
         self.secondary_ready.set()
 
-    def _code_bytes(self) -> bytes:
-        """The code index over the rows in their order, as saved with them."""
-        if not self._pos_new and not self.by_code.extra and len(self._uids) == len(self.rows):
-            # Nothing added, removed or recoded since the base was built over these rows.
-            return self.by_code.base.tobytes()
-        return code_index(self.rows.values()).tobytes()
-
     def save(self, path: Path, txn: int, cipher: Cipher | None = None) -> None:
         self.txn = txn
-        payload = marshal.dumps((txn, self.rows, self._code_bytes(), self.open), 4)
+        uids, buf, offs, uid_index = self.rows.parts()
+        # Unchanged since built over these rows: the code index as it is; else anew.
+        codes = self.by_code.base if self.rows.unchanged else code_index_of(buf, offs)
+        payload = marshal.dumps(
+            (txn, uids, buf, offs.tobytes(), uid_index.tobytes(), codes.tobytes(), self.open), 4
+        )
         data = MAGIC + b"%08x\n" % zlib.crc32(payload) + payload
         write_atomic(path, cipher.seal(data) if cipher else data)
 
@@ -565,19 +571,22 @@ class Directory:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            txn, rows, code_bytes, open_ = marshal.loads(payload)
-            codes: array[int] = array("Q")
-            codes.frombytes(code_bytes)
+            txn, uids, buf, *arrays, open_ = marshal.loads(payload)
+            offs, uid_index, codes = (array("Q") for _ in range(3))
+            for a, raw_array in zip((offs, uid_index, codes), arrays, strict=True):
+                a.frombytes(raw_array)
         except (ValueError, EOFError, TypeError):
             return None
         finally:
             if was_enabled:
                 gc.enable()
-        if not isinstance(rows, dict) or len(codes) != len(rows):
+        n = len(uids) if isinstance(uids, list) else -1
+        if not (len(offs) == n + 1 and len(uid_index) == len(codes) == n and offs[-1] == len(buf)):
             return None
         d = cls()
-        d.txn, d.rows, d.open = txn, rows, open_
-        d._uids = list(rows)
+        d.txn, d.open = txn, open_
+        d._uids = uids
+        d.rows = Rows(uids, buf, offs, uid_index)
         d.by_code = Packed(codes)
         d.secondary_ready.clear()
         return d
