@@ -53,6 +53,7 @@ FIELDS = (
     "folded",
     "folded_more",  # the submitter's name and the address, folded: found by words too
 )
+NEWEST_KEPT = 1000  # the newest rows kept for ``recent``
 SAME_AS_CITIZEN = "="  # never a shard key: those are citizen IDs and "uid:..."
 _CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
 _OPEN = frozenset(int(s) for s in OPEN)
@@ -203,6 +204,9 @@ class Directory:
         # a posting: about ten a dossier with the submitter's name and the address).
         self.by_token: dict[str, array[int]] = {}
         self.open: dict[str, tuple[int, str]] = {}
+        # The newest rows by received time, oldest first (received_at, uid): kept as
+        # dossiers come and go, found again when it falls short (see recent).
+        self._newest: list[tuple[bytes, str]] | None = None
         self._tokens_sorted: list[str] = []
         self.txn = 0  # the log position this state covers
         # yymmdd -> slot -> highest daily number in use (computed per day when first asked).
@@ -256,6 +260,11 @@ class Directory:
         self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
         self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
         self.open.pop(uid, None)
+        self._keep_newest(
+            uid,
+            old_f[6].encode("utf-8") if old_f is not None else None,
+            f[6].encode("utf-8") if f is not None else None,
+        )
         if new is None or f is None:
             self.rows.pop(uid, None)
             return
@@ -305,13 +314,11 @@ class Directory:
         numbers = self._numbers.get(key)
         if numbers is None:
             numbers = self._numbers[key] = {}
-            needle = f"-{key}-".encode()
-            for row in self.rows.values():
-                if needle in _code_of(row):
-                    m = _CODE_TAIL.search(_code_of(row).decode("utf-8"))
-                    if m is not None and m["day"] == key:
-                        s, n = int(m["slot"]), int(m["n"])
-                        numbers[s] = max(numbers.get(s, 0), n)
+            for code in self.rows.codes_with(f"-{key}-".encode()):
+                m = _CODE_TAIL.search(code.decode("utf-8"))
+                if m is not None and m["day"] == key:
+                    s, n = int(m["slot"]), int(m["n"])
+                    numbers[s] = max(numbers.get(s, 0), n)
         return numbers.get(slot, 0)
 
     # --- lookups --------------------------------------------------------------------------
@@ -458,11 +465,44 @@ class Directory:
         matched.sort(reverse=True)
         return [summary_of(uid, row) for _at, uid, row in matched[:limit]], len(matched)
 
-    def recent(self, limit: int = 200) -> list[Summary]:
-        """The most recently received dossiers, newest first, parsing only those shown."""
+    def _keep_newest(self, uid: str, before: bytes | None, received: bytes | None) -> None:
+        """Keep ``_newest`` the true top of the rows by received time. Every row left
+        out of it is no newer than its first (oldest) entry, so a leaver makes it
+        shorter but still true, and a row at least as new as that entry goes in."""
+        newest = self._newest
+        if newest is None:
+            return
+        if before is not None:
+            i = bisect_left(newest, (before, ""))
+            while i < len(newest) and newest[i][0] == before:
+                if newest[i][1] == uid:
+                    del newest[i]
+                    break
+                i += 1
+        if not newest:
+            self._newest = None  # nothing left to compare with: found again when asked
+        elif received is not None and received >= newest[0][0]:
+            insort(newest, (received, uid))
+            if len(newest) > NEWEST_KEPT:
+                del newest[0]
 
-        top = heapq.nlargest(limit, self.rows.items(), key=lambda kv: kv[1].split(b"\t", 7)[6])
-        return [summary_of(uid, row) for uid, row in top]
+    def recent(self, limit: int = 200) -> list[Summary]:
+        """The most recently received dossiers, newest first, parsing only those shown.
+
+        The newest NEWEST_KEPT are kept as dossiers come and go: the lookup screen asks
+        for them each time it opens, and finding them among 500,000 rows took 0.4-1 s."""
+        newest = self._newest
+        if newest is None or (len(newest) < limit and len(newest) < len(self.rows)):
+            top = self.rows.largest(max(limit, NEWEST_KEPT), 6)
+            newest = [(row.split(b"\t", 7)[6], uid) for uid, row in reversed(top)]
+            self._newest = newest
+        shown = newest[-limit:] if limit > 0 else []
+        return [summary_of(uid, self.rows[uid]) for _at, uid in reversed(shown)]
+
+    def summaries(self) -> list[Summary]:
+        """Every dossier's summary, in the rows' order."""
+        at, uids = self.rows.at, self._uids
+        return [summary_of(uids[p], row) for p in range(len(uids)) if (row := at(p)) is not None]
 
     def open_lists(self, today: date, limit: int = 500) -> dict[str, list[Summary]]:
         """Due today, overdue, awaiting supplement, ready to hand over (open dossiers only).

@@ -424,7 +424,7 @@ class LocalStore:
 
     def all_summaries(self) -> list[Summary]:
         with self.store.lock:
-            return [s for u in list(self.directory.rows) if (s := self.directory.summary(u))]
+            return self.directory.summaries()
 
     def dossiers_of(self, summaries: Iterable[Summary]) -> Iterator[dict[str, Any]]:
         """The stored dossiers of ``summaries``, a shard at a time, in no set order.

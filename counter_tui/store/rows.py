@@ -9,9 +9,11 @@ position); a row changed, added or removed since is in a dict beside it.
 
 from __future__ import annotations
 
+import heapq
 import zlib
 from array import array
-from collections.abc import Iterator, MutableMapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
 from counter_tui.store.packed import Builder, Packed
@@ -139,6 +141,50 @@ class Rows(MutableMapping[str, bytes]):
         if row is not _GONE:
             return row
         return self._base_row(pos) if pos < self._base_len else None
+
+    def codes_with(self, needle: bytes) -> Iterator[bytes]:
+        """The codes (a row's first field) holding ``needle``: the buffer searched in C,
+        not a row at a time (a day's first code number looked through 500,000 rows)."""
+        buf, offs, uids, changed, n = (
+            self._buf,
+            self._offs,
+            self._uids,
+            self._changed,
+            self._base_len,
+        )
+        i = buf.find(needle)
+        while i >= 0:
+            pos = bisect_right(offs, i) - 1
+            start = offs[pos]
+            tab = buf.find(b"\t", start)
+            if i < tab and pos < n and uids[pos] not in changed:
+                yield buf[start:tab]
+            i = buf.find(needle, offs[pos + 1] if pos < n else len(buf))
+        for row in changed.values():
+            if row is not None:
+                code = row[: row.find(b"\t")]
+                if needle in code:
+                    yield code
+
+    def largest(self, limit: int, field: int) -> list[tuple[str, bytes]]:
+        """The ``limit`` rows with the largest ``field`` (uid, row), largest first."""
+        buf, offs, uids, changed, n = (
+            self._buf,
+            self._offs,
+            self._uids,
+            self._changed,
+            self._base_len,
+        )
+
+        def base_key(pos: int) -> bytes:
+            return buf[offs[pos] : offs[pos + 1]].split(b"\t", field + 1)[field]
+
+        positions: Iterable[int] = range(n)
+        if changed:
+            positions = (p for p in positions if uids[p] not in changed)
+        top = [(uids[p], self._base_row(p)) for p in heapq.nlargest(limit, positions, key=base_key)]
+        top += [(uid, row) for uid, row in changed.items() if row is not None]
+        return heapq.nlargest(limit, top, key=lambda kv: kv[1].split(b"\t", field + 1)[field])
 
     @property
     def unchanged(self) -> bool:

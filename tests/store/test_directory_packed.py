@@ -67,6 +67,9 @@ def _answers(d: Directory, docs: list[dict], codes: list[str]) -> dict:
     out["highest"] = [d.highest_number(date(2026, 1, 5), slot) for slot in range(10)]
     out["count"] = len(d)
     out["summaries"] = {u: d.summary(u) for u in d.rows}
+    assert sorted(d.summaries(), key=lambda s: s.uid) == sorted(
+        out["summaries"].values(), key=lambda s: s.uid
+    )
     return out
 
 
@@ -193,3 +196,34 @@ def test_the_whole_index_costs_under_220_bytes_a_dossier_beside_its_row(tmp_path
     per_dossier = index / len(docs)
     assert per_dossier < 220, per_dossier
     assert loaded.uid_by_code(docs[123]["code"]) == docs[123]["uid"]
+
+
+def test_the_newest_dossiers_stay_true_as_dossiers_come_change_and_go(tmp_path):
+    rng = random.Random(14)
+    docs = [dossier(rng, i) for i in range(2500)]
+    d = Directory()
+    for doc in docs:
+        d.put(doc["uid"], doc, "k")
+    d = _reopen(d, tmp_path / "i.bin")
+    live = {doc["uid"]: doc for doc in docs}
+
+    def expected(limit: int) -> list[str]:
+        ordered = sorted(live.values(), key=lambda x: x["received_at"], reverse=True)
+        return [x["uid"] for x in ordered[:limit]]
+
+    assert [s.uid for s in d.recent(200)] == expected(200)
+    for step in range(4000):
+        doc = rng.choice(docs)
+        if step % 5 == 0 and doc["uid"] in live:
+            d.put(doc["uid"], None)
+            del live[doc["uid"]]
+        else:
+            # A new received time (each one distinct: a second of its own).
+            doc["received_at"] = f"2026-{rng.randrange(1, 13):02d}-01T00:00:00.{step:06d}"
+            d.put(doc["uid"], doc, "k")
+            live[doc["uid"]] = doc
+        if step % 250 == 0:
+            assert [s.uid for s in d.recent(200)] == expected(200)
+    assert [s.uid for s in d.recent(1500)] == expected(1500)
+    assert [s.uid for s in d.recent(50)] == expected(50)
+    assert d.recent(0) == []

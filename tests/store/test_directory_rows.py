@@ -20,12 +20,17 @@ def _check(rows: Rows, model: dict[str, bytes], uids: list[str]) -> None:
         assert (uid in rows) == (uid in model)
     for pos, uid in enumerate(uids):
         assert rows.at(pos) == model.get(uid)
+    newest = sorted(model.items(), key=lambda kv: kv[1].split(b"\t")[2], reverse=True)
+    assert rows.largest(5, 2) == newest[:5]
+    for needle in (b"ROW", b"-1", b"uid-00", b"\t"):
+        expected = sorted(r.split(b"\t")[0] for r in model.values() if needle in r.split(b"\t")[0])
+        assert sorted(rows.codes_with(needle)) == expected
 
 
 def test_rows_in_a_buffer_answer_as_a_dict_through_changes_removals_and_returns():
     rng = random.Random(21)
     uids = [f"uid-{i:04d}" for i in range(400)]
-    model = {u: f"ROW\t{u}\t{rng.random()}".encode() for u in uids[:300]}
+    model = {u: f"ROW-{u[-2:]}\t{u}\t{rng.random()}".encode() for u in uids[:300]}
     rows = Rows.of(list(model), list(model.values()))
     numbered = list(model)  # the numbering the directory keeps (shared with the rows)
     rows._uids = numbered
@@ -34,7 +39,7 @@ def test_rows_in_a_buffer_answer_as_a_dict_through_changes_removals_and_returns(
         if step % 3 == 0:
             assert rows.pop(uid, None) == model.pop(uid, None)
         else:
-            row = f"ROW\t{uid}\t{step}".encode()
+            row = f"ROW-{step % 7}\t{uid}\t{step}".encode()
             if uid not in numbered:
                 numbered.append(uid)
             rows[uid] = model[uid] = row
