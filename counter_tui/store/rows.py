@@ -32,6 +32,7 @@ class Rows(MutableMapping[str, bytes]):
         buf: bytes = b"",
         offs: array[int] | None = None,
         index: array[int] | None = None,
+        changed: dict[str, bytes | None] | None = None,
     ) -> None:
         # uids[:len(offs) - 1] are the base rows, in the buffer's order (the list may
         # grow beyond: the directory numbers new dossiers in the same list).
@@ -43,6 +44,11 @@ class Rows(MutableMapping[str, bytes]):
         # Changes since the base: a new row, or None for a removed one.
         self._changed: dict[str, bytes | None] = {}
         self._len = self._base_len
+        for uid, row in (changed or {}).items():
+            if row is not None:
+                self[uid] = row
+            elif self.base_position(uid) is not None:
+                self.pop(uid)
 
     @classmethod
     def of(cls, uids: list[str], rows: list[bytes]) -> Rows:
@@ -187,12 +193,26 @@ class Rows(MutableMapping[str, bytes]):
         return heapq.nlargest(limit, top, key=lambda kv: kv[1].split(b"\t", field + 1)[field])
 
     @property
+    def base_len(self) -> int:
+        return self._base_len
+
+    @property
+    def changes(self) -> dict[str, bytes | None]:
+        """The rows changed, added (a row) or removed (None) since the base was built."""
+        return self._changed
+
+    def base(self) -> tuple[bytes, array[int], array[int]]:
+        """(buffer, offsets, uid index) of the base, as they are."""
+        return self._buf, self._offs, self._index.base
+
+    @property
     def unchanged(self) -> bool:
         """Nothing changed since the base was built (then it can be saved as it is)."""
         return not self._changed and len(self._uids) == self._base_len
 
     def parts(self) -> tuple[list[str], bytes, array[int], array[int]]:
-        """(uids, buffer, offsets, uid index) of the rows as they are now."""
+        """(uids, buffer, offsets, uid index) of the rows as they are now, in one new
+        buffer (a pass over every row: for a compaction, not for every save)."""
         if self.unchanged:
             return self._uids, self._buf, self._offs, self._index.base
         uids: list[str] = []

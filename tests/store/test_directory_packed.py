@@ -30,8 +30,9 @@ def _docs(rng: random.Random, n: int) -> list[dict]:
     return docs
 
 
-def _reopen(d: Directory, path: Path) -> Directory:
-    d.save(path, 1)
+def _reopen(d: Directory, path: Path, compact: bool = True) -> Directory:
+    """Saved (in one new buffer, or with the changes beside the old one) and loaded."""
+    d.save(path, 1, compact=compact)
     loaded = Directory.load(path)
     assert loaded is not None
     assert not loaded.secondary_ready.is_set()
@@ -119,10 +120,21 @@ def test_after_changes_and_removals_the_arrays_answer_as_a_live_index(tmp_path):
     codes = _change(rng, docs, [live, loaded])
     expected = _answers(live, docs, codes)
     assert _answers(loaded, docs, codes) == expected
-    # Saved again and rebuilt from the changed rows: the same answers once more (but the
-    # highest number of a day: a live directory also remembers the numbers of codes
-    # changed or removed meanwhile, so as never to issue them again).
-    again = _answers(_reopen(loaded, tmp_path / "b.bin"), docs, codes)
+    # Saved again, the changes beside the buffer or in a new one, and rebuilt: the same
+    # answers once more (but the highest number of a day: a live directory also
+    # remembers the numbers of codes changed or removed meanwhile, so as never to issue
+    # them again).
+    highest = expected.pop("highest")
+    for compact in (False, True):
+        again = _answers(_reopen(loaded, tmp_path / f"{compact}.bin", compact), docs, codes)
+        assert all(a <= b for a, b in zip(again.pop("highest"), highest, strict=True))
+        assert again == expected
+
+    # Changed again after a load with changes beside the buffer: still the same answers.
+    beside = _reopen(loaded, tmp_path / "c.bin", compact=False)
+    codes = _change(rng, docs, [live, beside])
+    expected = _answers(live, docs, codes)
+    again = _answers(beside, docs, codes)
     assert all(a <= b for a, b in zip(again.pop("highest"), expected.pop("highest"), strict=True))
     assert again == expected
 

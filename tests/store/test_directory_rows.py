@@ -48,7 +48,12 @@ def test_rows_in_a_buffer_answer_as_a_dict_through_changes_removals_and_returns(
     _check(rows, model, numbered)
     assert not rows.unchanged
 
-    # Saved and read back: one buffer again, nothing pending, the same rows.
+    # Saved with the changes beside the old buffer and read back: the same rows.
+    buf, offs, index = rows.base()
+    beside = Rows(numbered, buf, offs, index, dict(rows.changes))
+    _check(beside, model, numbered)
+
+    # Saved in one new buffer and read back: nothing pending, the same rows.
     saved_uids, buf, offs, index = rows.parts()
     again = Rows(saved_uids, buf, offs, index)
     assert again.unchanged
