@@ -13,9 +13,12 @@ one sweep interval, and the pause lands in the background, once per interval.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import sys
 import threading
 import time
+from collections.abc import Callable
 
 SWEEP_INTERVAL_S = 300.0
 
@@ -40,3 +43,25 @@ def maybe_sweep(interval: float = SWEEP_INTERVAL_S) -> bool:
     gc.collect()
     gc.freeze()
     return True
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+    return trim
+
+
+_malloc_trim = _find_malloc_trim()
+
+
+def give_back_free_memory() -> None:
+    """Hand the C heap's free pages back to the system, after a build that grew and
+    freed many buffers side by side (the index build after open: about 20 MB at
+    500,000 dossiers that glibc otherwise keeps, in holes between live buffers).
+    Only glibc keeps them so; elsewhere there is nothing to do."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)

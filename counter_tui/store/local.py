@@ -146,6 +146,9 @@ class LocalStore:
             for doc in data.get("dossiers", {}).values():
                 d.put(doc["uid"], doc, shard_key_of(doc))
         d.txn = self.store.last_txn
+        # Numbered afresh in one go: the compact arrays instead of the overlays the puts
+        # filled; the phone, part and name indexes follow in the background.
+        d.compact()
         return d
 
     def _on_change(self, shard: str, table: str, doc_id: str, before: Any, after: Any) -> None:
@@ -421,7 +424,7 @@ class LocalStore:
 
     def all_summaries(self) -> list[Summary]:
         with self.store.lock:
-            return [s for u in list(self.directory.rows) if (s := self.directory.summary(u))]
+            return self.directory.summaries()
 
     def dossiers_of(self, summaries: Iterable[Summary]) -> Iterator[dict[str, Any]]:
         """The stored dossiers of ``summaries``, a shard at a time, in no set order.

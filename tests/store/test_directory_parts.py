@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 import threading
-import tracemalloc
 
-from counter_tui.store.directory import Directory, _part_keys, _shared_add
+from counter_tui.store.directory import Directory
+from counter_tui.store.packed import key_hash
 from tests.factories import dossier
 
 
@@ -46,45 +46,38 @@ def test_a_number_part_is_found_as_dossiers_share_it_change_and_go():
     assert _found(d, "000001") == set()  # a's citizen ID tail went with it
     assert _found(d, "000002") == {b["uid"]}
     # Nothing is kept for a key nobody holds any more.
-    assert "345678" not in d.by_part and "000001" not in d.by_part
+    assert key_hash("345678") not in d.by_part.extra
+    assert key_hash("000001") not in d.by_part.extra
 
 
-def test_the_index_rebuilt_after_open_finds_what_the_live_one_found():
+def test_the_index_rebuilt_after_open_finds_what_the_live_one_found(tmp_path):
     rng = random.Random(5)
     live = Directory()
     docs = [_doc(rng, i, f"0010900{i:05d}", f"09{i % 700:08d}") for i in range(2000)]
     for doc in docs:
         live.put(doc["uid"], doc, "k")
-    loaded = Directory()
-    loaded.rows = dict(live.rows)
-    loaded.secondary_ready.clear()
+    live.save(tmp_path / "index.bin", 1)
+    loaded = Directory.load(tmp_path / "index.bin")
+    assert loaded is not None
     loaded.build_secondary(threading.RLock(), chunk=300)
     for digits in ("000123", "00000123", "001090", "10005", "0000000699"):
         assert _found(loaded, digits) == _found(live, digits), digits
     assert len(_found(loaded, "001090")) == 50  # a citizen ID's first 6: one page, capped
 
 
-def test_the_part_index_costs_under_220_bytes_a_dossier_when_numbers_are_unique():
+def test_the_part_index_costs_under_40_bytes_a_dossier_when_numbers_are_unique(tmp_path):
     rng = random.Random(7)
     docs = [_doc(rng, i, f"{i:012d}", f"09{i + 50_000_000:08d}") for i in range(5000)]
     d = Directory()
     for doc in docs:
         d.put(doc["uid"], doc, "k")
-    rows = dict(d.rows)
-    fresh = Directory()
-    fresh.rows = rows
-    tracemalloc.start()
-    try:
-        fresh.by_part = {}
-        before = tracemalloc.get_traced_memory()[0]
-        # Only the part index is rebuilt here; the rows and uids already exist.
-        for uid, row in rows.items():
-            for key in _part_keys(row.decode("utf-8").split("\t")):
-                _shared_add(fresh.by_part, key, uid, check=False)
-        per_dossier = (tracemalloc.get_traced_memory()[0] - before) / len(rows)
-    finally:
-        tracemalloc.stop()
+    d.save(tmp_path / "index.bin", 1)
+    fresh = Directory.load(tmp_path / "index.bin")
+    assert fresh is not None
+    fresh.build_secondary(threading.RLock(), chunk=1000)
     # Four keys a dossier (code, citizen ID tail and head, phone tail), most unique here:
-    # measured 159 bytes a dossier with bare uids, 335 with a one-item list per key.
-    assert per_dossier < 220, per_dossier
+    # 8 bytes a key in the sorted array (159 bytes a dossier with a dict of bare uids,
+    # 335 with a one-item list per key), and nothing in the overlay after a build.
+    assert not fresh.by_part.extra
+    assert fresh.by_part.nbytes() / len(docs) < 40
     assert _found(fresh, f"{4321:06d}") == _found(d, f"{4321:06d}") != set()
