@@ -614,6 +614,18 @@ class Directory:
         data = MAGIC + b"%08x\n" % zlib.crc32(payload) + payload
         write_atomic(path, cipher.seal(data) if cipher else data)
 
+    @staticmethod
+    def saved_by_older_version(path: Path, cipher: Cipher | None = None) -> bool:
+        """Whether ``path`` holds an index an earlier version saved in its own format: it is
+        rebuilt like a damaged one, but the clerk is told why, not that something broke."""
+        try:
+            raw = path.read_bytes()
+            if cipher is not None:
+                raw = cipher.open(raw)
+        except (OSError, CipherError):
+            return False
+        return raw.startswith(MAGIC[:5]) and not raw.startswith(MAGIC)
+
     @classmethod
     def load(cls, path: Path, cipher: Cipher | None = None) -> Directory | None:
         """The saved directory, or None if missing or damaged (then rebuild)."""

@@ -127,7 +127,21 @@ class LocalStore:
                         d.put(doc["uid"], doc, shard_key_of(doc))
             return d
         expected = self.store.full_txn > 0  # a full checkpoint saved one
-        if d is None and ((self.path / INDEX_FILE).exists() or expected):
+        if d is None and Directory.saved_by_older_version(
+            self.path / INDEX_FILE, self.store.cipher
+        ):
+            self.store.notices.append(
+                Notice(
+                    "index.upgraded",
+                    Msg(
+                        "Chỉ mục tra cứu đã được dựng lại theo định dạng của phiên bản mới "
+                        "(một lần, sau khi cập nhật phần mềm); dữ liệu không thay đổi.",
+                        "The lookup index was rebuilt in this version's format (once, after "
+                        "an update); no data changed.",
+                    ),
+                )
+            )
+        elif d is None and ((self.path / INDEX_FILE).exists() or expected):
             self.store.notices.append(
                 Notice(
                     "index.rebuilt",

@@ -210,6 +210,24 @@ def test_truncated_shard_file_is_detected_on_open(tmp_path):
     s.close()
 
 
+def test_an_index_saved_by_an_earlier_version_is_rebuilt_and_not_called_damaged(tmp_path):
+    import marshal
+    import zlib
+
+    path = tmp_path / "c"
+    s = LocalStore(path, background=False)
+    docs = seed(s, 40)
+    s.close()
+    # The format of the version before the compact directory (CTDIR2): a marshalled tuple.
+    payload = marshal.dumps((0, {}, {}, {}), 4)
+    (path / "index.bin").write_bytes(b"CTDIR2\n" + b"%08x\n" % zlib.crc32(payload) + payload)
+    s = LocalStore(path, background=False)
+    assert [n.code for n in s.notices] == ["index.upgraded"]
+    assert "phiên bản mới" in s.notices[0].msg.vi and "hỏng" not in s.notices[0].msg.vi
+    assert all(s.dossier_by_code(d["code"])["uid"] == d["uid"] for d in docs)
+    s.close()
+
+
 def test_damaged_index_is_rebuilt(tmp_path):
     path = tmp_path / "c"
     s = LocalStore(path, background=False)
