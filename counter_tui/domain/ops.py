@@ -83,7 +83,7 @@ def parse_dossier(raw: Any) -> Dossier:
     if not isinstance(raw, dict):
         raise _fail("op.doc", "Thiếu nội dung hồ sơ.", "The dossier is missing.")
     try:
-        d = Dossier.from_dict(strip_sync(raw))
+        d = Dossier.from_dict(raw)  # leaves ``_sync`` and any unknown key out
     except (TypeError, KeyError, ValueError) as exc:
         raise _fail("op.doc", f"Hồ sơ không hợp lệ: {exc}", f"Malformed dossier: {exc}") from exc
     if not isinstance(d.uid, str) or not d.uid or not isinstance(d.code, str):
