@@ -438,6 +438,10 @@ class Directory:
             if len(matched) >= count_cap:
                 break
         exact = fold(query).encode()
+        # The walk follows the numbering, which is time order only for dossiers added
+        # one by one: a rebuild numbers them shard by shard. Sorted here, so the newest
+        # come first whenever the matches are under ``count_cap``.
+        matched.sort(key=lambda m: m[0].split(b"\t", 7)[6], reverse=True)
         matched.sort(key=lambda m: m[0].split(b"\t")[9] != exact)
         return [summary_of(uid, row) for row, uid in matched[:limit]], len(matched)
 
