@@ -469,10 +469,12 @@ class Directory:
                 and (cid.startswith(digits) or cid.endswith(digits) or phone.endswith(digits))
             ):
                 matched.append((row.split(b"\t", 7)[6].decode(), self._uids[pos], row))
-                if len(matched) >= count_cap:
-                    break
+        # Every candidate checked before the cut: stopping at ``count_cap`` in the set's
+        # order kept an arbitrary thousand, so the start of a citizen ID shared by
+        # thousands (province and birth year) could leave today's dossier out.
         matched.sort(reverse=True)
-        return [summary_of(uid, row) for _at, uid, row in matched[:limit]], len(matched)
+        shown = [summary_of(uid, row) for _at, uid, row in matched[:limit]]
+        return shown, min(len(matched), count_cap)
 
     def _keep_newest(self, uid: str, before: bytes | None, received: bytes | None) -> None:
         """Keep ``_newest`` the true top of the rows by received time. Every row left

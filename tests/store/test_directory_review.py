@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+from counter_tui.store.directory import Directory
 from counter_tui.store.local import INDEX_FILE, LocalStore
 from tests.factories import dossier
 
@@ -38,3 +39,20 @@ def test_name_search_lists_the_newest_first_after_the_index_is_rebuilt(tmp_path)
         assert [r.received_at for r in found] == anh[:5]  # exact matches, newest first
     finally:
         s.close()
+
+
+def test_part_of_a_number_shared_by_more_than_the_cap_still_lists_the_newest_first():
+    # The first six digits of a citizen ID are the province, sex and birth year: at a
+    # large office thousands of dossiers share them, more than the count's cap.
+    rng = random.Random(22)
+    docs = [dossier(rng, i, cid=f"00109{i % 2}{i:06d}") for i in range(300)]
+    d = Directory()
+    for doc in docs:  # numbered as they came, oldest first
+        d.put(doc["uid"], doc, doc["applicant"]["citizen_id"])
+    found, count = d.search_part("001090", limit=5, count_cap=40)
+    newest = sorted(
+        (x["received_at"] for x in docs if x["applicant"]["citizen_id"].startswith("001090")),
+        reverse=True,
+    )
+    assert [s.received_at for s in found] == newest[:5]
+    assert count == 40  # "more than 40"
