@@ -60,7 +60,7 @@ FIELDS = (
 )
 NEWEST_KEPT = 1000  # the newest rows kept for ``recent``
 SAME_AS_CITIZEN = "="  # never a shard key: those are citizen IDs and "uid:..."
-_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
+_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<tail>\d{5,})$")
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
 
@@ -146,6 +146,19 @@ def _part_keys(f: list[str]) -> set[str]:
     if len(f[1]) >= 6:
         keys.add("^" + f[1][:6])
     return keys
+
+
+def _day_slot_number(code: str) -> tuple[str, int, int] | None:
+    """(yymmdd, slot, number) of a code of either shape (domain/codes.py): the office
+    one's tail is the slot then 4 digits; the national one's (7 digits or more) is the
+    owner, the slot in 2 digits, then the number. Both draw on one counter a day."""
+    m = _CODE_TAIL.search(code)
+    if m is None:
+        return None
+    tail = m["tail"]
+    if len(tail) <= 6:
+        return m["day"], int(tail[:-4]), int(tail[-4:])
+    return m["day"], int(tail[2:4]), int(tail[4:])
 
 
 def _code_digits(code: str) -> str:
@@ -301,12 +314,12 @@ class Directory:
         self.secondary_ready.clear()
 
     def _note_number(self, code: str) -> None:
-        m = _CODE_TAIL.search(code)
-        if m is None:
+        found = _day_slot_number(code)
+        if found is None:
             return
-        day = self._numbers.get(m["day"])
+        day = self._numbers.get(found[0])
         if day is not None:
-            slot, n = int(m["slot"]), int(m["n"])
+            _day, slot, n = found
             day[slot] = max(day.get(slot, 0), n)
 
     def highest_number(self, day: date, slot: int) -> int:
@@ -320,9 +333,9 @@ class Directory:
         if numbers is None:
             numbers = self._numbers[key] = {}
             for code in self.rows.codes_with(f"-{key}-".encode()):
-                m = _CODE_TAIL.search(code.decode("utf-8"))
-                if m is not None and m["day"] == key:
-                    s, n = int(m["slot"]), int(m["n"])
+                found = _day_slot_number(code.decode("utf-8"))
+                if found is not None and found[0] == key:
+                    _day, s, n = found
                     numbers[s] = max(numbers.get(s, 0), n)
         return numbers.get(slot, 0)
 

@@ -5,7 +5,9 @@ order the dossiers happen to be numbered in."""
 from __future__ import annotations
 
 import random
+from datetime import date
 
+from counter_tui.domain.codes import make_national_code
 from counter_tui.store.directory import Directory
 from counter_tui.store.local import INDEX_FILE, LocalStore
 from tests.factories import dossier
@@ -56,3 +58,33 @@ def test_part_of_a_number_shared_by_more_than_the_cap_still_lists_the_newest_fir
     )
     assert [s.received_at for s in found] == newest[:5]
     assert count == 40  # "more than 40"
+
+
+def test_a_lost_code_counter_never_reissues_a_national_shape_code(tmp_path):
+    # TT 04/2025 codes share the day's number sequence with office-shape ones; the
+    # directory must see them too when the counter in m/meta is lost (here: its file
+    # deleted after a full checkpoint, the log that held it already dropped).
+    rng = random.Random(23)
+    day, slot = date(2026, 11, 30), 3
+    path = tmp_path / "c"
+    s = LocalStore(path, background=False)
+    issued = set()
+    try:
+        for i in range(3):
+            with s.transaction():
+                n = s.next_code_number(day, slot)
+                code = str(make_national_code("000.00.00.H56", day, "38", slot, n))
+                s.put_dossier(dict(dossier(rng, i), code=code))
+            issued.add(code)
+        s.checkpoint(full=True)
+    finally:
+        s.close()
+    (path / "shards" / "m-meta.json").unlink()
+    s = LocalStore(path, background=False)
+    try:
+        with s.transaction():
+            n = s.next_code_number(day, slot)
+        assert str(make_national_code("000.00.00.H56", day, "38", slot, n)) not in issued
+        assert n == 4
+    finally:
+        s.close()
