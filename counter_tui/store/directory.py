@@ -302,10 +302,15 @@ class Directory:
             self.open[uid] = (status, _legal_due(doc or {}, f[5]))
 
     def compact(self) -> None:
-        """Renumber the dossiers in the rows' order and rebuild the code index over them;
+        """Renumber the dossiers by received time and rebuild the code index over them;
         the phone, part and name indexes are then rebuilt by ``build_secondary``.
-        For a directory filled one put at a time (a rebuild from the shards)."""
-        uids, rows = list(self.rows), list(self.rows.values())
+        For a directory filled one put at a time (a rebuild from the shards).
+
+        In time order, not the shards': a name search walks the numbers from the
+        newest end and stops at its cap, so a common name must meet today's first."""
+        items = sorted(self.rows.items(), key=lambda kv: kv[1].split(b"\t", 7)[6])
+        uids, rows = [uid for uid, _row in items], [row for _uid, row in items]
+        del items
         self._uids, self._pos_new = uids, {}
         self.rows = Rows.of(uids, rows)
         self.by_code = Packed(code_index(rows))

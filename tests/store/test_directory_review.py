@@ -5,6 +5,7 @@ order the dossiers happen to be numbered in."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import date
 
 from counter_tui.domain.codes import make_national_code
@@ -88,3 +89,22 @@ def test_a_lost_code_counter_never_reissues_a_national_shape_code(tmp_path):
         assert n == 4
     finally:
         s.close()
+
+
+def test_a_common_name_lists_the_newest_first_after_a_rebuild_even_past_the_cap():
+    # More matches than the search's cap (1,000 in the app; 20 here): a rebuild from the
+    # shards must still number the dossiers so that the newest are met first.
+    rng = random.Random(24)
+    docs = [dossier(rng, i) for i in range(200)]
+    for doc in docs:
+        doc["applicant"]["full_name"] = "Nguyễn Văn " + rng.choice(["An", "Anh", "Bình"])
+    d = Directory()
+    for doc in random.Random(1).sample(docs, len(docs)):  # shard by shard, not in time order
+        d.put(doc["uid"], doc, doc["applicant"]["citizen_id"])
+    d.compact()
+    d.build_secondary(threading.RLock(), chunk=50)
+    newest = sorted((x["received_at"] for x in docs), reverse=True)
+    for query in ("Nguyễn", "nguyen van", "Văn"):
+        found, count = d.search_name(query, limit=5, count_cap=20)
+        assert [s.received_at for s in found] == newest[:5], query
+        assert count == 20
