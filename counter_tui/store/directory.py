@@ -60,7 +60,7 @@ FIELDS = (
 )
 NEWEST_KEPT = 1000  # the newest rows kept for ``recent``
 SAME_AS_CITIZEN = "="  # never a shard key: those are citizen IDs and "uid:..."
-_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<slot>\d{1,2})(?P<n>\d{4})$")
+_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<tail>\d{5,})$")
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
 
@@ -146,6 +146,19 @@ def _part_keys(f: list[str]) -> set[str]:
     if len(f[1]) >= 6:
         keys.add("^" + f[1][:6])
     return keys
+
+
+def _day_slot_number(code: str) -> tuple[str, int, int] | None:
+    """(yymmdd, slot, number) of a code of either shape (domain/codes.py): the office
+    one's tail is the slot then 4 digits; the national one's (7 digits or more) is the
+    owner, the slot in 2 digits, then the number. Both draw on one counter a day."""
+    m = _CODE_TAIL.search(code)
+    if m is None:
+        return None
+    tail = m["tail"]
+    if len(tail) <= 6:
+        return m["day"], int(tail[:-4]), int(tail[-4:])
+    return m["day"], int(tail[2:4]), int(tail[4:])
 
 
 def _code_digits(code: str) -> str:
@@ -289,10 +302,15 @@ class Directory:
             self.open[uid] = (status, _legal_due(doc or {}, f[5]))
 
     def compact(self) -> None:
-        """Renumber the dossiers in the rows' order and rebuild the code index over them;
+        """Renumber the dossiers by received time and rebuild the code index over them;
         the phone, part and name indexes are then rebuilt by ``build_secondary``.
-        For a directory filled one put at a time (a rebuild from the shards)."""
-        uids, rows = list(self.rows), list(self.rows.values())
+        For a directory filled one put at a time (a rebuild from the shards).
+
+        In time order, not the shards': a name search walks the numbers from the
+        newest end and stops at its cap, so a common name must meet today's first."""
+        items = sorted(self.rows.items(), key=lambda kv: kv[1].split(b"\t", 7)[6])
+        uids, rows = [uid for uid, _row in items], [row for _uid, row in items]
+        del items
         self._uids, self._pos_new = uids, {}
         self.rows = Rows.of(uids, rows)
         self.by_code = Packed(code_index(rows))
@@ -301,12 +319,12 @@ class Directory:
         self.secondary_ready.clear()
 
     def _note_number(self, code: str) -> None:
-        m = _CODE_TAIL.search(code)
-        if m is None:
+        found = _day_slot_number(code)
+        if found is None:
             return
-        day = self._numbers.get(m["day"])
+        day = self._numbers.get(found[0])
         if day is not None:
-            slot, n = int(m["slot"]), int(m["n"])
+            _day, slot, n = found
             day[slot] = max(day.get(slot, 0), n)
 
     def highest_number(self, day: date, slot: int) -> int:
@@ -320,9 +338,9 @@ class Directory:
         if numbers is None:
             numbers = self._numbers[key] = {}
             for code in self.rows.codes_with(f"-{key}-".encode()):
-                m = _CODE_TAIL.search(code.decode("utf-8"))
-                if m is not None and m["day"] == key:
-                    s, n = int(m["slot"]), int(m["n"])
+                found = _day_slot_number(code.decode("utf-8"))
+                if found is not None and found[0] == key:
+                    _day, s, n = found
                     numbers[s] = max(numbers.get(s, 0), n)
         return numbers.get(slot, 0)
 
@@ -438,6 +456,10 @@ class Directory:
             if len(matched) >= count_cap:
                 break
         exact = fold(query).encode()
+        # The walk follows the numbering, which is time order only for dossiers added
+        # one by one: a rebuild numbers them shard by shard. Sorted here, so the newest
+        # come first whenever the matches are under ``count_cap``.
+        matched.sort(key=lambda m: m[0].split(b"\t", 7)[6], reverse=True)
         matched.sort(key=lambda m: m[0].split(b"\t")[9] != exact)
         return [summary_of(uid, row) for row, uid in matched[:limit]], len(matched)
 
@@ -465,10 +487,12 @@ class Directory:
                 and (cid.startswith(digits) or cid.endswith(digits) or phone.endswith(digits))
             ):
                 matched.append((row.split(b"\t", 7)[6].decode(), self._uids[pos], row))
-                if len(matched) >= count_cap:
-                    break
+        # Every candidate checked before the cut: stopping at ``count_cap`` in the set's
+        # order kept an arbitrary thousand, so the start of a citizen ID shared by
+        # thousands (province and birth year) could leave today's dossier out.
         matched.sort(reverse=True)
-        return [summary_of(uid, row) for _at, uid, row in matched[:limit]], len(matched)
+        shown = [summary_of(uid, row) for _at, uid, row in matched[:limit]]
+        return shown, min(len(matched), count_cap)
 
     def _keep_newest(self, uid: str, before: bytes | None, received: bytes | None) -> None:
         """Keep ``_newest`` the true top of the rows by received time. Every row left
