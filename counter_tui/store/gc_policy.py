@@ -1,14 +1,18 @@
 """Keeping the cyclic GC off long-lived documents without keeping garbage forever.
 
-A loaded shard is a tree of dicts and lists that lives for minutes. Left to
-the cyclic GC, every full collection walks all of them (a pause of a few
-hundred ms at 100k dossiers, in the middle of a lookup). ``gc.freeze()``
-after each load moves them out of its way, but frozen objects are never
-collected: cyclic garbage made meanwhile would stay for the life of the
-process. So the permanent generation is swept now and then, from the
-checkpoint thread: unfreeze, collect, freeze again. Garbage then lives at most
-one sweep interval, and the pause lands in the background, once per interval.
-``bench/soak.py`` measures the effect on RSS (docs/store.md).
+``gc.freeze()`` moves every object alive at that moment out of the cyclic GC's way,
+for good: objects frozen while alive are never collected once they are garbage, if
+they are in a cycle (documents are not: reference counting frees them; widgets are).
+A shard load used to freeze, and in the app a lookup loads shards while screens are
+alive: every dossier screen, result row and footer key alive at a load stayed after
+it closed (a Pilot loop of lookups at 100k dossiers grew 2.3 MB a round; without the
+freeze at loads, 0.1 MB: docs/store.md). So a load no longer freezes. What is frozen:
+the directory after open and after its background build (once, before the clerk has
+opened anything), and a pull's adopted pages (:func:`pulled`, after a collection of
+the young generations, so recent garbage is freed rather than frozen). The permanent
+generation is swept now and then from the checkpoint thread (unfreeze, collect,
+freeze again): what was frozen and has since died lives at most one interval.
+``bench/soak.py`` and tests/ui/test_memory_over_a_day.py measure the effect.
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ _lock = threading.Lock()
 _last_sweep = time.monotonic()
 
 
-def loaded() -> None:
-    """A shard was just loaded: keep its objects out of the GC's full passes."""
+def pulled() -> None:
+    """A pull's page was just adopted into the shards: keep its documents out of the
+    GC's full passes (over a growing cache they took 2.6 s of a 15 s pull of 100,000),
+    after freeing the young garbage so that it is not frozen with them."""
+    gc.collect(1)
     gc.freeze()
 
 

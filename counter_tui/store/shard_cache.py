@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from itertools import islice
 
-from counter_tui.store import gc_policy
 from counter_tui.store.shard_files import (
     Tables,
     file_to_shard,
@@ -42,7 +41,6 @@ class ShardCache(StoreState):
             if getattr(self._local, "txn", None) is None:
                 self._evict(room_for=1)
             self._shards[name] = sh
-            gc_policy.loaded()
             return sh
 
     def shard_names(self, prefix: str) -> list[str]:

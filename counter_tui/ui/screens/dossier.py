@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.messages import DomainError
@@ -21,6 +21,7 @@ from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, ReasonDialog, SlipScreen, form_picker
 from counter_tui.ui.screens.scan_dialog import ScanDialog, item_picker
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.scans import AttachedFile, Prepared
 
@@ -91,7 +92,7 @@ class DossierScreen(CounterScreen):
                 tr("[b]Bản số hóa[/b] (Enter: mở)", "[b]Scans[/b] (Enter: open)"), id="files_title"
             )
             yield DataTable(id="files", cursor_type="row")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#events", DataTable).add_columns(

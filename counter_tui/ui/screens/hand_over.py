@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.files import RESULT_ITEM
@@ -23,6 +23,7 @@ from counter_tui.ui.screens.lookup import OFFLINE_NOTE
 from counter_tui.ui.screens.receive import field
 from counter_tui.ui.screens.scan_dialog import ScanDialog
 from counter_tui.ui.widgets.authorised_receiver import AuthorisedReceiver
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 from counter_tui.usecases.scans import Prepared
@@ -109,7 +110,7 @@ class HandOverScreen(CounterScreen):
             yield Note(id="ho_fee_msg", classes="msg")
             yield AuthorisedReceiver()
             yield Static("", id="ho_msg", markup=False)
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#ho_matches", DataTable).add_columns(

@@ -17,12 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.summary import Summary
 from counter_tui.ui.i18n import language, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 
@@ -100,7 +101,7 @@ class LookupScreen(CounterScreen):
             yield Label("", id="filter_label")
         yield Static("", id="lookup_msg", markup=False)
         yield DataTable(id="results", cursor_type="row")
-        yield Footer()
+        yield CounterFooter()
 
     def land(self) -> None:
         """Shown by its F-key: the cursor goes to the search field."""

@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     ListItem,
@@ -60,6 +59,7 @@ from counter_tui.ui.i18n import language, say, tr, uncertain_words
 from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row, counter_app_of
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.screens.scan_dialog import ScanDialog
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.scans import Prepared, Scans
@@ -358,7 +358,7 @@ class ReceiveScreen(CounterScreen):
             with Vertical(id="side"):
                 yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
                 yield DataTable(id="history", cursor_type="row")
-        yield Footer()
+        yield CounterFooter()
 
     def land(self) -> None:
         """Shown by its F-key: the cursor goes to the first field."""

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from counter_tui.domain.digitisation import DigitisationRow
 from counter_tui.domain.forms import parse_period
@@ -23,6 +23,7 @@ from counter_tui.domain.report import Counts, Report
 from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.paperwork import CHANNEL_VI
 
@@ -154,7 +155,7 @@ class ReportScreen(CounterScreen):
                 id="r_note",
                 markup=False,
             )
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#r_procs", DataTable).add_columns(

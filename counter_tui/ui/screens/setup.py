@@ -15,13 +15,14 @@ from textual.app import App, ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from counter_tui.domain.codes import EXAMPLE_AGENCY
 from counter_tui.settings import UNCONFIGURED_NAME, Settings
 from counter_tui.ui.i18n import say, set_language, tr
 from counter_tui.ui.screens.base import cursor_to_end, in_words
 from counter_tui.ui.typeahead import TypesAhead
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.usecases.setup import (
     ConnectionCheck,
     Reach,
@@ -96,7 +97,7 @@ class SetupScreen(Screen[Settings | None]):
                 )
                 yield Static("", id=f"{name}_msg", markup=False)
             yield Static("", id="setup_status", markup=False)
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#office", Input).focus()

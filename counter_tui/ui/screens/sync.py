@@ -8,11 +8,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from counter_tui.domain.files import size_text
 from counter_tui.ui.i18n import action_words, say, t, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
+from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 
 WHAT_TO_DO = {
@@ -52,7 +53,7 @@ class SyncScreen(CounterScreen):
             yield DataTable(id="rejected", cursor_type="row")
             yield Label(tr("[b]Đang chờ gửi[/b]", "[b]Waiting to be sent[/b]"))
             yield DataTable(id="pending", cursor_type="row")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#rejected", DataTable).add_columns(

@@ -1,0 +1,124 @@
+"""Memory of the real app over a clerk's lookups: RSS during a Pilot loop at N dossiers.
+
+    python bench/soak_app.py                    # 5 minutes on bench/out/soak-100000
+    python bench/soak_app.py --minutes 10
+
+Each round, as a clerk: F3, a citizen ID typed key by key (every third round the last
+two words of a name instead), Down and Enter to open the dossier, Esc back. The store
+is a copy of the one ``bench/soak.py`` builds. RSS every 30 s; ends with one JSON line
+(``rss_start_mb`` after the first 30 s, ``rss_end_mb``, ``mb_per_round`` after that).
+Headless through Pilot, so per-step times are Pilot's, not a terminal's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def loop(store: Path, minutes: float) -> list[tuple[float, float, int]]:
+    from counter_tui.launch import make_services
+    from counter_tui.ui.app import build_app
+    from counter_tui.ui.screens.dossier import DossierScreen
+    from tests.ui.conftest import FixedClock, settings
+
+    out = Path(tempfile.mkdtemp(prefix="soak-app-out-"))
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0))
+    s = make_services(settings(print_folder=str(out)), clock=clock, data=store, start_sync=False)
+    samples: list[tuple[float, float, int]] = []
+    try:
+        app = build_app(s)
+        rng = random.Random(3)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(1.0)
+            s.store.wait_indexes()
+            uids = list(s.store.directory.rows)
+            t0, next_sample, rounds = time.perf_counter(), 0.0, 0
+            while True:
+                t = time.perf_counter() - t0
+                if t >= next_sample:
+                    samples.append((t, rss_mb(), rounds))
+                    print(
+                        f"{t:5.0f} s  RSS {samples[-1][1]:6.1f} MB  {rounds} rounds",
+                        file=sys.stderr,
+                    )
+                    next_sample += 30
+                    if t >= minutes * 60:
+                        break
+                summary = s.store.summary(rng.choice(uids))
+                if summary is None:
+                    continue
+                query = summary.citizen_id if rounds % 3 else " ".join(summary.name.split()[-2:])
+                await pilot.press("f3", *query)
+                await pilot.pause()
+                await pilot.press("down", "enter")
+                await pilot.pause()
+                if isinstance(app.screen, DossierScreen):
+                    await pilot.press("escape")
+                await pilot.pause()
+                rounds += 1
+    finally:
+        s.close()
+        shutil.rmtree(out, ignore_errors=True)
+    return samples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=5)
+    ap.add_argument("--size", type=int, default=100_000)
+    args = ap.parse_args()
+    built = ROOT / "bench" / "out" / f"soak-{args.size}"
+    if not (built / "manifest.json").exists():
+        sys.exit(f"build the store first: python bench/soak.py --size {args.size} --minutes 0.1")
+    work = Path(tempfile.mkdtemp(prefix="soak-app-")) / "store"
+    shutil.copytree(built, work)
+    try:
+        samples = asyncio.run(loop(work, args.minutes))
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+    print("t s | RSS MB | rounds")
+    print("--- | --- | ---")
+    for t, r, n in samples:
+        print(f"{t:.0f} | {r:.1f} | {n}")
+    after = [p for p in samples if p[0] >= 30] or samples
+    grew = after[-1][1] - after[0][1]
+    rounds = after[-1][2] - after[0][2]
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(f"load average: {' '.join(load)}")
+    print(
+        json.dumps(
+            {
+                "size": args.size,
+                "minutes": args.minutes,
+                "rss_start_mb": round(after[0][1], 1),
+                "rss_end_mb": round(after[-1][1], 1),
+                "rounds": rounds,
+                "mb_per_round": round(grew / rounds, 3) if rounds else None,
+                "load": load,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
