@@ -81,6 +81,7 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
         path: str | os.PathLike[str],
         *,
         cache_shards: int = 256,
+        cache_docs: int = 10_000,
         flush_dirty: int = 64,
         full_checkpoint_bytes: int = 16 * 1024 * 1024,
         cipher: Cipher | None = None,
@@ -90,6 +91,9 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
         self.path = Path(path)
         self.cipher = cipher
         self.cache_shards = cache_shards
+        # Documents too: a shard holds N/4096 of them, so 256 shards were 25 MB of Python
+        # objects at 100k dossiers and 125 MB at 500k, all walked by the GC's full passes.
+        self.cache_docs = cache_docs
         self.flush_dirty = flush_dirty
         self.full_checkpoint_bytes = full_checkpoint_bytes
         self.keep_log_bytes = keep_log_bytes

@@ -79,13 +79,28 @@ class ShardCache(StoreState):
 
     def _evict(self, room_for: int = 0, scan: int | None = None) -> None:
         limit = self.cache_shards - room_for
-        if len(self._shards) <= limit:
+        # The document budget is the dossier shards' (the lookups'): the outbox, audit and
+        # meta shards are few, and evicting others for their size would only reload them.
+        docs = sum(_docs(sh) for n, sh in self._shards.items() if n.startswith(DATA))
+        if len(self._shards) <= limit and docs <= self.cache_docs:
             return
         names = list(self._shards) if scan is None else list(islice(self._shards, scan))
         for name in names:
-            if len(self._shards) <= limit:
-                break
+            over_docs = docs > self.cache_docs and name.startswith(DATA)
+            if len(self._shards) <= limit and not over_docs:
+                if docs <= self.cache_docs:
+                    break
+                continue
             sh = self._shards[name]
             if not sh.dirty and not sh.in_txn and not sh.flushing:
+                if name.startswith(DATA):
+                    docs -= _docs(sh)
                 del self._shards[name]
                 sh.release()
+
+
+DATA = "d/"
+
+
+def _docs(sh: Shard) -> int:
+    return sum(len(table) for table in sh.data.values())

@@ -54,6 +54,7 @@ class StoreState:
     path: Path
     cipher: Cipher | None
     cache_shards: int
+    cache_docs: int
     flush_dirty: int
     full_checkpoint_bytes: int
     keep_log_bytes: int  # at most this much old log is kept for unsent operations

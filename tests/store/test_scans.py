@@ -56,3 +56,23 @@ def test_a_scan_inside_a_transaction_sees_its_writes_and_caches_no_more(tmp_path
         assert got[changed["uid"]]["note"] == "sửa trong giao dịch"
     finally:
         store.close()
+
+
+def test_lookups_keep_the_cached_documents_under_the_budget_whatever_the_store_size(tmp_path):
+    # 256 cached shards held 25 MB of documents at 100k dossiers and 125 MB at 500k: the
+    # cache is bounded by documents too, so a day of lookups costs the same at any size.
+    docs = _seeded(tmp_path / "c", 400)
+    store = LocalStore(tmp_path / "c", background=False, cache_docs=30)
+    try:
+        biggest = 0
+        for d in docs:
+            cid = d["applicant"]["citizen_id"]
+            found = store.dossiers_by_citizen(cid)
+            assert d["uid"] in [f["uid"] for f in found]
+            cached = [sh for n, sh in store.store._shards.items() if n.startswith("d/")]
+            held = sum(len(sh.data.get("dossiers", {})) for sh in cached)
+            biggest = max(biggest, max(len(sh.data.get("dossiers", {})) for sh in cached))
+            assert held <= 30 + biggest
+        assert len(store.store._shards) < 200  # not one shard per dossier looked up
+    finally:
+        store.close()
