@@ -366,7 +366,7 @@ class ReportScreen(CounterScreen):
         self.query_one("#r_chart", Static).update(chart)
         procs = self.query_one("#r_procs", DataTable)
         procs.clear()
-        for code, c in sorted(r.per_procedure.items(), key=lambda kv: -kv[1].received):
+        for code, c in sorted(r.per_procedure.items(), key=lambda kv: (-kv[1].received, kv[0])):
             add_plain_row(
                 procs,
                 code,
