@@ -239,11 +239,15 @@ class Directory:
 
     # --- keeping in step ------------------------------------------------------------------
 
-    def _position(self, uid: str) -> int:
-        """The dossier's number; a new one gets the next."""
+    def _position(self, uid: str, base_pos: int | None = None) -> int:
+        """The dossier's number; a new one gets the next. ``base_pos``: its position in
+        the rows' base when the caller has just looked it up (-1: not there)."""
         pos = self._pos_new.get(uid)
         if pos is None:
-            pos = self.rows.base_position(uid)
+            if base_pos is None:
+                pos = self.rows.base_position(uid)
+            elif base_pos >= 0:
+                pos = base_pos
         if pos is not None:
             return pos
         pos = len(self._uids)
@@ -260,37 +264,37 @@ class Directory:
 
     def put(self, uid: str, doc: dict[str, Any] | None, shard_key: str = "") -> None:
         """Index the dossier ``uid`` as ``doc`` (None removes it). Idempotent."""
-        old = self.rows.get(uid)
-        f = fields_of(doc, shard_key) if doc is not None else None
+        if doc is None:
+            self._remove(uid)
+            return
+        f = fields_of(doc, shard_key)
         # UTF-8 bytes, not str: a str holding one Vietnamese letter is stored 2 bytes a
         # character, and half a million rows is where that shows.
-        new = "\t".join(f).encode("utf-8") if f is not None else None
+        new = "\t".join(f).encode("utf-8")
+        old, base_pos = self.rows.swap(uid, new)
         if old == new:
             return
-        old_f = old.decode("utf-8").split("\t") if old is not None else None
-        pos = self._position(uid)
-        self._restep(
-            self.by_code,
-            {key_hash(old_f[0])} if old_f is not None else set(),
-            {key_hash(f[0])} if f is not None else set(),
-            pos,
-        )
-        self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
-        self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
+        pos = self._position(uid, base_pos)
         self.open.pop(uid, None)
-        self._keep_newest(
-            uid,
-            old_f[6].encode("utf-8") if old_f is not None else None,
-            f[6].encode("utf-8") if f is not None else None,
-        )
-        if new is None or f is None:
-            self.rows.pop(uid, None)
-            return
-        self.rows[uid] = new
+        if old is None:
+            # A dossier new here (every one of a first pull): only keys to add.
+            self.by_code.add(key_hash(f[0]), pos)
+            for h in _phone_hashes(f):
+                self.by_phone.add(h, pos)
+            for h in _part_hashes(f):
+                self.by_part.add(h, pos)
+            self._keep_newest(uid, None, f[6].encode("utf-8"))
+            old_tokens: set[str] = set()
+        else:
+            old_f = old.decode("utf-8").split("\t")
+            self._restep(self.by_code, {key_hash(old_f[0])}, {key_hash(f[0])}, pos)
+            self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
+            self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
+            self._keep_newest(uid, old_f[6].encode("utf-8"), f[6].encode("utf-8"))
+            old_tokens = _words(old_f)
         if f[0]:
             self._note_number(f[0])
         # Words are never taken out: a search re-checks each found row's words.
-        old_tokens = _words(old_f) if old_f is not None else set()
         for tok in _words(f) - old_tokens:
             postings = self.by_token.get(tok)
             if postings is None:
@@ -299,7 +303,20 @@ class Directory:
             postings.append(pos)
         status = int(f[4])
         if status in _OPEN:
-            self.open[uid] = (status, _legal_due(doc or {}, f[5]))
+            self.open[uid] = (status, _legal_due(doc, f[5]))
+
+    def _remove(self, uid: str) -> None:
+        old = self.rows.get(uid)
+        if old is None:
+            return
+        old_f = old.decode("utf-8").split("\t")
+        pos = self._position(uid)
+        self._restep(self.by_code, {key_hash(old_f[0])}, set(), pos)
+        self._restep(self.by_phone, _phone_hashes(old_f), set(), pos)
+        self._restep(self.by_part, _part_hashes(old_f), set(), pos)
+        self.open.pop(uid, None)
+        self._keep_newest(uid, old_f[6].encode("utf-8"), None)
+        self.rows.pop(uid, None)
 
     def compact(self) -> None:
         """Renumber the dossiers by received time and rebuild the code index over them;
