@@ -8,9 +8,12 @@ Builds a store of N realistic dossiers (Vietnamese names and addresses, 2-4
 document items, history; about 1.2 KB each) through the store's own API,
 then measures in a fresh process (so RSS is the store's, not the builder's):
 open time, RSS after open, durable write (dossier + outbox entry, fsync'd),
-lookups by citizen ID and by code, name search, the open-dossier lists.
-Stock TinyDB (JSONStorage) is measured at 10k and 100k in the same run.
-Prints a table, then one line of JSON.
+lookups by citizen ID and by code (whole dossiers, as opening one reads them, and
+"rows": the result rows the lookup screen shows), name search, the open-dossier lists.
+Stock TinyDB (JSONStorage) is measured at 10k and 100k in the same run, and
+SQLite (WAL, synchronous=FULL, the same documents, code and citizen ID indexed)
+at every size, in a fresh process too: the anchor the issue's targets are set against.
+Prints two tables, then one line of JSON.
 """
 
 from __future__ import annotations
@@ -111,6 +114,18 @@ def measure(path: Path, n: int) -> dict:
     sample = [store.summary(rng.choice(uids)) for _ in range(1000)]
 
     code_ms, cid_ms, name_ms, write_ms = [], [], [], []
+    # What the lookup screen waits for: the result rows (summaries), not whole dossiers.
+    code_row_ms, cid_row_ms = [], []
+    for s in sample:
+        t = time.perf_counter()
+        found = store.summary_by_code(s.code)
+        code_row_ms.append((time.perf_counter() - t) * 1000)
+        assert found is not None and found.uid == s.uid
+    for s in sample:
+        t = time.perf_counter()
+        rows = store.citizen_summaries(s.citizen_id)
+        cid_row_ms.append((time.perf_counter() - t) * 1000)
+        assert s.uid in [r.uid for r in rows]
     for s in sample:
         t = time.perf_counter()
         doc = store.dossier_by_code(s.code)
@@ -152,10 +167,105 @@ def measure(path: Path, n: int) -> dict:
         "citizen_lookup_p99_ms": round(pct(cid_ms, 99), 3),
         "code_lookup_p50_ms": round(statistics.median(code_ms), 3),
         "code_lookup_p99_ms": round(pct(code_ms, 99), 3),
+        "citizen_rows_p50_ms": round(statistics.median(cid_row_ms), 3),
+        "citizen_rows_p99_ms": round(pct(cid_row_ms, 99), 3),
+        "code_rows_p50_ms": round(statistics.median(code_row_ms), 3),
+        "code_rows_p99_ms": round(pct(code_row_ms, 99), 3),
         "name_search_p50_ms": round(statistics.median(name_ms), 3),
         "name_search_p99_ms": round(pct(name_ms, 99), 3),
         "open_list_ms": round(open_list_ms, 3),
         "open_dossiers": sum(len(v) for v in lists.values()),
+    }
+
+
+def build_sqlite(path: Path, n: int) -> None:
+    """The anchor: the same documents (same seed) in SQLite, WAL and synchronous=FULL,
+    one row a dossier with its JSON, the code and citizen ID indexed, and an outbox."""
+    import sqlite3
+
+    import orjson
+
+    rng = random.Random(n)
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE dossiers (uid TEXT PRIMARY KEY, code TEXT, citizen_id TEXT, doc BLOB)")
+    db.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, op BLOB)")
+    batch = 20_000
+    for start in range(0, n, batch):
+        rows = []
+        for i in range(start, min(n, start + batch)):
+            st = 10 if rng.random() < 0.93 else rng.choice([2, 4, 5, 9])
+            d = dossier(rng, i, status=st)
+            rows.append((d["uid"], d["code"], d["applicant"]["citizen_id"], orjson.dumps(d)))
+        with db:
+            db.executemany("INSERT INTO dossiers VALUES (?, ?, ?, ?)", rows)
+    db.execute("CREATE INDEX by_code ON dossiers (code)")
+    db.execute("CREATE INDEX by_citizen ON dossiers (citizen_id)")
+    db.commit()
+    db.close()
+
+
+def measure_sqlite(path: Path, n: int) -> dict:
+    """Run in a fresh process, as ``measure``: open, durable writes, lookups by ID and code."""
+    import gc
+    import sqlite3
+
+    import orjson
+
+    gc.collect()
+    t0 = time.perf_counter()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("SELECT count(*) FROM dossiers").fetchone()
+    open_s = time.perf_counter() - t0
+    rss = rss_mb()
+    rng = random.Random(7)
+    picks = [rng.randrange(1, n + 1) for _ in range(1000)]
+    sample = [
+        db.execute("SELECT uid, code, citizen_id FROM dossiers WHERE rowid = ?", (r,)).fetchone()
+        for r in picks
+    ]
+    code_ms, cid_ms, write_ms = [], [], []
+    for _uid, code, _cid in sample:
+        t = time.perf_counter()
+        row = db.execute("SELECT doc FROM dossiers WHERE code = ?", (code,)).fetchone()
+        doc = orjson.loads(row[0])
+        code_ms.append((time.perf_counter() - t) * 1000)
+        assert doc["code"] == code
+    for _uid, _code, cid in sample:
+        t = time.perf_counter()
+        docs = [
+            orjson.loads(r[0])
+            for r in db.execute("SELECT doc FROM dossiers WHERE citizen_id = ?", (cid,))
+        ]
+        docs.sort(key=lambda d: d.get("received_at") or "", reverse=True)
+        cid_ms.append((time.perf_counter() - t) * 1000)
+        assert docs
+    for uid, _code, _cid in sample[:500]:
+        doc = orjson.loads(
+            db.execute("SELECT doc FROM dossiers WHERE uid = ?", (uid,)).fetchone()[0]
+        )
+        doc["status"] = 10 if doc["status"] == 9 else 9
+        t = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("UPDATE dossiers SET doc = ? WHERE uid = ?", (orjson.dumps(doc), uid))
+        op = {"type": "dossier.patch", "uid": uid, "status": doc["status"]}
+        db.execute("INSERT INTO outbox (op) VALUES (?)", (orjson.dumps(op),))
+        db.execute("COMMIT")
+        write_ms.append((time.perf_counter() - t) * 1000)
+    db.close()
+    return {
+        "n": n,
+        "open_s": round(open_s, 3),
+        "rss_mb": round(rss, 1),
+        "write_p50_ms": round(statistics.median(write_ms), 3),
+        "write_p99_ms": round(pct(write_ms, 99), 3),
+        "citizen_lookup_p50_ms": round(statistics.median(cid_ms), 3),
+        "citizen_lookup_p99_ms": round(pct(cid_ms, 99), 3),
+        "code_lookup_p50_ms": round(statistics.median(code_ms), 3),
+        "code_lookup_p99_ms": round(pct(code_ms, 99), 3),
     }
 
 
@@ -198,13 +308,19 @@ def main() -> None:
     ap.add_argument("--measure", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--keep", action="store_true", help="keep built stores in bench/out")
     ap.add_argument("--encrypt", action="store_true", help="the cache sealed (encrypt_cache)")
+    ap.add_argument("--measure-sqlite", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.encrypt:
         os.environ["BENCH_ENCRYPT"] = "1"
     if args.measure:
         print(json.dumps(measure(Path(args.measure[0]), int(args.measure[1]))))
         return
+    if args.measure_sqlite:
+        print(json.dumps(measure_sqlite(Path(args.measure_sqlite[0]), int(args.measure_sqlite[1]))))
+        return
+    print(f"load at start: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     rows = []
+    anchors: dict[int, dict] = {}
     for n in [int(x) for x in args.sizes.split(",")]:
         path = OUT / f"store-{n}{'-enc' if args.encrypt else ''}"
         if not (path / "manifest.json").exists():
@@ -223,8 +339,23 @@ def main() -> None:
             print(f"stock TinyDB at {n:,} ...", file=sys.stderr)
             row.update(stock(n))
         rows.append(row)
+        # The anchor, same documents, measured right after in a fresh process too.
+        lite = OUT / f"sqlite-{n}.db"
+        if not lite.exists():
+            print(f"building {n:,} dossiers in SQLite (the anchor) ...", file=sys.stderr)
+            OUT.mkdir(parents=True, exist_ok=True)
+            build_sqlite(lite, n)
+        out = subprocess.run(
+            [sys.executable, __file__, "--measure-sqlite", str(lite), str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        anchors[n] = json.loads(out.stdout.strip().splitlines()[-1])
         if not args.keep:
             shutil.rmtree(path, ignore_errors=True)
+            for f in OUT.glob(f"sqlite-{n}.db*"):
+                f.unlink()
     head = (
         "N",
         "open s",
@@ -233,6 +364,8 @@ def main() -> None:
         "write p50/p99 ms",
         "citizen p50/p99 ms",
         "code p50/p99 ms",
+        "citizen rows p50/p99 ms",
+        "code rows p50/p99 ms",
         "name p50/p99 ms",
         "open lists ms",
         "stock write ms",
@@ -254,6 +387,8 @@ def main() -> None:
                     f"{r['write_p50_ms']:.2f} / {r['write_p99_ms']:.2f}",
                     f"{r['citizen_lookup_p50_ms']:.2f} / {r['citizen_lookup_p99_ms']:.2f}",
                     f"{r['code_lookup_p50_ms']:.2f} / {r['code_lookup_p99_ms']:.2f}",
+                    f"{r['citizen_rows_p50_ms']:.3f} / {r['citizen_rows_p99_ms']:.3f}",
+                    f"{r['code_rows_p50_ms']:.3f} / {r['code_rows_p99_ms']:.3f}",
                     f"{r['name_search_p50_ms']:.2f} / {r['name_search_p99_ms']:.2f}",
                     f"{r['open_list_ms']:.1f}",
                     f"{sw:.0f}" if sw else "-",
@@ -263,8 +398,42 @@ def main() -> None:
                 ]
             )
         )
+    print()
+    print("anchor in the same run: SQLite (WAL, synchronous=FULL), the same documents")
+    head2 = (
+        "N",
+        "open s",
+        "RSS MB",
+        "write p50/p99 ms",
+        "citizen p50/p99 ms",
+        "code p50/p99 ms",
+        "citizen p99 ratio",
+        "code p99 ratio",
+    )
+    print(" | ".join(head2))
+    print(" | ".join("---" for _ in head2))
+    for r in rows:
+        a = anchors[r["n"]]
+        print(
+            " | ".join(
+                [
+                    f"{a['n']:,}",
+                    f"{a['open_s']:.3f}",
+                    f"{a['rss_mb']:.0f}",
+                    f"{a['write_p50_ms']:.2f} / {a['write_p99_ms']:.2f}",
+                    f"{a['citizen_lookup_p50_ms']:.2f} / {a['citizen_lookup_p99_ms']:.2f}",
+                    f"{a['code_lookup_p50_ms']:.2f} / {a['code_lookup_p99_ms']:.2f}",
+                    f"{r['citizen_lookup_p99_ms'] / a['citizen_lookup_p99_ms']:.1f}x",
+                    f"{r['code_lookup_p99_ms'] / a['code_lookup_p99_ms']:.1f}x",
+                ]
+            )
+        )
+    print(f"load at end: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    for r in rows:
+        r["sqlite"] = anchors[r["n"]]
     keys = (
         "n",
+        "sqlite",
         "open_s",
         "index_ready_s",
         "rss_mb",
@@ -272,6 +441,8 @@ def main() -> None:
         "write_p99_ms",
         "citizen_lookup_p99_ms",
         "code_lookup_p99_ms",
+        "citizen_rows_p99_ms",
+        "code_rows_p99_ms",
         "name_search_p99_ms",
         "open_list_ms",
         "stock_write_ms",

@@ -181,6 +181,10 @@ def _phone_hashes(f: list[str] | None) -> set[int]:
     return {key_hash(f[2])} if f is not None and f[2] else set()
 
 
+def _citizen_hashes(f: list[str] | None) -> set[int]:
+    return {key_hash(f[1])} if f is not None and f[1] else set()
+
+
 def _code_of(row: bytes) -> bytes:
     return row[: row.index(b"\t")]
 
@@ -218,6 +222,9 @@ class Directory:
         self.by_code = Packed()
         self.by_phone = Packed()
         self.by_part = Packed()
+        # By citizen ID (issue 16.4): the lookup's answer from the rows, without reading
+        # the citizen's shard, whose size grows with the store (4,096 shards always).
+        self.by_citizen = Packed()
         # Word -> positions of the dossiers found by it, in the order they came (4 bytes
         # a posting: about ten a dossier with the submitter's name and the address).
         self.by_token: dict[str, array[int]] = {}
@@ -281,6 +288,8 @@ class Directory:
             self.by_code.add(key_hash(f[0]), pos)
             for h in _phone_hashes(f):
                 self.by_phone.add(h, pos)
+            for h in _citizen_hashes(f):
+                self.by_citizen.add(h, pos)
             for h in _part_hashes(f):
                 self.by_part.add(h, pos)
             self._keep_newest(uid, None, f[6].encode("utf-8"))
@@ -289,6 +298,7 @@ class Directory:
             old_f = old.decode("utf-8").split("\t")
             self._restep(self.by_code, {key_hash(old_f[0])}, {key_hash(f[0])}, pos)
             self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
+            self._restep(self.by_citizen, _citizen_hashes(old_f), _citizen_hashes(f), pos)
             self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
             self._keep_newest(uid, old_f[6].encode("utf-8"), f[6].encode("utf-8"))
             old_tokens = _words(old_f)
@@ -313,6 +323,7 @@ class Directory:
         pos = self._position(uid)
         self._restep(self.by_code, {key_hash(old_f[0])}, set(), pos)
         self._restep(self.by_phone, _phone_hashes(old_f), set(), pos)
+        self._restep(self.by_citizen, _citizen_hashes(old_f), set(), pos)
         self._restep(self.by_part, _part_hashes(old_f), set(), pos)
         self.open.pop(uid, None)
         self._keep_newest(uid, old_f[6].encode("utf-8"), None)
@@ -331,7 +342,7 @@ class Directory:
         self._uids, self._pos_new = uids, {}
         self.rows = Rows.of(uids, rows)
         self.by_code = Packed(code_index(rows))
-        self.by_phone, self.by_part = Packed(), Packed()
+        self.by_phone, self.by_part, self.by_citizen = Packed(), Packed(), Packed()
         self.by_token, self._tokens_sorted = {}, []
         self.secondary_ready.clear()
 
@@ -378,20 +389,27 @@ class Directory:
                 return self._uids[pos]
         return None
 
+    def by_citizen_id(self, citizen_id: str) -> list[Summary]:
+        """Dossiers of this citizen, newest received first (after ``secondary_ready``)."""
+        return self._matching(self.by_citizen, citizen_id, 1)
+
     def by_phone_number(self, phone: str) -> list[Summary]:
         """Dossiers with this phone number, newest received first."""
-        want = normalize_phone(phone)
+        return self._matching(self.by_phone, normalize_phone(phone), 2)
+
+    def _matching(self, index: Packed, want: str, field: int) -> list[Summary]:
+        """The rows whose ``field`` is ``want``, found through ``index``; newest first."""
         if not want:
             return []
         wanted = want.encode("utf-8")
         found: dict[str, tuple[bytes, int, bytes]] = {}
-        for pos in self.by_phone.positions(key_hash(want)):
+        for pos in index.positions(key_hash(want)):
             uid = self._uids[pos]
             row = self.rows.at(pos)
             if uid in found or row is None:
                 continue
             f = row.split(b"\t", 7)
-            if f[2] == wanted:
+            if f[field] == wanted:
                 found[uid] = (f[6], pos, row)
         ordered = sorted(found.items(), key=lambda kv: kv[1][:2], reverse=True)
         return [summary_of(uid, row) for uid, (_at, _pos, row) in ordered]
@@ -585,7 +603,7 @@ class Directory:
     # --- persistence ----------------------------------------------------------------------
 
     def build_secondary(self, lock: threading.RLock, chunk: int = 20_000) -> None:
-        """Derive the phone, part and name indexes from the rows, a chunk at a time.
+        """Derive the phone, citizen ID, part and name indexes from the rows, a chunk at a time.
 
         Loading them from disk cost 0.5 s of the open at 500k dossiers; deriving
         them in the background keeps the open short, and the lock is released
@@ -594,7 +612,7 @@ class Directory:
         """
         with lock:
             count = len(self._uids)
-        phones, parts = Builder(), Builder()
+        phones, parts, citizens = Builder(), Builder(), Builder()
         for start in range(0, count, chunk):
             with lock:
                 rows, by_token = self.rows, self.by_token
@@ -605,6 +623,8 @@ class Directory:
                     f = row.decode("utf-8").split("\t")
                     if f[2]:
                         phones.add(key_hash(f[2]), pos)
+                    if f[1]:
+                        citizens.add(key_hash(f[1]), pos)
                     for h in _part_hashes(f):
                         parts.add(h, pos)
                     for tok in _words(f):
@@ -614,9 +634,10 @@ class Directory:
                         postings.append(pos)
             time.sleep(0)
         # Sorted outside the lock: the arrays are this thread's until handed over.
-        phone_base, part_base = phones.build(), parts.build()
+        phone_base, part_base, citizen_base = phones.build(), parts.build(), citizens.build()
         with lock:
             self.by_phone.base, self.by_part.base = phone_base, part_base
+            self.by_citizen.base = citizen_base
             self._tokens_sorted = sorted(self.by_token)
             # Long-lived now: out of the cyclic GC's full passes, as the rest of the index.
             gc.freeze()

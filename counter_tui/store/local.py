@@ -28,7 +28,7 @@ from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
 from counter_tui.store import gc_policy
 from counter_tui.store.blobs import FileRoom
-from counter_tui.store.directory import Directory, Summary
+from counter_tui.store.directory import Directory, Summary, row_of, summary_of
 from counter_tui.store.engine import (
     Notice,
     SafeTable,
@@ -387,6 +387,16 @@ class LocalStore:
             table = self.store.shard(self._data_shard(citizen_id)).table("dossiers")
             docs = table.search(Q.applicant.citizen_id == citizen_id)
         return sorted(docs, key=lambda d: d.get("received_at") or "", reverse=True)
+
+    def citizen_summaries(self, citizen_id: str) -> list[Summary]:
+        """The summaries of a citizen's dossiers, newest first: from the directory's
+        citizen index, which does not grow with the store, once it is built; until then
+        (a few seconds after open) from the citizen's shard, as before."""
+        with self.store.lock:
+            if self.directory.secondary_ready.is_set():
+                return self.directory.by_citizen_id(citizen_id)
+        docs = self.dossiers_by_citizen(citizen_id)
+        return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs]
 
     def build_indexes_in_background(self) -> None:
         """Start deriving the phone and name indexes (the app does it after its first paint,

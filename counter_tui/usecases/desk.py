@@ -38,9 +38,8 @@ from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op
 from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
 from counter_tui.domain.status import Action
 from counter_tui.domain.summary import OutboxItem, Summary, SyncState
-from counter_tui.store.directory import row_of, summary_of
 from counter_tui.store.errors import StoreError
-from counter_tui.store.local import LocalStore, shard_key_of
+from counter_tui.store.local import LocalStore
 
 log = logging.getLogger(__name__)
 # Where the counter keeps the holiday decisions it received (replacing the seeded table).
@@ -457,10 +456,9 @@ class Desk:
             s = self._store.summary_by_code(key.value)
             return ([s], 1) if s else ([], 0)
         if key.kind is KeyKind.CITIZEN_ID:
-            docs = self._store.dossiers_by_citizen(key.value)
-            if docs:
-                rows = [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs]
-                return rows[:limit], len(docs)
+            rows = self._store.citizen_summaries(key.value)
+            if rows:
+                return rows[:limit], len(rows)
         if key.kind is KeyKind.PHONE:
             found = self._store.dossiers_by_phone(key.value)
             if found:

@@ -1,7 +1,8 @@
 """The directory against a plain dict of dossiers (review of issue 16.4): random
 changes, removals, returns, saves (compact or not), loads, rebuilds and background
 builds with writes landing between the builder's chunks and before its swap; every
-lookup a clerk can make must answer from the dict's truth."""
+lookup a clerk can make (code, citizen ID, phone, part of a number, name) must answer
+from the dict's truth."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def check(d, model, ever_codes, tag):
         got = [s.uid for s in d.by_phone_number(ph)]
         assert sorted(got) == sorted(want), (tag, "phone", uid)
         cid = doc["applicant"]["citizen_id"]
+        want_c = [u for u, x in model.items() if x["applicant"]["citizen_id"] == cid]
+        got_c = d.by_citizen_id(cid)
+        assert sorted(s.uid for s in got_c) == sorted(want_c), (tag, "citizen", uid)
+        at = [s.received_at for s in got_c]
+        assert at == sorted(at, reverse=True), (tag, "citizen order", cid)
         for digits in (cid[-6:], cid[:6], ph[-7:], _code_digits(doc["code"])[-5:]):
             res, n = d.search_part(digits, limit=10**6, count_cap=10**6)
             assert uid in {s.uid for s in res}, (tag, "part", digits, uid)
