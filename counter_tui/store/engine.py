@@ -108,6 +108,8 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
         self.lock = threading.RLock()
         self._local = threading.local()
         self._shards: OrderedDict[str, Shard] = OrderedDict()
+        self._doc_counts: dict[str, int] = {}
+        self._doc_total = 0
         self._pending: dict[str, list[PendingRecord]] = {}
         self._pins: dict[str, int] = {}
         self._listeners: list[ChangeListener] = []
@@ -151,6 +153,8 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
                 for sh in self._shards.values():
                     sh.release()
                 self._shards.clear()
+                self._doc_counts.clear()
+                self._doc_total = 0
                 self._dirlock.release()
 
     def abandon(self) -> None:
@@ -160,6 +164,8 @@ class Store(Opening, ShardCache, Transactions, Checkpoints):
             self._closed = True
             self._log.close()
             self._shards.clear()
+            self._doc_counts.clear()
+            self._doc_total = 0
             self._dirlock.release()
 
     def __enter__(self) -> Store:

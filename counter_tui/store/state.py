@@ -66,6 +66,8 @@ class StoreState:
     lock: threading.RLock
     _local: threading.local
     _shards: OrderedDict[str, Shard]
+    _doc_counts: dict[str, int]  # dossier shards cached -> documents when counted
+    _doc_total: int
     _pending: dict[str, list[PendingRecord]]
     _pins: dict[str, int]
     _listeners: list[ChangeListener]
