@@ -173,6 +173,14 @@ def summary_of(uid: str, row: bytes) -> Summary:
     return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], shard_key)
 
 
+def newest_first(summaries: Iterable[Summary]) -> list[Summary]:
+    """Newest received first; at the same moment (or with no time yet) the higher code,
+    then the uid. A whole order, so the citizen-ID lookup answers alike from the shard
+    (before the background build) and from the directory (after it): the shard's table
+    order and the directory's numbering disagree about dossiers that tie."""
+    return sorted(summaries, key=lambda s: (s.received_at, s.code, s.uid), reverse=True)
+
+
 def _part_hashes(f: list[str] | None) -> set[int]:
     return {key_hash(k) for k in _part_keys(f)} if f is not None else set()
 
@@ -390,8 +398,9 @@ class Directory:
         return None
 
     def by_citizen_id(self, citizen_id: str) -> list[Summary]:
-        """Dossiers of this citizen, newest received first (after ``secondary_ready``)."""
-        return self._matching(self.by_citizen, citizen_id, 1)
+        """Dossiers of this citizen, newest received first (after ``secondary_ready``),
+        in the order of ``newest_first``: the shard's answer before the build is too."""
+        return newest_first(self._matching(self.by_citizen, citizen_id, 1))
 
     def by_phone_number(self, phone: str) -> list[Summary]:
         """Dossiers with this phone number, newest received first."""

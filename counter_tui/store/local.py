@@ -28,7 +28,7 @@ from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
 from counter_tui.store import gc_policy
 from counter_tui.store.blobs import FileRoom
-from counter_tui.store.directory import Directory, Summary, row_of, summary_of
+from counter_tui.store.directory import Directory, Summary, newest_first, row_of, summary_of
 from counter_tui.store.engine import (
     Notice,
     SafeTable,
@@ -386,7 +386,17 @@ class LocalStore:
         with self.store.lock:
             table = self.store.shard(self._data_shard(citizen_id)).table("dossiers")
             docs = table.search(Q.applicant.citizen_id == citizen_id)
-        return sorted(docs, key=lambda d: d.get("received_at") or "", reverse=True)
+        # The order of directory.newest_first (the lookup's), so the hand-over lists a
+        # citizen's dossiers as the lookup does, ties included.
+        return sorted(
+            docs,
+            key=lambda d: (
+                str(d.get("received_at") or ""),
+                str(d.get("code", "")),
+                str(d["uid"]),
+            ),
+            reverse=True,
+        )
 
     def citizen_summaries(self, citizen_id: str) -> list[Summary]:
         """The summaries of a citizen's dossiers, newest first: from the directory's
@@ -396,7 +406,7 @@ class LocalStore:
             if self.directory.secondary_ready.is_set():
                 return self.directory.by_citizen_id(citizen_id)
         docs = self.dossiers_by_citizen(citizen_id)
-        return [summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs]
+        return newest_first(summary_of(d["uid"], row_of(d, shard_key_of(d))) for d in docs)
 
     def build_indexes_in_background(self) -> None:
         """Start deriving the phone and name indexes (the app does it after its first paint,
