@@ -6,7 +6,9 @@
 Each round, as a clerk: F3, a citizen ID typed key by key (every third round the last
 two words of a name instead), Down and Enter to open the dossier, Esc back. The store
 is a copy of the one ``bench/soak.py`` builds. RSS every 30 s; ends with one JSON line
-(``rss_start_mb`` after the first 30 s, ``rss_end_mb``, ``mb_per_round`` after that).
+(``rss_start_mb`` after the first 30 s, ``rss_end_mb``, ``mb_per_round`` after that, and
+``rss_growth_mb_per_hour_cache_full``: the slope once the shard cache is full, before
+which every round rightly loads one more shard).
 Headless through Pilot, so per-step times are Pilot's, not a terminal's.
 """
 
@@ -37,10 +39,11 @@ def _soak_bench() -> Any:
     return mod
 
 
-rss_mb = _soak_bench().rss_mb
+_bench = _soak_bench()
+rss_mb, slope_per_hour = _bench.rss_mb, _bench.slope_per_hour
 
 
-async def loop(store: Path, minutes: float) -> list[tuple[float, float, int]]:
+async def loop(store: Path, minutes: float) -> list[tuple[float, float, int, bool]]:
     from counter_tui.launch import make_services
     from counter_tui.ui.app import build_app
     from counter_tui.ui.screens.dossier import DossierScreen
@@ -49,7 +52,7 @@ async def loop(store: Path, minutes: float) -> list[tuple[float, float, int]]:
     out = Path(tempfile.mkdtemp(prefix="soak-app-out-"))
     clock = FixedClock(datetime(2026, 3, 2, 9, 0))
     s = make_services(settings(print_folder=str(out)), clock=clock, data=store, start_sync=False)
-    samples: list[tuple[float, float, int]] = []
+    samples: list[tuple[float, float, int, bool]] = []  # t, RSS, rounds, shard cache full
     try:
         app = build_app(s)
         rng = random.Random(3)
@@ -61,9 +64,12 @@ async def loop(store: Path, minutes: float) -> list[tuple[float, float, int]]:
             while True:
                 t = time.perf_counter() - t0
                 if t >= next_sample:
-                    samples.append((t, rss_mb(), rounds))
+                    st = s.store.store
+                    full = len(st._shards) >= st.cache_shards or st._doc_total >= st.cache_docs
+                    samples.append((t, rss_mb(), rounds, full))
                     print(
-                        f"{t:5.0f} s  RSS {samples[-1][1]:6.1f} MB  {rounds} rounds",
+                        f"{t:5.0f} s  RSS {samples[-1][1]:6.1f} MB  {rounds} rounds"
+                        f"{'  (shard cache full)' if full else ''}",
                         file=sys.stderr,
                     )
                     next_sample += 30
@@ -101,13 +107,19 @@ def main() -> None:
         samples = asyncio.run(loop(work, args.minutes))
     finally:
         shutil.rmtree(work.parent, ignore_errors=True)
-    print("t s | RSS MB | rounds")
-    print("--- | --- | ---")
-    for t, r, n in samples:
-        print(f"{t:.0f} | {r:.1f} | {n}")
+    print("t s | RSS MB | rounds | shard cache full")
+    print("--- | --- | --- | ---")
+    for t, r, n, full in samples:
+        print(f"{t:.0f} | {r:.1f} | {n} | {'yes' if full else 'no'}")
     after = [p for p in samples if p[0] >= 30] or samples
     grew = after[-1][1] - after[0][1]
     rounds = after[-1][2] - after[0][2]
+    # Growth once the shard cache is full (before, each round rightly adds a shard):
+    # the least-squares slope from the first sample with the cache full.
+    full_at = next((i for i, p in enumerate(samples) if p[3]), None)
+    steady = samples[full_at:] if full_at is not None else []
+    steady_h = (steady[-1][0] - steady[0][0]) / 3600 if len(steady) > 1 else 0.0
+    steady_slope = slope_per_hour([(p[0], p[1]) for p in steady]) if steady_h else None
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average: {' '.join(load)}")
     print(
@@ -119,6 +131,13 @@ def main() -> None:
                 "rss_end_mb": round(after[-1][1], 1),
                 "rounds": rounds,
                 "mb_per_round": round(grew / rounds, 3) if rounds else None,
+                "cache_full_at_s": round(steady[0][0]) if steady else None,
+                "rss_growth_mb_per_hour_cache_full": (
+                    round(steady_slope, 1) if steady_slope is not None else None
+                ),
+                "rounds_per_hour_cache_full": (
+                    round((steady[-1][2] - steady[0][2]) / steady_h) if steady_h else None
+                ),
                 "load": load,
             }
         )
