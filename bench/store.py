@@ -46,6 +46,39 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
+def p50_p99(name: str, values: list[float]) -> dict[str, float]:
+    """``{name}_p50_ms`` and ``{name}_p99_ms`` of ``values`` (milliseconds), rounded."""
+    return {
+        f"{name}_p50_ms": round(statistics.median(values), 3),
+        f"{name}_p99_ms": round(pct(values, 99), 3),
+    }
+
+
+def pair(r: dict, name: str, digits: int = 2) -> str:
+    """ "p50 / p99" of ``name`` in a result row."""
+    return f"{r[name + '_p50_ms']:.{digits}f} / {r[name + '_p99_ms']:.{digits}f}"
+
+
+def print_table(head: tuple[str, ...], lines: list[list[str]]) -> None:
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for line in lines:
+        print(" | ".join(line))
+
+
+def measured(flag: str, path: Path, n: int) -> dict:
+    """The JSON line of this script run with ``flag`` in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, __file__, flag, str(path), str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ),
+    )
+    result: dict = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def rss_mb() -> float:
     try:
         with open("/proc/self/status") as fh:
@@ -161,18 +194,12 @@ def measure(path: Path, n: int) -> dict:
         "open_s": round(open_s, 3),
         "index_ready_s": round(ready_s, 3),
         "rss_mb": round(rss, 1),
-        "write_p50_ms": round(statistics.median(write_ms), 3),
-        "write_p99_ms": round(pct(write_ms, 99), 3),
-        "citizen_lookup_p50_ms": round(statistics.median(cid_ms), 3),
-        "citizen_lookup_p99_ms": round(pct(cid_ms, 99), 3),
-        "code_lookup_p50_ms": round(statistics.median(code_ms), 3),
-        "code_lookup_p99_ms": round(pct(code_ms, 99), 3),
-        "citizen_rows_p50_ms": round(statistics.median(cid_row_ms), 3),
-        "citizen_rows_p99_ms": round(pct(cid_row_ms, 99), 3),
-        "code_rows_p50_ms": round(statistics.median(code_row_ms), 3),
-        "code_rows_p99_ms": round(pct(code_row_ms, 99), 3),
-        "name_search_p50_ms": round(statistics.median(name_ms), 3),
-        "name_search_p99_ms": round(pct(name_ms, 99), 3),
+        **p50_p99("write", write_ms),
+        **p50_p99("citizen_lookup", cid_ms),
+        **p50_p99("code_lookup", code_ms),
+        **p50_p99("citizen_rows", cid_row_ms),
+        **p50_p99("code_rows", code_row_ms),
+        **p50_p99("name_search", name_ms),
         "open_list_ms": round(open_list_ms, 3),
         "open_dossiers": sum(len(v) for v in lists.values()),
     }
@@ -260,12 +287,9 @@ def measure_sqlite(path: Path, n: int) -> dict:
         "n": n,
         "open_s": round(open_s, 3),
         "rss_mb": round(rss, 1),
-        "write_p50_ms": round(statistics.median(write_ms), 3),
-        "write_p99_ms": round(pct(write_ms, 99), 3),
-        "citizen_lookup_p50_ms": round(statistics.median(cid_ms), 3),
-        "citizen_lookup_p99_ms": round(pct(cid_ms, 99), 3),
-        "code_lookup_p50_ms": round(statistics.median(code_ms), 3),
-        "code_lookup_p99_ms": round(pct(code_ms, 99), 3),
+        **p50_p99("write", write_ms),
+        **p50_p99("citizen_lookup", cid_ms),
+        **p50_p99("code_lookup", code_ms),
     }
 
 
@@ -327,14 +351,7 @@ def main() -> None:
             shutil.rmtree(path, ignore_errors=True)
             print(f"building {n:,} dossiers ...", file=sys.stderr)
             build(path, n)
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure", str(path), str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=dict(os.environ),
-        )
-        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row = measured("--measure", path, n)
         if n in STOCK_SIZES:
             print(f"stock TinyDB at {n:,} ...", file=sys.stderr)
             row.update(stock(n))
@@ -345,13 +362,7 @@ def main() -> None:
             print(f"building {n:,} dossiers in SQLite (the anchor) ...", file=sys.stderr)
             OUT.mkdir(parents=True, exist_ok=True)
             build_sqlite(lite, n)
-        out = subprocess.run(
-            [sys.executable, __file__, "--measure-sqlite", str(lite), str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        anchors[n] = json.loads(out.stdout.strip().splitlines()[-1])
+        anchors[n] = measured("--measure-sqlite", lite, n)
         if not args.keep:
             shutil.rmtree(path, ignore_errors=True)
             for f in OUT.glob(f"sqlite-{n}.db*"):
@@ -373,31 +384,29 @@ def main() -> None:
         "write ratio",
         "lookup ratio",
     )
-    print(" | ".join(head))
-    print(" | ".join("---" for _ in head))
+    lines = []
     for r in rows:
         sw, sl = r.get("stock_write_ms"), r.get("stock_lookup_ms")
-        print(
-            " | ".join(
-                [
-                    f"{r['n']:,}",
-                    f"{r['open_s']:.3f}",
-                    f"{r['index_ready_s']:.3f}",
-                    f"{r['rss_mb']:.0f}",
-                    f"{r['write_p50_ms']:.2f} / {r['write_p99_ms']:.2f}",
-                    f"{r['citizen_lookup_p50_ms']:.2f} / {r['citizen_lookup_p99_ms']:.2f}",
-                    f"{r['code_lookup_p50_ms']:.2f} / {r['code_lookup_p99_ms']:.2f}",
-                    f"{r['citizen_rows_p50_ms']:.3f} / {r['citizen_rows_p99_ms']:.3f}",
-                    f"{r['code_rows_p50_ms']:.3f} / {r['code_rows_p99_ms']:.3f}",
-                    f"{r['name_search_p50_ms']:.2f} / {r['name_search_p99_ms']:.2f}",
-                    f"{r['open_list_ms']:.1f}",
-                    f"{sw:.0f}" if sw else "-",
-                    f"{sl:.0f}" if sl else "-",
-                    f"{sw / r['write_p50_ms']:.0f}x" if sw else "-",
-                    f"{sl / r['citizen_lookup_p50_ms']:.0f}x" if sl else "-",
-                ]
-            )
+        lines.append(
+            [
+                f"{r['n']:,}",
+                f"{r['open_s']:.3f}",
+                f"{r['index_ready_s']:.3f}",
+                f"{r['rss_mb']:.0f}",
+                pair(r, "write"),
+                pair(r, "citizen_lookup"),
+                pair(r, "code_lookup"),
+                pair(r, "citizen_rows", 3),
+                pair(r, "code_rows", 3),
+                pair(r, "name_search"),
+                f"{r['open_list_ms']:.1f}",
+                f"{sw:.0f}" if sw else "-",
+                f"{sl:.0f}" if sl else "-",
+                f"{sw / r['write_p50_ms']:.0f}x" if sw else "-",
+                f"{sl / r['citizen_lookup_p50_ms']:.0f}x" if sl else "-",
+            ]
         )
+    print_table(head, lines)
     print()
     print("anchor in the same run: SQLite (WAL, synchronous=FULL), the same documents")
     head2 = (
@@ -410,24 +419,22 @@ def main() -> None:
         "citizen p99 ratio",
         "code p99 ratio",
     )
-    print(" | ".join(head2))
-    print(" | ".join("---" for _ in head2))
+    lines = []
     for r in rows:
         a = anchors[r["n"]]
-        print(
-            " | ".join(
-                [
-                    f"{a['n']:,}",
-                    f"{a['open_s']:.3f}",
-                    f"{a['rss_mb']:.0f}",
-                    f"{a['write_p50_ms']:.2f} / {a['write_p99_ms']:.2f}",
-                    f"{a['citizen_lookup_p50_ms']:.2f} / {a['citizen_lookup_p99_ms']:.2f}",
-                    f"{a['code_lookup_p50_ms']:.2f} / {a['code_lookup_p99_ms']:.2f}",
-                    f"{r['citizen_lookup_p99_ms'] / a['citizen_lookup_p99_ms']:.1f}x",
-                    f"{r['code_lookup_p99_ms'] / a['code_lookup_p99_ms']:.1f}x",
-                ]
-            )
+        lines.append(
+            [
+                f"{a['n']:,}",
+                f"{a['open_s']:.3f}",
+                f"{a['rss_mb']:.0f}",
+                pair(a, "write"),
+                pair(a, "citizen_lookup"),
+                pair(a, "code_lookup"),
+                f"{r['citizen_lookup_p99_ms'] / a['citizen_lookup_p99_ms']:.1f}x",
+                f"{r['code_lookup_p99_ms'] / a['code_lookup_p99_ms']:.1f}x",
+            ]
         )
+    print_table(head2, lines)
     print(f"load at end: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     for r in rows:
         r["sqlite"] = anchors[r["n"]]

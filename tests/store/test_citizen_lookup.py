@@ -13,6 +13,7 @@ import random
 
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
+from tests.support.stores import count_shard_reads, seed
 
 
 def _seeded(path, n: int) -> list[dict]:
@@ -22,26 +23,8 @@ def _seeded(path, n: int) -> list[dict]:
     for i in range(0, n, 10):
         for j in (1, 2):
             docs[i + j]["applicant"]["citizen_id"] = docs[i]["applicant"]["citizen_id"]
-    store = LocalStore(path, background=False)
-    try:
-        with store.transaction():
-            for d in docs:
-                store.put_dossier(d)
-    finally:
-        store.close()
+    seed(path, docs)
     return docs
-
-
-def _counting_reads(store: LocalStore) -> list[str]:
-    reads: list[str] = []
-    load = store.store._load_data
-
-    def counted(name: str):
-        reads.append(name)
-        return load(name)
-
-    store.store._load_data = counted  # type: ignore[method-assign]
-    return reads
 
 
 def _expected(docs: list[dict], cid: str) -> list[str]:
@@ -54,7 +37,7 @@ def test_a_citizen_id_is_answered_from_the_index_with_no_shard_read(tmp_path):
     store = LocalStore(tmp_path / "c", background=False, cache_shards=4)
     try:
         assert store.wait_indexes()
-        reads = _counting_reads(store)
+        reads = count_shard_reads(store)
         for cid in {d["applicant"]["citizen_id"] for d in docs}:
             got = store.citizen_summaries(cid)
             assert [s.uid for s in got] == _expected(docs, cid)

@@ -13,6 +13,7 @@ import random
 
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
+from tests.support.stores import seed
 
 
 def _citizen_with_ties(path, received: list[str]) -> str:
@@ -21,13 +22,7 @@ def _citizen_with_ties(path, received: list[str]) -> str:
     docs = [dossier(rng, i, cid=cid) for i in range(len(received))]
     for d, at in zip(docs, received, strict=True):
         d["received_at"] = at
-    store = LocalStore(path, background=False)
-    try:
-        with store.transaction():
-            for d in docs:
-                store.put_dossier(d)
-    finally:
-        store.close()
+    seed(path, docs)
     return cid
 
 

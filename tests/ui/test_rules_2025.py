@@ -19,6 +19,7 @@ from counter_tui.launch import make_services
 from counter_tui.ui.screens.dialogs import ReasonDialog, SlipScreen
 from counter_tui.ui.screens.dossier import DossierScreen
 from counter_tui.usecases.desk import Desk
+from tests.support.stores import count_shard_reads
 from tests.ui.conftest import NOW, seed, settings
 
 
@@ -315,15 +316,7 @@ def test_the_book_restarts_from_this_years_dossiers_without_loading_the_cache(tm
     store = LocalStore(tmp_path / "c", background=False, cache_shards=4)
     try:
         desk = Desk(store, s.desk.catalog, s.desk.calendar, s.desk.identity, clock=clock)
-        # A spy, not a mock: the real load runs; the test counts the shards read from disk.
-        loads: list[str] = []
-        real_load = store.store._load_data
-
-        def counted(name: str):
-            loads.append(name)
-            return real_load(name)
-
-        store.store._load_data = counted  # type: ignore[method-assign]
+        loads = count_shard_reads(store)  # a spy: the real reads run
         clock.now = datetime(2027, 1, 4, 9, 0)
         assert receive(desk).tracking.number == 1
         data_loads = [n for n in loads if n.startswith("d/")]
