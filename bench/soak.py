@@ -23,7 +23,6 @@ memory per dossier at open) is kept as ``..._estimate``; it undercounts a receiv
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -39,14 +38,6 @@ sys.path.insert(0, str(ROOT))
 
 SAMPLE_S = 30.0
 TAIL_S = 180.0  # the last minutes averaged where two runs' levels are compared
-
-
-def _store_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("store_bench", ROOT / "bench" / "store.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def rss_mb() -> float:
@@ -158,7 +149,8 @@ def main() -> None:
         out = soak(Path(args.run), args.minutes, args.warmup, args.receive_every)
         print(json.dumps(out))
         return
-    sb = _store_bench()
+    import store as sb  # bench/store.py, beside this script
+
     path = sb.OUT / f"soak-{args.size}"
     if not (path / "manifest.json").exists():
         print(f"building {args.size:,} dossiers ...", file=sys.stderr)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import random
 import shutil
@@ -25,22 +24,13 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _soak_bench() -> Any:
-    spec = importlib.util.spec_from_file_location("soak_bench", ROOT / "bench" / "soak.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_bench = _soak_bench()
-rss_mb, slope_per_hour = _bench.rss_mb, _bench.slope_per_hour
+# bench/soak.py, beside this script (a script's folder is first on sys.path).
+from soak import rss_mb, slope_per_hour  # noqa: E402
 
 
 async def loop(store: Path, minutes: float) -> list[tuple[float, float, int, bool]]:
