@@ -71,9 +71,9 @@ def seed(db: CentralDB, offices: int, counters: int, dossiers: int, big: int):
     rng = random.Random(7)
     tokens = []
     for o in range(offices):
-        db.add_office(office_code(o), f"UBND xã số {o}")
+        db.offices.add(office_code(o), f"UBND xã số {o}")
     for k in range(counters):
-        client, token = db.add_client(office_code(k % offices), f"Q{k // offices + 1}")
+        client, token = db.clients.add(office_code(k % offices), f"Q{k // offices + 1}")
         tokens.append((client, token))
     citizens: list[str] = []
     per_office = [big] + [max(0, (dossiers - big) // max(1, offices - 1))] * (offices - 1)
@@ -90,7 +90,7 @@ def seed(db: CentralDB, offices: int, counters: int, dossiers: int, big: int):
                     d["code"] = f"{office}-250101-{99}{n % 10_000:04d}-{n}"  # never a real slot
                     if o == 0 and len(citizens) < 500:
                         citizens.append(d["applicant"]["citizen_id"])
-                    tx.insert_dossier(d, office)
+                    tx.dossiers.insert(d, office)
                     n += 1
                     done += 1
     return tokens, citizens
@@ -198,7 +198,7 @@ def run(engine: str, workers: int, args, sizes, work: Path) -> dict:
         pushers = tokens[: min(args.pushers, len(tokens))]
         push = push_all(url, pushers, args.ops_per_counter, args.batch)
         print(f"[{engine} x{workers}] first pull of {big:,} ...", file=sys.stderr)
-        _new, new_token = central.db.add_client(office_code(0), "Q-new")
+        _new, new_token = central.db.clients.add(office_code(0), "Q-new")
         pull_s, got = first_pull(url, new_token)
         assert got >= big, (got, big)
         print(f"[{engine} x{workers}] polling ...", file=sys.stderr)

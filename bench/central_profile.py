@@ -122,7 +122,7 @@ def instrument(db: CentralDB) -> None:
             dbapi_conn.cursor = cursor  # psycopg allows it; sqlite3 does not (counted below)
 
     if dialect.name == "sqlite":  # its connections' cursor() cannot be replaced: count here
-        from counter_tui.central import db as dbmod
+        from counter_tui.central.db import transaction as dbmod
 
         real_run = dbmod.run_compiled
 
@@ -165,9 +165,9 @@ def main() -> None:
         db = CentralDB(target)
         stack.callback(db.close)
         for o in range(args.offices):
-            db.add_office(office_code(o), f"xã {o}")
+            db.offices.add(office_code(o), f"xã {o}")
         clients = [
-            db.add_client(office_code(k % args.offices), f"Q{k}")[0] for k in range(args.pushers)
+            db.clients.add(office_code(k % args.offices), f"Q{k}")[0] for k in range(args.pushers)
         ]
         service = CentralService(db, load_catalog(catalog_path()), load_calendar(holidays_path()))
         rng = random.Random(5)

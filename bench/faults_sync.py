@@ -151,7 +151,7 @@ def check(central: CentralProcess, counters: list[tuple[int, Counter]]) -> dict[
                         dup += 1
     for _client_id, c in counters:
         for s in c.store.all_summaries():
-            if central.db.dossier_by_code(OFFICE, s.code) is None:
+            if central.db.dossiers.by_code(OFFICE, s.code) is None:
                 lost += 1
     return {"lost": lost, "duplicated": dup, "unsent": unsent, "rejected": rejected}
 
@@ -164,8 +164,8 @@ def run(sync_ops: int, quick: bool, seed: int = 2026, log=print) -> dict[str, An
     fault_s = 1.5 if quick else 4.0
     tmp = Path(tempfile.mkdtemp(prefix="faults-sync-"))
     central = CentralProcess(tmp / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    regs = [central.db.add_client(OFFICE, name) for name in ("Q1", "Q2")]
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    regs = [central.db.clients.add(OFFICE, name) for name in ("Q1", "Q2")]
     central.start()
     proxy = FaultProxy(central.port)
     counters: list[tuple[int, Counter]] = []

@@ -210,12 +210,12 @@ def bench_sync(
             paths.append((sha, work / "scans" / sha))
         total = sum(p.stat().st_size for _s, p in paths)
         central = CentralProcess(work / "central.sqlite3", log_path=work / "central.log")
-        central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-        central.db.add_office(OTHER, "UBND xã khác")
-        _q1, token = central.db.add_client(OFFICE, "Q1")
-        _o1, other_token = central.db.add_client(OTHER, "Q1")
-        central.db.add_office(THIRD, "UBND xã thứ ba")
-        _t1, third_token = central.db.add_client(THIRD, "Q1")
+        central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+        central.db.offices.add(OTHER, "UBND xã khác")
+        _q1, token = central.db.clients.add(OFFICE, "Q1")
+        _o1, other_token = central.db.clients.add(OTHER, "Q1")
+        central.db.offices.add(THIRD, "UBND xã thứ ba")
+        _t1, third_token = central.db.clients.add(THIRD, "Q1")
         central.start()
         proxy = FaultProxy(central.port)
         proxy.drop_bytes = (int(drop_mib[0] * 1024 * 1024), int(drop_mib[1] * 1024 * 1024))
@@ -258,7 +258,7 @@ def bench_sync(
                     for block in r.iter_bytes(1024 * 1024):
                         h.update(block)
                 lost += h.hexdigest() != sha
-        rows = central.db.office_files(OFFICE)
+        rows = central.db.files.of_office(OFFICE)
         duplicated = sum(n - 1 for n in source.acks.values() if n > 1) + (
             len(rows) - len({r["sha"] for r in rows})
         )

@@ -51,7 +51,7 @@ def seed_central(central: CentralProcess, n: int) -> None:
             d = dossier(rng, i)
             d["code"] = f"{OFFICE}-{260105 + (i // 9000) % 28:06d}-9{i % 9000 + 1:04d}"
             d["uid"] = str(uuid.UUID(int=i + 1))
-            tx.insert_dossier(d, OFFICE)
+            tx.dossiers.insert(d, OFFICE)
 
 
 async def poll(
@@ -125,8 +125,8 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     central = CentralProcess(tmp / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, t1 = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, t1 = central.db.clients.add(OFFICE, "Q1")
     central.start()
     try:
         # baseline: the HTTP floor on this machine
@@ -146,12 +146,12 @@ def main() -> None:
         t = time.perf_counter()
         c.engine._push_all()
         push_s = time.perf_counter() - t
-        assert c.store.pending_count() == 0 and central.db.count_dossiers() == args.push
+        assert c.store.pending_count() == 0 and central.db.dossiers.count() == args.push
         c.close()
         # 2. pull into an empty cache
         print(f"seeding {args.pull:,} dossiers at the centre ...", file=sys.stderr)
         seed_central(central, args.pull)
-        _q2, t2 = central.db.add_client(OFFICE, "Q2")
+        _q2, t2 = central.db.clients.add(OFFICE, "Q2")
         fresh = make_counter(tmp / "q2", central.url, t2, _q2.slot)
         t = time.perf_counter()
         fresh.engine._pull_all()

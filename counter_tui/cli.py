@@ -171,10 +171,10 @@ def _cmd_central(args: argparse.Namespace) -> int:
 
         print(f"{display(args.db)}: schema at revision {migrate.current(db.engine)} (current)")
     elif action == "add-office":
-        db.add_office(args.code, args.name)
+        db.offices.add(args.code, args.name)
         print(f"office {args.code}: {args.name}")
     elif action == "add-counter":
-        client, token = db.add_client(
+        client, token = db.clients.add(
             args.office,
             args.name,
             "backoffice" if args.backoffice else "counter",
@@ -185,15 +185,15 @@ def _cmd_central(args: argparse.Namespace) -> int:
         print(f"token (shown once, store it in the counter's config): {token}")
     elif action == "rotate":
         print(
-            f"new token (the old one stops working now): {db.rotate_token(args.id, args.days or None)}"
+            f"new token (the old one stops working now): {db.clients.rotate_token(args.id, args.days or None)}"
         )
     elif action == "revoke":
-        db.revoke(args.id)
+        db.clients.revoke(args.id)
         print(f"revoked client {args.id}")
     elif action == "list":
         import time as _time
 
-        for c in db.clients():
+        for c in db.clients.all():
             state = "revoked" if c["revoked"] else "active"
             if not c["revoked"] and c["expires_at"] and c["expires_at"] < _time.time():
                 state = "expired"
@@ -211,7 +211,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
 
         pin = _read_pin(args.pin_stdin)
         try:
-            db.set_clerk(args.office, args.username.strip().lower(), args.name, hash_pin(pin))
+            db.clerks.set(args.office, args.username.strip().lower(), args.name, hash_pin(pin))
         except SignInError as exc:
             print(exc.text("vi"), file=sys.stderr)
             return 2
@@ -221,7 +221,7 @@ def _cmd_central(args: argparse.Namespace) -> int:
         print(f"clerk {args.username} of {args.office}: PIN set (stored as an argon2 hash)")
     elif action == "disable-clerk":
         try:
-            db.disable_clerk(args.office, args.username.strip().lower())
+            db.clerks.disable(args.office, args.username.strip().lower())
         except KeyError:
             print(f"no clerk {args.username} in {args.office}", file=sys.stderr)
             return 2
@@ -242,7 +242,7 @@ def _central_holidays(args: argparse.Namespace, db: Any) -> int:
     from counter_tui.domain.messages import DomainError
 
     if args.holidays_action == "list":
-        rows = db.holiday_rows(args.year)
+        rows = db.holidays.rows(args.year)
         for r in rows:
             span = f"{r['day']}..{r['last']} (Tết {r['year']})" if r["kind"] == "tet" else r["day"]
             print(f"{r['kind']:4} {span:34} {r['reason']} [nguồn: {r['source']}]")
@@ -250,7 +250,7 @@ def _central_holidays(args: argparse.Namespace, db: Any) -> int:
             print("no decisions" + (f" for {args.year}" if args.year else ""))
         return 0
     if args.holidays_action == "remove":
-        gone = db.remove_holiday(args.kind, args.day)
+        gone = db.holidays.remove(args.kind, args.day)
         if not gone:
             print(f"no '{args.kind}' decision for {args.day}", file=sys.stderr)
             return 2
@@ -265,7 +265,7 @@ def _central_holidays(args: argparse.Namespace, db: Any) -> int:
             reason=args.reason,
             source=args.source,
         )
-        db.add_holiday(row)
+        db.holidays.add(row)
     except DomainError as exc:
         print(exc.msg.vi, file=sys.stderr)
         return 2
@@ -282,11 +282,11 @@ def _central_audit(args: argparse.Namespace, db: Any) -> int:
     import os
     import time as _time
 
-    checked, problem = db.verify_audit()
+    checked, problem = db.audit.verify()
     if problem:
         print(f"AUDIT CHAIN BROKEN after {checked} good entries: {problem}")
         return 1
-    head = db.audit_head()
+    head = db.audit.head()
     if args.action == "export":
         if not args.out:
             print("export needs --out FILE (keep it away from this server)", file=sys.stderr)
@@ -294,7 +294,7 @@ def _central_audit(args: argparse.Namespace, db: Any) -> int:
         record = {
             "exported_at": _time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "centre": {"entries": checked, "head": head},
-            "counters": db.latest_anchors(),
+            "counters": db.audit.latest_anchors(),
         }
         fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -308,7 +308,7 @@ def _central_audit(args: argparse.Namespace, db: Any) -> int:
         if n > checked:
             print(f"AUDIT CHAIN SHORTER THAN EXPORTED: {n} entries then, {checked} now")
             return 1
-        if n and db.audit_entry_hash(n) != was:
+        if n and db.audit.entry_hash(n) != was:
             print(f"AUDIT CHAIN REWRITTEN: entry {n} differs from the exported head")
             return 1
         print(f"extends the exported head ({n} entries)")

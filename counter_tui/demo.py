@@ -102,14 +102,14 @@ def seed(central: EmbeddedCentral, work: Path, n: int = 300, seed_value: int = 2
     from counter_tui.usecases.desk import Desk, Identity
 
     db = central.app.state.db
-    db.add_office(OFFICE, OFFICE_NAME)
-    q1, t1 = db.add_client(OFFICE, "Q1")
-    q2, t2 = db.add_client(OFFICE, "Q2")
-    _bo, tb = db.add_client(OFFICE, "Tư pháp - Hộ tịch", role="backoffice")
+    db.offices.add(OFFICE, OFFICE_NAME)
+    q1, t1 = db.clients.add(OFFICE, "Q1")
+    q2, t2 = db.clients.add(OFFICE, "Q2")
+    _bo, tb = db.clients.add(OFFICE, "Tư pháp - Hộ tịch", role="backoffice")
     from counter_tui.usecases.auth import hash_pin
 
     for username, name, pin in DEMO_CLERKS:
-        db.set_clerk(OFFICE, username, name, hash_pin(pin))
+        db.clerks.set(OFFICE, username, name, hash_pin(pin))
     rng = random.Random(seed_value)
     catalog = load_catalog(catalog_path())
     calendar = WorkCalendar()

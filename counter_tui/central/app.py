@@ -260,7 +260,7 @@ def create_app(
     catalog_file = Path(catalog_file or catalog_path())
     body = catalog_file.read_bytes()
     catalog = load_catalog(catalog_file)
-    db.set_catalog(body)
+    db.catalog.set(body)
     service = CentralService(db, catalog, load_calendar(holidays_path()))
     app = FastAPI(title="counter-tui central service", version="1")
     app.state.db = db
@@ -295,7 +295,7 @@ def create_app(
         creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Client:
         try:
-            return db.authenticate(token_of(creds))
+            return db.clients.authenticate(token_of(creds))
         except AuthFailed as exc:
             raise refused(request, exc) from None
 
@@ -318,7 +318,7 @@ def create_app(
 
     @app.get("/v1/me")
     async def me(c: Annotated[Client, Depends(client)]) -> dict[str, Any]:
-        office = db.office(c.office) or {}
+        office = db.offices.get(c.office) or {}
         return {
             "office": c.office,
             "office_name": office.get("name", ""),
@@ -351,7 +351,7 @@ def create_app(
         cursor: Annotated[str, Query(max_length=64)] = "",
         limit: Annotated[int, Query(ge=1, le=2000)] = 500,
     ) -> Response:
-        # The token and the page are read in one statement (db.poll); a cursor refused
+        # The token and the page are read in one statement (db.feed.poll); a cursor refused
         # below is still answered only to a counter's valid token, as before.
         token = token_of(creds)
         since, problem = 0, None
@@ -372,9 +372,9 @@ def create_app(
                 since = int(ver)
         try:
             if problem is not None:
-                await counter(db.authenticate(token))
+                await counter(db.clients.authenticate(token))
                 return problem
-            c, rows = db.poll(token, since, limit + 1)
+            c, rows = db.feed.poll(token, since, limit + 1)
         except AuthFailed as exc:
             raise refused(request, exc) from None
         await counter(c)
@@ -403,13 +403,13 @@ def create_app(
     ) -> Response:
         """The procedures and, under ``"holidays"``, the centre's table of holiday decisions;
         the ETag changes when either does."""
-        etag = db.served_catalog_tag()
+        etag = db.catalog.served_tag()
         if etag is None:
             raise HTTPException(404, "No catalog")
         quoted = f'"{etag}"'
         if if_none_match and if_none_match.strip() in (quoted, etag):
             return Response(status_code=304, headers={"ETag": quoted})
-        found = db.served_catalog()
+        found = db.catalog.served()
         if found is None:
             raise HTTPException(404, "No catalog")
         etag, blob = found
@@ -419,14 +419,14 @@ def create_app(
     async def citizen_dossiers(citizen_id: str, c: Annotated[Client, Depends(client)]) -> Response:
         if not (citizen_id.isdigit() and len(citizen_id) in (9, 12)):
             raise HTTPException(422, "A citizen ID has 12 digits (or 9 for an old CMND)")
-        found = db.dossiers_by_citizen(c.office, citizen_id)
+        found = db.dossiers.of_citizen(c.office, citizen_id)
         # The ID is masked by the log setup; the operator sees which counter asked.
         log.info("citizen lookup %s by %s/%s: %d found", citizen_id, c.office, c.name, len(found))
         return raw_json(orjson.dumps({"dossiers": [{"version": v, "doc": d} for d, v in found]}))
 
     @app.get("/v1/dossiers/{code}")
     async def dossier(code: str, c: Annotated[Client, Depends(client)]) -> Response:
-        found = db.dossier_by_code(c.office, code) or db.dossier_by_uid(c.office, code)
+        found = db.dossiers.by_code(c.office, code) or db.dossiers.by_uid(c.office, code)
         if found is None:
             raise HTTPException(404, "No such dossier in this office")
         return raw_json(orjson.dumps({"version": found[1], "doc": found[0]}))
@@ -445,13 +445,13 @@ def create_app(
     async def clerks(c: Annotated[Client, Depends(counter)]) -> dict[str, Any]:
         """This office's clerks with their PIN hashes (argon2), so a counter can sign
         them in while the network is down. PINs themselves never reach the service."""
-        return {"clerks": db.clerks(c.office)}
+        return {"clerks": db.clerks.of_office(c.office)}
 
     @app.get("/v1/audit/anchors")
     async def audit_anchors(c: Annotated[Client, Depends(counter)]) -> dict[str, Any]:
         """The heads this counter reported for its own audit chain: ``counter-tui audit
         verify`` checks its chain against them (a chain cut short and re-headed shows)."""
-        return {"anchors": db.audit_anchors(c.id)}
+        return {"anchors": db.audit.anchors(c.id)}
 
     add_file_routes(
         app,
@@ -466,6 +466,6 @@ def create_app(
 
     @app.get("/v1/backoffice/conflicts")
     def conflicts(c: Annotated[Client, Depends(back_office)]) -> dict[str, Any]:
-        return {"conflicts": db.conflicts(office=c.office)}
+        return {"conflicts": db.dossiers.conflicts(office=c.office)}
 
     return app

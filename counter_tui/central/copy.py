@@ -41,7 +41,7 @@ def copy_centre(source: CentralDB, target: CentralDB) -> dict[str, Any]:
     """Copy ``source`` into the empty ``target``; returns what was compared."""
     if target.totals()["offices"] or target.totals()["audit"]:
         raise CopyRefused("the target already holds a centre: copy only into a new database")
-    checked, problem = source.verify_audit()
+    checked, problem = source.audit.verify()
     if problem:
         raise CopyRefused(f"the source's audit chain is broken ({problem}): not copied")
     with source.engine.connect() as src, target.engine.connect() as dst:
@@ -64,9 +64,9 @@ def copy_centre(source: CentralDB, target: CentralDB) -> dict[str, Any]:
     before, after = source.totals(), target.totals()
     if before != after:
         raise CopyRefused(f"the copy differs: {before} at the source, {after} at the target")
-    copied, problem = target.verify_audit()
-    if problem or copied != checked or target.audit_head() != source.audit_head():
+    copied, problem = target.audit.verify()
+    if problem or copied != checked or target.audit.head() != source.audit.head():
         raise CopyRefused(f"the copy's audit chain differs ({problem or 'head'})")
     if target.epoch != source.epoch:
         raise CopyRefused("the copy's epoch differs")
-    return {**after, "audit_head": target.audit_head(), "epoch": target.epoch}
+    return {**after, "audit_head": target.audit.head(), "epoch": target.epoch}

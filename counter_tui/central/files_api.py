@@ -61,7 +61,7 @@ def add_file_routes(
     @app.get("/v1/files/{sha}/upload")
     async def upload_state(sha: Sha, c: Annotated[Client, Depends(counter)]) -> Response:
         """How much of this file the centre holds from this office."""
-        size = db.office_file_size(c.office, sha)
+        size = db.files.size(c.office, sha)
         if size is not None:
             return _json({"size": size, "received": size, "complete": True})
         part = uploads.state(c.office, sha)
@@ -101,7 +101,7 @@ def add_file_routes(
             return _json(
                 {"detail": f"Chunk over {CHUNK_MAX} bytes", "code": "chunk.too_large"}, 413
             )
-        held = db.office_file_size(c.office, sha)
+        held = db.files.size(c.office, sha)
         if held is not None:
             # A retry of a finished upload (its answer was lost), or a second counter.
             uploads.discard(c.office, sha)
@@ -142,7 +142,7 @@ def add_file_routes(
                 422,
             )
         if complete:
-            await run_in_threadpool(db.add_office_file, c.office, sha, upload_length, c.id)
+            await run_in_threadpool(db.files.add, c.office, sha, upload_length, c.id)
             log.info("file of %d bytes from %s/%s complete", upload_length, c.office, c.name)
         return _json({"received": received, "complete": complete})
 
@@ -154,9 +154,9 @@ def add_file_routes(
     async def file_bytes(sha: Sha, c: Annotated[Client, Depends(client)]) -> Response:
         """The file's bytes, to a client of an office that holds it, or of the office that
         handles a dossier listing it (received for that office elsewhere)."""
-        size = db.office_file_size(c.office, sha)
+        size = db.files.size(c.office, sha)
         if size is None:
-            size = db.routed_file_size(c.office, sha)
+            size = db.files.routed_size(c.office, sha)
         if size is None:
             return _json(NOT_FOUND, 404)
         try:

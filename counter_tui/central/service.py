@@ -63,9 +63,9 @@ class CentralService:
     def calendar(self) -> WorkCalendar:
         """The working-day calendar under the centre's holiday table as it stands (an
         operator edits it from another process: the revision is checked on each use)."""
-        rev = self.db.holidays_rev()
+        rev = self.db.holidays.revision()
         if rev != self._calendar_rev:
-            self._calendar = self._base_calendar.with_decisions(self.db.holiday_decisions())
+            self._calendar = self._base_calendar.with_decisions(self.db.holidays.decisions())
             self._calendar_rev = rev
         return self._calendar
 
@@ -84,7 +84,7 @@ class CentralService:
             if op.get("type") == RECEIVE
         }
         uids = [str(op["uid"]) for op in ops if op.get("type") == ACTION and op.get("uid")]
-        routed |= tx.routes_of(uids)
+        routed |= tx.dossiers.routes_of(uids)
         routed.discard("")
         routed.discard(client.office)
         return routed
@@ -112,14 +112,14 @@ class CentralService:
     ) -> PushOutcome:
         out = PushOutcome()
         with self.db.write() as tx:
-            last = tx.lock_client(client.id)
+            last = tx.clients.lock(client.id)
             routed = self._routes(client, ops, tx)
             if audit_head is not None:
-                tx.anchor_counter_audit(client, *audit_head)
+                tx.audit.anchor_counter(client, *audit_head)
             # One read for every dossier the batch names, one lock for every feed it may
             # write to (its own office's first among them, in code order), and the writes
             # at the end: a few statements per batch instead of five per operation.
-            tx.begin_batch(
+            tx.dossiers.begin_batch(
                 routed | {client.office},
                 {str(op["uid"]) for op in ops if isinstance(op.get("uid"), str)},
                 {
@@ -131,7 +131,7 @@ class CentralService:
             for op in ops:
                 seq = int(op["seq"])
                 if seq <= last:
-                    seen = tx.op_result(client.id, seq)
+                    seen = tx.clients.op_result(client.id, seq)
                     if seen is not None and seen[0] == op["op_id"]:
                         out.results.append(seen[1])
                         continue
@@ -150,10 +150,10 @@ class CentralService:
                     break
                 result = self._apply(tx, client, op)
                 self._audit_op(tx, client, op, result)
-                tx.record_op(client.id, seq, op["op_id"], op.get("uid"), result)
+                tx.clients.record_op(client.id, seq, op["op_id"], op.get("uid"), result)
                 out.results.append(result)
                 last = seq
-            tx.set_last_seq(client.id, last)
+            tx.clients.set_last_seq(client.id, last)
             out.last_seq = last
         return out
 
@@ -163,8 +163,10 @@ class CentralService:
         code = (op.get("doc") or {}).get("code")
         if not code:
             uid = op.get("uid")
-            code = (tx.dossier_code(uid, client.office) if isinstance(uid, str) else None) or uid
-        tx.audit(
+            code = (
+                tx.dossiers.code_for(uid, client.office) if isinstance(uid, str) else None
+            ) or uid
+        tx.audit.record(
             client.office,
             str(op.get("actor") or ""),
             str(op.get("action") or "receive"),
@@ -183,7 +185,7 @@ class CentralService:
         if op.get("type") not in OP_TYPES:
             return _result(seq, "rejected", f"Loại thao tác lạ: {op.get('type')!r}", code="op.type")
         uid = op.get("uid")
-        current = tx.get_routed_dossier(uid) if isinstance(uid, str) else None
+        current = tx.dossiers.get_routed(uid) if isinstance(uid, str) else None
         try:
             if op["type"] == RECEIVE:
                 return self._receive(tx, client, op, current)
@@ -220,7 +222,7 @@ class CentralService:
         # Received for another office (receipt regardless of boundary): that office's feed
         # gets it too, and its back office handles it.
         handling = d.handling_agency if d.handling_agency not in ("", client.office) else None
-        version = tx.insert_dossier(d.to_dict(), client.office, handling)
+        version = tx.dossiers.insert(d.to_dict(), client.office, handling)
         if version is None:
             return _result(seq, "rejected", f"Mã hồ sơ {d.code} đã được dùng", code="op.code_taken")
         return _result(seq, "applied", version=version)
@@ -268,11 +270,11 @@ class CentralService:
                         data={"op": {k: v for k, v in op.items() if k != "doc"}},
                     ).__dict__
                 )
-                new_version = tx.update_dossier(doc, office, handling)
-                tx.add_conflict(office, doc["uid"], client.id, seq, reason, op)
+                new_version = tx.dossiers.update(doc, office, handling)
+                tx.dossiers.add_conflict(office, doc["uid"], client.id, seq, reason, op)
                 return _result(seq, "conflict", reason, new_version, code=exc.code)
             return _result(seq, "rejected", exc.msg.vi, code=exc.code)
-        return _result(seq, "applied", version=tx.update_dossier(new, office, handling))
+        return _result(seq, "applied", version=tx.dossiers.update(new, office, handling))
 
     # --- back office ----------------------------------------------------------------------
 
@@ -292,13 +294,13 @@ class CentralService:
         if action not in BACK_OFFICE_ACTIONS:
             raise ActionRefused(403, "action.role", "Bộ phận xử lý không làm thao tác này")
         with self.db.write() as tx:
-            uid = tx.find_dossier(client.office, key)
-            found = tx.get_routed_dossier(uid) if uid is not None else None
+            uid = tx.dossiers.find(client.office, key)
+            found = tx.dossiers.get_routed(uid) if uid is not None else None
             if uid is None or found is None:
                 raise ActionRefused(404, "dossier.unknown", "Không tìm thấy hồ sơ của cơ quan này")
             doc, _version, office, handling = found
             if handling:
-                tx.lock_offices({office, handling})
+                tx.dossiers.lock_offices({office, handling})
             op = {
                 "type": ACTION,
                 "uid": uid,
@@ -313,8 +315,8 @@ class CentralService:
                 new = apply_op(doc, op, catalog=self.catalog, calendar=self.calendar)
             except DomainError as exc:
                 raise ActionRefused(409, exc.code, exc.msg.vi) from exc
-            version = tx.update_dossier(new, office, handling)
-            tx.audit(
+            version = tx.dossiers.update(new, office, handling)
+            tx.audit.record(
                 client.office,
                 str(op["actor"]),
                 action.value,

@@ -40,7 +40,7 @@ def test_a_counter_chain_cut_short_is_caught_against_the_centre(tmp_path, centra
         c.receive(f"Người Thứ {i}", f"07918500000{i}")
     assert c.engine.sync_once()
     n = len(c.store.audit_entries())
-    anchors = central.db.audit_anchors(q1.id)
+    anchors = central.db.audit.anchors(q1.id)
     assert [a["seq"] for a in anchors] == [3, n] and n == 5
     c.close()
     config = tmp_path / "counter.toml"
@@ -72,7 +72,7 @@ def test_the_centre_chain_cut_short_is_caught_against_the_daily_export(
     out = cli("central", "--db", str(central_db), "audit", "export", "--out", str(export))
     assert out.returncode == 0, out.stderr
     kept = json.loads(export.read_text(encoding="utf-8"))
-    assert kept["centre"]["head"] == central.db.audit_head()
+    assert kept["centre"]["head"] == central.db.audit.head()
     assert kept["counters"][0]["name"] == "Q1" and kept["counters"][0]["seq"] == 1
     assert export.stat().st_mode & 0o077 == 0
     c.receive("Lê Văn Cường", "079185000002")

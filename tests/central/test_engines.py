@@ -72,13 +72,13 @@ def test_a_file_from_before_migrations_keeps_its_data_epoch_and_cursors(tmp_path
     assert out.returncode == 0, out.stderr
     db = CentralDB(path)
     assert db.epoch == "oldepoch0001"  # counters' cursors stay valid: no resync for anyone
-    assert db.count_dossiers() == 1 and db.clients()[0]["last_seq"] == 7
-    assert db.conflicts(office=OFFICE)[0]["seq"] == 3  # the conflict knows its office now
-    client, _token = db.add_client(OFFICE, "Q2")
+    assert db.dossiers.count() == 1 and db.clients.all()[0]["last_seq"] == 7
+    assert db.dossiers.conflicts(office=OFFICE)[0]["seq"] == 3  # the conflict knows its office now
+    client, _token = db.clients.add(OFFICE, "Q2")
     assert client.slot == 2
     # The office's feed carries on above every version a counter may hold.
     with db.write() as tx:
-        assert tx.update_dossier({"uid": "u1", "code": "C1"}, OFFICE) == 42
+        assert tx.dossiers.update({"uid": "u1", "code": "C1"}, OFFICE) == 42
     db.close()
 
 
@@ -94,12 +94,12 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
     version that commits later (it would miss that dossier), and the audit chain has no fork."""
     workers = ["--workers", "3"] if engine == "postgresql" else []
     central = CentralProcess(central_db, extra=workers, log_path=tmp_path / "central.log")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
     counters = []
     for i in range(4):
-        client, token = central.db.add_client(OFFICE, f"Q{i + 1}")
+        client, token = central.db.clients.add(OFFICE, f"Q{i + 1}")
         counters.append((client, token))
-    _bo, bo_token = central.db.add_client(OFFICE, "Tư pháp", role="backoffice")
+    _bo, bo_token = central.db.clients.add(OFFICE, "Tư pháp", role="backoffice")
     central.start()
     try:
         made = []
@@ -161,7 +161,7 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
                 base_url=central.url, headers={"Authorization": f"Bearer {bo_token}"}
             )
             while pushing.is_set() and len(acted) < 12:
-                for uid, _v, _doc in central.db.changes(OFFICE, 0, 1000):
+                for uid, _v, _doc in central.db.feed.changes(OFFICE, 0, 1000):
                     if uid not in acted and len(acted) < 12:
                         r = http.post(
                             f"/v1/backoffice/dossiers/{uid}/actions",
@@ -193,8 +193,8 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
         assert totals["sum_last_seq"] == 96
         assert acted  # the back office acted while the counters pushed
         for uid in acted:  # and no push batch wrote over what it did
-            assert central.db.dossier_by_uid(OFFICE, uid)[0]["status"] == Status.PROCESSING
-        checked, problem = central.db.verify_audit()
+            assert central.db.dossiers.by_uid(OFFICE, uid)[0]["status"] == Status.PROCESSING
+        checked, problem = central.db.audit.verify()
         assert problem is None and checked == totals["audit"]
         for c in made:
             c.close()

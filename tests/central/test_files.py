@@ -90,7 +90,7 @@ def test_a_file_sent_in_chunks_is_kept_once_and_served_byte_identical(central, t
     r = patch(http, sha, 3 * MIB, len(data), data[3 * MIB :])
     assert r.status_code == 200 and r.json() == {"received": len(data), "complete": True}
     assert http.get(f"/v1/files/{sha}/upload").json()["complete"] is True
-    assert [f["sha"] for f in central.db.office_files(OFFICE)] == [sha]
+    assert [f["sha"] for f in central.db.files.of_office(OFFICE)] == [sha]
     assert stored(central) == 1
     # The back office of the same office reads it too.
     assert http_for(central, tokens["bo"]).get(f"/v1/files/{sha}").content == data
@@ -104,7 +104,7 @@ def test_bytes_that_do_not_hash_to_the_name_are_discarded(central, tokens):
     assert r.status_code == 422 and r.json()["code"] == "hash.mismatch"
     assert http.get(f"/v1/files/{sha}/upload").json()["received"] == 0
     assert http.get(f"/v1/files/{sha}").status_code == 404
-    assert central.db.office_files(OFFICE) == [] and stored(central) == 0
+    assert central.db.files.of_office(OFFICE) == [] and stored(central) == 0
     # Sent again, right, it is taken.
     assert send_all(http, data, sha).json()["complete"] is True
 
@@ -120,15 +120,15 @@ def test_a_second_counter_of_the_office_never_sends_it_again(central, tokens):
     }
     # Even a first chunk from it is answered "complete" without taking anything.
     assert patch(q2, sha, 0, len(data), data[:MIB]).json()["complete"] is True
-    assert len(central.db.office_files(OFFICE)) == 1
+    assert len(central.db.files.of_office(OFFICE)) == 1
 
 
 def test_another_office_learns_nothing_and_must_send_the_bytes(central, tokens):
     data, sha = blob(MIB + 7, seed=2)
     send_all(http_for(central, tokens["q1"][1]), data, sha)
-    central.db.add_office(OTHER, "UBND xã khác")
-    _c, token = central.db.add_client(OTHER, "Q1")
-    _b, bo_token = central.db.add_client(OTHER, "BO", role="backoffice")
+    central.db.offices.add(OTHER, "UBND xã khác")
+    _c, token = central.db.clients.add(OTHER, "Q1")
+    _b, bo_token = central.db.clients.add(OTHER, "BO", role="backoffice")
     other = http_for(central, token)
     _unknown, unknown_sha = blob(5, seed=99)
     for client in (other, http_for(central, bo_token)):
@@ -145,7 +145,7 @@ def test_another_office_learns_nothing_and_must_send_the_bytes(central, tokens):
     send_all(other, data, sha)
     assert other.get(f"/v1/files/{sha}").content == data
     # Two offices hold it, one copy is on disk.
-    assert len(central.db.office_files(OTHER)) == 1 and stored(central) == 1
+    assert len(central.db.files.of_office(OTHER)) == 1 and stored(central) == 1
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
     if code:
         assert r.json()["code"] == code
     assert http.get(f"/v1/files/{'a' * 64}/upload").json()["received"] == 0
-    assert central.db.office_files(OFFICE) == [] and stored(central) == 0
+    assert central.db.files.of_office(OFFICE) == [] and stored(central) == 0
 
 
 def test_files_need_a_token_and_uploads_a_counter_token(central, tokens):
@@ -216,8 +216,8 @@ def test_a_centre_on_postgresql_must_be_told_where_files_go(capsys):
 
 def test_a_sqlite_centre_keeps_files_beside_its_database(tmp_path: Path):
     central = CentralProcess(tmp_path / "commune.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    _c, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    _c, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     try:
         data, sha = blob(1000, seed=4)
@@ -277,7 +277,7 @@ def test_attach_appends_files_in_any_status_and_never_changes_it(tmp_path, centr
         http.post("/v1/sync/push", json={"ops": [withdraw]}).json()["results"][0]["status"]
         == "applied"
     )
-    withdrawn = central.db.dossier_by_code(OFFICE, d.code)[0]["status"]
+    withdrawn = central.db.dossiers.by_code(OFFICE, d.code)[0]["status"]
     assert withdrawn != d.status
     ops = [
         attach_op(3, d.uid, [entry(a), entry(b, "2"), entry(b, "2")]),  # twice in one op: once
@@ -296,8 +296,8 @@ def test_attach_appends_files_in_any_status_and_never_changes_it(tmp_path, centr
         "attach.item",
         "file.kind",
     ]
-    assert central.db.conflicts(office=OFFICE) == []
-    doc, _v = central.db.dossier_by_code(OFFICE, d.code)
+    assert central.db.dossiers.conflicts(office=OFFICE) == []
+    doc, _v = central.db.dossiers.by_code(OFFICE, d.code)
     # Where the counter keeps them: per checklist item; a dossier's files in one list.
     assert [f["sha"] for f in doc["documents"][0]["files"]] == [a]
     assert [(f["sha"], f["item"]) for f in doc["documents"][1]["files"]] == [(b, "2")]
@@ -308,8 +308,8 @@ def test_attach_appends_files_in_any_status_and_never_changes_it(tmp_path, centr
     assert all(e["from_status"] == e["to_status"] == withdrawn for e in attaches)
     assert doc["status"] == withdrawn
     # Another office's counter cannot attach to it, and learns nothing.
-    central.db.add_office(OTHER, "UBND xã khác")
-    _o, other_token = central.db.add_client(OTHER, "Q1")
+    central.db.offices.add(OTHER, "UBND xã khác")
+    _o, other_token = central.db.clients.add(OTHER, "Q1")
     r = http_for(central, other_token).post(
         "/v1/sync/push", json={"ops": [attach_op(1, d.uid, [entry(a)])]}
     )
@@ -325,10 +325,10 @@ def test_counters_racing_on_one_file_store_it_once(tmp_path, central_db, engine)
     central = CentralProcess(
         central_db, extra=workers, log_path=tmp_path / "race.log", files=tmp_path / "files"
     )
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    central.db.add_office(OTHER, "UBND xã khác")
-    tokens = [central.db.add_client(OFFICE, f"Q{i}")[1] for i in range(3)]
-    tokens.append(central.db.add_client(OTHER, "Q1")[1])
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    central.db.offices.add(OTHER, "UBND xã khác")
+    tokens = [central.db.clients.add(OFFICE, f"Q{i}")[1] for i in range(3)]
+    tokens.append(central.db.clients.add(OTHER, "Q1")[1])
     central.start()
     try:
         data, sha = blob(4 * MIB + 1, seed=5)
@@ -357,7 +357,9 @@ def test_counters_racing_on_one_file_store_it_once(tmp_path, central_db, engine)
         assert sum(s.count(409) for s in outcomes) > 0  # they did collide
         assert http_for(central, tokens[0]).get(f"/v1/files/{sha}").content == data
         assert http_for(central, tokens[3]).get(f"/v1/files/{sha}").content == data
-        assert len(central.db.office_files(OFFICE)) == len(central.db.office_files(OTHER)) == 1
+        assert (
+            len(central.db.files.of_office(OFFICE)) == len(central.db.files.of_office(OTHER)) == 1
+        )
         assert DiskFileStore(tmp_path / "files").count() == 1
     finally:
         central.close()
@@ -373,7 +375,7 @@ def test_the_handling_office_reads_the_files_of_a_dossier_routed_to_it(central, 
     own_data, own_sha = blob(1000, seed=7)
     send_all(http_a, routed_data, routed_sha)
     send_all(http_a, own_data, own_sha)
-    last = next(c["last_seq"] for c in central.db.clients() if c["name"] == "Q1")
+    last = next(c["last_seq"] for c in central.db.clients.all() if c["name"] == "Q1")
     ops = [
         attach_op(last + 1, for_b.uid, [entry(routed_sha)]),
         attach_op(last + 2, own.uid, [entry(own_sha)]),
@@ -388,8 +390,8 @@ def test_the_handling_office_reads_the_files_of_a_dossier_routed_to_it(central, 
     counter_b = http_for(central, routed["b_tokens"][0])
     state = counter_b.get(f"/v1/files/{routed_sha}/upload").json()
     assert state == {"size": None, "received": 0, "complete": False}
-    central.db.add_office("000.00.00.H39", "UBND xã thứ ba")
-    _c, third = central.db.add_client("000.00.00.H39", "Q1")
+    central.db.offices.add("000.00.00.H39", "UBND xã thứ ba")
+    _c, third = central.db.clients.add("000.00.00.H39", "Q1")
     unknown = http_for(central, third).get(f"/v1/files/{'c' * 64}")
     assert http_for(central, third).get(f"/v1/files/{routed_sha}").content == unknown.content
 
@@ -414,8 +416,8 @@ def test_an_office_cannot_fill_the_centres_disk_with_unfinished_uploads(central,
     assert patch(q1, first_sha, 32, len(first), first[32:]).json()["complete"] is True
     assert patch(q1, sha, 0, len(data), data[:32]).status_code == 200
     # Another office has its own room.
-    central.db.add_office(OTHER, "UBND xã khác")
-    _c, token = central.db.add_client(OTHER, "Q1")
+    central.db.offices.add(OTHER, "UBND xã khác")
+    _c, token = central.db.clients.add(OTHER, "Q1")
     other_data, other_sha = blob(10, seed=7)
     assert send_all(http_for(central, token), other_data, other_sha).json()["complete"]
 

@@ -94,7 +94,7 @@ def test_a_decision_added_at_the_centre_changes_the_next_due_date_not_earlier_on
     assert c.engine.sync_once()
     # The earlier dossier keeps its due date, at the counter and at the centre.
     assert c.desk.dossier(first.uid).due.date() == date(2026, 1, 2)
-    at_centre = central.db.dossier_by_uid(first.office, first.uid)[0]
+    at_centre = central.db.dossiers.by_uid(first.office, first.uid)[0]
     assert at_centre["due_at"].startswith("2026-01-02")
     # The sync engine holds the new calendar too, and the table is cached for a restart
     # without the network (the desk starts from the bare calendar here).

@@ -30,10 +30,10 @@ def two_offices(tmp_path, central, tokens):
     da = a.receive("Trần Thị Bình", "079185000001")
     assert a.engine.sync_once()
 
-    central.db.add_office(OTHER, "UBND xã Bên Kia")
-    qb, token_b = central.db.add_client(OTHER, "QuayBenKia")
-    _bo, bo_b = central.db.add_client(OTHER, "TuPhapBenKia", role="backoffice")
-    central.db.set_clerk(OTHER, "canbobenkia", "Người Bên Kia", hash_pin("13572468"))
+    central.db.offices.add(OTHER, "UBND xã Bên Kia")
+    qb, token_b = central.db.clients.add(OTHER, "QuayBenKia")
+    _bo, bo_b = central.db.clients.add(OTHER, "TuPhapBenKia", role="backoffice")
+    central.db.clerks.set(OTHER, "canbobenkia", "Người Bên Kia", hash_pin("13572468"))
     b = make_counter(tmp_path / "b", central.url, token_b, qb.slot, name="QuayBenKia")
     b.desk.identity = dataclasses.replace(
         b.desk.identity, office=OTHER, office_name="UBND xã Bên Kia"
@@ -141,7 +141,7 @@ def _body(operation: dict, b) -> dict | None:
 def test_no_endpoint_returns_another_offices_data(central, two_offices):
     spec = httpx.get(f"{central.url}/openapi.json").json()
     b = two_offices["b"]
-    version_b = central.db.dossier_by_code(OTHER, b.code)[1]
+    version_b = central.db.dossiers.by_code(OTHER, b.code)[1]
     called = []
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
@@ -160,7 +160,7 @@ def test_no_endpoint_returns_another_offices_data(central, two_offices):
     assert ("get", "/v1/backoffice/conflicts", 200) in called
     assert ("get", "/v1/sync/pull", 200) in called
     # Nothing aimed at office B changed it either.
-    assert central.db.dossier_by_code(OTHER, b.code)[1] == version_b
+    assert central.db.dossiers.by_code(OTHER, b.code)[1] == version_b
 
 
 def test_the_central_database_its_wal_and_its_folder_are_owner_only(tmp_path):
@@ -173,7 +173,7 @@ def test_the_central_database_its_wal_and_its_folder_are_owner_only(tmp_path):
     folder = tmp_path / "trung-tam"
     path = folder / "central.sqlite3"
     db = CentralDB(path)
-    db.add_office(OTHER, "UBND xã Bên Kia")
+    db.offices.add(OTHER, "UBND xã Bên Kia")
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         assert p.exists() and p.stat().st_mode & 0o777 == 0o600, p
     assert folder.stat().st_mode & 0o777 == 0o700
@@ -219,7 +219,7 @@ def test_an_action_on_another_offices_dossier_learns_and_records_nothing_of_it(
     assert got["status"] == "rejected"
     # Indistinguishable from a dossier that does not exist.
     assert (got["code"], got["reason"]) == (never_seen["code"], never_seen["reason"])
-    entries_of_a = [e for e in central.db.audit_entries() if e.get("office") != OTHER]
+    entries_of_a = [e for e in central.db.audit.entries() if e.get("office") != OTHER]
     text = orjson.dumps(entries_of_a).decode()
     assert b.uid in text  # the attempt is on record, by the uid A itself sent
     assert b.code not in text and "Phạm Văn Bênkia" not in text

@@ -1,4 +1,4 @@
-"""A push batch is decided in memory and written at its end (central/db.py ``_Batch``): the
+"""A push batch is decided in memory and written at its end (central/db/batch.py): the
 answers and the stored state must be exactly those of the same operations pushed one at a
 time, and a row another transaction writes between the batch's read and its write must not
 be overwritten or duplicated."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 import uuid
 
-from counter_tui.central.db import CentralDB, Tx
+from counter_tui.central.db import CentralDB
+from counter_tui.central.db.dossier_writes import DossierWrites
 from counter_tui.central.service import CentralService
 from counter_tui.domain.status import Action
 from tests.central.test_engines import PUSH_FIELDS
@@ -20,8 +21,8 @@ OTHER = "000.00.00.H57"
 
 def _service(target) -> tuple[CentralDB, CentralService]:
     db = CentralDB(target)
-    db.add_office(OFFICE, "UBND xã Quảng Phú")
-    db.add_office(OTHER, "UBND xã bên cạnh")
+    db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    db.offices.add(OTHER, "UBND xã bên cạnh")
     return db, CentralService(db, CATALOG, CALENDAR)
 
 
@@ -51,16 +52,16 @@ def _ops(tmp_path, slot: int) -> list[dict]:
 
 
 def _state(db: CentralDB) -> dict:
-    feed = db.changes(OFFICE, 0, 10_000)
+    feed = db.feed.changes(OFFICE, 0, 10_000)
     return {
         "feed": [(uid, v) for uid, v, _doc in feed],
-        "docs": {uid: db.dossier_by_uid(OFFICE, uid) for uid, _v, _doc in feed},
+        "docs": {uid: db.dossiers.by_uid(OFFICE, uid) for uid, _v, _doc in feed},
         "totals": db.totals(),
         "audit": [
             (e["action"], e["target"], e["detail"].get("result"), e["detail"].get("version"))
-            for e in db.audit_entries()
+            for e in db.audit.entries()
         ],
-        "verified": db.verify_audit(),
+        "verified": db.audit.verify(),
     }
 
 
@@ -80,8 +81,8 @@ def test_a_batch_answers_and_stores_what_one_op_at_a_time_would(tmp_path, engine
         db2, singly = _service(single)
         stack.callback(db1.close)
         stack.callback(db2.close)
-        c1, _ = db1.add_client(OFFICE, "Q1")
-        c2, _ = db2.add_client(OFFICE, "Q1")
+        c1, _ = db1.clients.add(OFFICE, "Q1")
+        c2, _ = db2.clients.add(OFFICE, "Q1")
         ops = _ops(tmp_path, c1.slot or 1)
         # The first receive is already at the centre: the batch changes a stored dossier too.
         assert batched.push(c1, ops[:1]).results == singly.push(c2, ops[:1]).results
@@ -110,35 +111,35 @@ def test_a_uid_taken_between_the_batch_read_and_its_write_is_refused_not_doubled
     with db_target("postgresql", tmp_path) as target:
         db, service = _service(target)
         try:
-            client, _ = db.add_client(OFFICE, "Q1")
+            client, _ = db.clients.add(OFFICE, "Q1")
             ops = _ops(tmp_path, client.slot or 1)[:3]  # three receives
             intruder = dict(ops[2]["doc"], office=OTHER, code=f"{OTHER}-x")
-            real_begin = Tx.begin_batch
+            real_begin = DossierWrites.begin_batch
             raced: list[bool] = []
 
-            def begin_then_race(tx: Tx, *args, **kwargs) -> None:
-                real_begin(tx, *args, **kwargs)
+            def begin_then_race(writes: DossierWrites, *args, **kwargs) -> None:
+                real_begin(writes, *args, **kwargs)
                 if not raced:  # the first attempt only: the retry reads the intruder
                     raced.append(True)
                     other = CentralDB(target, migrate=False)
                     with other.write() as w:
-                        assert w.insert_dossier(intruder, OTHER) is not None
+                        assert w.dossiers.insert(intruder, OTHER) is not None
                     other.close()
 
-            Tx.begin_batch = begin_then_race  # type: ignore[method-assign]
+            DossierWrites.begin_batch = begin_then_race  # type: ignore[method-assign]
             try:
                 out = service.push(client, ops)
             finally:
-                Tx.begin_batch = real_begin  # type: ignore[method-assign]
+                DossierWrites.begin_batch = real_begin  # type: ignore[method-assign]
             assert raced == [True]
             assert [r["status"] for r in out.results] == ["applied", "applied", "rejected"]
             assert out.results[2]["code"] == "op.exists"
-            assert db.count_dossiers(OFFICE) == 2 and db.count_dossiers(OTHER) == 1
-            assert db.dossier_by_uid(OTHER, intruder["uid"])[0]["code"] == intruder["code"]
+            assert db.dossiers.count(OFFICE) == 2 and db.dossiers.count(OTHER) == 1
+            assert db.dossiers.by_uid(OTHER, intruder["uid"])[0]["code"] == intruder["code"]
             totals = db.totals()
             assert totals["ops"] == 3 and totals["sum_last_seq"] == 3
-            versions = [v for _uid, v, _doc in db.changes(OFFICE, 0, 100)]
+            versions = [v for _uid, v, _doc in db.feed.changes(OFFICE, 0, 100)]
             assert versions == [1, 2]  # the retry's own numbers: no hole, no repeat
-            assert db.verify_audit()[1] is None
+            assert db.audit.verify()[1] is None
         finally:
             db.close()

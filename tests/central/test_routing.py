@@ -37,7 +37,7 @@ def receive_for(counter: Counter, agency: str, name: str, cid: str):
 
 
 def office_b_counter(tmp_path, central):
-    qb, token_b = central.db.add_client(OTHER, "QuayBenKia")
+    qb, token_b = central.db.clients.add(OTHER, "QuayBenKia")
     b = make_counter(tmp_path / "b", central.url, token_b, qb.slot, name="QuayBenKia")
     b.desk.identity = dataclasses.replace(b.desk.identity, office=OTHER, office_name=OTHER_NAME)
     return b, token_b
@@ -60,13 +60,13 @@ def routed(tmp_path, central, tokens):
     """Office A (OFFICE) receives one dossier for office B and one of its own (which gets a
     conflict holding a receiver's name); A also has a clerk. B has a counter, a back office
     and a dossier of its own."""
-    central.db.add_office(OTHER, OTHER_NAME)
+    central.db.offices.add(OTHER, OTHER_NAME)
     q1, token_a = tokens["q1"]
     a = make_counter(tmp_path / "a", central.url, token_a, q1.slot)
     a.desk.boundary = BoundaryList(
         (HandlingAgency(PROCEDURE, OTHER, OTHER_NAME, date(2025, 7, 1), "QĐ thử nghiệm"),)
     )
-    central.db.set_clerk(OFFICE, "canbokhac", "Người Khác", hash_pin("13572468"))
+    central.db.clerks.set(OFFICE, "canbokhac", "Người Khác", hash_pin("13572468"))
     for_b = receive_for(a, OTHER, "Trần Thị Liênxã", "079185000011")
     own = a.receive("Lê Văn Riêngtư", "079185000022")
     assert a.engine.sync_once()
@@ -87,7 +87,7 @@ def routed(tmp_path, central, tokens):
     b, token_b = office_b_counter(tmp_path, central)
     b_own = b.receive("Phạm Văn Bênkia", "001090777666")
     assert b.engine.sync_once()
-    _bo, bo_b_token = central.db.add_client(OTHER, "TuPhapBenKia", role="backoffice")
+    _bo, bo_b_token = central.db.clients.add(OTHER, "TuPhapBenKia", role="backoffice")
     bo_b = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {bo_b_token}"})
     yield {
         "a": a,
@@ -136,7 +136,7 @@ def test_a_dossier_received_for_another_office_is_handled_there_and_handed_back_
     assert a.engine.sync_once()
     assert a.store.pending_count() == 0
     assert not [op for op in a.store.rejected_ops() if op["uid"] == for_b.uid]
-    at_centre, _ = central.db.dossier_by_code(OFFICE, for_b.code)
+    at_centre, _ = central.db.dossiers.by_code(OFFICE, for_b.code)
     assert at_centre["status"] == Status.RETURNED
     # B's counter sees the hand-over too.
     assert b.engine.sync_once()
@@ -192,7 +192,7 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
     http_a.close()
     markers.append("Bản quét riêng của A")
     spec = httpx.get(f"{central.url}/openapi.json").json()
-    version_own = central.db.dossier_by_code(OFFICE, own.code)[1]
+    version_own = central.db.dossiers.by_code(OFFICE, own.code)[1]
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
             for token in routed["b_tokens"]:
@@ -205,7 +205,7 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
                 assert r.status_code < 500, (method, path, r.text)
                 for marker in markers:
                     assert marker not in r.text, (method, path, marker, r.text[:300])
-    assert central.db.dossier_by_code(OFFICE, own.code)[1] == version_own
+    assert central.db.dossiers.by_code(OFFICE, own.code)[1] == version_own
     # B's feed: its own dossier and the routed one, nothing else; A's feed lacks B's own.
     token_b, _bo = routed["b_tokens"]
     changes, last_seq = pull_all(token_b, central.url)
@@ -238,7 +238,7 @@ def test_the_handling_office_sees_exactly_what_is_routed_to_it(central, routed):
         headers={"Authorization": f"Bearer {token_b}"},
     )
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected", r.text
-    assert central.db.dossier_by_code(OFFICE, for_b.code)[0]["status"] == Status.RECEIVED
+    assert central.db.dossiers.by_code(OFFICE, for_b.code)[0]["status"] == Status.RECEIVED
 
 
 def test_a_dossier_for_an_office_not_yet_registered_reaches_it_once_registered(
@@ -253,8 +253,8 @@ def test_a_dossier_for_an_office_not_yet_registered_reaches_it_once_registered(
     d = receive_for(a, later, "Võ Thị Chờ", "079185000033")
     assert a.engine.sync_once()
     assert not a.store.rejected_ops()  # saved at the counter, accepted at the centre
-    central.db.add_office(later, "Sở Nội vụ")
-    _q, token = central.db.add_client(later, "SoNoiVu")
+    central.db.offices.add(later, "Sở Nội vụ")
+    _q, token = central.db.clients.add(later, "SoNoiVu")
     changes, _ = pull_all(token, central.url)
     assert [c["uid"] for c in changes] == [d.uid]
     # And it follows the dossier's changes from then on.

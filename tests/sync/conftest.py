@@ -25,7 +25,7 @@ def central_db(engine, tmp_path):
 @pytest.fixture
 def central(central_db, tmp_path):
     c = CentralProcess(central_db, files=tmp_path / "central-files")
-    c.db.add_office(OFFICE, "UBND xã Quảng Phú")
+    c.db.offices.add(OFFICE, "UBND xã Quảng Phú")
     c.start()
     yield c
     c.close()
@@ -33,9 +33,9 @@ def central(central_db, tmp_path):
 
 @pytest.fixture
 def tokens(central):
-    q1, t1 = central.db.add_client(OFFICE, "Q1")
-    q2, t2 = central.db.add_client(OFFICE, "Q2")
-    _bo, tb = central.db.add_client(OFFICE, "Tư pháp", role="backoffice")
+    q1, t1 = central.db.clients.add(OFFICE, "Q1")
+    q2, t2 = central.db.clients.add(OFFICE, "Q2")
+    _bo, tb = central.db.clients.add(OFFICE, "Tư pháp", role="backoffice")
     return {"q1": (q1, t1), "q2": (q2, t2), "bo": tb}
 
 

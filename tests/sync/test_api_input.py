@@ -184,9 +184,9 @@ def test_wrong_token_is_401_everywhere(setup, auth):
 
 def test_another_offices_dossier_is_out_of_reach(setup):
     central, _http, d = setup
-    central.db.add_office("000.00.00.H38", "UBND xã khác")
-    _other, token = central.db.add_client("000.00.00.H38", "Q1")
-    _bo, bo_token = central.db.add_client("000.00.00.H38", "BO", role="backoffice")
+    central.db.offices.add("000.00.00.H38", "UBND xã khác")
+    _other, token = central.db.clients.add("000.00.00.H38", "Q1")
+    _bo, bo_token = central.db.clients.add("000.00.00.H38", "BO", role="backoffice")
     other = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {token}"})
     assert other.get(f"/v1/dossiers/{d.code}").status_code == 404
     assert other.get(f"/v1/citizens/{d.applicant.citizen_id}/dossiers").json() == {"dossiers": []}
@@ -199,7 +199,7 @@ def test_another_offices_dossier_is_out_of_reach(setup):
     # not even that the dossier exists.
     assert r.json()["results"][0]["code"] == "op.unknown"
     assert "Không tìm thấy" in r.json()["results"][0]["reason"]
-    assert central.db.dossier_by_code(OFFICE, d.code)[0]["status"] == d.status
+    assert central.db.dossiers.by_code(OFFICE, d.code)[0]["status"] == d.status
     bo = httpx.Client(base_url=central.url, headers={"Authorization": f"Bearer {bo_token}"})
     assert (
         bo.post(

@@ -76,7 +76,7 @@ def test_counter_is_back_within_one_cycle_after_a_long_outage(
     assert took <= CYCLE_S, f"back online after {took:.1f} s of loop"
     assert c.engine.status().pending == 0
     for d in received:
-        assert central.db.dossier_by_code(OFFICE, d.code) is not None
+        assert central.db.dossiers.by_code(OFFICE, d.code) is not None
     c.close()
 
 
@@ -99,7 +99,7 @@ def test_failing_pushes_still_back_off_while_the_centre_answers(tmp_path, centra
         assert proxy.paths.count("/v1/health") >= 5  # the probes ran and passed
         st = c.engine.status()
         assert st.problem.code == "server" and st.pending == 1
-        assert central.db.count_dossiers() == 0
+        assert central.db.dossiers.count() == 0
         c.close()
     finally:
         proxy.close()

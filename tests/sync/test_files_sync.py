@@ -72,7 +72,7 @@ def test_files_arrive_whole_and_once_through_drops_and_a_centre_restart(
     http = http_for(central.url, tokens["bo"])
     for sha, data in files.items():
         assert http.get(f"/v1/files/{sha}").content == data
-    assert sorted(f["sha"] for f in central.db.office_files(OFFICE)) == sorted(files)
+    assert sorted(f["sha"] for f in central.db.files.of_office(OFFICE)) == sorted(files)
     assert DiskFileStore(central.files).count() == len(files)
     status = up.status()
     assert (status.files_waiting, status.bytes_waiting, status.refused) == (0, 0, {})
@@ -148,8 +148,8 @@ def test_a_second_counter_of_the_office_sends_nothing_another_office_sends_it_al
     assert up2.status().sent_bytes == 0 and second.reads == 0
     assert set(second.acks) == set(shas)
     # Another office: refused the bytes until it sends them itself, and then no new copy.
-    central.db.add_office(OTHER, "UBND xã khác")
-    _c, token = central.db.add_client(OTHER, "Q1")
+    central.db.offices.add(OTHER, "UBND xã khác")
+    _c, token = central.db.clients.add(OTHER, "Q1")
     client = CentralClient(central.url, token)
     assert all(client.file(sha) is None for sha in shas)
     other = FolderSource(tmp_path / "other")
@@ -194,7 +194,7 @@ def test_an_upload_in_progress_does_not_hold_up_operation_pushes(tmp_path, centr
         assert shown.rate_bps > 0
         d = counter.receive("Hoàng Thị Mai", "001185000999")
         assert counter.engine.sync_once()  # through the same slow link, same centre
-        assert central.db.dossier_by_code(OFFICE, d.code) is not None
+        assert central.db.dossiers.by_code(OFFICE, d.code) is not None
         assert source.acks[sha] == 0 and up.status().current == sha  # still uploading
         wait_for(lambda: source.acks[sha] == 1, "the file acknowledged")
     finally:

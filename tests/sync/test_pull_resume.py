@@ -40,7 +40,7 @@ def seed(central, n: int) -> set[str]:
             d = dossier(rng, i)
             d["code"] = f"{OFFICE}-261105-9{i + 1:04d}"
             d["uid"] = str(uuid.UUID(int=i + 1))
-            tx.insert_dossier(d, OFFICE)
+            tx.dossiers.insert(d, OFFICE)
             uids.add(d["uid"])
     return uids
 

@@ -90,14 +90,14 @@ def token_unknown(w: World) -> Counter:
 def token_revoked(w: World) -> Counter:
     c = w.counter()
     c.receive("Trần Thị Bình", "079185000001")
-    w.central.db.revoke(w.tokens["q1"][0].id)
+    w.central.db.clients.revoke(w.tokens["q1"][0].id)
     return c
 
 
 def token_expired(w: World) -> Counter:
     c = w.counter()
     c.receive("Trần Thị Bình", "079185000001")
-    w.central.db.expire_now(w.tokens["q1"][0].id)
+    w.central.db.clients.expire_now(w.tokens["q1"][0].id)
     return c
 
 
@@ -178,7 +178,7 @@ KINDS: list[tuple[str, Callable[[World], Counter], Connection, str, str]] = [
 def test_every_refusal_is_bounded_and_says_what_is_wrong(world, setup, state, code, words):
     c = setup(world)
     pending = c.store.pending_count()
-    at_centre = world.central.db.count_dossiers()
+    at_centre = world.central.db.dossiers.count()
     world.proxy.reset()
     steps = run_loop(c, world.clock, 10.0)
     st = c.engine.status()
@@ -194,11 +194,11 @@ def test_every_refusal_is_bounded_and_says_what_is_wrong(world, setup, state, co
     # and nothing the counter holds is lost or half-sent
     if code == "too_large":
         # the batch was split down until only the oversized operation was left
-        assert c.store.pending_count() == 1 and world.central.db.count_dossiers() == 2
+        assert c.store.pending_count() == 1 and world.central.db.dossiers.count() == 2
     else:
         assert c.store.pending_count() == pending
         if code != "timeout":  # a request that timed out may have arrived: no answer, no ack
-            assert world.central.db.count_dossiers() == at_centre
+            assert world.central.db.dossiers.count() == at_centre
     c.close()
 
 
@@ -221,7 +221,7 @@ def test_a_centre_restored_from_backup_gets_its_operations_again(world):
     for n, cid in names(3):
         c.receive(n, cid)
     assert c.engine.sync_once() is True
-    assert world.central.db.count_dossiers() == 3
+    assert world.central.db.dossiers.count() == 3
     # The centre "restored from a backup" taken before those three operations arrived.
     with world.central.db.engine.begin() as db:
         db.execute(text("DELETE FROM ops"))
@@ -230,7 +230,7 @@ def test_a_centre_restored_from_backup_gets_its_operations_again(world):
     c.receive("Lê Văn Cường", "079185000002")
     world.proxy.reset()
     assert c.engine.sync_once() is True
-    assert world.central.db.count_dossiers() == 4
+    assert world.central.db.dossiers.count() == 4
     assert world.proxy.paths.count("/v1/sync/push") <= 3
     c.close()
 
@@ -240,8 +240,8 @@ def test_an_untrusted_certificate_is_bounded_and_named(tmp_path):
 
     cert_pem, key_pem, _trust = self_signed(tmp_path)
     central = CentralProcess(tmp_path / "c.sqlite3", tls=(cert_pem, key_pem), ca_file=cert_pem)
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     proxy = CountingProxy(central.port)
     clock = VirtualClock()
@@ -254,7 +254,7 @@ def test_an_untrusted_certificate_is_bounded_and_named(tmp_path):
         assert st.state is Connection.ERROR and st.problem.code == "tls"
         assert "ca_file" in st.error.vi
         assert 1 <= proxy.connections <= 3  # one try (TLS: requests unreadable, count links)
-        assert central.db.count_dossiers() == 0 and st.pending == 1
+        assert central.db.dossiers.count() == 0 and st.pending == 1
         c.close()
     finally:
         proxy.close()
@@ -266,13 +266,13 @@ def test_refusals_retry_slowly_and_a_fixed_token_goes_through(world):
     c = token_expired(world)
     run_loop(c, world.clock, 10.0)
     assert c.engine.status().problem.code == "auth.expired"
-    new = world.central.db.rotate_token(world.tokens["q1"][0].id)
+    new = world.central.db.clients.rotate_token(world.tokens["q1"][0].id)
     c.client.close()
     c.engine.client = c.client = CentralClient(world.proxy.url, new)
     run_loop(c, world.clock, 60.0)
     st = c.engine.status()
     assert st.state is Connection.ONLINE and st.problem is None and st.error is None
-    assert world.central.db.count_dossiers() == 1
+    assert world.central.db.dossiers.count() == 1
     c.close()
 
 
@@ -324,11 +324,11 @@ def test_operator_repairs_a_gap_and_the_rest_is_sent(world, capsys):
     assert c.engine.sync_once() is True
     assert c.store.pending_count() == 0
     for d in before + held:
-        assert world.central.db.dossier_by_code(OFFICE, d.code) is not None
+        assert world.central.db.dossiers.by_code(OFFICE, d.code) is not None
     # new work goes on from the repaired numbering
     late = c.receive("Lê Văn Cường", "079185000002")
     assert c.engine.sync_once() is True
-    assert world.central.db.dossier_by_code(OFFICE, late.code) is not None
+    assert world.central.db.dossiers.by_code(OFFICE, late.code) is not None
     c.close()
 
 
@@ -352,7 +352,7 @@ def test_repair_refuses_when_the_centre_is_ahead(world, capsys):
     assert main(args) == 1
     out = capsys.readouterr().out
     assert "not a gap, nothing changed" in out and "renumbered" not in out
-    assert world.central.db.count_dossiers() == 2
+    assert world.central.db.dossiers.count() == 2
 
 
 def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
@@ -379,8 +379,8 @@ def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
     run_loop(c, world.clock, 5.0)
     st = c.engine.status()
     assert st.state is Connection.ONLINE and st.pending == 0
-    assert world.central.db.dossier_by_code(OFFICE, d.code) is not None
-    assert world.central.db.count_dossiers() == 1
+    assert world.central.db.dossiers.by_code(OFFICE, d.code) is not None
+    assert world.central.db.dossiers.count() == 1
     c.close()
 
 

@@ -42,16 +42,16 @@ def test_an_expired_token_is_refused_with_the_reason_and_rotation_recovers(
     q1, token = tokens["q1"]
     c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
     c.receive("Trần Thị Bình", "079185000001")
-    central.db.expire_now(q1.id)
+    central.db.clients.expire_now(q1.id)
     assert c.engine.sync_once() is False
     st = c.engine.status()
     assert st.state is Connection.ERROR and "đã hết hạn" in st.error.vi
     assert token not in st.error.vi and token not in st.error.en
-    assert central.db.count_dossiers() == 0 and st.pending == 1  # nothing lost, nothing sent
-    new = central.db.rotate_token(q1.id)
+    assert central.db.dossiers.count() == 0 and st.pending == 1  # nothing lost, nothing sent
+    new = central.db.clients.rotate_token(q1.id)
     c.client.close()
     c.engine.client = c.client = CentralClient(central.url, new)
-    assert c.engine.sync_once() is True and central.db.count_dossiers() == 1
+    assert c.engine.sync_once() is True and central.db.dossiers.count() == 1
     old = httpx.get(f"{central.url}/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert old.status_code == 401 and old.json()["detail"] == "Unknown token"
     c.close()
@@ -61,11 +61,11 @@ def test_a_revoked_token_stops_at_once(tmp_path, central, tokens):
     q2, token = tokens["q2"]
     c = make_counter(tmp_path / "q2", central.url, token, q2.slot, name="Q2")
     assert c.engine.sync_once() is True
-    central.db.revoke(q2.id)
+    central.db.clients.revoke(q2.id)
     c.receive("Lê Văn Cường", "079185000002")
     assert c.engine.sync_once() is False
     assert "thu hồi" in c.engine.status().error.vi
-    assert central.db.count_dossiers() == 0
+    assert central.db.dossiers.count() == 0
     c.close()
 
 
@@ -83,9 +83,9 @@ def test_roles_a_counter_cannot_act_as_back_office_nor_the_reverse(central, toke
 
 
 def test_clerks_reach_the_counter_and_sign_in_works_offline(tmp_path, central, tokens):
-    central.db.add_office(OTHER, "UBND xã khác")
-    central.db.set_clerk(OFFICE, "lan", "Nguyễn Thị Lan", hash_pin("246810"))
-    central.db.set_clerk(OTHER, "khac", "Người xã khác", hash_pin("111111"))
+    central.db.offices.add(OTHER, "UBND xã khác")
+    central.db.clerks.set(OFFICE, "lan", "Nguyễn Thị Lan", hash_pin("246810"))
+    central.db.clerks.set(OTHER, "khac", "Người xã khác", hash_pin("111111"))
     q1, token = tokens["q1"]
     c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
     assert c.engine.sync_once() is True
@@ -98,7 +98,7 @@ def test_clerks_reach_the_counter_and_sign_in_works_offline(tmp_path, central, t
     with pytest.raises(SignInError):
         signin.sign_in("khac", "111111")
     central.start()
-    central.db.disable_clerk(OFFICE, "lan")
+    central.db.clerks.disable(OFFICE, "lan")
     assert c.engine.sync_once() is True
     with pytest.raises(SignInError):
         signin.sign_in("lan", "246810")
@@ -117,7 +117,7 @@ def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
         note="rút",
     )
     assert c.engine.sync_once() is True
-    entries = central.db.audit_entries()
+    entries = central.db.audit.entries()
     pushed = [(e["actor"], e["action"], e["target"], e["client"]) for e in entries if e["client"]]
     assert pushed == [("canbo-Q1", "receive", d.code, "Q1"), ("canbo-Q1", "withdraw", d.code, "Q1")]
     assert [e["action"] for e in entries[:2]] == ["office.set", "client.add"]
@@ -144,8 +144,8 @@ def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
 
 def test_no_citizen_id_or_token_in_the_central_log(tmp_path):
     central = CentralProcess(tmp_path / "c.sqlite3", extra=["--log-level", "info", "--access-log"])
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     try:
         c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
@@ -180,7 +180,7 @@ def test_counter_log_masks_ids_and_never_holds_the_token(tmp_path, central, toke
         h.close()
     logs.configure(tmp_path / "logs" / "counter-tui.log")
     c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
-    central.db.revoke(q1.id)
+    central.db.clients.revoke(q1.id)
     with caplog.at_level(logging.INFO):
         assert c.engine.sync_once() is False
         logging.getLogger("counter_tui.test").warning(
@@ -253,8 +253,8 @@ def test_tls_certificate_accepted_only_when_configured(tmp_path, make_cert):
 
     cert_pem, key_pem, trust = make_cert(tmp_path)
     central = CentralProcess(tmp_path / "c.sqlite3", tls=(cert_pem, key_pem), ca_file=trust)
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
 
     def counter(**extra):
@@ -272,7 +272,7 @@ def test_tls_certificate_accepted_only_when_configured(tmp_path, make_cert):
                 plain.sync.client.health()
             assert plain.sync.sync_once() is False
             assert "Chứng chỉ bảo mật (TLS)" in plain.sync.status().error.vi
-            assert central.db.count_dossiers() == 0
+            assert central.db.dossiers.count() == 0
         finally:
             plain.sync.client.close()
             plain.close()
@@ -337,7 +337,7 @@ def test_operator_commands_for_clerks_store_only_a_hash(tmp_path):
     assert b"24681012" not in raw
     from counter_tui.central.db import CentralDB
 
-    [clerk] = CentralDB(db).clerks(OFFICE)
+    [clerk] = CentralDB(db).clerks.of_office(OFFICE)
     assert clerk["username"] == "lan" and clerk["pin_hash"].startswith("$argon2id$")
     # A standalone counter: the account lives in its own cache.
     data = tmp_path / "counter"

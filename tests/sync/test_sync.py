@@ -31,12 +31,12 @@ def test_offline_receive_then_sync_arrives_once_with_the_counters_code(tmp_path,
     assert c.engine.sync_once() is True
     st = c.engine.status()
     assert (st.state, st.pending, st.conflicts) == (Connection.ONLINE, 0, 0)
-    found = central.db.dossier_by_code(OFFICE, d.code)
+    found = central.db.dossiers.by_code(OFFICE, d.code)
     assert found is not None and found[0]["uid"] == d.uid
-    assert central.db.count_dossiers() == 1
+    assert central.db.dossiers.count() == 1
     # pushing again changes nothing; the local copy is now confirmed by the centre
     assert c.engine.sync_once() is True
-    assert central.db.count_dossiers() == 1
+    assert central.db.dossiers.count() == 1
     assert c.store.get_dossier(d.uid)["_sync"]["confirmed"] is True
     c.close()
 
@@ -48,13 +48,13 @@ def test_lost_push_response_is_retried_and_applied_once(tmp_path, central, token
     proxy.cut_after = 1
     proxy.set("cut_response")
     assert c.engine.sync_once() is False  # the server applied the batch, the answer was lost
-    assert central.db.count_dossiers() == 5
+    assert central.db.dossiers.count() == 5
     assert c.store.pending_count() == 5
     proxy.set("pass")
     assert c.engine.sync_once() is True
     assert c.store.pending_count() == 0
-    assert central.db.count_dossiers() == 5
-    assert {central.db.dossier_by_code(OFFICE, d.code)[0]["uid"] for d in received} == {
+    assert central.db.dossiers.count() == 5
+    assert {central.db.dossiers.by_code(OFFICE, d.code)[0]["uid"] for d in received} == {
         d.uid for d in received
     }
     c.close()
@@ -82,7 +82,7 @@ def test_503_and_timeouts_lose_nothing(tmp_path, central, tokens, proxy):
     proxy.set("pass")
     # a timed-out request may still have reached the server: no double application either way
     assert c.engine.sync_once() is True
-    assert central.db.count_dossiers() == 3
+    assert central.db.dossiers.count() == 3
     assert c.store.pending_count() == 0
     c.close()
 
@@ -98,7 +98,7 @@ def test_server_killed_mid_push_and_restarted(tmp_path, central, tokens):
 
     def killer() -> None:
         # wait until the push is under way, then kill the server without warning
-        while central.db.count_dossiers() < 40 and not done.is_set():
+        while central.db.dossiers.count() < 40 and not done.is_set():
             pass
         central.kill()
 
@@ -108,12 +108,12 @@ def test_server_killed_mid_push_and_restarted(tmp_path, central, tokens):
     t.join()
     done.set()
     assert ok is False
-    assert 0 < central.db.count_dossiers() < 300
+    assert 0 < central.db.dossiers.count() < 300
     central.start()
     assert c.engine.sync_once() is True
-    assert central.db.count_dossiers() == 300
+    assert central.db.dossiers.count() == 300
     assert c.store.pending_count() == 0
-    codes = {central.db.dossier_by_code(OFFICE, d.code)[0]["uid"] for d in received}
+    codes = {central.db.dossiers.by_code(OFFICE, d.code)[0]["uid"] for d in received}
     assert len(codes) == 300
     c.close()
 
@@ -132,8 +132,8 @@ def test_two_offline_counters_never_collide(tmp_path, central, tokens):
     assert a.engine.sync_once() and b.engine.sync_once() and a.engine.sync_once()
     codes = [d.code for d in got]
     assert len(set(codes)) == 80
-    assert central.db.count_dossiers() == 80
-    assert all(central.db.dossier_by_code(OFFICE, code) for code in codes)
+    assert central.db.dossiers.count() == 80
+    assert all(central.db.dossiers.by_code(OFFICE, code) for code in codes)
     # and each counter now has the other's dossiers too
     assert a.store.dossier_count() == 80 and b.store.dossier_count() == 80
     for x in (a, b):
@@ -170,7 +170,7 @@ def test_back_office_supplement_vs_offline_handover_conflict(tmp_path, central, 
     # ... and the counter's fact is kept in the history, at the counter and at the centre
     assert any(e["action"] == "conflict" and "hand_over" in str(e["data"]) for e in local["events"])
     assert (
-        central.db.conflicts(d.uid, office=OFFICE)[0]["op"]["data"]["receiver_name"]
+        central.db.dossiers.conflicts(d.uid, office=OFFICE)[0]["op"]["data"]["receiver_name"]
         == "Lê Văn Cường"
     )
     bo.close()
@@ -199,8 +199,8 @@ def test_a_counter_whose_clock_is_hours_wrong_still_syncs(tmp_path, central, tok
     c.clock.now = datetime(2026, 11, 25, 8, 30)
     d2 = c.receive("Phạm Văn Em", "001085000456")
     assert c.engine.sync_once() is True
-    assert central.db.count_dossiers() == 2
-    assert {central.db.dossier_by_code(OFFICE, x.code)[0]["uid"] for x in (d1, d2)} == {
+    assert central.db.dossiers.count() == 2
+    assert {central.db.dossiers.by_code(OFFICE, x.code)[0]["uid"] for x in (d1, d2)} == {
         d1.uid,
         d2.uid,
     }
@@ -218,7 +218,7 @@ def test_expired_cursor_triggers_full_resync_keeping_the_outbox(tmp_path, centra
     assert c.engine.sync_once()
     st = c.engine.status()
     assert st.resyncs == 1 and st.pending == 0
-    assert central.db.dossier_by_code(OFFICE, pending_doc.code) is not None
+    assert central.db.dossiers.by_code(OFFICE, pending_doc.code) is not None
     c.close()
 
 
@@ -230,9 +230,9 @@ def test_background_engine_syncs_after_a_write(tmp_path, central, tokens):
     import time
 
     deadline = time.time() + 20
-    while time.time() < deadline and central.db.dossier_by_code(OFFICE, d.code) is None:
+    while time.time() < deadline and central.db.dossiers.by_code(OFFICE, d.code) is None:
         time.sleep(0.05)
-    assert central.db.dossier_by_code(OFFICE, d.code) is not None
+    assert central.db.dossiers.by_code(OFFICE, d.code) is not None
     c.close()
 
 
@@ -247,7 +247,7 @@ def test_the_counters_cycle_actions_reach_the_centre(tmp_path, central, tokens):
     c.desk.act(d.uid, Action.RESULT_BACK, data={"unit": "Tư pháp", "person": "Đỗ Văn Bảy"})
     assert c.engine.sync_once() is True
     assert c.engine.status().conflicts == 0 and c.store.rejected_ops() == []
-    at_centre = central.db.dossier_by_code(OFFICE, d.code)[0]
+    at_centre = central.db.dossiers.by_code(OFFICE, d.code)[0]
     assert at_centre["status"] == Status.READY
     assert at_centre["due_at"] == "2026-12-04T16:00:00" and at_centre["reschedules"] == 1
     c.close()

@@ -353,8 +353,8 @@ async def test_offline_path_with_a_real_central_service(tmp_path, clock):
     from tests.support.central import OFFICE, CentralProcess
 
     central = CentralProcess(tmp_path / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     s = make_services(
         settings(central_url=central.url, central_token=token, slot=q1.slot),
@@ -411,8 +411,8 @@ async def test_offline_path_with_a_real_central_service(tmp_path, clock):
             await pilot.pause()
             bar = str(app.screen.query_one("StatusBar").render())
             assert "Trực tuyến" in bar and "Chờ gửi: 0" in bar
-        assert central.db.dossier_by_code(OFFICE, ready.code)[0]["status"] == Status.RETURNED
-        assert central.db.count_dossiers() == 2
+        assert central.db.dossiers.by_code(OFFICE, ready.code)[0]["status"] == Status.RETURNED
+        assert central.db.dossiers.count() == 2
     finally:
         central.stop()
         s.close()
@@ -423,9 +423,9 @@ async def test_a_lookup_that_misses_locally_asks_the_centre_when_online(tmp_path
     from tests.support.counter import make_counter
 
     central = CentralProcess(tmp_path / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, t1 = central.db.add_client(OFFICE, "Q1")
-    q2, t2 = central.db.add_client(OFFICE, "Q2")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, t1 = central.db.clients.add(OFFICE, "Q1")
+    q2, t2 = central.db.clients.add(OFFICE, "Q2")
     central.start()
     s = make_services(
         settings(central_url=central.url, central_token=t1, slot=q1.slot),

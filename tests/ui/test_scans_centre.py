@@ -27,7 +27,7 @@ def test_receive_with_scans_and_attach_later_reach_the_centre(tmp_path, central,
     scans.attach(d.uid, "1", [later])
     assert c.engine.sync_once() is True
     assert c.engine.status().pending == 0 and c.engine.status().conflicts == 0
-    found = central.db.dossier_by_code(OFFICE, d.code)[0]
+    found = central.db.dossiers.by_code(OFFICE, d.code)[0]
     first = found["documents"][0]["files"]
     assert [f["kind"] for f in first] == ["pdf", "jpeg"] and first[1]["width"] == 800
     assert found["status"] == 2 and found["events"][-1]["action"] == "attach"

@@ -187,8 +187,8 @@ async def test_f5_names_a_scan_the_centre_refused_and_the_others_still_go(
     small_centre = CentralProcess(
         central_db, extra=["--files-max-mb", "1"], files=tmp_path / "central-files"
     )
-    small_centre.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    _c, token = small_centre.db.add_client(OFFICE, "Q1")
+    small_centre.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    _c, token = small_centre.db.clients.add(OFFICE, "Q1")
     small_centre.start()
     svc = make_services(
         counter_settings(tmp_path, small_centre.url, token),

@@ -121,9 +121,9 @@ async def test_good_values_write_the_file_and_the_counter_starts_from_it(tmp_pat
 @pytest.fixture
 def centre(tmp_path):
     central = CentralProcess(tmp_path / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    central.db.add_office("000.00.00.H57", "UBND xã Bên Cạnh")
-    _, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    central.db.offices.add("000.00.00.H57", "UBND xã Bên Cạnh")
+    _, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     yield central, token
     central.stop()
