@@ -43,3 +43,17 @@ def test_the_guard_catches_an_import_of_the_counter_side():
     assert imports_above("from counter_tui.store.local import LocalStore", "x.py")
     assert imports_above("import counter_tui.sync.client", "x.py")
     assert not imports_above("from counter_tui.domain.dossier import Dossier", "x.py")
+
+
+def test_the_data_layer_is_one_small_module_per_aggregate():
+    """The centre's data layer grew into one class owning every kind of data (issue 21): it is
+    a package of repositories now, and each module stays small and says why it exists."""
+    modules = sorted((CENTRAL / "db").glob("*.py"))
+    names = {p.stem for p in modules}
+    for aggregate in ("clients", "dossiers", "feed", "catalog", "holidays", "clerks", "audit"):
+        assert aggregate in names
+    assert {"files", "offices", "transaction", "batch"} <= names
+    for p in modules:
+        source = p.read_text("utf-8")
+        assert len(source.splitlines()) <= 600, p.name
+        assert ast.get_docstring(ast.parse(source)), p.name
