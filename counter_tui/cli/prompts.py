@@ -37,4 +37,9 @@ def read_pin(from_stdin: bool) -> str:
 def confirmed(word: str) -> bool:
     """Whether the operator typed ``word`` (a word to type, not y/n: a repair that loses
     operations is not agreed to by reflex)."""
-    return input(tr(f"gõ {word} để tiếp tục: ", f"type {word} to go ahead: ")).strip() == word
+    try:
+        answer = input(tr(f"gõ {word} để tiếp tục: ", f"type {word} to go ahead: "))
+    except EOFError:  # nobody at the keyboard (a script without --yes): not agreed
+        print()
+        return False
+    return answer.strip() == word

@@ -229,3 +229,24 @@ def test_a_citizen_id_decoded_in_both_languages(capsys, monkeypatch):
     assert "Giới tính" not in out
     code, _, err = run(capsys, monkeypatch, "id", "12345")
     assert (code, err) == (2, "Số CCCD phải có 12 chữ số (đang có 5).\n")
+
+
+def test_sync_repair_says_why_not_in_both_languages(tmp_path, config, capsys, monkeypatch):
+    data = ("--data", str(tmp_path / "c"))
+    code, _, err = run(capsys, monkeypatch, "--config", config(), "sync", "repair", *data)
+    assert (code, err) == (2, "quầy chạy độc lập: không đồng bộ gì, không có gì để sửa\n")
+    code, _, err = run(
+        capsys, monkeypatch, "--lang=en", "--config", config(), "sync", "repair", *data
+    )
+    assert (code, err) == (2, "standalone counter: nothing is synced, nothing to repair\n")
+    # A centre that cannot be asked (nothing listens on port 1): the use case's refusal.
+    cfg = tmp_path / "online.toml"
+    cfg.write_text(
+        f'[counter]\noffice = "{OFFICE}"\nname = "Q1"\n'
+        '[central]\nurl = "http://127.0.0.1:1"\ntoken = "t"\n',
+        encoding="utf-8",
+    )
+    for lang, said in (("vi", "không hỏi được trung tâm: "), ("en", "cannot ask the centre: ")):
+        args = ("--lang", lang, "--config", str(cfg), "sync", "repair", *data, "--yes")
+        code, out, err = run(capsys, monkeypatch, *args)
+        assert (code, out) == (2, "") and err.startswith(said), err
