@@ -226,6 +226,20 @@ class SignIn:
         self._locked_since.pop(name, None)
         return True
 
+    def add_local_clerk(
+        self, username: str, name: str, pin_hash: str, actor: str = "operator"
+    ) -> Clerk:
+        """A clerk account on this PC only (a standalone counter that never syncs), or a new
+        PIN for one: the account and its audit entry in one transaction. ``pin_hash`` comes
+        from :func:`hash_pin`, so a short PIN is refused before anything is opened."""
+        login = username.strip().lower()
+        with self.store.transaction():
+            self.store.set_local_clerk(
+                {"username": login, "name": name, "pin_hash": pin_hash, "active": 1}
+            )
+            self._audit("clerk.set_local", actor, target=login)
+        return Clerk(login, name)
+
     def record(self, action: str, username: str) -> None:
         """Audit a lock, an unlock by someone else, or a sign-out."""
         with self.store.transaction():

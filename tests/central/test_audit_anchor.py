@@ -52,12 +52,17 @@ def test_a_counter_chain_cut_short_is_caught_against_the_centre(tmp_path, centra
     ok = cli("--config", str(config), "audit", "verify", "--data", str(data))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "matches the 2 heads" in ok.stdout
+    vi = cli("--config", str(config), "audit", "verify", "--data", str(data), lang="vi")
+    assert vi.returncode == 0 and "khớp với 2 đầu chuỗi hệ thống trung tâm đã lưu" in vi.stdout
     truncate_counter_chain(data, keep=4)
     bad = cli("--config", str(config), "audit", "verify", "--data", str(data))
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "audit chain intact: 4 entries" in bad.stdout  # its own check is fooled ...
     assert "DOES NOT MATCH THE CENTRAL SERVICE" in bad.stdout  # ... the centre's is not
     assert "saw 5 entries" in bad.stdout and "this PC has 4" in bad.stdout
+    vi = cli("--config", str(config), "audit", "verify", "--data", str(data), lang="vi")
+    assert vi.returncode == 1 and "KHÔNG KHỚP VỚI HỆ THỐNG TRUNG TÂM" in vi.stdout
+    assert "trung tâm đã thấy 5 mục" in vi.stdout and "máy này có 4" in vi.stdout
 
 
 def test_the_centre_chain_cut_short_is_caught_against_the_daily_export(

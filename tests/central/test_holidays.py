@@ -20,7 +20,7 @@ SOURCE = "Công văn 12729/VPCP-KGVX của Văn phòng Chính phủ"
 
 def cli(db, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", "central", "--db", str(db), *args],
+        [sys.executable, "-m", "counter_tui.cli", "--lang=en", "central", "--db", db, *args],
         capture_output=True,
         text=True,
         timeout=120,

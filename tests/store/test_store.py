@@ -332,7 +332,7 @@ def test_audit_chain_verifies_and_a_tampered_entry_is_found(tmp_path):
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", "audit", "verify", "--data", str(path)],
+        [sys.executable, "-m", "counter_tui.cli", "--lang=en", "audit", "verify", "--data", path],
         capture_output=True,
         text=True,
         timeout=60,

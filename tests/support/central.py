@@ -191,10 +191,11 @@ class CentralProcess:
             self.proc = None
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``counter-tui ARGS`` in a child process, as an operator runs it."""
+def cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    """``counter-tui ARGS`` in a child process, as an operator runs it; in English by default
+    (the callers assert on the English words; tests/cli checks the Vietnamese ones)."""
     return subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", *args],
+        [sys.executable, "-m", "counter_tui.cli", "--lang", lang, *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -141,7 +141,7 @@ def test_operator_unlock_command_resets_a_locked_clerk(store_path, tmp_path, cap
     cfg = tmp_path / "counter.toml"
     cfg.write_text('[counter]\noffice = "000.00.00.H56"\nname = "Q1"\n', encoding="utf-8")
     args = ["--config", str(cfg), "clerk", "unlock", "LAN", "--data", str(store_path)]
-    assert main(args) == 0
+    assert main(["--lang=en", *args]) == 0
     assert "unlocked" in capsys.readouterr().out
     with LocalStore(store_path, background=False) as store:
         s = signin(store, clocks)
@@ -149,7 +149,7 @@ def test_operator_unlock_command_resets_a_locked_clerk(store_path, tmp_path, cap
         assert s.sign_in("lan", PIN).username == "lan"
         unlock = [e for e in store.audit_entries() if e["action"] == "clerk.unlock"]
         assert unlock and unlock[0]["target"] == "lan" and unlock[0]["actor"] == "operator"
-    assert main(args) == 0
+    assert main(["--lang=en", *args]) == 0
     assert "no failed attempts" in capsys.readouterr().out
 
 

@@ -121,7 +121,7 @@ def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
     pushed = [(e["actor"], e["action"], e["target"], e["client"]) for e in entries if e["client"]]
     assert pushed == [("canbo-Q1", "receive", d.code, "Q1"), ("canbo-Q1", "withdraw", d.code, "Q1")]
     assert [e["action"] for e in entries[:2]] == ["office.set", "client.add"]
-    ok = cli("central", "--db", str(central.db_path), "audit", "verify")
+    ok = cli("--lang", "en", "central", "--db", str(central.db_path), "audit", "verify")
     assert ok.returncode == 0 and f"intact: {len(entries)} entries" in ok.stdout
     from sqlalchemy import text
 
@@ -137,7 +137,7 @@ def test_the_central_audit_chain_records_who_did_what_and_catches_tampering(
             text("UPDATE audit SET body=:b WHERE seq=:n"),
             {"b": body.replace("canbo-Q1", "nguoi-khac"), "n": n},
         )
-    bad = cli("central", "--db", str(central.db_path), "audit", "verify")
+    bad = cli("--lang", "en", "central", "--db", str(central.db_path), "audit", "verify")
     assert bad.returncode == 1 and f"entry {n}" in bad.stdout
     c.close()
 

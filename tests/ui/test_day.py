@@ -914,7 +914,7 @@ def test_clerk_add_with_a_piped_pin_and_lang_after_the_command(tmp_path):
 
     command = ["clerk", "add", "lan", "--name", "Lan", "--data", str(tmp_path / "c")]
     done = subprocess.run(
-        [sys.executable, "-m", "counter_tui.cli", *command],
+        [sys.executable, "-m", "counter_tui.cli", *command, "--lang", "en"],
         input="246810\n",
         capture_output=True,
         text=True,
