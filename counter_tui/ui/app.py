@@ -7,6 +7,9 @@ and the sync engine runs in its own thread. It does not wait for the cache eithe
 (issue 16.3): the lookup screen is drawn and takes typing while the store opens in
 a thread (``usecases.services.Opening``); the lookup answers what was typed as soon
 as the store is open, and F2-F6 wait for it (saying so), so nothing is written before.
+What happens in those threads (the store opened, a sync cycle ended, a scan sent)
+reaches the screens as Textual messages (``ui/messages.py``) handled with ``@on``; the
+connection itself only through its use case (``services.link``).
 """
 
 from __future__ import annotations

@@ -20,11 +20,9 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-# The values the screens show, re-exported (the screens import nothing from sync/).
-from counter_tui.sync.state import Connection as Connection
-from counter_tui.sync.state import Problem as Problem
-
-if TYPE_CHECKING:  # httpx comes with the engines, only when a centre is configured
+# SyncStatus (what status() returns) is named here for the screens: they import nothing
+# from sync/. httpx comes with the engines, only when a centre is configured.
+if TYPE_CHECKING:
     from counter_tui.sync.engine import SyncEngine
     from counter_tui.sync.engine import SyncStatus as SyncStatus
     from counter_tui.sync.files import FileUploader
