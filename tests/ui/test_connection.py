@@ -65,35 +65,6 @@ async def test_f5_and_the_status_bar_redraw_when_a_cycle_ends_on_the_engines_thr
     assert central.db.count_dossiers() == 1
 
 
-async def test_an_open_dossier_shows_the_centre_confirmed_it_when_the_cycle_ends(tmp_path, clock):
-    from counter_tui.ui.screens.dossier import DossierScreen
-    from tests.support.central import OFFICE, CentralProcess
-
-    central = CentralProcess(tmp_path / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
-    central.start()
-    s = make_services(
-        settings(central_url=central.url, central_token=token, slot=q1.slot),
-        clock=clock,
-        data=tmp_path / "c",
-        start_sync=False,
-    )
-    (d,) = seed(s.desk, clock, [ROW])
-    app = build_app(s)
-    try:
-        async with app.run_test(size=(120, 40)) as pilot:
-            app.push_screen(DossierScreen(d.uid))
-            await settle(pilot)
-            assert "chưa xác nhận với trung tâm" in text(app, "#summary")
-            assert await asyncio.to_thread(s.sync.sync_once)
-            await settle(pilot)
-            assert "Đã xác nhận với trung tâm" in text(app, "#summary")
-    finally:
-        central.stop()
-        s.close()
-
-
 async def test_marking_a_refused_operation_handled_lowers_the_conflict_count_at_once(
     tmp_path, clock
 ):

@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,7 +18,6 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
-from counter_tui.ui.messages import ConnectionChanged
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import FieldsDialog, ReasonDialog, SlipScreen, form_picker
 from counter_tui.ui.screens.scan_dialog import ScanDialog, item_picker
@@ -111,6 +110,9 @@ class DossierScreen(CounterScreen):
             tr("Người quét", "By"),
         )
         self.reload()
+        # The centre may confirm the dossier (or another counter change it) while it is
+        # on screen: look once a second, redraw only when something changed.
+        self.set_interval(1.0, self._reload_if_changed)
 
     def on_screen_resume(self) -> None:
         if self.dossier is not None:
@@ -121,10 +123,7 @@ class DossierScreen(CounterScreen):
         sync = self.services.desk.sync_state(self.uid)
         return (d.status, len(d.events), d.due_at) if d else (), sync
 
-    @on(ConnectionChanged)
     def _reload_if_changed(self) -> None:
-        # The centre may confirm the dossier (or another counter change it) while it is
-        # on screen: a sync cycle says so; redraw only when something changed.
         if self.is_current and self._stamp() != self.shown:
             self.reload()
 
