@@ -34,6 +34,7 @@ from counter_tui.sync.client import (
     TooLarge,
     Unreachable,
 )
+from counter_tui.sync.loop import BackgroundLoop
 from counter_tui.sync.problems import OutboxGap, SeqReused, classify
 from counter_tui.sync.state import Connection, Problem
 
@@ -119,9 +120,12 @@ class SyncEngine:
         self._batch_cap: int | None = None  # after a 413, until a cycle succeeds
         self._status = SyncStatus()
         self._cycle = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(
+            "sync",
+            self.step,
+            retry_after=lambda: self.interval,
+            debounce=lambda: self.debounce,
+        )
         self.failures = 0
         self._refresh_counts()
 
@@ -463,11 +467,19 @@ class SyncEngine:
             self.store.put_dossier(doc)
         return doc
 
+    def fetch_citizen_dossiers(self, citizen_id: str) -> int:
+        """Ask the centre for every dossier of a citizen and keep each in the cache (as
+        :meth:`fetch_dossier`); how many are now in the cache."""
+        kept = 0
+        for item in self.client.citizen_dossiers(citizen_id):
+            kept += self.fetch_dossier(item["doc"]["code"]) is not None
+        return kept
+
     # --- background -----------------------------------------------------------------------
 
     def notify_write(self) -> None:
         """A local write happened: sync soon (debounced), never on the caller's thread."""
-        self._wake.set()
+        self._loop.wake()
 
     def probe(self) -> bool:
         """Is the centre answering? One cheap unauthenticated GET, short timeout."""
@@ -525,32 +537,8 @@ class SyncEngine:
         return min(self._next_probe, self._next_cycle)
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def run() -> None:
-            woke = False
-            while not self._stop.is_set():
-                try:
-                    delay = self.step(woke)
-                except Exception:  # never end the thread: sync would stop without a word
-                    log.exception("sync loop step failed")
-                    delay = self.interval
-                woke = self._wake.wait(delay)
-                if self._stop.is_set():
-                    break
-                if woke:
-                    self._wake.clear()
-                    if self._stop.wait(self.debounce):
-                        break
-
-        self._thread = threading.Thread(target=run, name="sync", daemon=True)
-        self._thread.start()
+        """Sync in the background: a cycle whenever one is due or a write woke it."""
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._loop.stop()

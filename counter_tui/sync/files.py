@@ -40,6 +40,7 @@ from counter_tui.sync.client import (
     Unreachable,
     UploadOffset,
 )
+from counter_tui.sync.loop import BackgroundLoop
 from counter_tui.sync.problems import classify
 from counter_tui.sync.state import Problem
 
@@ -112,9 +113,9 @@ class FileUploader:
         self._next = 0.0
         self._rate: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop(
+            "file-upload", lambda _woke: self.step(), retry_after=lambda: self.interval
+        )
 
     # --- state for the UI -----------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class FileUploader:
             pending = self.source.pending_files()
             self._count(pending, 0)
             for sha, size in list(pending):
-                if self._stop.is_set():
+                if self._loop.stopping:
                     return False
                 if self._set_aside.get(sha, 0.0) > self.clock():
                     continue
@@ -186,7 +187,7 @@ class FileUploader:
         while not done:
             self._count(pending, offset)
             self._publish()
-            if self._stop.is_set():
+            if self._loop.stopping:
                 return
             length = min(self.chunk, size - offset)
             try:
@@ -263,30 +264,11 @@ class FileUploader:
         """A file was added (or the link is back): look now, never on the caller's thread."""
         if self._status.problem is None or self._status.problem.transient:
             self._next = min(self._next, self.clock())
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def run() -> None:
-            while not self._stop.is_set():
-                try:
-                    delay = self.step()
-                except Exception:  # never end the thread
-                    log.exception("file upload step failed")
-                    delay = self.interval
-                if self._wake.wait(delay):
-                    self._wake.clear()
-
-        self._thread = threading.Thread(target=run, name="file-upload", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
         """Stop after the chunk in flight (the centre keeps what it got)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._loop.stop()

@@ -7,6 +7,9 @@ and the sync engine runs in its own thread. It does not wait for the cache eithe
 (issue 16.3): the lookup screen is drawn and takes typing while the store opens in
 a thread (``usecases.services.Opening``); the lookup answers what was typed as soon
 as the store is open, and F2-F6 wait for it (saying so), so nothing is written before.
+What happens in those threads (the store opened, a sync cycle ended, a scan sent)
+reaches the screens as Textual messages (``ui/messages.py``) handled with ``@on``; the
+connection itself only through its use case (``services.link``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -27,6 +30,8 @@ from textual.message import Message
 
 from counter_tui.domain.text import matches_words, tokens
 from counter_tui.ui.i18n import language, say, set_language, t, tr
+from counter_tui.ui.messages import ConnectionChanged, StoreFailed, StoreOpened, StoreReady
+from counter_tui.ui.screens.base import CounterScreen
 from counter_tui.ui.screens.lookup import LookupScreen
 from counter_tui.ui.typeahead import TypesAhead
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -37,12 +42,9 @@ if TYPE_CHECKING:
 
     from counter_tui.domain.dossier import Dossier
     from counter_tui.usecases.auth import Clerk
+    from counter_tui.usecases.connection import Changed
 
 OPENING_WORDS = ("Đang mở bộ đệm của quầy…", "Opening the counter's cache…")
-
-
-class StoreOpened(Message):
-    """Posted from the opening thread: the services are open, or could not be."""
 
 
 class ScreenCommands(Provider):
@@ -150,6 +152,7 @@ class CounterApp(TypesAhead, App[None]):
         self.locked = False
         self.signed_in = False
         self.last_input = time.monotonic()
+        self._unwatch: Callable[[], None] | None = None  # ends word of connection changes
         self.start_typeahead()
 
     # --- startup --------------------------------------------------------------------------
@@ -193,7 +196,8 @@ class CounterApp(TypesAhead, App[None]):
         # Opened after the first paint: the thread would compete with it for the interpreter.
         self.opening.start(lambda: self.post_message(StoreOpened()))
 
-    def on_store_opened(self, _message: StoreOpened) -> None:
+    @on(StoreOpened)
+    def _store_opened(self) -> None:
         self._take_opening()
 
     def _take_opening(self) -> None:
@@ -205,15 +209,14 @@ class CounterApp(TypesAhead, App[None]):
             self.mode_after_open = None
             words = say(self.opening.error)
             self.notify(words, severity="error", timeout=24 * 3600, markup=False)
-            self._tell_screens("store_failed", words)
+            self._tell_screens(lambda: StoreFailed(words))
             self.refresh_status()
             return
         services = self.services
         for notice in services.desk.notices():
             self.notify(say(notice), severity="warning", timeout=30, markup=False)
-        sync = services.sync
-        if sync is not None:
-            sync.on_status = self._status_from_thread
+        # Before the engines start, so their first change is heard too.
+        self._unwatch = services.link.watch(self._connection_changed)
         services.start_background()
         # Warm the holiday tables off the UI thread, before the first due date is needed.
         calendar = services.desk.calendar
@@ -222,26 +225,27 @@ class CounterApp(TypesAhead, App[None]):
         self.run_worker(_warm_screens, thread=True, group="warm")
         if self.painted:
             services.desk.start_indexing()
-        self._tell_screens("store_opened")
+        self._tell_screens(StoreReady)
         self.refresh_status()
         if self.mode_after_open is not None:
             self.call_later(self.action_mode, self.mode_after_open)
 
-    def _tell_screens(self, hook: str, *args: str) -> None:
+    def _tell_screens(self, message: Callable[[], Message]) -> None:
+        """Post a fresh ``message()`` to each screen of the current stack (the lookup may
+        lie under the sign-in screen); a screen of another mode reads afresh when shown."""
         for screen in list(self.screen_stack):
-            call = getattr(screen, hook, None)
-            if callable(call):
-                call(*args)
+            screen.post_message(message())
 
     def typing_held(self) -> bool:
         # F2-F6 pressed while the store opens: what is typed next is meant for that screen.
         return self.mode_after_open is not None
 
     def on_unmount(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
         services = self.opening.services
         if services is not None:
-            if services.sync is not None:
-                services.sync.on_status = None
             services.stop_background()
 
     # --- sign-in and the lock -------------------------------------------------------------
@@ -293,9 +297,18 @@ class CounterApp(TypesAhead, App[None]):
         if time.monotonic() - self.last_input >= minutes * 60:
             self.action_lock()
 
-    def _status_from_thread(self, _status: object) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.call_from_thread(self.refresh_status)
+    # --- word of the connection ----------------------------------------------------------
+
+    def _connection_changed(self, what: Changed) -> None:
+        """From whichever thread changed it: handled on the app's thread (below)."""
+        with contextlib.suppress(RuntimeError):  # the app's loop has closed: nothing to draw
+            self.post_message(ConnectionChanged(what))
+
+    @on(ConnectionChanged)
+    def _redraw_connection(self, message: ConnectionChanged) -> None:
+        self.refresh_status()
+        what = message.what
+        self._tell_screens(lambda: ConnectionChanged(what))
 
     # --- the status bar -------------------------------------------------------------------
 
@@ -310,15 +323,14 @@ class CounterApp(TypesAhead, App[None]):
             return [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}", words, when], (
                 "error" if failed else "syncing"
             )
-        sync = self.services.sync
+        st = self.services.link.status()
         clerk = self.services.desk.identity.clerk if not self.locked else "—"
         parts = [f"{s.office_name} · {t('counter')} {s.counter} · {clerk}"]
         warning = None
-        if sync is None:
+        if st is None:
             parts.append(t("standalone"))
             state = "standalone"
         else:
-            st = sync.status()
             state = st.state.value
             parts += [
                 f"● {st.state.label(language())}",
@@ -326,7 +338,7 @@ class CounterApp(TypesAhead, App[None]):
             ]
             warning = st.warnings[0] if st.warnings else None
         parts.append(self.services.clock().strftime("%H:%M %d/%m/%Y"))
-        if sync is not None and warning is not None:
+        if warning is not None:
             # Last: at 80 columns a long warning is cut, never the pending count before it.
             parts.append("⚠ " + say(warning))
         return parts, state
@@ -349,9 +361,8 @@ class CounterApp(TypesAhead, App[None]):
         # open under F3 was stale (it offered Ctrl+G for a dossier already handed over).
         while len(self.screen_stack) > 1 and isinstance(self.screen, DossierScreen):
             await self.pop_screen()
-        land = getattr(self.screen, "land", None)
-        if callable(land):
-            land()
+        if isinstance(self.screen, CounterScreen):
+            self.screen.land()
         self.mode_after_open = None  # the keys typed behind the F-key go to this screen now
         self.refresh_status()
 

@@ -15,7 +15,7 @@ from textual.dom import DOMNode
 
 import counter_tui.ui
 from counter_tui.domain.messages import Msg
-from counter_tui.settings import SettingsError
+from counter_tui.usecases.setup import SettingsError
 
 
 def _subclasses(cls: type) -> list[type]:

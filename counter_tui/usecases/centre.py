@@ -65,11 +65,9 @@ class Centre:
             return Answer.NOT_FOUND
         try:
             if key.kind is KeyKind.CODE:
-                doc = self._sync.fetch_dossier(key.value)
+                found = self._sync.fetch_dossier(key.value) is not None
             else:
-                doc = None
-                for item in self._sync.client.citizen_dossiers(key.value):
-                    doc = self._sync.fetch_dossier(item["doc"]["code"])
+                found = self._sync.fetch_citizen_dossiers(key.value) > 0
         except SyncError:
             return Answer.OFFLINE
-        return Answer.NOT_FOUND if doc is None else Answer.FOUND
+        return Answer.FOUND if found else Answer.NOT_FOUND

@@ -21,7 +21,6 @@ from counter_tui.exports import Cell, Table, write_csv, write_xlsx
 from counter_tui.settings import Settings
 from counter_tui.slips import (
     Office,
-    Slip,
     basis_of,
     book_slip,
     dossier_slip,
@@ -29,7 +28,9 @@ from counter_tui.slips import (
     forms_for,
     registry,
 )
-from counter_tui.slips.output import Delivered, deliver, platform_key
+from counter_tui.slips import Slip as Slip  # the screens show it: they import no slips/
+from counter_tui.slips.output import Delivered as Delivered
+from counter_tui.slips.output import deliver, platform_key
 from counter_tui.slips.render_pdf import render_pdf
 from counter_tui.usecases.desk import Desk
 

@@ -1,8 +1,9 @@
-"""What the app is given to work with: the use cases, the sync engine's state, settings.
+"""What the app is given to work with: the use cases and the settings.
 
-``store`` is here for wiring (the CLI closes it, tests look inside it); the
-screens never touch it: tests/ui/test_layers.py fails if a module under ui/
-reaches for it or imports the store or the HTTP client.
+``store``, ``sync`` and ``uploader`` are here for wiring (the CLI closes the store, tests
+drive the engines and look inside the store); the screens never touch them, and reach
+the connection through ``link``: tests/ui/test_layers.py fails if a module under ui/
+names a member of the services that is not a use case, or imports anything below them.
 
 :class:`Opening` builds the services in a thread while the first screen is
 already up (issue 16.3): at 500,000 dossiers opening the store takes longer
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # not imported before the first screen is drawn (issue 16.3)
     from counter_tui.sync.files import FileUploader
     from counter_tui.usecases.auth import SignIn
     from counter_tui.usecases.centre import Centre
+    from counter_tui.usecases.connection import Link
     from counter_tui.usecases.desk import Desk
     from counter_tui.usecases.paperwork import Paperwork
     from counter_tui.usecases.scans import Scans
@@ -70,6 +72,13 @@ class Services:
             digitise=s.digitise,
             uploader=self.uploader,
         )
+
+    @cached_property
+    def link(self) -> Link:
+        """The screens' door to the connection: state, sync now, changes (issue 21.4)."""
+        from counter_tui.usecases.connection import Link
+
+        return Link(self.desk, self.sync, self.uploader)
 
     @cached_property
     def centre(self) -> Centre:

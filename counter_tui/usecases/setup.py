@@ -15,13 +15,14 @@ from typing import Any
 
 from counter_tui.domain.codes import AGENCY_RE, EXAMPLE_AGENCY
 from counter_tui.domain.messages import Msg
-from counter_tui.settings import (
-    UNCONFIGURED_NAME,
-    Settings,
-    SettingsError,
-    settings_from_dict,
-    write_settings_file,
-)
+
+# The settings' values, their error and their file, re-exported for the screens (which
+# import nothing below the use cases): tests/ui/test_layers.py.
+from counter_tui.settings import UNCONFIGURED_NAME as UNCONFIGURED_NAME
+from counter_tui.settings import Settings as Settings
+from counter_tui.settings import SettingsError as SettingsError
+from counter_tui.settings import default_path as default_path
+from counter_tui.settings import settings_from_dict, write_settings_file
 
 # Where the loader's complaints go on the form (``[section] key`` -> field).
 _PLACES = {

@@ -104,6 +104,10 @@ class CounterScreen(Screen[None]):
     def services(self) -> Services:
         return self.counter_app.services
 
+    def land(self) -> None:
+        """The clerk pressed this screen's F-key: a flow's screen puts the cursor in its
+        first field (each overrides this); a screen without a first field does nothing."""
+
     def show_saved_slip(self, dossier: Dossier, form: str, then: Callable[[], None]) -> None:
         """Show the slip of a dossier just saved, then ``then()``."""
         self.counter_app.last_saved = dossier

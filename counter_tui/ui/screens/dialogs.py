@@ -14,10 +14,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter_tui.domain.messages import DomainError
-from counter_tui.slips import Slip
-from counter_tui.slips.output import Delivered
 from counter_tui.ui.i18n import language, say, tr
 from counter_tui.ui.screens.base import CounterModal, counter_app_of
+from counter_tui.usecases.paperwork import Delivered, Slip
 
 
 class ConfirmDialog(CounterModal[bool]):

@@ -6,8 +6,8 @@ When the cache has nothing and the counter is online, the centre is asked.
 
 It is the first screen, drawn while the store is still opening (issue 16.3): what
 the clerk types meanwhile stays in the field, and is searched (Enter included) as
-soon as the store is open (``store_opened``); a store that cannot be opened is
-said here in words (``store_failed``).
+soon as the store is open (the app's ``StoreReady``); a store that cannot be opened
+is said here in words (``StoreFailed``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.summary import Summary
 from counter_tui.ui.i18n import language, say, t, tr
+from counter_tui.ui.messages import StoreFailed, StoreReady
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -134,7 +135,8 @@ class LookupScreen(CounterScreen):
         self.want = LOADED
         self._start(event.value, self.filter)
 
-    def store_opened(self) -> None:
+    @on(StoreReady)
+    def _store_ready(self) -> None:
         """The store is open: answer what was typed while it opened."""
         if not self.is_mounted:
             return  # it searches when mounted
@@ -143,9 +145,10 @@ class LookupScreen(CounterScreen):
             self.enter_waiting = False
             self._enter(self.query_one("#query", Input).value)
 
-    def store_failed(self, words: str) -> None:
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
         if self.is_mounted:
-            self.query_one("#lookup_msg", Static).update(words)
+            self.query_one("#lookup_msg", Static).update(message.words)
 
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -54,7 +54,6 @@ from counter_tui.domain.forms import (
 )
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
-from counter_tui.settings import default_path
 from counter_tui.ui.i18n import language, say, tr, uncertain_words
 from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row, counter_app_of
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
@@ -63,6 +62,7 @@ from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.scans import Prepared, Scans
+from counter_tui.usecases.setup import default_path
 
 log = logging.getLogger(__name__)
 

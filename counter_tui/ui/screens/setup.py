@@ -18,14 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from counter_tui.domain.codes import EXAMPLE_AGENCY
-from counter_tui.settings import UNCONFIGURED_NAME, Settings
 from counter_tui.ui.i18n import say, set_language, tr
 from counter_tui.ui.screens.base import cursor_to_end, in_words
 from counter_tui.ui.typeahead import TypesAhead
 from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.usecases.setup import (
+    UNCONFIGURED_NAME,
     ConnectionCheck,
     Reach,
+    Settings,
     SetupForm,
     check_connection,
     save_setup,

@@ -1,17 +1,24 @@
-"""F5 Sync: the engine's state, what waits to be sent, and every rejected operation with its reason."""
+"""F5 Sync: the engine's state, what waits to be sent, and every rejected operation with its reason.
+
+It reads the connection through its use case (``services.link``) and redraws when told
+of a change (``ConnectionChanged``), never on a timer: the one exception is a scan upload
+rate still on show, which falls to zero with time alone.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Label, Static
 
 from counter_tui.domain.files import size_text
 from counter_tui.ui.i18n import action_words, say, t, tr
+from counter_tui.ui.messages import ConnectionChanged
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
@@ -39,6 +46,10 @@ class SyncScreen(CounterScreen):
     SyncScreen #sync_state { height: auto; }
     SyncScreen DataTable { height: auto; max-height: 12; }
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rate_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -68,16 +79,23 @@ class SyncScreen(CounterScreen):
             tr("Số", "No."), tr("Hồ sơ", "Dossier"), tr("Thao tác", "Step"), tr("Lúc", "At")
         )
         self.refresh_view()
-        self.set_interval(1.0, self.refresh_view)
+
+    def on_screen_resume(self) -> None:
+        # Changes while another flow was on screen were not drawn: draw them now.
+        self.refresh_view()
+
+    @on(ConnectionChanged)
+    def _changed(self) -> None:
+        if self.is_current:
+            self.refresh_view()
 
     def refresh_view(self) -> None:
         desk = self.services.desk
-        sync = self.services.sync
+        st = self.services.link.status()
         lines = []
-        if sync is None:
+        if st is None:
             lines.append(t("standalone"))
         else:
-            st = sync.status()
             last = (
                 datetime.fromtimestamp(st.last_success).strftime("%H:%M:%S %d/%m/%Y")
                 if st.last_success
@@ -142,6 +160,9 @@ class SyncScreen(CounterScreen):
         ]
         uploads = self.services.scans.uploads()
         if uploads is not None:
+            if uploads.rate_bps >= 1:
+                # The rate is over the last seconds: with no chunk since, it falls by itself.
+                self._redraw_later()
             rate = size_text(int(uploads.rate_bps)) if uploads.rate_bps >= 1 else "0 KB"
             lines.append(tr(f"Tốc độ gửi bản số hóa: {rate}/giây", f"Scan upload rate: {rate}/s"))
             if uploads.problem is not None:
@@ -158,16 +179,23 @@ class SyncScreen(CounterScreen):
             lines.append("⚠ " + say(usage.warning))
         return lines
 
+    def _redraw_later(self) -> None:
+        if self._rate_timer is None:
+            self._rate_timer = self.set_timer(1.0, self._rate_redraw)
+
+    def _rate_redraw(self) -> None:
+        self._rate_timer = None
+        if self.is_current:
+            self.refresh_view()
+
     def action_sync_now(self) -> None:
-        if self.services.sync is not None:
-            self._sync()
+        if self.services.link.configured():
+            self._sync_in_thread()
 
     @work(thread=True, exclusive=True, group="sync_now")
-    def _sync(self) -> None:
-        sync = self.services.sync
-        if sync is not None:
-            sync.sync_once()
-        self.app.call_from_thread(self.refresh_view)
+    def _sync_in_thread(self) -> None:
+        # The engine tells of the cycle's start and end (ConnectionChanged): F5 redraws then.
+        self.services.link.sync_now()
 
     def action_handled(self) -> None:
         table = self.query_one("#rejected", DataTable)
@@ -175,7 +203,5 @@ class SyncScreen(CounterScreen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if key:
-            self.services.desk.resolve_rejected(int(key))
-            if self.services.sync is not None:
-                self.services.sync.refresh_conflicts()
+            self.services.link.resolve_rejected(int(key))
             self.refresh_view()
