@@ -252,14 +252,14 @@ def migrate(args: argparse.Namespace, db: CentralDB) -> int:
 
 
 def add_office(args: argparse.Namespace, db: CentralDB) -> int:
-    db.add_office(args.code, args.name)
+    db.offices.add(args.code, args.name)
     tell(f"cơ quan {args.code}: {args.name}", f"office {args.code}: {args.name}")
     return 0
 
 
 def add_counter(args: argparse.Namespace, db: CentralDB) -> int:
     role = "backoffice" if args.backoffice else "counter"
-    client, token = db.add_client(args.office, args.name, role, args.days or None)
+    client, token = db.clients.add(args.office, args.name, role, args.days or None)
     if args.backoffice:
         kind = tr("người dùng bộ phận chuyên môn", "back office")
     else:
@@ -276,7 +276,7 @@ def add_counter(args: argparse.Namespace, db: CentralDB) -> int:
 
 
 def rotate(args: argparse.Namespace, db: CentralDB) -> int:
-    token = db.rotate_token(args.id, args.days or None)
+    token = db.clients.rotate_token(args.id, args.days or None)
     tell(
         f"token mới (token cũ thôi dùng được từ bây giờ): {token}",
         f"new token (the old one stops working now): {token}",
@@ -285,7 +285,7 @@ def rotate(args: argparse.Namespace, db: CentralDB) -> int:
 
 
 def revoke(args: argparse.Namespace, db: CentralDB) -> int:
-    db.revoke(args.id)
+    db.clients.revoke(args.id)
     tell(f"đã thu hồi client {args.id}", f"revoked client {args.id}")
     return 0
 
@@ -293,7 +293,7 @@ def revoke(args: argparse.Namespace, db: CentralDB) -> int:
 def list_clients(args: argparse.Namespace, db: CentralDB) -> int:
     import time
 
-    for c in db.clients():
+    for c in db.clients.all():
         state = tr("đã thu hồi", "revoked") if c["revoked"] else tr("đang dùng", "active")
         if not c["revoked"] and c["expires_at"] and c["expires_at"] < time.time():
             state = tr("hết hạn", "expired")
@@ -317,7 +317,7 @@ def add_clerk(args: argparse.Namespace, db: CentralDB) -> int:
     pin = read_pin(args.pin_stdin)
     username = args.username.strip().lower()
     try:
-        db.set_clerk(args.office, username, args.name, hash_pin(pin))
+        db.clerks.set(args.office, username, args.name, hash_pin(pin))
     except SignInError as exc:
         raise refuse(exc) from None
     except KeyError:
@@ -331,7 +331,7 @@ def add_clerk(args: argparse.Namespace, db: CentralDB) -> int:
 
 def disable_clerk(args: argparse.Namespace, db: CentralDB) -> int:
     try:
-        db.disable_clerk(args.office, args.username.strip().lower())
+        db.clerks.disable(args.office, args.username.strip().lower())
     except KeyError:
         raise refuse(
             tr(
@@ -355,7 +355,7 @@ def holidays(args: argparse.Namespace, db: CentralDB) -> int:
     from counter_tui.domain.messages import DomainError
 
     if args.holidays_action == "list":
-        rows = db.holiday_rows(args.year)
+        rows = db.holidays.rows(args.year)
         for r in rows:
             span = f"{r['day']}..{r['last']} (Tết {r['year']})" if r["kind"] == "tet" else r["day"]
             print(f"{r['kind']:4} {span:34} {r['reason']} [nguồn: {r['source']}]")
@@ -367,7 +367,7 @@ def holidays(args: argparse.Namespace, db: CentralDB) -> int:
             )
         return 0
     if args.holidays_action == "remove":
-        if not db.remove_holiday(args.kind, args.day):
+        if not db.holidays.remove(args.kind, args.day):
             raise refuse(
                 tr(
                     f"không có quyết định '{args.kind}' cho {args.day}",
@@ -388,7 +388,7 @@ def holidays(args: argparse.Namespace, db: CentralDB) -> int:
             reason=args.reason,
             source=args.source,
         )
-        db.add_holiday(row)
+        db.holidays.add(row)
     except DomainError as exc:
         raise refuse(exc) from None
     except ValueError as exc:
@@ -406,7 +406,7 @@ def audit(args: argparse.Namespace, db: CentralDB) -> int:
 
     from counter_tui.domain.audit_chain import against_export, break_words
 
-    checked, problem = db.verify_audit()
+    checked, problem = db.audit.verify()
     if problem:
         broken = break_words(problem)
         tell(
@@ -414,7 +414,7 @@ def audit(args: argparse.Namespace, db: CentralDB) -> int:
             f"AUDIT CHAIN BROKEN after {checked} good entries: {broken.en}",
         )
         return 1
-    head = db.audit_head()
+    head = db.audit.head()
     if args.action == "export":
         return _export(args, db, checked, head)
     tell(
@@ -423,7 +423,7 @@ def audit(args: argparse.Namespace, db: CentralDB) -> int:
     )
     if args.against:
         kept = json.loads(Path(args.against).read_text(encoding="utf-8"))["centre"]
-        differs = against_export(checked, kept, db.audit_entry_hash)
+        differs = against_export(checked, kept, db.audit.entry_hash)
         if differs:
             print(say(differs))
             return 1
@@ -449,7 +449,7 @@ def _export(args: argparse.Namespace, db: CentralDB, checked: int, head: str) ->
     record = {
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "centre": {"entries": checked, "head": head},
-        "counters": db.latest_anchors(),
+        "counters": db.audit.latest_anchors(),
     }
     fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
