@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from counter_tui.command_edges import add_version_option, run_needing_extras, run_quietly
 from counter_tui.config_files import catalog_path
 
 if TYPE_CHECKING:  # imported lazily at run time: each command loads only what it needs
@@ -644,6 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the screens and messages (default: settings, vi)",
     )
     parser.add_argument("--config", help="settings file (default: the platform config folder)")
+    add_version_option(parser)
     parser.set_defaults(func=_cmd_app)
     sub = parser.add_subparsers(dest="command")
     p_demo = sub.add_parser(
@@ -796,9 +798,13 @@ def _lang_first(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_quietly(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(_lang_first(list(sys.argv[1:] if argv is None else argv)))
-    return int(args.func(args))
+    return run_needing_extras(lambda: int(args.func(args)), args.lang)
 
 
 if __name__ == "__main__":
