@@ -34,7 +34,7 @@ SUITE = ("test_tables.py", "test_tinydb.py")
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
         pytest.fail(f"CI must run TinyDB's own suite, but {reason}")
     pytest.skip(f"TinyDB's own suite not run (outside CI only): {reason}")
 
