@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from counter_tui.cli import centre, counter, lookups, start
 from counter_tui.cli.voice import Exit, choose
+from counter_tui.command_edges import add_version_option, run_needing_extras, run_quietly
 
 # The command groups, in the order ``--help`` lists them.
 COMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the screens and messages (default: settings, vi)",
     )
     parser.add_argument("--config", help="settings file (default: the platform config folder)")
+    add_version_option(parser)
     parser.set_defaults(func=start.app)
     sub = parser.add_subparsers(dest="command")
     for register in COMMANDS:
@@ -60,10 +62,14 @@ def _lang_first(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_quietly(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(_lang_first(list(sys.argv[1:] if argv is None else argv)))
     choose(args.lang)
     try:
-        return int(args.func(args))
+        return run_needing_extras(lambda: int(args.func(args)), args.lang)
     except Exit as stop:
         return stop.code

@@ -4,14 +4,18 @@ TinyDB's ``Table`` gives callers its familiar document API. Underneath, each
 shard is a small in-memory TinyDB (:class:`ShardStorage`); :class:`SafeTable`
 overrides TinyDB's private ``_update_table`` so that every write notes the
 documents it touches (and their state before) in the open transaction. This
-is why TinyDB is pinned exactly in pyproject.toml, and why
+is why TinyDB is pinned to 4.9.* in pyproject.toml, and why
 ``tests/store/test_tinydb_contract.py`` checks that every public write method
-of ``Table`` goes through that hook.
+of ``Table`` and of ``TinyDB`` goes through that hook. ``TinyDB.drop_table``
+and ``drop_tables`` wrote the storage directly; here they remove the documents
+through the hook like any other write, and the storage refuses a write that
+does not come through it, so a new write path in a TinyDB release fails loudly
+instead of bypassing the commit log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +23,9 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
+
+from counter_tui.domain.messages import Msg
+from counter_tui.store.errors import StoreError
 
 
 @dataclass
@@ -41,6 +48,10 @@ def _copy(doc: Any) -> Any:
 
 
 def _copy_in(document: Any) -> Any:
+    # TinyDB's own check and message: dict() would accept a list of pairs, or fail with
+    # a TypeError, where TinyDB's callers expect this ValueError.
+    if not isinstance(document, Mapping):
+        raise ValueError("Document is not a Mapping")
     if isinstance(document, Document):
         return CopiedDocument(document, document.doc_id)
     return _copy(dict(document))
@@ -106,7 +117,7 @@ class SafeTable(Table):
         table = _Recording({self.document_id_class(k): v for k, v in raw.items()}, pre)
         updater(table)
         tables[self.name] = {str(k): v for k, v in dict.items(table)}
-        storage.write(tables)
+        storage.write_recorded(tables)
         self.clear_cache()
 
 
@@ -155,6 +166,19 @@ class ShardStorage(Storage):
         return self.shard.data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        # Every write TinyDB 4.9 makes comes through SafeTable._update_table (or the
+        # drops below, rewritten to use it). A caller that reaches the storage itself
+        # would change memory without a record in the transaction: lost after a crash.
+        raise StoreError(
+            Msg(
+                "Ghi thẳng vào kho TinyDB, không qua bảng: không được ghi lại.",
+                "A write straight to TinyDB's storage, not through a table, would not be "
+                "recorded: write through a table inside `with store.transaction():`.",
+            )
+        )
+
+    def write_recorded(self, data: dict[str, dict[str, Any]]) -> None:
+        """Take the state a recorded table write left (SafeTable's hook only)."""
         self.shard.data = data
 
     def close(self) -> None:
@@ -162,7 +186,31 @@ class ShardStorage(Storage):
 
 
 class _TinyDB(TinyDB):
+    """TinyDB whose table drops are recorded writes, refused outside a transaction."""
+
     table_class = SafeTable
+
+    def drop_table(self, name: str) -> None:
+        """Remove every document of table ``name`` in the open transaction, then the table."""
+        self._tables.pop(name, None)
+        storage: ShardStorage = self._storage  # type: ignore[assignment]
+        if name not in storage.read():
+            # TinyDB does nothing here either; joining the transaction still refuses a
+            # drop outside one, the same whether the table exists or not.
+            storage.shard.store._current_txn()
+            return
+        SafeTable(storage, name).truncate()
+        # The documents' removal is recorded; the empty table left behind is no data.
+        if not storage.read().get(name):
+            storage.read().pop(name, None)
+
+    def drop_tables(self) -> None:
+        """Drop every table, each through :meth:`drop_table`."""
+        storage: ShardStorage = self._storage  # type: ignore[assignment]
+        storage.shard.store._current_txn()
+        for name in sorted(storage.read()):
+            self.drop_table(name)
+        self._tables.clear()
 
 
 class Shard:
