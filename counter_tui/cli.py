@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from counter_tui.config_files import catalog_path
+from counter_tui.web.command import add_serve_command
 
 if TYPE_CHECKING:  # imported lazily at run time: each command loads only what it needs
     from counter_tui.settings import Settings
@@ -652,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--keep", metavar="DIR", help="keep the demo data in DIR")
     p_demo.add_argument("--dossiers", type=int, default=300)
     p_demo.set_defaults(func=_cmd_demo)
+    add_serve_command(sub)
     p_audit = sub.add_parser("audit", help="check the local audit log's hash chain")
     p_audit.add_argument("action", choices=["verify"])
     p_audit.add_argument("--data", help="data directory (default: the settings')")
