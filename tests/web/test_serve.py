@@ -4,6 +4,7 @@ the internet; a second tab is told the counter is open elsewhere."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import urllib.error
 import urllib.request
@@ -106,6 +107,13 @@ def test_only_pages_from_127_0_0_1_may_drive_the_counter(served):
             assert exc.code == 403
         else:
             raise AssertionError(f"{request.full_url} {request.headers} was served")
+    # The same PC by its other name is sent to the one address the page works from.
+    port = int(served.url.rstrip("/").rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/?fontsize=18", headers={"Host": f"localhost:{port}"})
+    answer = conn.getresponse()
+    assert (answer.status, answer.getheader("Location")) == (302, f"{served.url}?fontsize=18")
+    conn.close()
 
 
 def test_an_export_reaches_the_browser_as_its_workbook(served, counter, tmp_path):
@@ -127,3 +135,21 @@ def test_an_export_reaches_the_browser_as_its_workbook(served, counter, tmp_path
         sheets = openpyxl.load_workbook(io.BytesIO(book)).sheetnames
         assert len(sheets) >= 3  # the report's tables, the digitisation rates, the book
         assert local_only(browser.requests, served.url) == []
+
+
+def test_a_file_whose_tab_the_browser_blocks_is_offered_as_a_link(served, tmp_path):
+    """A slip delivered long after the key that asked for it (a slow PC) opens a tab the
+    clerk's browser may block as a pop-up: the page then shows a link to it, focused, for
+    Enter. Simulated: headless Chromium here opens every tab, so the page is given a
+    ``window.open`` that answers as a blocked pop-up does (null), before its scripts run."""
+    with chromium(tmp_path / "profile") as browser:
+        browser.context.add_init_script("window.open = () => null")
+        page, screen = browser.open(served.url)
+        wait_for_text(page, screen, "Mã PIN")
+        link = page.locator("#file-ready a")
+        assert not link.is_visible()
+        # What textual.js does when a file is delivered.
+        page.evaluate("window.open(location.origin + '/download/abc', '_blank')")
+        link.wait_for(state="visible", timeout=30_000)
+        assert (link.get_attribute("href") or "").endswith("/download/abc")
+        assert page.evaluate("document.activeElement.textContent") == "Mở tệp"
