@@ -40,6 +40,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 # How long a new tab waits for the app of a page just closed or reloaded to save and exit
 # (its store lock is held until then); past this the tab is told the counter is busy.
 ENDING_WAIT_S = 20.0
+# A reloaded page's new connection may come in before the server has read the old one's
+# end: this long is given to it before another tab is told the counter is taken.
+LEAVING_WAIT_S = 2.0
 
 log = logging.getLogger("counter-tui.web")
 
@@ -76,7 +79,8 @@ class _Session:
     """The tab that has the counter, and when its app has exited."""
 
     socket: web.WebSocketResponse
-    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    leaving: asyncio.Event = field(default_factory=asyncio.Event)  # its page has gone
+    ended: asyncio.Event = field(default_factory=asyncio.Event)  # its app has exited
 
 
 def busy_text() -> str:
@@ -174,12 +178,11 @@ class CounterServer(Server):
         """This tab's session, or None when another tab has the counter."""
         async with self._gate:
             current = self._session
-            if current is not None and not current.socket.closed:
-                return None
             if current is not None:
-                # Closed or reloaded a moment ago: its app is still saving and exiting,
-                # and holds the store until it has.
                 try:
+                    await asyncio.wait_for(current.leaving.wait(), LEAVING_WAIT_S)
+                    # Closed or reloaded a moment ago: its app is still saving and exiting,
+                    # and holds the store until it has.
                     await asyncio.wait_for(current.ended.wait(), ENDING_WAIT_S)
                 except TimeoutError:
                     return None
@@ -220,6 +223,7 @@ class CounterServer(Server):
         except Exception:
             log.exception("the tab's app ended with an error")
         finally:
+            session.leaving.set()
             await service.stop()
             session.ended.set()
             if self._session is session:
