@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
 import urllib.error
 import urllib.request
 
 import openpyxl
 import pypdf
 
+from counter_tui.launch import make_services
+from counter_tui.settings import load_settings
 from tests.web.browser import chromium, wait_for_text
 from tests.web.conftest import CITIZEN_ID, PIN
 
@@ -153,3 +156,16 @@ def test_a_file_whose_tab_the_browser_blocks_is_offered_as_a_link(served, tmp_pa
         link.wait_for(state="visible", timeout=30_000)
         assert (link.get_attribute("href") or "").endswith("/download/abc")
         assert page.evaluate("document.activeElement.textContent") == "Mở tệp"
+
+
+def test_a_counter_already_open_in_a_terminal_is_said_in_the_tab(served, counter, tmp_path):
+    """The app open in a terminal holds the cache: the tab's app says which process has
+    it (the process number: the words are the store lock's own), and nothing crashes."""
+    holder = make_services(load_settings(counter.config), start_sync=False)
+    try:
+        with chromium(tmp_path / "profile") as browser:
+            page, screen = browser.open(served.url)
+            wait_for_text(page, screen, f"{os.getpid()}", "counter-tui")
+    finally:
+        holder.close()
+    assert "Traceback" not in served.output()
