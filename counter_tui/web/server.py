@@ -115,6 +115,7 @@ class CounterServer(Server):
         self.url = f"http://{HOST}:{port}/"
         self._session: _Session | None = None
         self._gate = asyncio.Lock()
+        self._opener: asyncio.Task[None] | None = None  # kept: a task nobody holds may vanish
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -145,7 +146,7 @@ class CounterServer(Server):
             highlight=False,
         )
         if self.open_browser:
-            app["opener"] = asyncio.create_task(self._open_when_listening())
+            self._opener = asyncio.create_task(self._open_when_listening())
 
     async def _open_when_listening(self) -> None:
         # The startup hooks run before the socket listens: wait for it, then open the page.

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -86,29 +87,17 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture
-def served(counter: Counter, tmp_path: Path) -> Iterator[Served]:
-    """``counter-tui --config … serve --no-browser`` on a free port, up and answering."""
-    missing = chromium_missing()
-    if missing and not os.environ.get("CI"):
-        pytest.skip(missing)
+@contextmanager
+def serving(
+    counter: Counter, log: Path, *, browser: bool = False, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``counter-tui --config … serve`` on a free port, up and answering; stopped after."""
     port = free_port()
-    log = tmp_path / "serve.log"
+    argv = [sys.executable, "-m", "counter_tui.cli", "--config", str(counter.config), "serve"]
+    argv += ["--port", str(port), *([] if browser else ["--no-browser"])]
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "counter_tui.cli",
-                "--config",
-                str(counter.config),
-                "serve",
-                "--port",
-                str(port),
-                "--no-browser",
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
+            argv, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
     served = Served(f"http://127.0.0.1:{port}/", proc, log)
     try:
@@ -129,3 +118,13 @@ def served(counter: Counter, tmp_path: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+@pytest.fixture
+def served(counter: Counter, tmp_path: Path) -> Iterator[Served]:
+    """`counter-tui serve --no-browser` on the counter, for a test's own Chromium."""
+    missing = chromium_missing()
+    if missing and not os.environ.get("CI"):
+        pytest.skip(missing)
+    with serving(counter, tmp_path / "serve.log") as served:
+        yield served

@@ -7,6 +7,8 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -16,7 +18,7 @@ import pypdf
 from counter_tui.launch import make_services
 from counter_tui.settings import load_settings
 from tests.web.browser import chromium, wait_for_text
-from tests.web.conftest import CITIZEN_ID, PIN
+from tests.web.conftest import CITIZEN_ID, PIN, serving
 
 
 def keys_to(page) -> None:
@@ -169,3 +171,23 @@ def test_a_counter_already_open_in_a_terminal_is_said_in_the_tab(served, counter
     finally:
         holder.close()
     assert "Traceback" not in served.output()
+
+
+def test_serve_opens_the_page_in_the_pcs_browser(counter, tmp_path):
+    """Without --no-browser the PC's browser is sent to the page. The browser here is a
+    stand-in named by $BROWSER (Python's webbrowser honours it) that writes down the URL
+    it was given."""
+    opened = tmp_path / "opened.txt"
+    stand_in = tmp_path / "browser.py"
+    stand_in.write_text(
+        f"import sys, pathlib; pathlib.Path({str(opened)!r}).write_text(sys.argv[1])",
+        encoding="utf-8",
+    )
+    env = {"BROWSER": f"{sys.executable} {stand_in} %s"}
+    with serving(counter, tmp_path / "serve.log", browser=True, env=env) as served:
+        deadline = time.monotonic() + 60
+        while not (opened.exists() and opened.read_text(encoding="utf-8")):
+            assert time.monotonic() < deadline, served.output()
+            time.sleep(0.2)
+        assert opened.read_text(encoding="utf-8") == served.url
+        assert served.url.startswith("http://127.0.0.1:")
