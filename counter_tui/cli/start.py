@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from counter_tui.cli.voice import settings_language, tr, warn
 from counter_tui.cli.wiring import load_settings
+from counter_tui.web.command import add_serve_command
 
 if TYPE_CHECKING:
     from counter_tui.settings import Settings
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p_demo.add_argument("--keep", metavar="DIR", help="keep the demo data in DIR")
     p_demo.add_argument("--dossiers", type=int, default=300)
     p_demo.set_defaults(func=demo)
+    add_serve_command(sub)
 
 
 def _first_run(args: argparse.Namespace, settings: Settings) -> Settings | None:

@@ -14,7 +14,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter_tui.domain.messages import DomainError
-from counter_tui.ui.i18n import language, say, tr
+from counter_tui.ui.browser import slip_delivered
+from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterModal, counter_app_of
 from counter_tui.usecases.paperwork import Delivered, Slip
 
@@ -246,7 +247,7 @@ class SlipScreen(CounterModal[None]):
             )
             return
         self.delivered = done
-        self.app.call_from_thread(self._show, done.message(language()), False)
+        self.app.call_from_thread(self._show, slip_delivered(self.app, done), False)
 
     def _show(self, text: str, error: bool) -> None:
         # The clerk may have closed the slip while the PDF was being made: still say where

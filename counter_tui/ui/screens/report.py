@@ -20,6 +20,7 @@ from counter_tui.domain.digitisation import DigitisationRow
 from counter_tui.domain.forms import parse_period
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.report import Counts, Report
+from counter_tui.ui.browser import export_delivered
 from counter_tui.ui.i18n import say, tr
 from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dialogs import SlipScreen
@@ -415,6 +416,7 @@ class ReportScreen(CounterScreen):
                 f"Exported {len(paths)} files to {paths[0].parent}",
             )
             self.exported = paths
+            text = export_delivered(self.app, paths, text)
         self.app.call_from_thread(self._notice, text)
 
     def _notice(self, text: str) -> None:
