@@ -6,7 +6,7 @@ the way a paper form leaves a dotted blank.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -280,68 +280,88 @@ def missing_rows(d: Dossier) -> list[dict[str, str]]:
     return [{"n": str(i), "item": str(m)} for i, m in enumerate(items, 1)]
 
 
-def transfer_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
-    """Form 05's rows: each hand-over of the paper dossier, timed, with who gave and took it."""
-    rows: list[dict[str, str]] = []
+@dataclass(frozen=True)
+class Step:
+    """One hand-over of the paper dossier or its result: who gave it, who took it, when."""
+
+    giver: str
+    giver_unit: str
+    receiver: str
+    receiver_unit: str
+    event: Event
+
+
+# The hand-overs each slip set lists: TT 01/2018 form 05 the trips to the deciding unit and
+# back; TT 03/2025 form 06 also the result made here and the result given to the citizen.
+STEPS_2018 = ("transfer", "result_back")
+STEPS_2025 = ("transfer", "result_back", "result_ready", "hand_over")
+
+
+def hand_over_steps(d: Dossier, office: Office, actions: tuple[str, ...]) -> list[Step]:
+    """The dossier's hand-overs among ``actions``, in order, for both slip sets: one rule of
+    who signs, this counter's clerk by full name (the event keeps the login for the audit)."""
+    steps: list[Step] = []
     for e in d.events:
-        data = e.data
-        if e.action == "transfer":
-            giver_unit, receiver_unit = office.unit_name, str(data.get("unit") or BLANK)
-            giver, receiver = e.actor, str(data.get("person") or BLANK)
-            result = ""
-        elif e.action == "result_back":
-            giver_unit, receiver_unit = str(data.get("unit") or BLANK), office.unit_name
-            giver, receiver = str(data.get("person") or BLANK), e.actor
-            timely = d.timeliness_if_finished(datetime.fromisoformat(e.at))
-            result = timely.vi if timely else BLANK
-        else:
+        if e.action not in actions:
             continue
-        rows.append(
-            {
-                "n": str(len(rows) + 1),
-                "giver": giver,
-                "giver_unit": giver_unit,
-                "receiver": receiver,
-                "receiver_unit": receiver_unit,
-                "at": when(e.at),
-                "result": result,
-                "note": e.note,
-            }
-        )
-    return rows
+        data = e.data
+        clerk = e.actor_name or e.actor
+        if e.action == "transfer":
+            unit = _or_blank(data.get("unit"))
+            step = Step(clerk, office.unit_name, _or_blank(data.get("person")), unit, e)
+        elif e.action == "hand_over":
+            step = Step(
+                clerk, office.unit_name, _or_blank(data.get("receiver_name")), "Tổ chức, cá nhân", e
+            )
+        else:  # the result comes back from the unit that decided (the office itself: ready)
+            unit = str(data.get("unit") or (office.name if e.action == "result_ready" else BLANK))
+            step = Step(_or_blank(data.get("person")), unit, clerk, office.unit_name, e)
+        steps.append(step)
+    return steps
+
+
+def _or_blank(value: object) -> str:
+    return str(value or BLANK)
+
+
+def _step_rows(steps: list[Step], result: Callable[[Step], str]) -> list[dict[str, str]]:
+    return [
+        {
+            "n": str(n),
+            "giver": s.giver,
+            "giver_unit": s.giver_unit,
+            "receiver": s.receiver,
+            "receiver_unit": s.receiver_unit,
+            "at": when(s.event.at),
+            "result": result(s),
+            "note": s.event.note,
+        }
+        for n, s in enumerate(steps, 1)
+    ]
+
+
+def transfer_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
+    """Form 05's rows: each hand-over of the paper dossier, timed, with who gave and took it;
+    the result's return judged early, on time or late."""
+
+    def result(s: Step) -> str:
+        if s.event.action != "result_back":
+            return ""
+        timely = d.timeliness_if_finished(datetime.fromisoformat(s.event.at))
+        return timely.vi if timely else BLANK
+
+    return _step_rows(hand_over_steps(d, office, STEPS_2018), result)
 
 
 def control_rows(d: Dossier, office: Office) -> list[dict[str, str]]:
     """TT 03/2025 form 06: every hand-over of the dossier (to the deciding unit, the result
     back, the result to the citizen), each judged early / on time / late against the due date."""
-    rows: list[dict[str, str]] = []
-    for e in d.events:
-        data = e.data
-        if e.action == "transfer":
-            giver_unit, receiver_unit = office.unit_name, str(data.get("unit") or BLANK)
-            giver, receiver = e.actor_name or e.actor, str(data.get("person") or BLANK)
-        elif e.action in ("result_back", "result_ready"):
-            giver_unit, receiver_unit = str(data.get("unit") or office.name), office.unit_name
-            giver, receiver = str(data.get("person") or BLANK), e.actor_name or e.actor
-        elif e.action == "hand_over":
-            giver_unit, receiver_unit = office.unit_name, "Tổ chức, cá nhân"
-            giver, receiver = e.actor_name or e.actor, str(data.get("receiver_name") or BLANK)
-        else:
-            continue
-        timely = d.timeliness_if_finished(datetime.fromisoformat(e.at))
-        rows.append(
-            {
-                "n": str(len(rows) + 1),
-                "giver": giver,
-                "giver_unit": giver_unit,
-                "receiver": receiver,
-                "receiver_unit": receiver_unit,
-                "at": when(e.at),
-                "result": FORM_TIMELINESS.get(timely, BLANK) if timely else BLANK,
-                "note": e.note,
-            }
-        )
-    return rows
+
+    def result(s: Step) -> str:
+        timely = d.timeliness_if_finished(datetime.fromisoformat(s.event.at))
+        return FORM_TIMELINESS.get(timely, BLANK) if timely else BLANK
+
+    return _step_rows(hand_over_steps(d, office, STEPS_2025), result)
 
 
 def book_rows(dossiers: Iterable[Dossier]) -> list[dict[str, str]]:

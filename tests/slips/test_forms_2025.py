@@ -187,6 +187,25 @@ def test_control_slip_judges_every_hand_over_row():
     ]
 
 
+def test_both_slip_sets_sign_each_hand_over_with_the_clerks_full_name():
+    """Form 05 of TT 01/2018 and form 06 of TT 03/2025 list the same hand-overs the same way:
+    the clerk who gave or took the dossier signs by name, never by login ("huong")."""
+    d = full_life()
+    old = dossier_slip("05", d, OFFICE, NOW, basis=BASIS).rows["transfers"]
+    new = dossier_slip("06", d, OFFICE, NOW).rows["control"]
+    assert [(r["giver"], r["receiver"]) for r in old] == [
+        ("Lê Thị Hường", "Đỗ Văn Bảy"),
+        ("Đỗ Văn Bảy", "Lê Thị Hường"),
+    ]
+    assert [(r["giver"], r["receiver"]) for r in new] == [
+        ("Lê Thị Hường", "Đỗ Văn Bảy"),
+        ("Đỗ Văn Bảy", "Lê Thị Hường"),
+        ("Lê Thị Hường", "Phạm Đức Hưởng"),
+    ]
+    flat = pdf_flat(render_pdf(dossier_slip("05", d, OFFICE, NOW, basis=BASIS)))
+    assert "huong" not in flat.replace("Hường", "")
+
+
 def test_the_tracking_book_2025_has_book_numbers_and_how_the_result_went():
     d = full_life()
     slip = book_slip([d], OFFICE, NOW, date(2026, 2, 1), date(2026, 2, 28))
