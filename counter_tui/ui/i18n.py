@@ -77,6 +77,13 @@ WORDS: dict[str, Msg] = {
         "cancel": ("Hủy", "Cancel"),
         "print": ("In / lưu PDF", "Print / save PDF"),
         "next_field": ("Ô sau", "Next field"),
+        # Screen titles (a screen's TITLE names one; F1 help shows it).
+        "title_receive": ("Tiếp nhận hồ sơ", "Receive a dossier"),
+        "title_lookup": ("Tra cứu hồ sơ", "Look up dossiers"),
+        "title_hand_over": ("Trả kết quả", "Hand over a result"),
+        "title_sync": ("Đồng bộ", "Sync"),
+        "title_report": ("Báo cáo", "Report"),
+        "title_dossier": ("Chi tiết hồ sơ", "Dossier"),
     }.items()
 }
 

@@ -39,6 +39,13 @@ async def test_started_in_english_the_footer_and_the_help_speak_english(tmp_path
             table = app.screen.query_one("#help_keys", DataTable)
             actions = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
             assert {"Save and print receipt", "Refuse", "Receive", "Quit"} <= actions
+            # The screen's title is a word too: the help names the screen in English.
+            heading = str(app.screen.query_one("#help_scroll Label").render())
+            assert "Keys — Receive a dossier" in heading
+            await pilot.press("escape", "f4", "f1")
+            await pilot.pause()
+            heading = str(app.screen.query_one("#help_scroll Label").render())
+            assert "Keys — Hand over a result" in heading
     finally:
         s.close()
 

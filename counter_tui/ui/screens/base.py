@@ -82,6 +82,14 @@ class CounterModal(ModalScreen[R]):
 
 
 class CounterScreen(Screen[None]):
+    """A counter screen. Its ``TITLE`` is a word id of ``WORDS``, put into words when the
+    screen is made (the language is chosen before any screen is)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        if self.TITLE:
+            self.title = describe(self.TITLE)
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return in_words(super().active_bindings)

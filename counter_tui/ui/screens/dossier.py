@@ -53,7 +53,7 @@ def when(at: datetime | str | None) -> str:
 
 
 class DossierScreen(CounterScreen):
-    TITLE = "Chi tiết hồ sơ"
+    TITLE = "title_dossier"
     BINDINGS = [
         Binding("ctrl+g", "hand_over", "go_hand_over", id="go_hand_over"),
         Binding("ctrl+b", "supplement", "supplement_received", id="supplement_received"),

@@ -37,7 +37,7 @@ FIELD_MSGS = {
 
 
 class HandOverScreen(CounterScreen):
-    TITLE = "Trả kết quả"
+    TITLE = "title_hand_over"
     AUTO_FOCUS = "#ho_key"
     BINDINGS = [
         Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over"),

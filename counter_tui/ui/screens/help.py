@@ -13,14 +13,6 @@ from textual.widgets import DataTable, Label, Static
 from counter_tui.ui.i18n import tr
 from counter_tui.ui.screens.base import CounterModal, add_plain_row, key_words
 
-TITLES_EN = {
-    "Tiếp nhận hồ sơ": "Receive a dossier",
-    "Tra cứu hồ sơ": "Look up dossiers",
-    "Trả kết quả": "Hand over a result",
-    "Đồng bộ": "Sync",
-    "Báo cáo": "Report",
-    "Chi tiết hồ sơ": "Dossier",
-}
 # Keys that only move within a widget (the picker's arrows): not worth a row of help.
 HIDDEN = {"picker_down", "picker_up", "to_results", "slip_close_enter"}
 
@@ -40,7 +32,6 @@ class HelpScreen(CounterModal[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help_scroll"):
             title = self.under.title or self.under.__class__.__name__
-            title = tr(title, TITLES_EN.get(title, title))
             yield Label(tr(f"[b]Phím tắt — {escape(title)}[/b]", f"[b]Keys — {escape(title)}[/b]"))
             yield DataTable(id="help_keys", cursor_type="none")
             yield Static(

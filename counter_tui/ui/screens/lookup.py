@@ -51,7 +51,7 @@ FILTERS = {
 
 
 class LookupScreen(CounterScreen):
-    TITLE = "Tra cứu hồ sơ"
+    TITLE = "title_lookup"
     AUTO_FOCUS = "#query"
     # Not ctrl+a/e/u/w/k/d: the search field uses those for editing.
     BINDINGS = [

@@ -238,7 +238,7 @@ class Checklist(ListView):
 
 
 class ReceiveScreen(CounterScreen):
-    TITLE = "Tiếp nhận hồ sơ"
+    TITLE = "title_receive"
     AUTO_FOCUS = "#cid"
     BINDINGS = [
         Binding("ctrl+s", "save", "save", id="save"),

@@ -53,7 +53,7 @@ def rate_text(c: Counts) -> str:
 
 
 class ReportScreen(CounterScreen):
-    TITLE = "Báo cáo"
+    TITLE = "title_report"
     BINDINGS = [
         Binding("ctrl+l", "run", "run_report", id="run_report"),
         Binding("f9", "export", "export", id="export"),
