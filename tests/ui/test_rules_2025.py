@@ -147,15 +147,21 @@ async def test_receive_screen_takes_the_new_fields_and_the_fee(app, services):
         s.query_one("#fee_method", Select).value = "cash"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        shown = text(app, "#extras_msg")
-        assert "Email không đúng dạng" in shown and "12 chữ số" in shown
+        # Each message under its own field, the cursor on the first at fault.
+        assert "Email không đúng dạng" in text(app, "#email_msg")
+        assert "12 chữ số" in text(app, "#submitter_id_msg")
+        assert app.focused is s.query_one("#email", Input)
         assert services.desk.recent() == []  # nothing saved
         s.query_one("#email", Input).value = "binh@example.vn"
         s.query_one("#submitter_id", Input).value = "001099004321"
         s.query_one("#authorisation", Input).value = "Giấy ủy quyền số 15/UQ"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Số biên lai" in text(app, "#extras_msg")  # the fee needs its receipt number
+        # The fee needs its receipt number: said under that field, the cursor put there.
+        assert "Cần ghi số biên lai" in text(app, "#fee_receipt_msg")
+        assert "Số biên lai" in text(app, "#save_msg")
+        assert app.focused is s.query_one("#fee_receipt", Input)
+        assert text(app, "#email_msg") == ""  # fixed: its message is gone
         s.query_one("#fee_receipt", Input).value = "BL-0099"
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -17,23 +17,16 @@ from counter_tui.domain.messages import DomainError
 from counter_tui.domain.search_key import KeyKind, search_key
 from counter_tui.domain.status import Action, Status
 from counter_tui.ui.i18n import language, say, timeliness_words, tr
-from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row
+from counter_tui.ui.screens.base import CounterScreen, add_plain_row
 from counter_tui.ui.screens.dossier import when
 from counter_tui.ui.screens.lookup import OFFLINE_NOTE
-from counter_tui.ui.screens.receive import field
 from counter_tui.ui.screens.scan_dialog import ScanDialog
 from counter_tui.ui.widgets.authorised_receiver import AuthorisedReceiver
 from counter_tui.ui.widgets.footer import CounterFooter
+from counter_tui.ui.widgets.form_field import FormField, clear_errors, fields_in, place_errors
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.centre import Answer
 from counter_tui.usecases.scans import Prepared
-
-# Where each field's message goes (the parser and the state machine name the field).
-FIELD_MSGS = {
-    "receiver_name": "#ho_name_msg",
-    "receiver_id": "#ho_id_msg",
-    "fee": "#ho_fee_msg",
-}
 
 
 class HandOverScreen(CounterScreen):
@@ -43,16 +36,7 @@ class HandOverScreen(CounterScreen):
         Binding("ctrl+s", "confirm", "confirm_hand_over", id="confirm_hand_over"),
         Binding("f8", "scan_result", "attach_result", id="scan_result"),
     ]
-    DEFAULT_CSS = """
-    HandOverScreen #ho_msg { color: $error; height: auto; }
-    HandOverScreen #ho_info { height: auto; }
-    HandOverScreen #ho_matches { height: auto; max-height: 8; }
-    HandOverScreen .field { height: auto; }
-    HandOverScreen .field > .lbl { width: 22; }
-    HandOverScreen .field > Input { width: 1fr; }
-    HandOverScreen .field > Select { width: 1fr; }
-    HandOverScreen .msg { color: $error; height: auto; margin-left: 22; }
-    """
+    CSS_PATH = "hand_over.tcss"
 
     def __init__(self, key: str = "") -> None:
         super().__init__()
@@ -73,7 +57,8 @@ class HandOverScreen(CounterScreen):
             yield DataTable(id="ho_matches", cursor_type="row")
             yield Static("", id="ho_info", markup=False)
             # Each field has its label beside it and its message under it.
-            yield field(
+            yield FormField(
+                "relation",
                 tr("Người nhận", "Received by"),
                 Select(
                     [
@@ -85,12 +70,14 @@ class HandOverScreen(CounterScreen):
                     id="ho_relation",
                 ),
             )
-            yield field(
+            yield FormField(
+                "receiver_name",
                 tr("Họ tên người nhận", "Receiver's name"),
                 Input(placeholder=tr("họ và tên", "full name"), id="ho_name", max_length=100),
+                message_id="ho_name_msg",
             )
-            yield Note(id="ho_name_msg", classes="msg")
-            yield field(
+            yield FormField(
+                "receiver_id",
                 tr("Số CCCD/CMND người nhận", "Receiver's ID"),
                 Input(
                     placeholder=tr(
@@ -101,13 +88,14 @@ class HandOverScreen(CounterScreen):
                     max_length=20,
                     restrict=r"[0-9 ]*",  # an ID has digits only: letters never land
                 ),
+                message_id="ho_id_msg",
             )
-            yield Note(id="ho_id_msg", classes="msg")
-            yield field(
+            yield FormField(
+                "fee",
                 tr("Phí, lệ phí đã thu (đ)", "Fee collected (VND)"),
                 Input(id="ho_fee", value="0", max_length=12, restrict=r"[0-9.]*"),
+                message_id="ho_fee_msg",
             )
-            yield Note(id="ho_fee_msg", classes="msg")
             yield AuthorisedReceiver()
             yield Static("", id="ho_msg", markup=False)
         yield CounterFooter()
@@ -259,8 +247,7 @@ class HandOverScreen(CounterScreen):
         if self.dossier is None:
             msg.update(tr("Chưa chọn hồ sơ.", "No dossier chosen."))
             return
-        for place in FIELD_MSGS.values():
-            self.query_one(place, Static).update("")
+        clear_errors(self)
         parsed = parse_hand_over(
             HandOverForm(
                 receiver_name=self.query_one("#ho_name", Input).value,
@@ -272,26 +259,23 @@ class HandOverScreen(CounterScreen):
             today=self.services.clock().date(),
         )
         if isinstance(parsed, list):
-            unplaced = []
-            for error in parsed:
-                if error.field in FIELD_MSGS:
-                    self.query_one(FIELD_MSGS[error.field], Static).update(say(error.msg))
-                else:  # the authorised receiver's fields have no line of their own
-                    unplaced.append(say(error.msg))
+            # The authorised receiver's fields have no line of their own: said below.
+            unplaced = place_errors(self, parsed)
             msg.update(
                 tr("Chưa trả: kiểm tra ", "Not handed over: check ")
                 + ", ".join(say(e.label) for e in parsed)
                 + "."
-                + "".join(" " + m for m in unplaced)
+                + "".join(" " + say(e.msg) for e in unplaced)
             )
             return
         data = parsed
         try:
             dossier = self.services.desk.act(self.dossier.uid, Action.HAND_OVER, data=data)
         except DomainError as exc:
-            where = FIELD_MSGS.get(exc.field or "")
-            if where:
-                self.query_one(where, Static).update(say(exc))
+            field = fields_in(self).get(exc.field or "")
+            if field is not None:
+                field.show(exc)
+                field.focus_input()
             msg.update(tr("Chưa trả: ", "Not handed over: ") + say(exc))
             return
         self.show_saved_slip(dossier, "BN", self.clear)
@@ -335,8 +319,7 @@ class HandOverScreen(CounterScreen):
         self.query_one("#ho_relation", Select).value = "owner"
         self.query_one("#ho_info", Static).update("")
         self.query_one("#ho_msg", Static).update("")
-        for place in FIELD_MSGS.values():
-            self.query_one(place, Static).update("")
+        clear_errors(self)
         self.query_one("#ho_matches", DataTable).clear()
         self.dossier = None
         self.query_one("#ho_key", Input).focus()

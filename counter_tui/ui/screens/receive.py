@@ -15,28 +15,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.widgets import (
-    DataTable,
     Input,
     Label,
-    ListItem,
-    ListView,
-    OptionList,
     Select,
     Static,
 )
-from textual.widgets.option_list import Option
 
-from counter_tui.domain.catalog import CopyKind, Procedure
+from counter_tui.domain.catalog import Procedure
 from counter_tui.domain.citizen_id import (
     CardRecord,
-    CitizenId,
-    IdError,
     looks_like_card_qr,
     normalize,
-    parse_any_id,
-    parse_card_qr,
 )
 from counter_tui.domain.dossier import (
     Applicant,
@@ -47,194 +37,43 @@ from counter_tui.domain.dossier import (
 )
 from counter_tui.domain.forms import (
     ApplicantForm,
-    fee_words,
     parse_applicant,
     parse_day,
     parse_fee_at_receipt,
 )
 from counter_tui.domain.messages import DomainError
 from counter_tui.domain.status import Action
-from counter_tui.ui.i18n import language, say, tr, uncertain_words
-from counter_tui.ui.screens.base import CounterScreen, Note, add_plain_row, counter_app_of
+from counter_tui.ui.i18n import language, say, tr
+from counter_tui.ui.screens.base import CounterScreen, Note
 from counter_tui.ui.screens.dialogs import ConfirmDialog, ReasonDialog
 from counter_tui.ui.screens.scan_dialog import ScanDialog
+from counter_tui.ui.widgets.checklist import Checklist, DocRow
+from counter_tui.ui.widgets.citizen_history import CitizenHistory
+from counter_tui.ui.widgets.citizen_id_field import CitizenIdField
 from counter_tui.ui.widgets.footer import CounterFooter
+from counter_tui.ui.widgets.form_field import (
+    CHECK,
+    INFO,
+    FormField,
+    clear_errors,
+    fields_in,
+    place_errors,
+)
+from counter_tui.ui.widgets.procedure_picker import ProcedurePicker
 from counter_tui.ui.widgets.receipt_extras import ReceiptExtras
 from counter_tui.ui.widgets.status_bar import StatusBar
-from counter_tui.usecases.scans import Prepared, Scans
+from counter_tui.usecases.scans import Prepared
 from counter_tui.usecases.setup import default_path
 
 log = logging.getLogger(__name__)
 
-# Where each field's error is shown (the form parser names the field).
-ERROR_PLACES = {
-    "citizen_id": "#cid_msg",
-    "full_name": "#name_msg",
-    "birth_date": "#birth_msg",
-    "phone": "#phone_msg",
-    "address": "#address_msg",
-    "submitter": "#submitter_msg",
-    "procedure": "#proc_info",
-}
-# The field each error belongs to, in form order: a refused save puts the cursor on the first.
-ERROR_FIELDS = {
-    "citizen_id": "#cid",
-    "full_name": "#name",
-    "birth_date": "#birth",
-    "phone": "#phone",
-    "address": "#address",
-    "submitter": "#submitter",
-    "procedure": "#proc",
-}
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-COPY_EN = {
-    "original": "Original",
-    "certified": "Certified copy",
-    "copy": "Copy",
-    "present": "Shown only",
-}
 
 
 def fmt_due(value: datetime) -> str:
     day = tr(WEEKDAYS[value.weekday()], WEEKDAYS_EN[value.weekday()])
     return f"{value:%H:%M} {day} {value:%d/%m/%Y}"
-
-
-def processing_words(p: Procedure) -> str:
-    """How long the procedure takes, in the UI language (the catalog says it in Vietnamese)."""
-    proc = p.processing
-    if language() != "en":
-        return proc.describe()
-    if proc.unit.name == "SAME_WORKING_DAY":
-        cut = proc.cutoff.strftime("%H:%M") if proc.cutoff else "15:00"
-        return f"Same day (received after {cut}: next working day)"
-    n = int(proc.value) if float(proc.value).is_integer() else proc.value
-    unit = {"WORKING_DAYS": "working days", "WORKING_HOURS": "working hours"}
-    return f"{n} {unit.get(proc.unit.name, 'days')}"
-
-
-def fee_text(amount: int | None) -> str:
-    if language() != "en":
-        return fee_words(amount)
-    if amount == 0:
-        return "Free"
-    return f"{amount:,} VND" if amount else "as regulated"
-
-
-def field(label: str, widget) -> Horizontal:
-    """One form row: a fixed-width label, then the field (the label stays when it is filled)."""
-    return Horizontal(Label(label, classes="lbl"), widget, classes="field")
-
-
-class PickerInput(Input):
-    """The procedure search field: up and down move through the results below it."""
-
-    BINDINGS = [
-        Binding("down", "pick_next", "next_procedure", show=False, id="picker_down"),
-        Binding("up", "pick_prev", "prev_procedure", show=False, id="picker_up"),
-    ]
-
-    def action_pick_next(self) -> None:
-        self.screen.query_one("#proc_list", OptionList).action_cursor_down()
-
-    def action_pick_prev(self) -> None:
-        self.screen.query_one("#proc_list", OptionList).action_cursor_up()
-
-
-class DocRow(ListItem):
-    def __init__(self, item: DocItem, digitise: bool = False) -> None:
-        # "[x]" is a mark, not a tag
-        super().__init__(Label(self._text(item, digitise), markup=False))
-        self.item = item
-        self.digitise = digitise
-
-    @staticmethod
-    def _text(item: DocItem, digitise: bool = False) -> str:
-        mark = "[x]" if item.received else "[ ]"
-        need = tr("bắt buộc", "required") if item.required else tr("nếu có", "if any")
-        kind = tr(CopyKind(item.copy).vi, COPY_EN.get(item.copy, item.copy))
-        text = f"{mark} {item.name} · {kind} · {item.copies} {tr('bản', 'copies')} · {need}"
-        return text + (scan_words(item) if digitise else "")
-
-    def refresh_label(self) -> None:
-        self.query_one(Label).update(self._text(self.item, self.digitise))
-
-
-def scan_words(item: DocItem) -> str:
-    """What the checklist row says of the item's scans (words, never a colour alone)."""
-    if item.files:
-        return " · " + tr(f"đã quét {len(item.files)} tệp", f"{len(item.files)} scan(s)")
-    if (item.digitisation or {}).get("exempt") == "shown":
-        return " · " + tr("xuất trình, không quét", "shown, no scan")
-    if item.required and item.received:
-        return " · " + tr("CHƯA QUÉT", "NOT SCANNED")
-    return ""
-
-
-class Checklist(ListView):
-    BINDINGS = [
-        Binding("space", "toggle_doc", "toggle_doc", id="doc_toggle"),
-        Binding("plus,equals_sign", "copies(1)", "more_copies", id="doc_more"),
-        Binding("minus", "copies(-1)", "fewer_copies", id="doc_fewer"),
-        Binding("ctrl+a", "tick_all", "tick_all_docs", id="doc_all"),
-        Binding("f", "scan", "attach_scan", id="doc_scan"),
-        Binding("x", "shown", "doc_shown", id="doc_shown"),
-    ]
-
-    class ScanWanted(Message):
-        """The clerk asked to attach a scan to the highlighted row."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The scan keys exist only where the counter digitises ([files] digitise).
-        if action in ("scan", "shown"):
-            return counter_app_of(self).services.settings.digitise
-        return True
-
-    def action_scan(self) -> None:
-        if self._row() is not None and self.index is not None:
-            self.post_message(self.ScanWanted(self.index))
-
-    def action_shown(self) -> None:
-        """Papers only shown (xuất trình) need no scan: TT 03/2025 Điều 5 khoản 2."""
-        row = self._row()
-        if row:
-            shown = (row.item.digitisation or {}).get("exempt") == "shown"
-            Scans.exempt_item(row.item, None if shown else "shown")
-            row.refresh_label()
-            self.post_message(self.Changed(self))
-
-    def _row(self) -> DocRow | None:
-        row = self.highlighted_child
-        return row if isinstance(row, DocRow) else None
-
-    def action_toggle_doc(self) -> None:
-        row = self._row()
-        if row:
-            row.item.received = not row.item.received
-            row.refresh_label()
-            self.post_message(self.Changed(self))
-
-    def action_tick_all(self) -> None:
-        """Everything brought: one key instead of Space on each row."""
-        for row in self.query(DocRow):
-            row.item.received = True
-            row.refresh_label()
-        self.post_message(self.Changed(self))
-
-    def action_copies(self, delta: int) -> None:
-        row = self._row()
-        if row:
-            row.item.copies = max(1, min(20, row.item.copies + delta))
-            row.refresh_label()
-
-    class Changed(ListView.Highlighted):
-        def __init__(self, checklist: Checklist) -> None:
-            super().__init__(checklist, checklist.highlighted_child)
 
 
 class ReceiveScreen(CounterScreen):
@@ -245,20 +84,7 @@ class ReceiveScreen(CounterScreen):
         Binding("ctrl+r", "refuse", "refuse", id="refuse"),
         Binding("ctrl+n", "new", "new_form", id="new_form"),
     ]
-    DEFAULT_CSS = """
-    ReceiveScreen #form { width: 2fr; padding: 0 1; }
-    ReceiveScreen #side { width: 1fr; border-left: solid $primary; padding: 0 1; }
-    ReceiveScreen .field { height: auto; }
-    ReceiveScreen .field > .lbl { width: 14; padding-top: 0; }
-    ReceiveScreen .field > Input { width: 1fr; }
-    ReceiveScreen .field > Select { width: 1fr; }
-    ReceiveScreen .msg { color: $error; height: auto; }
-    ReceiveScreen .check { color: $warning; height: auto; }
-    ReceiveScreen .info { color: $text-muted; height: auto; }
-    ReceiveScreen #proc_list { height: 5; border: none; margin-left: 14; }
-    ReceiveScreen #checklist { height: auto; max-height: 8; }
-    ReceiveScreen #due { text-style: bold; height: auto; }
-    """
+    CSS_PATH = "receive.tcss"
 
     def __init__(self) -> None:
         super().__init__()
@@ -271,56 +97,40 @@ class ReceiveScreen(CounterScreen):
         yield StatusBar()
         with Horizontal():
             with VerticalScroll(id="form", can_focus=False):
-                yield field(
-                    tr("Số CCCD / QR", "Citizen ID / QR"),
-                    Input(
-                        placeholder=tr(
-                            "12 số, hoặc quét mã QR trên thẻ", "12 digits, or scan the card QR"
-                        ),
-                        id="cid",
-                        max_length=400,
-                    ),
-                )
-                yield Note(id="cid_msg", classes="info")
-                yield field(
+                yield CitizenIdField()
+                yield FormField(
+                    "full_name",
                     tr("Họ và tên", "Full name"),
                     # max_length well above the limit: a longer value is refused with the
                     # limit named (domain/forms.py, LIMITS), never cut short silently.
                     Input(placeholder=tr("chủ hồ sơ", "dossier owner"), id="name", max_length=1000),
+                    message_id="name_msg",
+                    tone=CHECK,
                 )
-                yield Note(id="name_msg", classes="check")
-                yield field(
+                yield FormField(
+                    "birth_date",
                     tr("Ngày sinh", "Birth date"),
                     Input(
                         placeholder=tr("dd/mm/yyyy hoặc ddmmyyyy", "dd/mm/yyyy or ddmmyyyy"),
                         id="birth",
                         max_length=10,
                     ),
+                    message_id="birth_msg",
                 )
-                yield Note(id="birth_msg", classes="msg")
-                yield field(
+                yield FormField(
+                    "phone",
                     tr("Điện thoại", "Phone"),
                     Input(placeholder="09xxxxxxxx", id="phone", max_length=15),
+                    message_id="phone_msg",
                 )
-                yield Note(id="phone_msg", classes="msg")
-                yield field(
+                yield FormField(
+                    "address",
                     tr("Địa chỉ", "Address"),
                     Input(placeholder=tr("thường trú", "permanent"), id="address", max_length=1000),
+                    message_id="address_msg",
+                    tone=CHECK,
                 )
-                yield Note(id="address_msg", classes="check")
-                yield field(
-                    tr("Thủ tục", "Procedure"),
-                    PickerInput(
-                        placeholder=tr(
-                            "gõ mã hoặc tên, không cần dấu; Enter chọn",
-                            "type a code or words of the name; Enter picks",
-                        ),
-                        id="proc",
-                        max_length=100,
-                    ),
-                )
-                yield OptionList(id="proc_list", markup=False)
-                yield Note(id="proc_info", classes="info")
+                yield ProcedurePicker()
                 yield Label(
                     tr(
                         "Giấy tờ (Space: đã nhận, Ctrl+A: đủ tất cả, +/-: số bản)",
@@ -330,16 +140,18 @@ class ReceiveScreen(CounterScreen):
                 )
                 yield Checklist(id="checklist")
                 yield Note(id="checklist_msg", classes="check")
-                yield field(
+                yield FormField(
+                    "submitter",
                     tr("Người nộp", "Submitter"),
                     Input(
                         placeholder=tr("nếu không phải chủ hồ sơ", "if not the owner"),
                         id="submitter",
                         max_length=1000,
                     ),
+                    message_id="submitter_msg",
                 )
-                yield Note(id="submitter_msg", classes="msg")
-                yield field(
+                yield FormField(
+                    "return_method",
                     tr("Nhận kết quả", "Result by"),
                     Select(
                         [
@@ -357,7 +169,7 @@ class ReceiveScreen(CounterScreen):
                 yield Note(id="save_msg", classes="msg")
             with Vertical(id="side"):
                 yield Label(tr("[b]Hồ sơ của công dân này[/b]", "[b]This citizen's dossiers[/b]"))
-                yield DataTable(id="history", cursor_type="row")
+                yield CitizenHistory(id="history", cursor_type="row")
         yield CounterFooter()
 
     def land(self) -> None:
@@ -394,19 +206,7 @@ class ReceiveScreen(CounterScreen):
             self._show_citizen(desk.citizen_history(digits), None)
 
     def on_mount(self) -> None:
-        table = self.query_one("#history", DataTable)
-        table.add_columns(
-            *(
-                tr(v, e)
-                for v, e in (
-                    ("Mã hồ sơ", "Code"),
-                    ("Thủ tục", "Procedure"),
-                    ("Trạng thái", "Status"),
-                    ("Hẹn trả", "Due"),
-                )
-            )
-        )
-        self._show_procedures("")
+        self.query_one(ProcedurePicker).show_matches("")
         for inp in self.query(Input):
             # Tabbing into a filled field puts the cursor at its end: typing adds to it
             # (a phone from the citizen's history was overwritten by the next keystroke).
@@ -414,90 +214,36 @@ class ReceiveScreen(CounterScreen):
 
     # --- citizen ID and card QR -----------------------------------------------------------
 
-    @on(Input.Changed, "#cid")
-    def _cid_changed(self, event: Input.Changed) -> None:
-        value = event.value
-        msg = self.query_one("#cid_msg", Static)
-        if "|" in value:
-            msg.update(tr("Đang nhận mã QR…", "Reading the QR code…"))
-            return
-        digits = normalize(value)
-        if not digits:
-            msg.update("")
-            return
-        if not digits.isdigit():
-            msg.set_classes("msg")
-            msg.update(tr("Số CCCD chỉ gồm chữ số.", "A citizen ID has digits only."))
-            return
-        if len(digits) in (9, 12):
-            self._check_id(digits)
-        else:
-            msg.set_classes("info")
-            msg.update(tr(f"{len(digits)}/12 chữ số", f"{len(digits)}/12 digits"))
-
     @on(Input.Submitted, "#cid")
     def _cid_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         if looks_like_card_qr(value):
             self._apply_card(value)
         elif value:
-            self._check_id(normalize(value))
+            self.query_one(CitizenIdField).check(normalize(value))
             self.query_one("#name", Input).focus()
+
+    @on(CitizenIdField.Identified)
+    def _identified(self, event: CitizenIdField.Identified) -> None:
+        self._load_citizen(event.number)
+
+    def _field(self, key: str) -> FormField:
+        return fields_in(self)[key]
 
     def _today(self) -> date:
         return self.services.clock().date()
 
-    def _check_id(self, digits: str) -> bool:
-        msg = self.query_one("#cid_msg", Static)
-        try:
-            parsed = parse_any_id(digits, today=self._today())
-        except IdError as exc:
-            msg.set_classes("msg")
-            msg.update(say(exc))
-            return False
-        msg.set_classes("info")
-        if isinstance(parsed, CitizenId):
-            msg.update(
-                tr(
-                    f"✓ {parsed.gender.vi} · sinh năm {parsed.birth_year} · ",
-                    f"✓ {parsed.gender.value} · born {parsed.birth_year} · ",
-                )
-                + say(parsed.birth_registration)
-            )
-            self._load_citizen(parsed.number)
-        else:
-            msg.update(tr("✓ Số CMND cũ (9 số)", "✓ Old 9-digit CMND"))
-        return True
-
     def _apply_card(self, payload: str) -> None:
-        msg = self.query_one("#cid_msg", Static)
-        try:
-            card = parse_card_qr(payload, today=self._today())
-        except IdError as exc:
-            # The scanned text stays in the field so it can be read; the reason is shown.
-            msg.set_classes("msg")
-            msg.update(
-                tr("Mã QR không dùng được: ", "Card QR refused: ")
-                + say(exc)
-                + tr(" Nội dung quét: ", " Scanned: ")
-                + payload
-            )
+        card = self.query_one(CitizenIdField).read_card(payload)
+        if card is None:
             return
         self.card = card
-        self.query_one("#cid", Input).value = card.citizen_id.number
         self.query_one("#name", Input).value = card.full_name
         self.query_one("#birth", Input).value = f"{card.birth_date:%d/%m/%Y}"
         self.query_one("#address", Input).value = card.address
-        for key, place in (("full_name", "#name_msg"), ("address", "#address_msg")):
+        for key in ("full_name", "address"):
             problem = card.check.get(key)
-            note = self.query_one(place, Static)
-            note.set_classes("check")
-            note.update(say(problem) if problem else "")
-        msg.set_classes("info")
-        msg.update(
-            tr(f"✓ Đã đọc thẻ: {card.gender.vi}", f"✓ Card read: {card.gender.value}")
-            + f" · {card.birth_date:%d/%m/%Y}"
-        )
+            self._field(key).say(say(problem) if problem else "", CHECK)
         self.query_one("#phone", Input).focus()
 
     def _load_citizen(self, number: str) -> None:
@@ -506,16 +252,7 @@ class ReceiveScreen(CounterScreen):
         self._show_citizen(desk.citizen_history(number), desk.citizen(number))
 
     def _show_citizen(self, dossiers: list[Dossier], citizen: Applicant | None) -> None:
-        table = self.query_one("#history", DataTable)
-        table.clear()
-        for d in dossiers[:50]:
-            add_plain_row(
-                table,
-                d.code,
-                d.procedure_name[:28],
-                d.state.label(language()) if d.state else "",
-                f"{d.due:%d/%m}" if d.due else "",
-            )
+        self.query_one(CitizenHistory).show(dossiers)
         if citizen:
             for selector, value in (
                 ("#name", citizen.full_name),
@@ -528,49 +265,20 @@ class ReceiveScreen(CounterScreen):
 
     # --- procedure picker -----------------------------------------------------------------
 
-    @on(Input.Changed, "#proc")
-    def _proc_changed(self, event: Input.Changed) -> None:
-        self._show_procedures(event.value)
-
-    def _show_procedures(self, query: str) -> None:
-        hits = self.services.desk.catalog.search(query, self._today(), limit=30)
-        ol = self.query_one("#proc_list", OptionList)
-        ol.clear_options()
-        ol.add_options(
-            [Option(f"{h.procedure.code}  {h.procedure.name}", id=h.procedure.code) for h in hits]
-        )
-        if hits:
-            ol.highlighted = 0
-
-    @on(Input.Submitted, "#proc")
-    def _proc_submitted(self) -> None:
-        ol = self.query_one("#proc_list", OptionList)
-        if ol.highlighted is not None and ol.option_count:
-            self._choose(ol.get_option_at_index(ol.highlighted).id or "")
+    @on(ProcedurePicker.Chosen)
+    def _proc_chosen(self, event: ProcedurePicker.Chosen) -> None:
+        self._choose(event.code)
+        if event.typed:  # Enter in the search field: on to the papers
             self.query_one("#checklist", Checklist).focus()
-
-    @on(OptionList.OptionSelected, "#proc_list")
-    def _proc_selected(self, event: OptionList.OptionSelected) -> None:
-        self._choose(event.option.id or "")
 
     def _choose(self, code: str) -> None:
         try:
             p = self.services.desk.procedure(code)
         except DomainError as exc:
-            self.query_one("#proc_info", Static).update(say(exc))
+            self._field("procedure").say(say(exc), INFO)
             return
         self.procedure = p
-        fee = fee_text(p.fee_amount)
-        warn = (
-            tr(" · ⚠ cần xác nhận với tỉnh: ", " · ⚠ to confirm with the province: ")
-            + uncertain_words(list(p.uncertain))
-            if p.uncertain
-            else ""
-        )
-        self.query_one("#proc_info", Static).update(
-            f"✓ {p.code} {p.name} · {p.field} · {processing_words(p)} · "
-            f"{tr('Phí', 'Fee')}: {fee}{warn}"
-        )
+        self.query_one(ProcedurePicker).show_chosen(p)
         self.query_one(ReceiptExtras).set_agencies(self.services.desk.handling_agencies(p.code))
         self.documents = documents_for(p)
         cl = self.query_one("#checklist", Checklist)
@@ -638,41 +346,27 @@ class ReceiveScreen(CounterScreen):
     def _field_left(self, event: Input.Blurred) -> None:
         """Check a field as it is left: its message appears, or goes once it is fixed
         (a card's reminder to check a name or address stays until the next card)."""
-        field_id = next(k for k, v in ERROR_FIELDS.items() if v == f"#{event.input.id}")
-        place = self.query_one(ERROR_PLACES[field_id], Static)
+        field = event.input.query_ancestor(FormField)
         errors = []
         if event.value.strip():  # an empty field is only wrong at save, when it is needed
             parsed = parse_applicant(self._form(), self._today())
-            errors = [e for e in parsed if e.field == field_id] if isinstance(parsed, list) else []
+            errors = [e for e in parsed if e.field == field.key] if isinstance(parsed, list) else []
         if errors:
-            place.set_classes("msg")
-            place.update(say(errors[0].msg))
+            field.show(errors[0])
             return
-        if place.has_class("msg"):
-            place.update("")
-        if field_id == "birth_date" and event.value.strip():
+        field.clear(errors_only=True)
+        if field.key == "birth_date" and event.value.strip():
             # Typed as 15081990 or 15-8-1990: shown back as the form prints it.
             event.input.value = f"{parse_day(event.value):%d/%m/%Y}"
 
     def _collect(self) -> Dossier | None:
         """The draft dossier, or None with the problems shown beside their fields."""
         form = self._form()
-        for place in ("#birth_msg", "#phone_msg", "#submitter_msg"):
-            self.query_one(place, Static).update("")
+        clear_errors(self)
         parsed = parse_applicant(form, self._today())
         if isinstance(parsed, list):
-            for error in self.query_one(ReceiptExtras).show_errors(parsed):
-                where = self.query_one(ERROR_PLACES[error.field], Static)
-                if error.field in ("citizen_id", "full_name", "address"):
-                    where.set_classes("msg")
-                where.update(say(error.msg))
-            # The cursor goes to the first field at fault on the form (the 2025 fields
-            # below it place their own messages).
-            order = list(ERROR_FIELDS)
-            placed = [e for e in parsed if e.field in ERROR_FIELDS]
-            if placed:
-                first = min(placed, key=lambda e: order.index(e.field))
-                self.query_one(ERROR_FIELDS[first.field]).focus()
+            # Each message under its field, the cursor on the first field at fault.
+            place_errors(self, parsed)
             self.query_one("#save_msg", Static).update(
                 tr("Chưa lưu: kiểm tra ", "Not saved: check ")
                 + ", ".join(say(e.label) for e in parsed)
@@ -681,7 +375,8 @@ class ReceiveScreen(CounterScreen):
             return None
         typed_id = parsed.applicant.citizen_id or parsed.applicant.legacy_id
         if typed_id:
-            self._check_id(typed_id)  # the ✓ line and the citizen's history
+            # The ✓ line and the citizen's history.
+            self.query_one(CitizenIdField).check(typed_id)
         method = self.query_one("#return_method", Select).value
         draft = self.services.desk.draft(
             parsed.procedure_code,
@@ -704,12 +399,11 @@ class ReceiveScreen(CounterScreen):
         extras = self.query_one(ReceiptExtras)
         fee = parse_fee_at_receipt(extras.fee_form(), draft.fee_amount)
         if isinstance(fee, list):
-            extras.show_errors(fee)
+            place_errors(extras, fee)
             self.query_one("#save_msg", Static).update(
                 tr("Chưa lưu: kiểm tra ", "Not saved: check ") + say(fee[0].label) + "."
             )
             return None
-        extras.show_errors([])
         draft.fee_paid = fee
         draft.handling_agency = extras.handling_agency()
         return draft
@@ -881,25 +575,16 @@ class ReceiveScreen(CounterScreen):
     def action_new(self) -> None:
         for inp in self.query(Input):
             inp.value = ""
-        for s in (
-            "#cid_msg",
-            "#name_msg",
-            "#birth_msg",
-            "#phone_msg",
-            "#address_msg",
-            "#submitter_msg",
-            "#proc_info",
-            "#checklist_msg",
-            "#due",
-            "#save_msg",
-        ):
+        for field in self.query(FormField):
+            field.clear()
+        for s in ("#checklist_msg", "#due", "#save_msg"):
             self.query_one(s, Static).update("")
         self.query_one("#checklist", Checklist).clear()
-        self.query_one("#history", DataTable).clear()
+        self.query_one(CitizenHistory).clear()
         self.query_one("#return_method", Select).value = "counter"
         self.query_one(ReceiptExtras).clear()
         self.query_one(ReceiptExtras).set_agencies([])
         self.procedure, self.documents, self.card = None, [], None
         self.opened_at = time.time()  # the scanner folder lists what appears from now on
-        self._show_procedures("")
+        self.query_one(ProcedurePicker).show_matches("")
         self.query_one("#cid", Input).focus()
