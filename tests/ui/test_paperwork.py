@@ -49,7 +49,9 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         await pilot.pause()
         await pilot.press("ctrl+t")
         await fill(pilot, unit="", person="Đỗ Văn Bảy")
-        assert "Cần ghi đơn vị" in text(app, "#fields_msg")  # refused on screen, nothing saved
+        # Refused on screen, under the unit's field, the cursor put there; nothing saved.
+        assert "Cần ghi đơn vị" in text(app, "#f_unit_msg")
+        assert app.focused is app.screen.query_one("#f_unit", Input)
         assert services.desk.dossier(d.uid).status == Status.RECEIVED
         await fill(pilot, unit="Công chức Tư pháp - Hộ tịch", person="Đỗ Văn Bảy")
         doc = services.desk.dossier(d.uid)
@@ -84,6 +86,30 @@ async def test_transfer_and_result_back_record_form_05_rows(app, services, clock
         ]
 
 
+async def test_the_apology_dialog_puts_each_error_under_its_field_and_the_cursor_there(
+    app, services, clock
+):
+    """Issue 21: the apology dialog's message was at its bottom, the cursor left on the
+    field last typed in; now each message is under the field at fault, which gets the cursor,
+    and a message goes once its field is fixed."""
+    d = one(services, clock)  # received Mon 16/11 09:00, due Thu 19/11 09:00
+    async with app.run_test(size=(130, 45)) as pilot:
+        app.push_screen(DossierScreen(d.uid))
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        dialog = app.screen
+        await fill(pilot, new_due="31/02/2026", reason="Chờ xác minh")  # Enter on the reason
+        assert "không hợp lệ" in text(app, "#f_new_due_msg")
+        assert text(app, "#f_reason_msg") == ""
+        assert app.focused is dialog.query_one("#f_new_due", Input)
+        await fill(pilot, new_due="27/11/2026", reason="")
+        assert "Cần ghi lý do" in text(app, "#f_reason_msg")
+        assert text(app, "#f_new_due_msg") == ""  # the date is right now: its message went
+        assert app.focused is dialog.query_one("#f_reason", Input)
+        assert app.screen is dialog and services.desk.dossier(d.uid).reschedules == 0
+
+
 async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, clock):
     d = one(services, clock)  # received Mon 16/11 09:00, due Thu 19/11 09:00
     async with app.run_test(size=(130, 45)) as pilot:
@@ -101,7 +127,7 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
             ("18/11/2026", "phải sau hẹn hiện tại"),
         ]:
             await fill(pilot, new_due=bad, reason="Chờ xác minh")
-            assert says in text(app, "#fields_msg"), bad
+            assert says in text(app, "#f_new_due_msg"), bad
         assert services.desk.dossier(d.uid).reschedules == 0
         await fill(pilot, new_due="27/11/2026", reason="Chờ UBND huyện xác minh")
         assert isinstance(app.screen, SlipScreen)

@@ -13,11 +13,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from counter_tui.domain.forms import FieldError
 from counter_tui.domain.messages import DomainError
 from counter_tui.ui.browser import slip_delivered
 from counter_tui.ui.i18n import say, tr
-from counter_tui.ui.screens.base import CounterModal, counter_app_of
+from counter_tui.ui.screens.base import CounterModal, Note, counter_app_of
+from counter_tui.ui.widgets.form_field import FormField, clear_errors, place_errors
 from counter_tui.usecases.paperwork import Delivered, Slip
+
+# Every dialog here draws from one style sheet beside this module.
+DIALOGS_CSS = "dialogs.tcss"
 
 
 class ConfirmDialog(CounterModal[bool]):
@@ -25,11 +30,7 @@ class ConfirmDialog(CounterModal[bool]):
         Binding("enter", "yes", "ok", id="dialog_yes"),
         Binding("escape", "no", "back", id="dialog_no"),
     ]
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical { width: 80; height: auto; border: thick $warning; padding: 1 2;
-                               background: $surface; }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
@@ -54,12 +55,7 @@ class ReasonDialog(CounterModal[str | None]):
     """Ask for a reason (refusal, withdrawal); an empty reason is refused on screen."""
 
     BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
-    DEFAULT_CSS = """
-    ReasonDialog { align: center middle; }
-    ReasonDialog > Vertical { width: 80; height: auto; border: thick $accent; padding: 1 2;
-                              background: $surface; }
-    #reason_msg { color: $error; height: auto; }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
@@ -68,13 +64,18 @@ class ReasonDialog(CounterModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
-            yield Input(
-                self.value,
-                placeholder=self.placeholder or tr("Lý do", "Reason"),
-                id="reason",
-                max_length=500,
+            yield FormField(
+                "reason",
+                "",
+                Input(
+                    self.value,
+                    placeholder=self.placeholder or tr("Lý do", "Reason"),
+                    id="reason",
+                    max_length=500,
+                ),
+                message_id="reason_msg",
+                label_above=True,
             )
-            yield Static("", id="reason_msg", markup=False)
             yield Static(
                 tr("[Enter] Xác nhận    [Esc] Quay lại", "[Enter] Confirm    [Esc] Back"),
                 markup=False,
@@ -83,9 +84,9 @@ class ReasonDialog(CounterModal[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if not text:
-            self.query_one("#reason_msg", Static).update(
-                tr("Cần ghi lý do.", "A reason is required.")
-            )
+            field = self.query_one(FormField)
+            field.say(tr("Cần ghi lý do.", "A reason is required."))
+            field.focus_input()
             return
         self.dismiss(text)
 
@@ -94,23 +95,18 @@ class ReasonDialog(CounterModal[str | None]):
 
 
 class FieldsDialog(CounterModal[dict[str, str] | None]):
-    """A few labelled inputs (new date and reason, unit and person); ``check`` returns the
-    error to show in Vietnamese, or ``None`` to accept. Nothing is done until it accepts."""
+    """A few labelled inputs (new date and reason, unit and person); ``check`` returns what
+    is wrong as a :class:`FieldError` naming the field (its message goes under that field and
+    the cursor to it), or ``None`` to accept. Nothing is done until it accepts."""
 
     BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
-    DEFAULT_CSS = """
-    FieldsDialog { align: center middle; }
-    FieldsDialog > Vertical { width: 84; height: auto; border: thick $accent; padding: 1 2;
-                              background: $surface; }
-    FieldsDialog Input { margin-bottom: 1; }
-    #fields_msg { color: $error; height: auto; }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     def __init__(
         self,
         title: str,
         fields: list[tuple[str, str, str]],
-        check: Callable[[dict[str, str]], str | None],
+        check: Callable[[dict[str, str]], FieldError | None],
         values: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
@@ -121,15 +117,21 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
         with Vertical():
             yield Label(Text(self.title_text, style="bold"))
             for key, label, placeholder in self.fields:
-                yield Label(label)
-                yield Input(
-                    self.values.get(key, ""),
-                    placeholder=placeholder,
-                    id=f"f_{key}",
-                    max_length=300,
-                    select_on_focus=False,
+                yield FormField(
+                    key,
+                    label,
+                    Input(
+                        self.values.get(key, ""),
+                        placeholder=placeholder,
+                        id=f"f_{key}",
+                        max_length=300,
+                        select_on_focus=False,
+                    ),
+                    message_id=f"f_{key}_msg",
+                    label_above=True,
                 )
-            yield Static("", id="fields_msg", markup=False)
+            # A problem of no one field (a check that names none of them).
+            yield Note(id="fields_msg", classes="msg")
             yield Static(
                 tr(
                     "[Enter] ô tiếp theo / xác nhận    [Esc] Quay lại",
@@ -147,9 +149,12 @@ class FieldsDialog(CounterModal[dict[str, str] | None]):
         values = {
             key: self.query_one(f"#f_{key}", Input).value.strip() for key, _, _ in self.fields
         }
+        clear_errors(self)
+        self.query_one("#fields_msg", Note).update("")
         problem = self.check(values)
-        if problem:
-            self.query_one("#fields_msg", Static).update(problem)
+        if problem is not None:
+            for unplaced in place_errors(self, [problem]):
+                self.query_one("#fields_msg", Note).update(say(unplaced.msg))
             return
         self.dismiss(values)
 
@@ -161,12 +166,7 @@ class ChoicePicker(CounterModal[str | None]):
     """Pick one of ``choices`` (id, words shown); dismissed with the id, or None on Esc."""
 
     BINDINGS = [Binding("escape", "cancel", "back", id="dialog_cancel")]
-    DEFAULT_CSS = """
-    ChoicePicker { align: center middle; }
-    ChoicePicker > Vertical { width: 90; height: auto; border: thick $accent; padding: 1 2;
-                              background: $surface; }
-    ChoicePicker OptionList { height: auto; max-height: 12; }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     def __init__(self, title: str, choices: list[tuple[str, str]], list_id: str) -> None:
         super().__init__()
@@ -209,12 +209,7 @@ class SlipScreen(CounterModal[None]):
         Binding("escape", "close", "close", id="slip_close"),
         Binding("enter", "close", "close", show=False, id="slip_close_enter"),
     ]
-    DEFAULT_CSS = """
-    SlipScreen { align: center middle; }
-    SlipScreen > VerticalScroll { width: 90%; height: 85%; border: thick $success;
-                                  background: $surface; padding: 0 1; }
-    SlipScreen #slip_status { width: 90%; height: auto; background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = DIALOGS_CSS
 
     def __init__(self, slip: Slip) -> None:
         super().__init__()

@@ -14,7 +14,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
 from counter_tui.domain.dossier import Dossier
-from counter_tui.domain.messages import DomainError
+from counter_tui.domain.forms import FieldError
+from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.receipt_details import receipt_details
 from counter_tui.domain.status import TRANSITIONS, Action, Status
 from counter_tui.ui.i18n import action_words, language, say, t, timeliness_words, tr
@@ -25,6 +26,10 @@ from counter_tui.ui.widgets.footer import CounterFooter
 from counter_tui.ui.widgets.status_bar import StatusBar
 from counter_tui.usecases.scans import AttachedFile, Prepared
 
+# The dialogs' field names, shared by the label and an error's summary.
+UNIT = Msg("Đơn vị / cơ quan", "Unit")
+NEW_DUE = Msg("Ngày hẹn mới", "New date")
+LATE_REASON = Msg("Lý do trễ hạn", "Reason")
 # The cycle step each screen action performs; its key and words come from BINDINGS
 # (a binding's id is its word in i18n, read when drawn so the language setting holds).
 NEEDS = {
@@ -66,11 +71,7 @@ class DossierScreen(CounterScreen):
         Binding("f", "attach", "attach_scan", id="attach_later"),
         Binding("escape", "back", "back", id="back"),
     ]
-    DEFAULT_CSS = """
-    DossierScreen #events { height: auto; max-height: 12; }
-    DossierScreen #actions { color: $text-muted; }
-    DossierScreen #action_msg { color: $error; }
-    """
+    CSS_PATH = "dossier.tcss"
 
     def __init__(self, uid: str) -> None:
         super().__init__()
@@ -342,9 +343,9 @@ class DossierScreen(CounterScreen):
         )
 
     def _unit_dialog(self, action: Action, title: str) -> None:
-        def check(v: dict[str, str]) -> str | None:
+        def check(v: dict[str, str]) -> FieldError | None:
             if not v["unit"]:
-                return tr("Cần ghi đơn vị/cơ quan.", "Name the unit.")
+                return FieldError("unit", UNIT, Msg("Cần ghi đơn vị/cơ quan.", "Name the unit."))
             return None
 
         def done(v: dict[str, str] | None) -> None:
@@ -356,7 +357,7 @@ class DossierScreen(CounterScreen):
             FieldsDialog(
                 title,
                 [
-                    ("unit", tr("Đơn vị / cơ quan", "Unit"), tr("tên đơn vị", "the unit's name")),
+                    ("unit", say(UNIT), tr("tên đơn vị", "the unit's name")),
                     ("person", tr("Người giao/nhận bên đó", "Their person"), tr("Họ tên", "Name")),
                     ("note", tr("Ghi chú", "Note"), ""),
                 ],
@@ -382,13 +383,15 @@ class DossierScreen(CounterScreen):
     def action_reschedule(self) -> None:
         desk = self.services.desk
 
-        def check(v: dict[str, str]) -> str | None:
+        def check(v: dict[str, str]) -> FieldError | None:
             try:
                 desk.reschedule_date(self.uid, v["new_due"])
             except DomainError as exc:
-                return say(exc)
+                return FieldError("new_due", NEW_DUE, exc.msg)
             if not v["reason"]:
-                return tr("Cần ghi lý do trễ hạn.", "A reason is required.")
+                return FieldError(
+                    "reason", LATE_REASON, Msg("Cần ghi lý do trễ hạn.", "A reason is required.")
+                )
             return None
 
         def done(v: dict[str, str] | None) -> None:
@@ -407,8 +410,8 @@ class DossierScreen(CounterScreen):
                     "Apologise and set a new date (form 04), once per dossier",
                 ),
                 [
-                    ("new_due", tr("Ngày hẹn mới", "New date"), "dd/mm/yyyy [hh:mm]"),
-                    ("reason", tr("Lý do trễ hạn", "Reason"), ""),
+                    ("new_due", say(NEW_DUE), "dd/mm/yyyy [hh:mm]"),
+                    ("reason", say(LATE_REASON), ""),
                 ],
                 check,
             ),
