@@ -19,11 +19,7 @@ HIDDEN = {"picker_down", "picker_up", "to_results", "slip_close_enter"}
 
 class HelpScreen(CounterModal[None]):
     BINDINGS = [Binding("escape,f1", "close", "close", id="help_close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; height: 80%; border: thick $primary;
-                                  background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "help.tcss"
 
     def __init__(self, under: Screen) -> None:
         super().__init__()

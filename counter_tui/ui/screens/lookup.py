@@ -69,11 +69,7 @@ class LookupScreen(CounterScreen):
         Binding("pageup", "page(-1)", "prev_page", id="prev_page"),
         Binding("down", "focus_results", show=False, id="to_results"),
     ]
-    DEFAULT_CSS = """
-    LookupScreen #bar { height: 1; }
-    LookupScreen #lookup_msg { height: auto; color: $text-muted; }
-    LookupScreen #results { height: 1fr; }
-    """
+    CSS_PATH = "lookup.tcss"
 
     def __init__(self) -> None:
         super().__init__()

@@ -95,16 +95,7 @@ class ReportScreen(CounterScreen):
         ),
     ]
     AUTO_FOCUS = "#r_from"
-    DEFAULT_CSS = """
-    ReportScreen #period { height: 1; }
-    ReportScreen #period Input { width: 14; }
-    ReportScreen #period Select { width: 36; }
-    ReportScreen #period Label { padding: 0 1; }
-    ReportScreen #r_msg { color: $error; height: auto; }
-    ReportScreen #r_note { color: $text-muted; height: auto; }
-    ReportScreen #r_chart { height: auto; margin: 1 0; }
-    ReportScreen DataTable { height: auto; max-height: 14; }
-    """
+    CSS_PATH = "report.tcss"
 
     def __init__(self) -> None:
         super().__init__()

@@ -38,14 +38,7 @@ class ScanDialog(CounterModal[Prepared | None]):
         Binding("escape", "cancel", "back", id="scan_cancel"),
         Binding("f5", "rescan", "refresh_scanner", id="scan_refresh"),
     ]
-    DEFAULT_CSS = """
-    ScanDialog { align: center middle; }
-    ScanDialog > Vertical { width: 90; height: auto; border: thick $accent; padding: 1 2;
-                            background: $surface; }
-    ScanDialog #scan_list { height: auto; max-height: 10; }
-    #scan_msg { color: $error; height: auto; }
-    #scan_room { color: $warning; height: auto; }
-    """
+    CSS_PATH = "scan_dialog.tcss"
 
     class Done(Message):
         """The worker's answer: a stored file, or why it was refused."""

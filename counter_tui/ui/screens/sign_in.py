@@ -22,14 +22,7 @@ from counter_tui.usecases.auth import NO_ACCOUNTS, Clerk, SignInError
 
 class SignInScreen(CounterModal[Clerk]):
     BINDINGS = [Binding("ctrl+q", "app.quit", "quit", id="signin_quit")]
-    DEFAULT_CSS = """
-    SignInScreen { align: center middle; background: $background 95%; }
-    SignInScreen > Vertical { width: 64; height: auto; border: thick $primary; padding: 1 2;
-                              background: $surface; }
-    SignInScreen Input { margin-bottom: 1; }
-    #si_msg { color: $error; height: auto; }
-    #si_hint { color: $text-muted; height: auto; }
-    """
+    CSS_PATH = "sign_in.tcss"
 
     def __init__(self, locked_by: str = "") -> None:
         super().__init__()

@@ -42,10 +42,7 @@ class SyncScreen(CounterScreen):
         Binding("ctrl+y", "sync_now", "sync_now", id="sync_now"),
         Binding("ctrl+k", "handled", "mark_handled", id="mark_handled"),
     ]
-    DEFAULT_CSS = """
-    SyncScreen #sync_state { height: auto; }
-    SyncScreen DataTable { height: auto; max-height: 12; }
-    """
+    CSS_PATH = "sync.tcss"
 
     def __init__(self) -> None:
         super().__init__()
