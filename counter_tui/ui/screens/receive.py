@@ -1,8 +1,11 @@
 """F2 Receive: citizen ID or card QR, procedure picker, checklist, contact, live due date, save.
 
-Every field is checked as typed; a bad value shows a message beside the field
+Every field is checked as typed; a bad value shows a message under its field
 and nothing is saved. Save issues the code and shows the receipt (form 01);
 an incomplete checklist offers the supplement-request slip (form 02) instead.
+
+The screen orchestrates: the fields, the picker, the checklist and the citizen's
+dossiers are widgets of ``ui/widgets/`` that place their own messages.
 """
 
 from __future__ import annotations
@@ -15,19 +18,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import (
-    Input,
-    Label,
-    Select,
-    Static,
-)
+from textual.widgets import Input, Label, Select, Static
 
 from counter_tui.domain.catalog import Procedure
-from counter_tui.domain.citizen_id import (
-    CardRecord,
-    looks_like_card_qr,
-    normalize,
-)
+from counter_tui.domain.citizen_id import CardRecord, looks_like_card_qr, normalize
 from counter_tui.domain.dossier import (
     Applicant,
     DocItem,
