@@ -81,3 +81,13 @@ async def test_hand_over_puts_parser_and_state_machine_errors_under_their_fields
         assert text(app, "#ho_id_msg") in text(app, "#ho_msg")
         assert app.focused is s.query_one("#ho_id", Input)
         assert services.desk.dossier(d.uid).handover is None
+        # The authorised receiver's fields, side by side, place theirs too.
+        s.query_one("#ho_id", Input).value = "001099004321"
+        s.query_one("#ho_phone", Input).value = "123"
+        s.query_one("#ho_name", Input).focus()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Số điện thoại không hợp lệ" in text(app, "#ho_phone_msg")
+        assert text(app, "#ho_id_msg") == ""
+        assert app.focused is s.query_one("#ho_phone", Input)
+        assert services.desk.dossier(d.uid).handover is None

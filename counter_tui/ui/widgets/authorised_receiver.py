@@ -1,7 +1,9 @@
 """The hand-over's TT 03/2025 fields for an authorised receiver: address, phone and the
 authorisation paper (the receiver's ID is checked like any citizen ID by the form parser).
 
-Composed into the hand-over screen in one line; it only collects text.
+Composed into the hand-over screen in one line; it only collects text. The three inputs
+stand side by side, each a :class:`FormField` keyed by the id the form parser names, so
+an error (a bad phone) lands under its input like every other field's.
 """
 
 from __future__ import annotations
@@ -11,35 +13,38 @@ from textual.containers import Horizontal
 from textual.widgets import Input
 
 from counter_tui.ui.i18n import tr
+from counter_tui.ui.widgets.form_field import FormField
+
+# The widget's inputs by the ``HandOverForm`` field each holds.
+INPUTS = {
+    "receiver_address": "ho_address",
+    "receiver_phone": "ho_phone",
+    "authorisation": "ho_authorisation",
+}
 
 
 class AuthorisedReceiver(Horizontal):
     DEFAULT_CSS = """
     AuthorisedReceiver { height: auto; }
-    AuthorisedReceiver > Input { width: 1fr; }
+    AuthorisedReceiver > FormField { width: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Input(
-            placeholder=tr("Địa chỉ người được ủy quyền", "Authorised receiver's address"),
-            id="ho_address",
-            max_length=200,
-        )
-        yield Input(
-            placeholder=tr("Điện thoại người được ủy quyền", "Their phone"),
-            id="ho_phone",
-            max_length=15,
-        )
-        yield Input(
-            placeholder=tr("Giấy ủy quyền (số, ngày)", "Authorisation paper (number, date)"),
-            id="ho_authorisation",
-            max_length=200,
-        )
+        placeholders = {
+            "receiver_address": tr("Địa chỉ người được ủy quyền", "Authorised receiver's address"),
+            "receiver_phone": tr("Điện thoại người được ủy quyền", "Their phone"),
+            "authorisation": tr("Giấy ủy quyền (số, ngày)", "Authorisation paper (number, date)"),
+        }
+        max_length = {"receiver_address": 200, "receiver_phone": 15, "authorisation": 200}
+        for key, input_id in INPUTS.items():
+            yield FormField(
+                key,
+                "",  # the placeholder names the field: three side by side leave no room
+                Input(placeholder=placeholders[key], id=input_id, max_length=max_length[key]),
+                message_id=f"{input_id}_msg",
+                label_above=True,
+            )
 
     def values(self) -> dict[str, str]:
         """The keyword arguments of ``HandOverForm`` this widget holds."""
-        return {
-            "receiver_address": self.query_one("#ho_address", Input).value,
-            "receiver_phone": self.query_one("#ho_phone", Input).value,
-            "authorisation": self.query_one("#ho_authorisation", Input).value,
-        }
+        return {key: self.query_one(f"#{i}", Input).value for key, i in INPUTS.items()}
