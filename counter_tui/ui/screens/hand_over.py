@@ -259,7 +259,7 @@ class HandOverScreen(CounterScreen):
             today=self.services.clock().date(),
         )
         if isinstance(parsed, list):
-            # The authorised receiver's fields have no line of their own: said below.
+            # Each under its field; one no field owns is said on the summary line.
             unplaced = place_errors(self, parsed)
             msg.update(
                 tr("Chưa trả: kiểm tra ", "Not handed over: check ")
