@@ -33,8 +33,8 @@ async def test_f5_and_the_status_bar_redraw_when_a_cycle_ends_on_the_engines_thr
     from tests.support.central import OFFICE, CentralProcess
 
     central = CentralProcess(tmp_path / "central.sqlite3")
-    central.db.add_office(OFFICE, "UBND xã Quảng Phú")
-    q1, token = central.db.add_client(OFFICE, "Q1")
+    central.db.offices.add(OFFICE, "UBND xã Quảng Phú")
+    q1, token = central.db.clients.add(OFFICE, "Q1")
     central.start()
     s = make_services(
         settings(central_url=central.url, central_token=token, slot=q1.slot),

@@ -37,7 +37,7 @@ RESULTS = {"conflict": ("Xung đột", "Conflict"), "rejected": ("Bị từ ch�
 
 
 class SyncScreen(CounterScreen):
-    TITLE = "Đồng bộ"
+    TITLE = "title_sync"
     BINDINGS = [
         Binding("ctrl+y", "sync_now", "sync_now", id="sync_now"),
         Binding("ctrl+k", "handled", "mark_handled", id="mark_handled"),
