@@ -62,7 +62,7 @@ async def test_f5_and_the_status_bar_redraw_when_a_cycle_ends_on_the_engines_thr
     finally:
         central.stop()
         s.close()
-    assert central.db.count_dossiers() == 1
+    assert central.db.dossiers.count() == 1
 
 
 async def test_marking_a_refused_operation_handled_lowers_the_conflict_count_at_once(
