@@ -281,7 +281,7 @@ def _tmpfs(where: Path) -> bool:
 
 def disk_full(root: Path) -> dict[str, Any]:
     """Refused writes, then ten acknowledged ones, a crash, a reopen: all ten there."""
-    from counter_tui.store.engine import StoreError
+    from counter_tui.store.engine.core import StoreError
     from counter_tui.store.local import LocalStore
     from tests.factories import dossier
     from tests.store.faulty_disk import FaultyDisk

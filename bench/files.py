@@ -103,7 +103,7 @@ def bench_attach(runs: int = 30, mb: float = 5, encrypted: bool = False) -> dict
     from counter_tui.domain.calendar import WorkCalendar
     from counter_tui.domain.catalog import load_catalog
     from counter_tui.domain.dossier import Applicant
-    from counter_tui.store.cipher import Cipher
+    from counter_tui.store.engine.cipher import Cipher
     from counter_tui.store.local import LocalStore
     from counter_tui.usecases.desk import Desk, Identity
     from counter_tui.usecases.scans import Scans

@@ -96,7 +96,7 @@ def bench_cipher():
     """With --encrypt (passed to the measuring process as BENCH_ENCRYPT): a fixed test key."""
     if not os.environ.get("BENCH_ENCRYPT"):
         return None
-    from counter_tui.store.cipher import Cipher
+    from counter_tui.store.engine.cipher import Cipher
 
     return Cipher(b"\x01" * 32)
 

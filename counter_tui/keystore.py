@@ -13,7 +13,7 @@ import binascii
 from pathlib import Path
 
 from counter_tui.domain.messages import DomainError, Msg
-from counter_tui.store.cipher import Cipher
+from counter_tui.store.engine.cipher import Cipher
 
 SERVICE = "counter-tui"
 

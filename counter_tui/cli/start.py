@@ -100,8 +100,8 @@ def app(args: argparse.Namespace) -> int:
         return 0
     if opening.error is not None:
         warn(opening.error)
-    from counter_tui.store.engine import StoreError
-    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.engine.core import StoreError
+    from counter_tui.store.engine.lock import StoreLockedError
 
     if isinstance(failure, StoreLockedError):
         return 3

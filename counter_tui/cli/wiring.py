@@ -58,8 +58,8 @@ def operator_store(
     2 when it cannot be opened at all (a missing key, say)."""
     from counter_tui.domain.messages import DomainError
     from counter_tui.launch import open_store
-    from counter_tui.store.engine import StoreError
-    from counter_tui.store.lock import StoreLockedError
+    from counter_tui.store.engine.core import StoreError
+    from counter_tui.store.engine.lock import StoreLockedError
 
     options = {"background": False} if read_only else {}
     try:

@@ -36,10 +36,10 @@ from tinydb import Query
 
 from counter_tui.domain.files import SHA_RE, size_text
 from counter_tui.domain.messages import Msg
-from counter_tui.store.cipher import MAGIC, NONCE, CipherError
-from counter_tui.store.engine import Store
-from counter_tui.store.errors import Notice, StoreError
-from counter_tui.store.files import FILE_MODE, fsync_dir, make_dir, replace_retrying
+from counter_tui.store.engine.cipher import MAGIC, NONCE, CipherError
+from counter_tui.store.engine.core import Store
+from counter_tui.store.engine.errors import Notice, StoreError
+from counter_tui.store.engine.files import FILE_MODE, fsync_dir, make_dir, replace_retrying
 
 FOLDER = "files"
 SHARD = "m/files"

@@ -38,7 +38,7 @@ from counter_tui.domain.ops import SYNC_KEY, action_op, receive_op
 from counter_tui.domain.search_key import KeyKind, SearchKey, search_key
 from counter_tui.domain.status import Action
 from counter_tui.domain.summary import OutboxItem, Summary, SyncState
-from counter_tui.store.errors import StoreError
+from counter_tui.store.engine.errors import StoreError
 from counter_tui.store.local import LocalStore
 
 log = logging.getLogger(__name__)

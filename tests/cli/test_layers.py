@@ -90,7 +90,7 @@ def test_the_guard_catches_each_kind_of_leak():
     assert leaks("repair._store.audit({})", "counter.py")
     # ... and lets through what each module is there for.
     assert not leaks("from counter_tui.usecases.auth import SignIn", "counter.py")
-    assert not leaks("from counter_tui.store.lock import StoreLockedError", "wiring.py")
+    assert not leaks("from counter_tui.store.engine.lock import StoreLockedError", "wiring.py")
     assert not leaks("from counter_tui.ui.app import build_app", "start.py")
     assert not leaks("from counter_tui.central.db import CentralDB", "centre.py")
     assert not leaks("from counter_tui import logs", "centre.py")

@@ -18,7 +18,7 @@ from counter_tui.config_files import catalog_path
 from counter_tui.domain.calendar import WorkCalendar
 from counter_tui.domain.catalog import load_catalog
 from counter_tui.domain.dossier import Applicant
-from counter_tui.store.cipher import Cipher
+from counter_tui.store.engine.cipher import Cipher
 from counter_tui.store.local import LocalStore
 from counter_tui.usecases.desk import Desk, Identity
 from counter_tui.usecases.scans import Scans

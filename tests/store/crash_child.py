@@ -13,7 +13,7 @@ import os
 import random
 import sys
 
-from counter_tui.store.cipher import Cipher
+from counter_tui.store.engine.cipher import Cipher
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
 

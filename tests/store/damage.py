@@ -115,8 +115,8 @@ CASES = [(k, d) for k in KINDS for d in DAMAGES]
 
 
 def _last_data_shard(path: Path) -> str:
+    from counter_tui.store.engine.shard_files import crc_shard
     from counter_tui.store.local import DATA_SHARDS, shard_key_of
-    from counter_tui.store.shard_files import crc_shard
 
     doc = _LAST[str(path)]
     return f"d-{crc_shard(shard_key_of(doc), DATA_SHARDS):04d}.json"

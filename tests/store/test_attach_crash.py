@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_tui.store.cipher import Cipher
+from counter_tui.store.engine.cipher import Cipher
 from counter_tui.store.local import LocalStore
 
 ROOT = Path(__file__).resolve().parents[2]

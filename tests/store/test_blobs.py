@@ -8,8 +8,8 @@ import os
 import pytest
 
 from counter_tui.store.blobs import SEGMENT, FileDamaged
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.errors import StoreError
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.errors import StoreError
 from counter_tui.store.local import LocalStore
 
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter_tui.domain.text import fold
-from counter_tui.store import directory
-from counter_tui.store.directory import fold_words
+from counter_tui.store.index import directory
+from counter_tui.store.index.directory import fold_words
 
 TRICKY = [
     "Nguyễn Văn An",

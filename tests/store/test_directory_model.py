@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from counter_tui.store.directory import Directory, _code_digits, normalize_phone
+from counter_tui.store.index.directory import Directory, _code_digits, normalize_phone
 from tests.factories import dossier
 
 

@@ -16,8 +16,8 @@ import tracemalloc
 from datetime import date
 from pathlib import Path
 
-from counter_tui.store.directory import Directory
-from counter_tui.store.packed import key_hash
+from counter_tui.store.index.directory import Directory
+from counter_tui.store.index.packed import key_hash
 from tests.factories import dossier
 
 

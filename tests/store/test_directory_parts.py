@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 import threading
 
-from counter_tui.store.directory import Directory
-from counter_tui.store.packed import key_hash
+from counter_tui.store.index.directory import Directory
+from counter_tui.store.index.packed import key_hash
 from tests.factories import dossier
 
 

@@ -9,7 +9,7 @@ import threading
 from datetime import date
 
 from counter_tui.domain.codes import make_national_code
-from counter_tui.store.directory import Directory
+from counter_tui.store.index.directory import Directory
 from counter_tui.store.local import INDEX_FILE, LocalStore
 from tests.factories import dossier
 

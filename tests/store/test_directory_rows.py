@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from counter_tui.store.rows import Rows
+from counter_tui.store.index.rows import Rows
 
 
 def _check(rows: Rows, model: dict[str, bytes], uids: list[str]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from counter_tui.store.engine import StoreError
+from counter_tui.store.engine.core import StoreError
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
 from tests.store.faulty_disk import faulty_disk

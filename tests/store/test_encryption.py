@@ -12,8 +12,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends.fail import Keyring as NoKeyring
 
 from counter_tui.keystore import KeyringError, cache_cipher
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.engine import StoreError
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.core import StoreError
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
 

@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from counter_tui.store.engine import StoreError
+from counter_tui.store.engine.core import StoreError
+from counter_tui.store.engine.lock import StoreLockedError
 from counter_tui.store.local import LocalStore
-from counter_tui.store.lock import StoreLockedError
 from tests.factories import dossier
 
 
@@ -248,7 +248,7 @@ def test_a_second_process_on_the_same_directory_is_refused(tmp_path):
     s = LocalStore(path, background=False)
     code = (
         "import sys\nfrom counter_tui.store.local import LocalStore\n"
-        "from counter_tui.store.lock import StoreLockedError\n"
+        "from counter_tui.store.engine.lock import StoreLockedError\n"
         f"try:\n    LocalStore({str(path)!r})\nexcept StoreLockedError as e:\n"
         "    print(e.msg.vi); sys.exit(3)\n"
     )

@@ -20,7 +20,7 @@ import pytest
 from tinydb import Query, TinyDB
 from tinydb.table import Document, Table
 
-from counter_tui.store.engine import Store, StoreError
+from counter_tui.store.engine.core import Store, StoreError
 
 Q = Query()
 

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from tinydb import TinyDB
 
-from counter_tui.store.engine import Store
+from counter_tui.store.engine.core import Store
 
 SHARD = "u/1"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.errors import StoreError
+from counter_tui.store.engine.errors import StoreError
 from counter_tui.store.local import LocalStore
 from counter_tui.sync.client import CentralClient
 from counter_tui.sync.engine import SyncEngine

@@ -14,28 +14,28 @@ from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.commitlog import list_segments, segment_start
-from counter_tui.store.errors import Notice, StoreError
-from counter_tui.store.files import (
+from counter_tui.store.engine.commitlog import list_segments, segment_start
+from counter_tui.store.engine.errors import Notice, StoreError
+from counter_tui.store.engine.files import (
     DamagedFile,
     quarantine,
 )
-from counter_tui.store.manifest import (
+from counter_tui.store.engine.manifest import (
     FORMAT,
     MANIFEST,
     empty_manifest,
     migrate,
     parse_manifest,
 )
-from counter_tui.store.recovery import read_log, records_for
-from counter_tui.store.shard_files import (
+from counter_tui.store.engine.recovery import read_log, records_for
+from counter_tui.store.engine.shard_files import (
     Tables,
     decode_shard,
     file_to_shard,
     salvage,
     shard_to_file,
 )
-from counter_tui.store.state import ShardDamage, StoreState, _put, log
+from counter_tui.store.engine.state import ShardDamage, StoreState, _put, log
 
 
 class Opening(StoreState):

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.errors import Notice, StoreError
-from counter_tui.store.state import ChangeListener, StoreState, log
-from counter_tui.store.tinydb_adapter import Shard, Txn
+from counter_tui.store.engine.errors import Notice, StoreError
+from counter_tui.store.engine.state import ChangeListener, StoreState, log
+from counter_tui.store.engine.tinydb_adapter import Shard, Txn
 
 
 class Transactions(StoreState):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 from itertools import islice
 
-from counter_tui.store.shard_files import (
+from counter_tui.store.engine.shard_files import (
     Tables,
     file_to_shard,
 )
-from counter_tui.store.state import StoreState
-from counter_tui.store.tinydb_adapter import Shard
+from counter_tui.store.engine.state import StoreState
+from counter_tui.store.engine.tinydb_adapter import Shard
 
 EVICT_SCAN_AFTER_COMMIT = 64  # shards looked at after each commit (see _evict_after_commit)
 

@@ -25,7 +25,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.errors import StoreError
+from counter_tui.store.engine.errors import StoreError
 
 
 @dataclass

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any
 
-from counter_tui.store.packed import Builder, Packed
+from counter_tui.store.index.packed import Builder, Packed
 
 _GONE: Any = object()  # "not in the changes" (None there means removed)
 

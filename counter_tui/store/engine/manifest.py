@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.errors import StoreError
-from counter_tui.store.files import (
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.errors import StoreError
+from counter_tui.store.engine.files import (
     CHECK_HEAD,
     DamagedFile,
     fsync_dir,
@@ -25,7 +25,7 @@ from counter_tui.store.files import (
     seal_json,
     write_atomic,
 )
-from counter_tui.store.shard_files import decode_legacy, encode_shard, file_to_shard
+from counter_tui.store.engine.shard_files import decode_legacy, encode_shard, file_to_shard
 
 FORMAT = 2
 MANIFEST = "manifest.json"

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.commitlog import CommitLog
-from counter_tui.store.errors import Notice
-from counter_tui.store.lock import DirLock
-from counter_tui.store.recovery import PendingRecord
-from counter_tui.store.shard_files import Tables
-from counter_tui.store.tinydb_adapter import Shard, Txn
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.commitlog import CommitLog
+from counter_tui.store.engine.errors import Notice
+from counter_tui.store.engine.lock import DirLock
+from counter_tui.store.engine.recovery import PendingRecord
+from counter_tui.store.engine.shard_files import Tables
+from counter_tui.store.engine.tinydb_adapter import Shard, Txn
 
 log = logging.getLogger("counter_tui.store.engine")
 
@@ -49,7 +49,7 @@ class ShardDamage:
 
 
 class StoreState:
-    """Attributes of a :class:`~counter_tui.store.engine.Store` (set in its ``__init__``)."""
+    """Attributes of a :class:`~counter_tui.store.engine.core.Store` (set in its ``__init__``)."""
 
     path: Path
     cipher: Cipher | None

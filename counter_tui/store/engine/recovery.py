@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from counter_tui.domain.messages import Msg
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.commitlog import Damage, list_segments, read_segment, scan_segment
-from counter_tui.store.errors import Notice
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.commitlog import Damage, list_segments, read_segment, scan_segment
+from counter_tui.store.engine.errors import Notice
 
 # (transaction, table, doc id, post-image or None)
 PendingRecord = tuple[int, str, str, Any]
@@ -87,7 +87,7 @@ def read_log(
 def _covered_to(segs: list[Path], i: int, records: list[dict[str, Any]]) -> int | None:
     """The last transaction segment ``i`` can hold (None for the newest: open-ended)."""
     if i + 1 < len(segs):
-        from counter_tui.store.commitlog import segment_start
+        from counter_tui.store.engine.commitlog import segment_start
 
         return segment_start(segs[i + 1]) - 1
     return None

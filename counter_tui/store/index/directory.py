@@ -31,11 +31,11 @@ from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
-from counter_tui.store import gc_policy
-from counter_tui.store.cipher import Cipher, CipherError
-from counter_tui.store.files import write_atomic
-from counter_tui.store.packed import Builder, Packed, key_hash
-from counter_tui.store.rows import Rows
+from counter_tui.store.engine import gc_policy
+from counter_tui.store.engine.cipher import Cipher, CipherError
+from counter_tui.store.engine.files import write_atomic
+from counter_tui.store.index.packed import Builder, Packed, key_hash
+from counter_tui.store.index.rows import Rows
 
 # 5 (issue 16.4): the rows in one buffer, the uid and code indexes as sorted arrays of
 # (hash, position), and what changed since in dicts; 2: phone and name indexes are

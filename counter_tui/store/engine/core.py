@@ -35,24 +35,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from counter_tui.store.checkpoints import Checkpoints
-from counter_tui.store.cipher import Cipher
-from counter_tui.store.commitlog import CommitLog
-from counter_tui.store.errors import Notice, StoreError
-from counter_tui.store.files import make_dir
-from counter_tui.store.lock import DirLock
-from counter_tui.store.manifest import (
+from counter_tui.store.engine.checkpoints import Checkpoints
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.engine.commitlog import CommitLog
+from counter_tui.store.engine.errors import Notice, StoreError
+from counter_tui.store.engine.files import make_dir
+from counter_tui.store.engine.lock import DirLock
+from counter_tui.store.engine.manifest import (
     FORMAT,
     MIGRATIONS,
     migrate,
 )
-from counter_tui.store.opening import Opening
-from counter_tui.store.recovery import PendingRecord
-from counter_tui.store.shard_cache import ShardCache
-from counter_tui.store.shard_files import crc_shard
-from counter_tui.store.state import ChangeListener, ShardDamage
-from counter_tui.store.tinydb_adapter import SafeTable, Shard, Txn
-from counter_tui.store.transactions import Transactions
+from counter_tui.store.engine.opening import Opening
+from counter_tui.store.engine.recovery import PendingRecord
+from counter_tui.store.engine.shard_cache import ShardCache
+from counter_tui.store.engine.shard_files import crc_shard
+from counter_tui.store.engine.state import ChangeListener, ShardDamage
+from counter_tui.store.engine.tinydb_adapter import SafeTable, Shard, Txn
+from counter_tui.store.engine.transactions import Transactions
 
 __all__ = [
     "FORMAT",
@@ -70,7 +70,7 @@ __all__ = [
     "migrate",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("counter_tui.store.engine")  # the name it had as one module
 
 
 class Store(Opening, ShardCache, Transactions, Checkpoints):
