@@ -26,7 +26,6 @@ from tinydb.table import Document
 from counter_tui.domain.audit_chain import chain, verify_chain
 from counter_tui.domain.messages import Msg
 from counter_tui.domain.ops import SYNC_KEY
-from counter_tui.store.blobs import FileRoom
 from counter_tui.store.engine import gc_policy
 from counter_tui.store.engine.core import (
     Notice,
@@ -38,6 +37,7 @@ from counter_tui.store.engine.core import (
     freeze_gc,
 )
 from counter_tui.store.index.directory import Directory, Summary, newest_first, row_of, summary_of
+from counter_tui.store.scans import FileRoom
 
 DATA_SHARDS = 4096
 OPS_PER_SHARD = 512

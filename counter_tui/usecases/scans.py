@@ -42,8 +42,8 @@ from counter_tui.domain.files import (
 )
 from counter_tui.domain.messages import DomainError, Msg
 from counter_tui.domain.status import Action
-from counter_tui.store.blobs import FileRoom, Usage
 from counter_tui.store.engine.errors import StoreError
+from counter_tui.store.scans import FileRoom, Usage
 from counter_tui.usecases.desk import Desk
 
 if TYPE_CHECKING:  # httpx is imported only when a central service is configured

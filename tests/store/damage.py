@@ -115,7 +115,7 @@ CASES = [(k, d) for k in KINDS for d in DAMAGES]
 
 
 def _last_data_shard(path: Path) -> str:
-    from counter_tui.store.engine.shard_files import crc_shard
+    from counter_tui.store.engine.shard_format import crc_shard
     from counter_tui.store.local import DATA_SHARDS, shard_key_of
 
     doc = _LAST[str(path)]

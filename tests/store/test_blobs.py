@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from counter_tui.store.blobs import SEGMENT, FileDamaged
 from counter_tui.store.engine.cipher import Cipher
 from counter_tui.store.engine.errors import StoreError
 from counter_tui.store.local import LocalStore
+from counter_tui.store.scans import SEGMENT, FileDamaged
 
 
 def _blob(n: int, seed: int = 1) -> bytes:

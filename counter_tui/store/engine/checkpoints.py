@@ -17,16 +17,16 @@ from typing import Any
 from counter_tui.domain.messages import Msg
 from counter_tui.store.engine import gc_policy
 from counter_tui.store.engine.commitlog import list_segments
-from counter_tui.store.engine.errors import Notice
-from counter_tui.store.engine.files import (
+from counter_tui.store.engine.disk import (
     fsync_dir,
     write_many_atomic,
 )
+from counter_tui.store.engine.errors import Notice
 from counter_tui.store.engine.manifest import (
     FORMAT,
     write_manifest,
 )
-from counter_tui.store.engine.shard_files import encode_shard
+from counter_tui.store.engine.shard_format import encode_shard
 from counter_tui.store.engine.state import StoreState, log
 from counter_tui.store.engine.tinydb_adapter import Shard
 

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from counter_tui.store.engine.cipher import Cipher, CipherError
-from counter_tui.store.engine.files import FILE_MODE, fsync_dir, quarantine, write_atomic
+from counter_tui.store.engine.disk import FILE_MODE, fsync_dir, quarantine, write_atomic
 
 SEGMENT_PREFIX = "log-"
 SEGMENT_SUFFIX = ".wal"

@@ -5,7 +5,7 @@ every write (seconds at 100k documents, torn files on a crash). Here:
 
 - Each *shard* is a small TinyDB database (:mod:`.tinydb_adapter`) loaded
   lazily into memory through an LRU; its file is checksummed
-  (:mod:`.shard_files`).
+  (:mod:`.shard_format`).
 - A *transaction* may touch tables of several shards. At commit, the changed
   documents (full post-images) go into one commit-log line, fsync'd once
   (:mod:`.commitlog`): that line is the single point of acknowledgement.
@@ -38,8 +38,8 @@ from typing import Any
 from counter_tui.store.engine.checkpoints import Checkpoints
 from counter_tui.store.engine.cipher import Cipher
 from counter_tui.store.engine.commitlog import CommitLog
+from counter_tui.store.engine.disk import make_dir
 from counter_tui.store.engine.errors import Notice, StoreError
-from counter_tui.store.engine.files import make_dir
 from counter_tui.store.engine.lock import DirLock
 from counter_tui.store.engine.manifest import (
     FORMAT,
@@ -49,7 +49,7 @@ from counter_tui.store.engine.manifest import (
 from counter_tui.store.engine.opening import Opening
 from counter_tui.store.engine.recovery import PendingRecord
 from counter_tui.store.engine.shard_cache import ShardCache
-from counter_tui.store.engine.shard_files import crc_shard
+from counter_tui.store.engine.shard_format import crc_shard
 from counter_tui.store.engine.state import ChangeListener, ShardDamage
 from counter_tui.store.engine.tinydb_adapter import SafeTable, Shard, Txn
 from counter_tui.store.engine.transactions import Transactions

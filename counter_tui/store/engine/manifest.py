@@ -16,8 +16,7 @@ import orjson
 
 from counter_tui.domain.messages import Msg
 from counter_tui.store.engine.cipher import Cipher
-from counter_tui.store.engine.errors import StoreError
-from counter_tui.store.engine.files import (
+from counter_tui.store.engine.disk import (
     CHECK_HEAD,
     DamagedFile,
     fsync_dir,
@@ -25,7 +24,8 @@ from counter_tui.store.engine.files import (
     seal_json,
     write_atomic,
 )
-from counter_tui.store.engine.shard_files import decode_legacy, encode_shard, file_to_shard
+from counter_tui.store.engine.errors import StoreError
+from counter_tui.store.engine.shard_format import decode_legacy, encode_shard, file_to_shard
 
 FORMAT = 2
 MANIFEST = "manifest.json"

@@ -15,11 +15,11 @@ from typing import Any
 
 from counter_tui.domain.messages import Msg
 from counter_tui.store.engine.commitlog import list_segments, segment_start
-from counter_tui.store.engine.errors import Notice, StoreError
-from counter_tui.store.engine.files import (
+from counter_tui.store.engine.disk import (
     DamagedFile,
     quarantine,
 )
+from counter_tui.store.engine.errors import Notice, StoreError
 from counter_tui.store.engine.manifest import (
     FORMAT,
     MANIFEST,
@@ -28,7 +28,7 @@ from counter_tui.store.engine.manifest import (
     parse_manifest,
 )
 from counter_tui.store.engine.recovery import read_log, records_for
-from counter_tui.store.engine.shard_files import (
+from counter_tui.store.engine.shard_format import (
     Tables,
     decode_shard,
     file_to_shard,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from itertools import islice
 
-from counter_tui.store.engine.shard_files import (
+from counter_tui.store.engine.shard_format import (
     Tables,
     file_to_shard,
 )

@@ -21,7 +21,7 @@ from counter_tui.store.engine.commitlog import CommitLog
 from counter_tui.store.engine.errors import Notice
 from counter_tui.store.engine.lock import DirLock
 from counter_tui.store.engine.recovery import PendingRecord
-from counter_tui.store.engine.shard_files import Tables
+from counter_tui.store.engine.shard_format import Tables
 from counter_tui.store.engine.tinydb_adapter import Shard, Txn
 
 log = logging.getLogger("counter_tui.store.engine")

@@ -33,7 +33,7 @@ from counter_tui.domain.summary import Summary as Summary  # re-exported for sto
 from counter_tui.domain.text import fold
 from counter_tui.store.engine import gc_policy
 from counter_tui.store.engine.cipher import Cipher, CipherError
-from counter_tui.store.engine.files import write_atomic
+from counter_tui.store.engine.disk import write_atomic
 from counter_tui.store.index.packed import Builder, Packed, key_hash
 from counter_tui.store.index.rows import Rows
 

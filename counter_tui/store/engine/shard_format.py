@@ -2,7 +2,7 @@
 
 A shard file is one JSON object in TinyDB's layout (table -> doc id -> document)
 whose first member is a checksum over the rest and the last log transaction the
-file covers (see :func:`counter_tui.store.engine.files.seal_json`); with encryption on,
+file covers (see :func:`counter_tui.store.engine.disk.seal_json`); with encryption on,
 that whole text is sealed with AES-GCM. A file that fails either check is
 damaged: :func:`salvage` still reads what it can, for the store to use only
 where nothing verified is left.
@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from counter_tui.store.engine.cipher import Cipher, CipherError
-from counter_tui.store.engine.files import CHECK_HEAD, DamagedFile, open_json, seal_json
+from counter_tui.store.engine.disk import CHECK_HEAD, DamagedFile, open_json, seal_json
 
 Tables = dict[str, dict[str, Any]]
 

@@ -38,8 +38,8 @@ from counter_tui.domain.files import SHA_RE, size_text
 from counter_tui.domain.messages import Msg
 from counter_tui.store.engine.cipher import MAGIC, NONCE, CipherError
 from counter_tui.store.engine.core import Store
+from counter_tui.store.engine.disk import FILE_MODE, fsync_dir, make_dir, replace_retrying
 from counter_tui.store.engine.errors import Notice, StoreError
-from counter_tui.store.engine.files import FILE_MODE, fsync_dir, make_dir, replace_retrying
 
 FOLDER = "files"
 SHARD = "m/files"

@@ -1,4 +1,7 @@
-"""Durable file helpers: atomic replace with fsync, owner-only modes, Windows retries."""
+"""Durable writes to disk: atomic replace with fsync, owner-only modes, Windows retries.
+
+And the checksummed JSON files the shards and the manifest are written as.
+"""
 
 from __future__ import annotations
 
