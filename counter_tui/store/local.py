@@ -36,7 +36,8 @@ from counter_tui.store.engine.core import (
     crc_shard,
     freeze_gc,
 )
-from counter_tui.store.index.directory import Directory, Summary, newest_first, row_of, summary_of
+from counter_tui.store.index.directory import Directory, Summary
+from counter_tui.store.index.row_format import newest_first, row_of, summary_of
 from counter_tui.store.scans import FileRoom
 
 DATA_SHARDS = 4096

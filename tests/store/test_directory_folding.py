@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter_tui.domain.text import fold
-from counter_tui.store.index import directory
-from counter_tui.store.index.directory import fold_words
+from counter_tui.store.index import row_format
+from counter_tui.store.index.row_format import fold_words
 
 TRICKY = [
     "Nguyễn Văn An",
@@ -37,7 +37,7 @@ def test_any_text_folds_the_same_word_by_word(text):
 
 
 def test_a_full_cache_starts_again_and_still_folds(monkeypatch):
-    monkeypatch.setattr(directory, "_FOLDED_MAX", 3)
+    monkeypatch.setattr(row_format, "_FOLDED_MAX", 3)
     words = [f"Trần{i}" for i in range(10)]
     assert fold_words(" ".join(words)) == fold(" ".join(words))
-    assert len(directory._FOLDED) <= 3
+    assert len(row_format._FOLDED) <= 3

@@ -13,7 +13,8 @@ from datetime import date
 
 import pytest
 
-from counter_tui.store.index.directory import Directory, _code_digits, normalize_phone
+from counter_tui.store.index.directory import Directory
+from counter_tui.store.index.row_format import code_digits, normalize_phone
 from tests.factories import dossier
 
 
@@ -50,7 +51,7 @@ def check(d, model, ever_codes, tag):
         assert sorted(s.uid for s in got_c) == sorted(want_c), (tag, "citizen", uid)
         at = [s.received_at for s in got_c]
         assert at == sorted(at, reverse=True), (tag, "citizen order", cid)
-        for digits in (cid[-6:], cid[:6], ph[-7:], _code_digits(doc["code"])[-5:]):
+        for digits in (cid[-6:], cid[:6], ph[-7:], code_digits(doc["code"])[-5:]):
             res, n = d.search_part(digits, limit=10**6, count_cap=10**6)
             assert uid in {s.uid for s in res}, (tag, "part", digits, uid)
         res, n = d.search_name(doc["applicant"]["full_name"], limit=10**6, count_cap=10**6)

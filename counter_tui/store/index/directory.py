@@ -3,20 +3,19 @@
 One compact row per dossier (a tab-separated UTF-8 string), each dossier
 numbered by its position in ``_uids``. The code, phone and part-of-a-number
 indexes are sorted arrays of (key hash, position) with a small overlay for
-changes (store/packed.py): every lookup re-checks its candidates against the
+changes (index/packed.py): every lookup re-checks its candidates against the
 current row. The name words keep posting lists of uids. The lookup by citizen
 ID needs no entry here: dossiers are partitioned by citizen ID, so the shard
 *is* that index. Kept in step with every commit through the store's change
-listener; saved at full checkpoints with ``marshal`` (a derived cache: if it is
-missing or damaged it is rebuilt from the shards and the log).
+listener; saved at full checkpoints (``saved_index``: a derived cache, rebuilt from
+the shards and the log if it is missing or damaged). The row's format and the keys
+read off it are in ``row_format``.
 """
 
 from __future__ import annotations
 
 import gc
 import heapq
-import marshal
-import re
 import threading
 import time
 import zlib
@@ -27,174 +26,37 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from counter_tui.domain.dossier import Dossier
 from counter_tui.domain.status import CLOCK_RUNNING, OPEN, Status
 from counter_tui.domain.summary import Summary as Summary  # re-exported for store.local
 from counter_tui.domain.text import fold
 from counter_tui.store.engine import gc_policy
-from counter_tui.store.engine.cipher import Cipher, CipherError
-from counter_tui.store.engine.disk import write_atomic
+from counter_tui.store.engine.cipher import Cipher
+from counter_tui.store.index import saved_index
 from counter_tui.store.index.packed import Builder, Packed, key_hash
+from counter_tui.store.index.row_format import (
+    citizen_hashes,
+    code_digits,
+    code_of,
+    day_slot_number,
+    fields_of,
+    legal_due,
+    newest_first,
+    normalize_phone,
+    part_hashes,
+    phone_hashes,
+    summary_of,
+    words_of,
+)
 from counter_tui.store.index.rows import Rows
+from counter_tui.store.index.saved_index import SavedParts
 
-# 5 (issue 16.4): the rows in one buffer, the uid and code indexes as sorted arrays of
-# (hash, position), and what changed since in dicts; 2: phone and name indexes are
-# rebuilt after open, not saved.
-MAGIC = b"CTDIR5\n"
 # A save rewrites the buffer and its arrays (renumbering the dossiers) once the rows
 # changed since it was built are this share of it; else it saves them as they are,
 # with the changes beside them: a rewrite at 500,000 took 2.7 s more under the lock.
 COMPACT_SHARE = 8
-FIELDS = (
-    "code",
-    "citizen_id",
-    "phone",
-    "name",
-    "status",
-    "due_at",
-    "received_at",
-    "procedure_code",
-    "shard_key",  # SAME_AS_CITIZEN when it is the citizen ID
-    "folded",
-    "folded_more",  # the submitter's name and the address, folded: found by words too
-)
 NEWEST_KEPT = 1000  # the newest rows kept for ``recent``
-SAME_AS_CITIZEN = "="  # never a shard key: those are citizen IDs and "uid:..."
-_CODE_TAIL = re.compile(r"-(?P<day>\d{6})-(?P<tail>\d{5,})$")
 _OPEN = frozenset(int(s) for s in OPEN)
 _RUNNING = frozenset(int(s) for s in CLOCK_RUNNING)
-
-
-def normalize_phone(phone: str) -> str:
-    digits = phone if phone.isdigit() else "".join(ch for ch in phone or "" if ch.isdigit())
-    if digits.startswith("84") and len(digits) >= 11:
-        digits = "0" + digits[2:]
-    return digits
-
-
-_FOLDED: dict[str, str] = {}
-_FOLDED_MAX = 200_000  # words; names and addresses repeat a small vocabulary
-
-
-def fold_words(text: str) -> str:
-    """``fold(text)``, one word at a time through a cache: indexing 100,000 pulled
-    dossiers folded the same few thousand words (Nguyễn, Văn, Thôn…) over and over.
-    Folding is per character apart from the spaces it puts between words, so folding
-    each word and joining the non-empty results gives the same string."""
-    out = []
-    cache = _FOLDED
-    for word in text.split():
-        folded = cache.get(word)
-        if folded is None:
-            if len(cache) >= _FOLDED_MAX:
-                cache.clear()
-            folded = cache[word] = fold(word)
-        if folded:
-            out.append(folded)
-    return " ".join(out)
-
-
-def row_of(doc: dict[str, Any], shard_key: str) -> bytes:
-    return "\t".join(fields_of(doc, shard_key)).encode("utf-8")
-
-
-def fields_of(doc: dict[str, Any], shard_key: str) -> list[str]:
-    """The row's fields (see FIELDS), tabs already replaced."""
-    a = doc.get("applicant") or {}
-    name = str(a.get("full_name", ""))
-    cid = str(a.get("citizen_id") or "")
-    values = (
-        str(doc.get("code", "")),
-        cid,
-        normalize_phone(str(a.get("phone", ""))),
-        name,
-        str(doc.get("status") if doc.get("status") is not None else 0),
-        str(doc.get("due_at") or ""),
-        str(doc.get("received_at") or ""),
-        str(doc.get("procedure_code", "")),
-        # Nearly always the citizen ID again: 12 bytes a row, 6 MB at 500,000 dossiers.
-        SAME_AS_CITIZEN if shard_key == cid and cid else shard_key,
-        fold_words(name),
-        fold_words(f"{(doc.get('submitter') or {}).get('full_name', '')} {a.get('address', '')}"),
-    )
-    return [v.replace("\t", " ") for v in values]
-
-
-def _legal_due(doc: dict[str, Any], due_at: str) -> str:
-    """The due date the overdue list judges by: the legal one, as the report and the
-    hand-over do (an apology's new date does not make an open dossier on time again)."""
-    if not any(e.get("action") == "reschedule" for e in doc.get("events") or ()):
-        return due_at  # the common case, without building a Dossier
-    return Dossier.from_dict(doc).legal_due_at() or due_at
-
-
-def _words(f: list[str]) -> set[str]:
-    """The words a row is found by: the owner's name, the submitter's, the address."""
-    return set(f[9].split()) | (set(f[10].split()) if len(f) > 10 else set())
-
-
-def _part_keys(f: list[str]) -> set[str]:
-    """Keys of the part index: the code's last 5 digits (its number), the last 6 digits
-    of the citizen ID and of the phone, and the first 6 of the citizen ID (``^``)."""
-    keys = set()
-    code_digits = "".join(ch for ch in f[0].rsplit("-", 2)[-1] if ch.isdigit())
-    if len(code_digits) >= 5:
-        keys.add(code_digits[-5:])
-    for number in (f[1], f[2]):
-        if len(number) >= 6:
-            keys.add(number[-6:])
-    if len(f[1]) >= 6:
-        keys.add("^" + f[1][:6])
-    return keys
-
-
-def _day_slot_number(code: str) -> tuple[str, int, int] | None:
-    """(yymmdd, slot, number) of a code of either shape (domain/codes.py): the office
-    one's tail is the slot then 4 digits; the national one's (7 digits or more) is the
-    owner, the slot in 2 digits, then the number. Both draw on one counter a day."""
-    m = _CODE_TAIL.search(code)
-    if m is None:
-        return None
-    tail = m["tail"]
-    if len(tail) <= 6:
-        return m["day"], int(tail[:-4]), int(tail[-4:])
-    return m["day"], int(tail[2:4]), int(tail[4:])
-
-
-def _code_digits(code: str) -> str:
-    """The digits of a code after the office part: "261125-10001" gives 26112510001."""
-    tail = code.split("-", 1)[1] if "-" in code else code
-    return "".join(ch for ch in tail if ch.isdigit())
-
-
-def summary_of(uid: str, row: bytes) -> Summary:
-    f = row.decode("utf-8").split("\t")
-    shard_key = f[1] if f[8] == SAME_AS_CITIZEN else f[8]
-    return Summary(uid, f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], f[7], shard_key)
-
-
-def newest_first(summaries: Iterable[Summary]) -> list[Summary]:
-    """Newest received first; at the same moment (or with no time yet) the higher code,
-    then the uid. A whole order, so the citizen-ID lookup answers alike from the shard
-    (before the background build) and from the directory (after it): the shard's table
-    order and the directory's numbering disagree about dossiers that tie."""
-    return sorted(summaries, key=lambda s: (s.received_at, s.code, s.uid), reverse=True)
-
-
-def _part_hashes(f: list[str] | None) -> set[int]:
-    return {key_hash(k) for k in _part_keys(f)} if f is not None else set()
-
-
-def _phone_hashes(f: list[str] | None) -> set[int]:
-    return {key_hash(f[2])} if f is not None and f[2] else set()
-
-
-def _citizen_hashes(f: list[str] | None) -> set[int]:
-    return {key_hash(f[1])} if f is not None and f[1] else set()
-
-
-def _code_of(row: bytes) -> bytes:
-    return row[: row.index(b"\t")]
 
 
 def code_index(rows: Iterable[bytes]) -> array[int]:
@@ -202,7 +64,7 @@ def code_index(rows: Iterable[bytes]) -> array[int]:
     b = Builder()
     crc = zlib.crc32
     for pos, row in enumerate(rows):
-        b.add(crc(_code_of(row)), pos)
+        b.add(crc(code_of(row)), pos)
     return b.build()
 
 
@@ -225,8 +87,8 @@ class Directory:
         self._pos_new: dict[str, int] = {}
         # uid -> row: the saved rows in one buffer, numbered as in ``_uids``.
         self.rows = Rows(self._uids)
-        # Code, phone and part of a number (see _part_keys): sorted arrays of
-        # (key hash, position) plus an overlay of what changed since (store/packed.py).
+        # Code, phone and part of a number (see part_keys): sorted arrays of
+        # (key hash, position) plus an overlay of what changed since (index/packed.py).
         self.by_code = Packed()
         self.by_phone = Packed()
         self.by_part = Packed()
@@ -294,26 +156,26 @@ class Directory:
         if old is None:
             # A dossier new here (every one of a first pull): only keys to add.
             self.by_code.add(key_hash(f[0]), pos)
-            for h in _phone_hashes(f):
+            for h in phone_hashes(f):
                 self.by_phone.add(h, pos)
-            for h in _citizen_hashes(f):
+            for h in citizen_hashes(f):
                 self.by_citizen.add(h, pos)
-            for h in _part_hashes(f):
+            for h in part_hashes(f):
                 self.by_part.add(h, pos)
             self._keep_newest(uid, None, f[6].encode("utf-8"))
             old_tokens: set[str] = set()
         else:
             old_f = old.decode("utf-8").split("\t")
             self._restep(self.by_code, {key_hash(old_f[0])}, {key_hash(f[0])}, pos)
-            self._restep(self.by_phone, _phone_hashes(old_f), _phone_hashes(f), pos)
-            self._restep(self.by_citizen, _citizen_hashes(old_f), _citizen_hashes(f), pos)
-            self._restep(self.by_part, _part_hashes(old_f), _part_hashes(f), pos)
+            self._restep(self.by_phone, phone_hashes(old_f), phone_hashes(f), pos)
+            self._restep(self.by_citizen, citizen_hashes(old_f), citizen_hashes(f), pos)
+            self._restep(self.by_part, part_hashes(old_f), part_hashes(f), pos)
             self._keep_newest(uid, old_f[6].encode("utf-8"), f[6].encode("utf-8"))
-            old_tokens = _words(old_f)
+            old_tokens = words_of(old_f)
         if f[0]:
             self._note_number(f[0])
         # Words are never taken out: a search re-checks each found row's words.
-        for tok in _words(f) - old_tokens:
+        for tok in words_of(f) - old_tokens:
             postings = self.by_token.get(tok)
             if postings is None:
                 postings = self.by_token[tok] = array("I")
@@ -321,7 +183,7 @@ class Directory:
             postings.append(pos)
         status = int(f[4])
         if status in _OPEN:
-            self.open[uid] = (status, _legal_due(doc, f[5]))
+            self.open[uid] = (status, legal_due(doc, f[5]))
 
     def _remove(self, uid: str) -> None:
         old = self.rows.get(uid)
@@ -330,9 +192,9 @@ class Directory:
         old_f = old.decode("utf-8").split("\t")
         pos = self._position(uid)
         self._restep(self.by_code, {key_hash(old_f[0])}, set(), pos)
-        self._restep(self.by_phone, _phone_hashes(old_f), set(), pos)
-        self._restep(self.by_citizen, _citizen_hashes(old_f), set(), pos)
-        self._restep(self.by_part, _part_hashes(old_f), set(), pos)
+        self._restep(self.by_phone, phone_hashes(old_f), set(), pos)
+        self._restep(self.by_citizen, citizen_hashes(old_f), set(), pos)
+        self._restep(self.by_part, part_hashes(old_f), set(), pos)
         self.open.pop(uid, None)
         self._keep_newest(uid, old_f[6].encode("utf-8"), None)
         self.rows.pop(uid, None)
@@ -355,7 +217,7 @@ class Directory:
         self.secondary_ready.clear()
 
     def _note_number(self, code: str) -> None:
-        found = _day_slot_number(code)
+        found = day_slot_number(code)
         if found is None:
             return
         day = self._numbers.get(found[0])
@@ -374,7 +236,7 @@ class Directory:
         if numbers is None:
             numbers = self._numbers[key] = {}
             for code in self.rows.codes_with(f"-{key}-".encode()):
-                found = _day_slot_number(code.decode("utf-8"))
+                found = day_slot_number(code.decode("utf-8"))
                 if found is not None and found[0] == key:
                     _day, s, n = found
                     numbers[s] = max(numbers.get(s, 0), n)
@@ -393,7 +255,7 @@ class Directory:
         # Newest entry first: the overlay's, after the base's.
         for pos in reversed(self.by_code.positions(zlib.crc32(want))):
             row = self.rows.at(pos)
-            if row is not None and _code_of(row) == want:
+            if row is not None and code_of(row) == want:
                 return self._uids[pos]
         return None
 
@@ -526,7 +388,7 @@ class Directory:
                 continue
             f = row.decode("utf-8").split("\t", 3)
             code, cid, phone = f[0], f[1], f[2]
-            if _code_digits(code).endswith(digits) or (
+            if code_digits(code).endswith(digits) or (
                 len(digits) >= 6
                 and (cid.startswith(digits) or cid.endswith(digits) or phone.endswith(digits))
             ):
@@ -634,9 +496,9 @@ class Directory:
                         phones.add(key_hash(f[2]), pos)
                     if f[1]:
                         citizens.add(key_hash(f[1]), pos)
-                    for h in _part_hashes(f):
+                    for h in part_hashes(f):
                         parts.add(h, pos)
-                    for tok in _words(f):
+                    for tok in words_of(f):
                         postings = by_token.get(tok)
                         if postings is None:
                             postings = by_token[tok] = array("I")
@@ -668,77 +530,25 @@ class Directory:
         else:
             uids, (buf, offs, uid_index) = self._uids, rows.base()
             codes, changes, code_changes = self.by_code.base, rows.changes, self.by_code.extra
-        payload = marshal.dumps(
-            (
-                txn,
-                uids,
-                buf,
-                offs.tobytes(),
-                uid_index.tobytes(),
-                codes.tobytes(),
-                changes,
-                code_changes,
-                self.open,
-            ),
-            4,
+        saved_index.write(
+            path,
+            SavedParts(txn, uids, buf, offs, uid_index, codes, changes, code_changes, self.open),
+            cipher,
         )
-        data = MAGIC + b"%08x\n" % zlib.crc32(payload) + payload
-        write_atomic(path, cipher.seal(data) if cipher else data)
 
     @staticmethod
     def saved_by_older_version(path: Path, cipher: Cipher | None = None) -> bool:
-        """Whether ``path`` holds an index an earlier version saved in its own format: it is
-        rebuilt like a damaged one, but the clerk is told why, not that something broke."""
-        try:
-            raw = path.read_bytes()
-            if cipher is not None:
-                raw = cipher.open(raw)
-        except (OSError, CipherError):
-            return False
-        return raw.startswith(MAGIC[:5]) and not raw.startswith(MAGIC)
+        """Whether ``path`` holds an index in an earlier version's format (see saved_index)."""
+        return saved_index.saved_by_older_version(path, cipher)
 
     @classmethod
     def load(cls, path: Path, cipher: Cipher | None = None) -> Directory | None:
         """The saved directory, or None if missing or damaged (then rebuild)."""
-        try:
-            raw = path.read_bytes()
-            if cipher is not None:
-                raw = cipher.open(raw)
-        except (FileNotFoundError, CipherError):
+        saved = saved_index.read(path, cipher)
+        if saved is None:
             return None
-        head = len(MAGIC) + 9
-        if not raw.startswith(MAGIC) or len(raw) < head:
-            return None
-        try:
-            crc = int(raw[len(MAGIC) : head - 1], 16)
-        except ValueError:
-            return None
-        payload = memoryview(raw)[head:]
-        if zlib.crc32(payload) != crc:
-            return None
-        # Millions of new objects: keep the cyclic GC from scanning them as they appear.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            txn, uids, buf, *arrays, changes, code_changes, open_ = marshal.loads(payload)
-            offs, uid_index, codes = (array("Q") for _ in range(3))
-            for a, raw_array in zip((offs, uid_index, codes), arrays, strict=True):
-                a.frombytes(raw_array)
-        except (ValueError, EOFError, TypeError):
-            return None
-        finally:
-            if was_enabled:
-                gc.enable()
+        txn, uids, buf, offs, uid_index, codes, changes, code_changes, open_ = saved
         n = len(offs) - 1
-        if not (
-            isinstance(uids, list)
-            and isinstance(changes, dict)
-            and isinstance(code_changes, dict)
-            and n <= len(uids)
-            and len(uid_index) == len(codes) == n
-            and offs[-1] == len(buf)
-        ):
-            return None
         d = cls()
         d.txn, d.open = txn, open_
         d._uids = uids
