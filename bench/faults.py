@@ -99,9 +99,9 @@ def child(path: str, seed: int) -> None:
             names = store.store.shard_names("d/")
             if names:
                 store.store.read_shard_uncached(r.choice(names))
-            s = store.recent(5)
+            s = store.dossiers.recent(5)
             if s:
-                store.get_dossier(r.choice(s).uid)
+                store.dossiers.get(r.choice(s).uid)
 
     threading.Thread(target=reader, daemon=True).start()
     mine: list[tuple[str, int]] = []  # (uid, events) of dossiers this child can act on
@@ -110,7 +110,7 @@ def child(path: str, seed: int) -> None:
         if mine and rng.random() < 0.35:
             i = rng.randrange(len(mine))
             uid, events = mine[i]
-            doc = store.get_dossier(uid) or {}
+            doc = store.dossiers.get(uid) or {}
             status = doc.get("status")
             action = Action.START_PROCESSING if status == 2 else Action.RESULT_READY
             if status not in (2, 3):
@@ -196,21 +196,21 @@ def _check(path: Path, acked: dict[str, int], errs: list[list[str]]) -> dict[str
         return out
     try:
         for uid, events in acked.items():
-            doc = store.get_dossier(uid)
+            doc = store.dossiers.get(uid)
             if doc is None or len(doc.get("events") or []) < events:
                 out["lost"] += 1
         for parts in errs:
             _err, _kind, uid, events = parts[:4]
-            doc = store.get_dossier(uid)
+            doc = store.dossiers.get(uid)
             if doc is not None and len(doc.get("events") or []) >= int(events):
                 out["false_errors"] += 1  # told it failed, yet it was saved
-        ops = store.pending_ops(limit=10**9)
+        ops = store.outbox.pending(limit=10**9)
         seqs = [int(o["seq"]) for o in ops]
-        if seqs != list(range(1, store.last_seq() + 1)):
+        if seqs != list(range(1, store.outbox.last_seq() + 1)):
             out["duplicated"] += max(1, len(seqs) - len(set(seqs)))
         receives = [o.get("uid") for o in ops if o.get("type") == "dossier.create"]
         out["duplicated"] += len(receives) - len(set(receives))
-        codes = [s.code for s in store.all_summaries()]
+        codes = [s.code for s in store.dossiers.all_summaries()]
         out["duplicated"] += len(codes) - len(set(codes))
     finally:
         store.close()
@@ -296,8 +296,8 @@ def disk_full(root: Path) -> dict[str, Any]:
 
     def receive(d: dict[str, Any]) -> None:
         with store.transaction():
-            store.put_dossier(d)
-            store.enqueue({"type": "dossier.create", "uid": d["uid"]})
+            store.dossiers.put(d)
+            store.outbox.enqueue({"type": "dossier.create", "uid": d["uid"]})
 
     try:
         for i in range(5):
@@ -332,7 +332,7 @@ def disk_full(root: Path) -> dict[str, Any]:
             acked_after += 1
         store.abandon()
         store = LocalStore(path, background=False)
-        present = sum(store.dossier_by_code(d["code"]) == d for d in docs)
+        present = sum(store.dossiers.by_code(d["code"]) == d for d in docs)
         false_notice = any("intact" in n.msg.en for n in store.notices)
         store.close()
     finally:

@@ -138,9 +138,9 @@ def check(central: CentralProcess, counters: list[tuple[int, Counter]]) -> dict[
                     text("SELECT op_id, result FROM ops WHERE client_id = :c"), {"c": client_id}
                 )
             }
-            unsent += c.store.pending_count()
-            for seq in range(1, c.store.last_seq() + 1):
-                op = c.store.get_op(seq)
+            unsent += c.store.outbox.pending_count()
+            for seq in range(1, c.store.outbox.last_seq() + 1):
+                op = c.store.outbox.get(seq)
                 if op is None or op["op_id"] not in at_centre:
                     lost += 1
                     continue
@@ -150,7 +150,7 @@ def check(central: CentralProcess, counters: list[tuple[int, Counter]]) -> dict[
                     if r.get("code") in ("op.exists", "op.code_taken"):
                         dup += 1
     for _client_id, c in counters:
-        for s in c.store.all_summaries():
+        for s in c.store.dossiers.all_summaries():
             if central.db.dossiers.by_code(OFFICE, s.code) is None:
                 lost += 1
     return {"lost": lost, "duplicated": dup, "unsent": unsent, "rejected": rejected}
@@ -219,7 +219,7 @@ def run(sync_ops: int, quick: bool, seed: int = 2026, log=print) -> dict[str, An
             t.join(30)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            if all(c.store.pending_count() == 0 for _, c in counters):
+            if all(c.store.outbox.pending_count() == 0 for _, c in counters):
                 break
             time.sleep(0.2)
         for _, c in counters:

@@ -54,7 +54,7 @@ def paperwork_for(path: Path, n: int):
     rng = random.Random(n)
     with store.transaction():
         for i in range(n):
-            store.put_dossier(dossier(rng, i, base=datetime(2026, 1, 5, 8, 0)))
+            store.dossiers.put(dossier(rng, i, base=datetime(2026, 1, 5, 8, 0)))
     store.checkpoint(full=False)
     settings = Settings(office_name="UBND xã Quảng Phú", print_folder=str(path / "out"))
     desk = Desk(
@@ -78,7 +78,7 @@ def main() -> None:
     year = (date(2026, 1, 1), date(2026, 12, 31))
     with tempfile.TemporaryDirectory() as tmp:
         store, pw = paperwork_for(Path(tmp) / "slips", 50)
-        uid = store.recent(1)[0].uid
+        uid = store.dossiers.recent(1)[0].uid
         slip = pw.slip("01", uid)
         t0 = time.perf_counter()
         render_pdf(slip)

@@ -78,10 +78,10 @@ def soak(path: Path, minutes: float, warmup: float, receive_every: int = 4) -> d
 
     base_rss = rss_mb()  # interpreter and imports, before the store
     store = LocalStore(path, background=True)
-    store.wait_indexes()
+    store.dossiers.wait_indexes()
     # What one dossier costs in memory at this size, in this process: new dossiers take
     # that much each, which is data, not a leak (see the JSON line's net figure).
-    kb_per_dossier = (rss_mb() - base_rss) * 1024 / max(1, store.dossier_count())
+    kb_per_dossier = (rss_mb() - base_rss) * 1024 / max(1, store.dossiers.count())
     now = [datetime(2026, 3, 2, 8, 0)]
 
     def clock() -> datetime:
@@ -105,15 +105,15 @@ def soak(path: Path, minutes: float, warmup: float, receive_every: int = 4) -> d
     while True:
         t = time.perf_counter() - t0
         if t >= next_sample:
-            samples.append((t, rss_mb(), store.dossier_count(), rounds, receives))
+            samples.append((t, rss_mb(), store.dossiers.count(), rounds, receives))
             next_sample += SAMPLE_S
             if t >= end:
                 break
-        s = store.summary(rng.choice(uids))
+        s = store.dossiers.summary(rng.choice(uids))
         if s is not None:
-            store.dossiers_by_citizen(s.citizen_id)
-            store.dossier_by_code(s.code)
-            store.search_names(" ".join(s.name.split()[-2:]), limit=50)
+            store.dossiers.of_citizen(s.citizen_id)
+            store.dossiers.by_code(s.code)
+            store.dossiers.search_names(" ".join(s.name.split()[-2:]), limit=50)
         rounds += 1
         if receive_every and rounds % receive_every == 0:
             d = desk.draft(

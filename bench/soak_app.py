@@ -48,7 +48,7 @@ async def loop(store: Path, minutes: float) -> list[tuple[float, float, int, boo
         rng = random.Random(3)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(1.0)
-            s.store.wait_indexes()
+            s.store.dossiers.wait_indexes()
             uids = list(s.store.directory.rows)
             t0, next_sample, rounds = time.perf_counter(), 0.0, 0
             while True:
@@ -65,7 +65,7 @@ async def loop(store: Path, minutes: float) -> list[tuple[float, float, int, boo
                     next_sample += 30
                     if t >= minutes * 60:
                         break
-                summary = s.store.summary(rng.choice(uids))
+                summary = s.store.dossiers.summary(rng.choice(uids))
                 if summary is None:
                     continue
                 query = summary.citizen_id if rounds % 3 else " ".join(summary.name.split()[-2:])

@@ -119,7 +119,7 @@ def build(path: Path, n: int) -> None:
             for i in range(start, min(n, start + batch)):
                 st = 10 if rng.random() < 0.93 else rng.choice([2, 4, 5, 9])
                 d = dossier(rng, i, status=st)
-                store.put_dossier(d)
+                store.dossiers.put(d)
         store.checkpoint(full=False)
         print(
             f"  built {min(n, start + batch):>7,} / {n:,}  ({time.perf_counter() - t0:.0f} s)",
@@ -139,34 +139,34 @@ def measure(path: Path, n: int) -> dict:
     t0 = time.perf_counter()
     store = LocalStore(path, background=True, cipher=bench_cipher())
     open_s = time.perf_counter() - t0
-    store.wait_indexes()
+    store.dossiers.wait_indexes()
     ready_s = time.perf_counter() - t0  # phone and name indexes built in the background
     rss = rss_mb()
     rng = random.Random(7)
     uids = list(store.directory.rows)
-    sample = [store.summary(rng.choice(uids)) for _ in range(1000)]
+    sample = [store.dossiers.summary(rng.choice(uids)) for _ in range(1000)]
 
     code_ms, cid_ms, name_ms, write_ms = [], [], [], []
     # What the lookup screen waits for: the result rows (summaries), not whole dossiers.
     code_row_ms, cid_row_ms = [], []
     for s in sample:
         t = time.perf_counter()
-        found = store.summary_by_code(s.code)
+        found = store.dossiers.summary_by_code(s.code)
         code_row_ms.append((time.perf_counter() - t) * 1000)
         assert found is not None and found.uid == s.uid
     for s in sample:
         t = time.perf_counter()
-        rows = store.citizen_summaries(s.citizen_id)
+        rows = store.dossiers.citizen_summaries(s.citizen_id)
         cid_row_ms.append((time.perf_counter() - t) * 1000)
         assert s.uid in [r.uid for r in rows]
     for s in sample:
         t = time.perf_counter()
-        doc = store.dossier_by_code(s.code)
+        doc = store.dossiers.by_code(s.code)
         code_ms.append((time.perf_counter() - t) * 1000)
         assert doc is not None
     for s in sample:
         t = time.perf_counter()
-        docs = store.dossiers_by_citizen(s.citizen_id)
+        docs = store.dossiers.of_citizen(s.citizen_id)
         cid_ms.append((time.perf_counter() - t) * 1000)
         assert docs
     queries = []
@@ -175,18 +175,20 @@ def measure(path: Path, n: int) -> dict:
         queries.append(rng.choice([s.name, fold(s.name), " ".join(words[::2]), s.name[:-1]]))
     for q in queries:
         t = time.perf_counter()
-        _results, _count = store.search_names(q, limit=50)
+        _results, _count = store.dossiers.search_names(q, limit=50)
         name_ms.append((time.perf_counter() - t) * 1000)
     for s in sample[:500]:
-        doc = store.get_dossier(s.uid)
+        doc = store.dossiers.get(s.uid)
         doc["status"] = 10 if doc["status"] == 9 else 9
         t = time.perf_counter()
         with store.transaction():
-            store.put_dossier(doc)
-            store.enqueue({"type": "dossier.patch", "uid": doc["uid"], "status": doc["status"]})
+            store.dossiers.put(doc)
+            store.outbox.enqueue(
+                {"type": "dossier.patch", "uid": doc["uid"], "status": doc["status"]}
+            )
         write_ms.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
-    lists = store.open_lists(date(2026, 3, 2))
+    lists = store.dossiers.open_lists(date(2026, 3, 2))
     open_list_ms = (time.perf_counter() - t) * 1000
     store.close()
     return {

@@ -146,7 +146,7 @@ def main() -> None:
         t = time.perf_counter()
         c.engine._push_all()
         push_s = time.perf_counter() - t
-        assert c.store.pending_count() == 0 and central.db.dossiers.count() == args.push
+        assert c.store.outbox.pending_count() == 0 and central.db.dossiers.count() == args.push
         c.close()
         # 2. pull into an empty cache
         print(f"seeding {args.pull:,} dossiers at the centre ...", file=sys.stderr)
@@ -156,7 +156,7 @@ def main() -> None:
         t = time.perf_counter()
         fresh.engine._pull_all()
         pull_s = time.perf_counter() - t
-        got = fresh.store.dossier_count()
+        got = fresh.store.dossiers.count()
         fresh.close()
         # 3. many counters polling
         print(f"{args.counters} counters polling for {args.seconds:.0f} s ...", file=sys.stderr)

@@ -150,7 +150,7 @@ async def interactive(data: Path, procedures: int) -> dict:
     app = build_app(services)
     store = services.store
     rng = random.Random(3)
-    sample = rng.sample(store.all_summaries(), 60)
+    sample = rng.sample(store.dossiers.all_summaries(), 60)
     names = [s.name for s in sample]
     # Part of a number, as read off a slip or said by a citizen: a code's last 5 digits,
     # the last 6 of a phone, the first 6 of a citizen ID (issue 15.8).

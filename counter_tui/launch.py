@@ -27,7 +27,7 @@ def load_catalog_cached(store: LocalStore) -> Catalog:
     from counter_tui.config_files import catalog_path
     from counter_tui.domain.catalog import catalog_from_dict, load_catalog
 
-    procs, etag = store.cached_catalog()
+    procs, etag = store.catalog.cached()
     if procs and etag:
         try:
             return catalog_from_dict({"procedures": procs}, path="(cache)")

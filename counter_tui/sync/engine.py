@@ -134,15 +134,15 @@ class SyncEngine:
     def status(self) -> SyncStatus:
         # Called on every draw of the status bar: only the cheap count is read here;
         # the conflict count changes only in a sync cycle or when the clerk marks one handled.
-        self._status.pending = self.store.pending_count()
+        self._status.pending = self.store.outbox.pending_count()
         return self._status
 
     def refresh_conflicts(self) -> None:
         self._refresh_counts()
 
     def _refresh_counts(self) -> None:
-        self._status.pending = self.store.pending_count()
-        self._status.conflicts = len(self.store.rejected_ops())
+        self._status.pending = self.store.outbox.pending_count()
+        self._status.conflicts = len(self.store.outbox.rejected())
 
     def _publish(self) -> None:
         self._refresh_counts()
@@ -182,7 +182,7 @@ class SyncEngine:
                 self._refresh_catalog()
                 clerks = self.client.clerks()
                 if clerks is not None:
-                    self.store.save_clerks(clerks)
+                    self.store.clerks.save(clerks)
             except (SyncError, DomainError) as exc:
                 self._failed(exc)
                 return False
@@ -247,8 +247,8 @@ class SyncEngine:
         chain truncated here (head rewritten too) is still caught by ``audit verify``."""
         return {
             "audit": {
-                "seq": int(self.store.get_meta("audit_seq", 0)),
-                "head": self.store.get_meta("audit_hash", ""),
+                "seq": int(self.store.meta.get("audit_seq", 0)),
+                "head": self.store.meta.get("audit_hash", ""),
             }
         }
 
@@ -273,15 +273,17 @@ class SyncEngine:
                     ops, sent = ahead
                     ahead = None
                 else:
-                    ops = self.store.pending_ops(limit=limit, copy=False)
-                    if not ops and self.store.pending_count() > 0:
+                    ops = self.store.outbox.pending(limit=limit, copy=False)
+                    if not ops and self.store.outbox.pending_count() > 0:
                         # The next numbers are missing from the outbox: send what follows,
                         # so the centre says what it has (its answers may have been lost)
                         # or that a gap it cannot close is there.
-                        ops = self.store.pending_ops(limit=self.store.pending_count())[:limit]
+                        ops = self.store.outbox.pending(limit=self.store.outbox.pending_count())[
+                            :limit
+                        ]
                     if not ops:
                         return
-                before = self.store.acked_seq()
+                before = self.store.outbox.acked_seq()
                 try:
                     if sent is not None:
                         timed = sent.result()
@@ -298,7 +300,7 @@ class SyncEngine:
                 results = body.get("results", [])
                 err = body.get("error")
                 if not err and len(results) == len(ops):
-                    following = self.store.pending_ops(
+                    following = self.store.outbox.pending(
                         limit=limit, after=int(ops[-1]["seq"]), copy=False
                     )
                     if following and int(following[0]["seq"]) == int(ops[-1]["seq"]) + 1:
@@ -309,7 +311,7 @@ class SyncEngine:
                             following,
                             pool.submit(self.client.push, batch, self._push_extra()),
                         )
-                self.store.ack_ops(results)
+                self.store.outbox.ack(results)
                 if err:
                     server_last = int(body.get("last_seq", 0))
                     if err.get("code") == "seq_reused":
@@ -317,21 +319,21 @@ class SyncEngine:
                         answered = len(results)
                         raise SeqReused(int(ops[min(answered, len(ops) - 1)]["seq"]))
                     if err.get("code") == "gap":
-                        acked = self.store.acked_seq()
+                        acked = self.store.outbox.acked_seq()
                         if server_last > acked:
                             # The centre has more than we knew (its answers were lost).
-                            self.store.ack_through(server_last)
+                            self.store.outbox.ack_through(server_last)
                         elif server_last < acked and not realigned:
                             # The centre lost operations (restored from a backup): send
                             # them again.
-                            self.store.set_meta("acked_seq", server_last)
+                            self.store.meta.set("acked_seq", server_last)
                         else:
                             # Nothing we hold can fill the gap: retrying cannot help.
                             raise OutboxGap(server_last + 1, int(ops[0]["seq"]))
                         realigned = True
                         continue
                     raise SyncError(str(err))
-                if self.store.acked_seq() == before:
+                if self.store.outbox.acked_seq() == before:
                     raise SyncError("push made no progress")
         finally:
             if pool is not None:
@@ -349,7 +351,7 @@ class SyncEngine:
         ahead: Future[Timed] | None = None
         pool: ThreadPoolExecutor | None = None
         try:
-            cursor = self.store.get_meta("cursor")
+            cursor = self.store.meta.get("cursor")
             for _ in range(100_000):
                 try:
                     timed = (
@@ -362,7 +364,7 @@ class SyncEngine:
                     self._status.resyncs += 1
                     cursor = None
                     ahead = None
-                    self.store.set_meta("cursor", None)
+                    self.store.meta.set("cursor", None)
                     continue
                 body = timed.body
                 more = bool(body.get("has_more"))
@@ -394,18 +396,18 @@ class SyncEngine:
             # action committed between reading them and writing this page would otherwise
             # be overwritten by the centre's older copy and shown as confirmed.
             pending: dict[str, list[dict[str, Any]]] = {}
-            if latest and self.store.pending_count():
-                for op in self.store.pending_ops(limit=10**9):
+            if latest and self.store.outbox.pending_count():
+                for op in self.store.outbox.pending(limit=10**9):
                     pending.setdefault(op["uid"], []).append(op)
-            stored = self.store.stored_versions(list(latest))
+            stored = self.store.dossiers.stored_versions(list(latest))
             docs = [
                 self._merged(ch, pending.get(uid, []))
                 for uid, ch in latest.items()
                 if uid not in stored or stored[uid] < int(ch["version"])
             ]
             # The page's documents were parsed for this call only: the store takes them.
-            self.store.adopt_dossiers(docs)
-            self.store.set_meta("cursor", body["cursor"])
+            self.store.dossiers.adopt(docs)
+            self.store.meta.set("cursor", body["cursor"])
 
     def _merged(self, ch: dict[str, Any], pending: list[dict[str, Any]]) -> dict[str, Any]:
         """The server's dossier with this counter's unanswered operations applied on top."""
@@ -421,7 +423,7 @@ class SyncEngine:
         return doc
 
     def _refresh_catalog(self) -> None:
-        _procs, etag = self.store.cached_catalog()
+        _procs, etag = self.store.catalog.cached()
         status, body, new_etag = self.client.catalog(etag)
         if status == 200 and body is not None:
             import orjson
@@ -431,7 +433,7 @@ class SyncEngine:
             if isinstance(raw, dict):
                 self._use_holidays(raw)
             # Saved after the table: a crash in between fetches both again.
-            self.store.save_catalog(list(doc.get("procedures", [])), new_etag or "")
+            self.store.catalog.save(list(doc.get("procedures", [])), new_etag or "")
 
     def _use_holidays(self, raw: dict[str, Any]) -> None:
         """The centre's holiday decisions, from now on: kept by the desk (cache) and used by
@@ -457,14 +459,16 @@ class SyncEngine:
         with self.store.transaction():
             # Checked and written under one lock, with this counter's unanswered operations
             # on top, as a pulled page is: a clerk's action just saved is never undone.
-            local = self.store.get_dossier(ch["uid"])
+            local = self.store.dossiers.get(ch["uid"])
             if local is not None and int((local.get(SYNC_KEY) or {}).get("version", 0)) >= int(
                 ch["version"]
             ):
                 return local
-            pending = [op for op in self.store.pending_ops(limit=10**9) if op["uid"] == ch["uid"]]
+            pending = [
+                op for op in self.store.outbox.pending(limit=10**9) if op["uid"] == ch["uid"]
+            ]
             doc = self._merged(ch, pending)
-            self.store.put_dossier(doc)
+            self.store.dossiers.put(doc)
         return doc
 
     def fetch_citizen_dossiers(self, citizen_id: str) -> int:

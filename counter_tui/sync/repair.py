@@ -50,10 +50,10 @@ def ranges(numbers: list[int]) -> str:
 def plan_gap_repair(store: LocalStore, client: CentralClient) -> GapPlan:
     """Read-only: what the repair would do. Asks the centre (one pull of one change)."""
     centre_last = int(client.pull(None, limit=1).body.get("last_seq", 0))
-    local_last = store.last_seq()
+    local_last = store.outbox.last_seq()
     plan = GapPlan(centre_last, local_last)
     for seq in range(centre_last + 1, local_last + 1):
-        if store.get_op(seq) is None:
+        if store.outbox.get(seq) is None:
             plan.missing.append(seq)
         else:
             plan.held += 1
@@ -65,10 +65,12 @@ def repair_gap(store: LocalStore, plan: GapPlan, actor: str = "operator") -> lis
     if not plan.needed:
         return []
     with store.transaction():
-        if plan.centre_last > store.acked_seq():
-            store.ack_through(plan.centre_last)  # the centre has these; its answers were lost
-        missing, moved = store.renumber_pending(plan.centre_last + 1)
-        store.audit(
+        if plan.centre_last > store.outbox.acked_seq():
+            store.outbox.ack_through(
+                plan.centre_last
+            )  # the centre has these; its answers were lost
+        missing, moved = store.outbox.renumber_pending(plan.centre_last + 1)
+        store.audit.append(
             {
                 "actor": actor,
                 "action": "sync.repair_gap",

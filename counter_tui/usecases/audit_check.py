@@ -39,8 +39,8 @@ class CentreCheck:
 
 def check_local_chain(store: LocalStore) -> LocalChain:
     """Read-only: the caller may abandon the store afterwards (no checkpoint needed)."""
-    checked, problem = store.verify_audit()
-    entries = tuple(store.audit_entries())
+    checked, problem = store.audit.verify()
+    entries = tuple(store.audit.entries())
     return LocalChain(checked, break_words(problem) if problem else None, entries)
 
 

@@ -90,13 +90,13 @@ class SignIn:
         self._locked_since: dict[str, float] = {}
 
     def accounts(self) -> list[dict[str, Any]]:
-        return [a for a in self.store.clerks() if a.get("active", 1)]
+        return [a for a in self.store.clerks.all() if a.get("active", 1)]
 
     def _failures(self) -> dict[str, dict[str, Any]]:
-        return dict(self.store.get_meta("signin_failures") or {})
+        return dict(self.store.meta.get("signin_failures") or {})
 
     def _audit(self, action: str, username: str, **detail: Any) -> None:
-        self.store.audit(
+        self.store.audit.append(
             {
                 "at": self.clock().isoformat(),
                 "actor": username,
@@ -134,7 +134,7 @@ class SignIn:
             entry.pop("locked_until", None)
             entry["locked"] = False
             failures[name] = entry
-            self.store.set_meta("signin_failures", failures)
+            self.store.meta.set("signin_failures", failures)
         self._locked_since.pop(name, None)
         return None
 
@@ -178,7 +178,7 @@ class SignIn:
         with self.store.transaction():
             failures = self._failures()
             failures.pop(name, None)
-            self.store.set_meta("signin_failures", failures)
+            self.store.meta.set("signin_failures", failures)
             self._audit("sign_in", name)
         self._locked_since.pop(name, None)
         assert account is not None  # ok is False without one
@@ -193,7 +193,7 @@ class SignIn:
             left = self.max_failures - (entry["count"] - 1) % self.max_failures - 1
             entry["locked"] = left <= 0
             failures[name] = entry
-            self.store.set_meta("signin_failures", failures)
+            self.store.meta.set("signin_failures", failures)
             self._audit("sign_in_failed", name, locked=left <= 0, failures=entry["count"])
         log.warning("sign-in failed for %s%s", name, " (now locked out)" if left <= 0 else "")
         if left <= 0:
@@ -221,7 +221,7 @@ class SignIn:
             failures = self._failures()
             if failures.pop(name, None) is None:
                 return False
-            self.store.set_meta("signin_failures", failures)
+            self.store.meta.set("signin_failures", failures)
             self._audit("clerk.unlock", actor, target=name)
         self._locked_since.pop(name, None)
         return True
@@ -234,7 +234,7 @@ class SignIn:
         from :func:`hash_pin`, so a short PIN is refused before anything is opened."""
         login = username.strip().lower()
         with self.store.transaction():
-            self.store.set_local_clerk(
+            self.store.clerks.set_local(
                 {"username": login, "name": name, "pin_hash": pin_hash, "active": 1}
             )
             self._audit("clerk.set_local", actor, target=login)

@@ -81,7 +81,7 @@ class Desk:
         self._store = store
         self.code_schemes = code_schemes or CodeSchemes()
         self.boundary = boundary or BoundaryList()
-        received = store.get_meta(HOLIDAYS_KEY)
+        received = store.meta.get(HOLIDAYS_KEY)
         if received:  # a table received earlier wins over the seeded file
             calendar = calendar.with_decisions(HolidayDecisions.from_dict(received, "(cache)"))
         self.catalog = catalog
@@ -110,7 +110,7 @@ class Desk:
         use it from the next receipt on; due dates already given are stored, not recomputed.
         Raises :class:`DomainError` (nothing changes) if the table is malformed."""
         decisions = HolidayDecisions.from_dict(raw, "(trung tâm)")
-        self._store.set_meta(HOLIDAYS_KEY, decisions.to_dict())
+        self._store.meta.set(HOLIDAYS_KEY, decisions.to_dict())
         self.calendar = self.calendar.with_decisions(decisions)
         return decisions
 
@@ -231,18 +231,18 @@ class Desk:
         # Check the rules before a number is spent on it.
         apply(draft, outcome, ctx)
         with self._write():
-            number = self._store.next_code_number(now.date(), self.identity.slot)
+            number = self._store.dossiers.next_code_number(now.date(), self.identity.slot)
             draft.code = str(self._scheme_code(p, now.date(), number))
             dossier = apply(draft, outcome, ctx)
             if dossier.received_at and dossier.tracking is None:
                 dossier.tracking = self._next_book_entry(now.year)
             doc = dossier.to_dict()
             doc[SYNC_KEY] = {"version": 0, "confirmed": False}
-            self._store.put_dossier(doc)
+            self._store.dossiers.put(doc)
             self._register_files(doc_files(dossier))
             if dossier.applicant.citizen_id:
                 self._remember_citizen(dossier.applicant)
-            self._store.enqueue(
+            self._store.outbox.enqueue(
                 receive_op(doc, at=now, actor=self.identity.clerk, counter=self.identity.counter)
             )
             self._audit(outcome.value, dossier)
@@ -255,7 +255,7 @@ class Desk:
         """Apply ``action`` to a dossier at this counter, durably, and queue it for the centre."""
         now = self.clock()
         with self._write():
-            doc = self._store.get_dossier(uid)
+            doc = self._store.dossiers.get(uid)
             if doc is None:
                 raise DomainError(
                     "dossier.unknown", Msg("Không tìm thấy hồ sơ.", "No such dossier.")
@@ -288,8 +288,8 @@ class Desk:
             sync = dict(doc.get(SYNC_KEY) or {"version": 0})
             new = dossier.to_dict()
             new[SYNC_KEY] = {**sync, "confirmed": False}
-            self._store.put_dossier(new)
-            self._store.enqueue(
+            self._store.dossiers.put(new)
+            self._store.outbox.enqueue(
                 action_op(
                     uid,
                     action,
@@ -349,18 +349,20 @@ class Desk:
         highest number any stored dossier holds, so no number is ever reused."""
         book = self.identity.book
         key = f"book:{book}:{year}"
-        last = self._store.get_meta(key)
+        last = self._store.meta.get(key)
         if last is None:
             # A dossier enters the book when it is received, in the year of its receipt:
             # only this year's need reading (none on the first receive of a new year).
             last = 0
-            this_year = [s for s in self._store.all_summaries() if s.received_at[:4] == str(year)]
-            for doc in self._store.dossiers_of(this_year):
+            this_year = [
+                s for s in self._store.dossiers.all_summaries() if s.received_at[:4] == str(year)
+            ]
+            for doc in self._store.dossiers.of_summaries(this_year):
                 t = doc.get("tracking") or {}
                 if t.get("book") == book and t.get("year") == year:
                     last = max(last, int(t.get("number") or 0))
         number = int(last) + 1
-        self._store.set_meta(key, number)
+        self._store.meta.set(key, number)
         return TrackingEntry(book, year, number)
 
     def _scheme_code(self, p: Procedure, day: date, number: int) -> object:
@@ -382,7 +384,7 @@ class Desk:
         )
 
     def _remember_citizen(self, a: Applicant) -> None:
-        self._store.put_citizen(
+        self._store.citizens.put(
             {
                 "citizen_id": a.citizen_id,
                 "full_name": a.full_name,
@@ -394,7 +396,7 @@ class Desk:
         )
 
     def _audit(self, action: str, d: Dossier) -> None:
-        self._store.audit(
+        self._store.audit.append(
             {
                 "at": self.clock().isoformat(),
                 "actor": self.identity.clerk,
@@ -437,12 +439,12 @@ class Desk:
     # --- looking up -----------------------------------------------------------------------
 
     def dossier(self, uid: str) -> Dossier | None:
-        doc = self._store.get_dossier(uid)
+        doc = self._store.dossiers.get(uid)
         return _dossier(doc) if doc is not None else None
 
     def sync_state(self, uid: str) -> SyncState:
         """Whether the centre has confirmed this dossier, and at which version."""
-        doc = self._store.get_dossier(uid) or {}
+        doc = self._store.dossiers.get(uid) or {}
         sync = doc.get(SYNC_KEY) or {}
         return SyncState(int(sync.get("version") or 0), bool(sync.get("confirmed")))
 
@@ -453,27 +455,27 @@ class Desk:
         phone (6 digits or more)."""
         key = search_key(query)
         if key.kind is KeyKind.CODE:
-            s = self._store.summary_by_code(key.value)
+            s = self._store.dossiers.summary_by_code(key.value)
             return ([s], 1) if s else ([], 0)
         if key.kind is KeyKind.CITIZEN_ID:
-            rows = self._store.citizen_summaries(key.value)
+            rows = self._store.dossiers.citizen_summaries(key.value)
             if rows:
                 return rows[:limit], len(rows)
         if key.kind is KeyKind.PHONE:
-            found = self._store.dossiers_by_phone(key.value)
+            found = self._store.dossiers.by_phone(key.value)
             if found:
                 return found[:limit], len(found)
         if key.kind is KeyKind.NAME:
-            return self._store.search_names(key.value, limit=limit)
+            return self._store.dossiers.search_names(key.value, limit=limit)
         if key.kind in (KeyKind.CITIZEN_ID, KeyKind.PHONE, KeyKind.DIGITS) and len(key.value) >= 5:
             # The store's word search takes part of a number too (store/directory.py).
-            return self._store.search_names(key.value, limit=limit)
+            return self._store.dossiers.search_names(key.value, limit=limit)
         return [], 0
 
     def by_code_or_citizen(self, key: SearchKey) -> list[Dossier]:
         """The dossier with this code, or every dossier of this citizen (the hand-over's key)."""
         if key.kind is KeyKind.CODE:
-            doc = self._store.dossier_by_code(key.value)
+            doc = self._store.dossiers.by_code(key.value)
             return [_dossier(doc)] if doc else []
         if key.kind is KeyKind.CITIZEN_ID:
             return self.citizen_history(key.value)
@@ -481,11 +483,11 @@ class Desk:
 
     def citizen_history(self, citizen_id: str) -> list[Dossier]:
         """Every dossier of this citizen in the cache, newest first."""
-        return [_dossier(d) for d in self._store.dossiers_by_citizen(citizen_id)]
+        return [_dossier(d) for d in self._store.dossiers.of_citizen(citizen_id)]
 
     def citizen(self, citizen_id: str) -> Applicant | None:
         """What the cache remembers of a citizen (name, contact) from an earlier dossier."""
-        rec = self._store.get_citizen(citizen_id)
+        rec = self._store.citizens.get(citizen_id)
         if rec is None:
             return None
         return Applicant(
@@ -499,17 +501,17 @@ class Desk:
 
     def dossier_count(self) -> int:
         """How many dossiers the cache holds (the true count of the lookup's "All")."""
-        return self._store.dossier_count()
+        return self._store.dossiers.count()
 
     def recent(self, limit: int = 200) -> list[Summary]:
         """The most recent dossiers (none past :data:`RECENT_LIMIT`: a query is needed then)."""
-        if self._store.dossier_count() > RECENT_LIMIT:
+        if self._store.dossiers.count() > RECENT_LIMIT:
             return []
-        return self._store.recent(limit)
+        return self._store.dossiers.recent(limit)
 
     def open_lists(self) -> dict[str, list[Summary]]:
         """Open dossiers by what they wait for: due_today, overdue, ready, awaiting_supplement."""
-        return self._store.open_lists(self.clock().date())
+        return self._store.dossiers.open_lists(self.clock().date())
 
     def received_by(self, end: date) -> list[Dossier]:
         """Every cached dossier that can count in a period ending on ``end``."""
@@ -517,9 +519,11 @@ class Desk:
         # requests at the counter have no receipt time and are judged by their events.
         last = end.isoformat() + "T23:59:59"
         wanted = [
-            s for s in self._store.all_summaries() if not (s.received_at and s.received_at > last)
+            s
+            for s in self._store.dossiers.all_summaries()
+            if not (s.received_at and s.received_at > last)
         ]
-        found = [_dossier(doc) for doc in self._store.dossiers_of(wanted)]
+        found = [_dossier(doc) for doc in self._store.dossiers.of_summaries(wanted)]
         return sorted(found, key=lambda d: (d.received_at or "", d.code or ""))
 
     # --- the cache and the outbox ----------------------------------------------------------
@@ -530,25 +534,25 @@ class Desk:
 
     def start_indexing(self) -> None:
         """Build the phone and name indexes in the background (after the first paint)."""
-        self._store.build_indexes_in_background()
+        self._store.dossiers.build_indexes_in_background()
 
     def pending_count(self) -> int:
-        return self._store.pending_count()
+        return self._store.outbox.pending_count()
 
     def pending(self, limit: int = 50) -> list[OutboxItem]:
         """The oldest operations not yet acknowledged by the centre."""
-        return [self._outbox_item(op) for op in self._store.pending_ops(limit=limit)]
+        return [self._outbox_item(op) for op in self._store.outbox.pending(limit=limit)]
 
     def rejected(self) -> list[OutboxItem]:
         """Operations the centre refused or found in conflict, not yet handled here."""
-        return [self._outbox_item(op) for op in self._store.rejected_ops()]
+        return [self._outbox_item(op) for op in self._store.outbox.rejected()]
 
     def resolve_rejected(self, seq: int) -> None:
         """Mark a refused operation handled, audited under the signed-in clerk."""
         clerk = self.identity.clerk
         with self._write():
-            self._store.resolve_rejected(seq, f"đã xử lý bởi {clerk}")
-            self._store.audit(
+            self._store.outbox.resolve_rejected(seq, f"đã xử lý bởi {clerk}")
+            self._store.audit.append(
                 {
                     "at": self.clock().isoformat(),
                     "actor": clerk,
@@ -574,7 +578,7 @@ class Desk:
         if code:
             return str(code)
         uid = str(op.get("uid", ""))
-        summary = self._store.summary(uid)
+        summary = self._store.dossiers.summary(uid)
         return summary.code if summary else uid[:8]
 
     def close(self) -> None:

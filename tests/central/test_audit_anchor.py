@@ -18,13 +18,13 @@ def truncate_counter_chain(data, keep: int) -> None:
     head so the chain is whole again on its own."""
     store = LocalStore(data, background=False)
     try:
-        entries = store.audit_entries()
+        entries = store.audit.entries()
         with store.transaction():
             for name in store.store.shard_names("a/"):
                 store.store.shard(name).table("events").remove(Query().seq > keep)
-            store.set_meta("audit_seq", keep)
-            store.set_meta("audit_hash", entries[keep - 1]["hash"])
-        assert store.verify_audit() == (keep, None)  # the hole: on its own it looks intact
+            store.meta.set("audit_seq", keep)
+            store.meta.set("audit_hash", entries[keep - 1]["hash"])
+        assert store.audit.verify() == (keep, None)  # the hole: on its own it looks intact
     finally:
         store.close()
 
@@ -39,7 +39,7 @@ def test_a_counter_chain_cut_short_is_caught_against_the_centre(tmp_path, centra
     for i in range(3, 5):
         c.receive(f"Người Thứ {i}", f"07918500000{i}")
     assert c.engine.sync_once()
-    n = len(c.store.audit_entries())
+    n = len(c.store.audit.entries())
     anchors = central.db.audit.anchors(q1.id)
     assert [a["seq"] for a in anchors] == [3, n] and n == 5
     c.close()

@@ -109,11 +109,11 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
             for k in range(24):
                 c.receive(f"Người Số {i} {k}", f"0791850{i:02d}{k:03d}")
             made.append(c)
-        expected = {d["uid"] for c in made for d in c.store.pending_ops(limit=1000)}
+        expected = {d["uid"] for c in made for d in c.store.outbox.pending(limit=1000)}
         # One batch pushed twice at once, as a retry racing the original would be.
         first = [
             {k: v for k, v in op.items() if k in PUSH_FIELDS}
-            for op in made[0].store.pending_ops(limit=3)
+            for op in made[0].store.outbox.pending(limit=3)
         ]
         done = threading.Event()
         seen: list[set[str]] = [set(), set()]
@@ -147,7 +147,7 @@ def test_concurrent_workers_keep_the_protocol_guarantees(tmp_path, central_db, e
             return {"status": r.status_code, "results": r.json()["results"]}
 
         def sync(c) -> None:
-            while c.store.pending_count():
+            while c.store.outbox.pending_count():
                 c.engine.sync_once()
 
         pushing = threading.Event()

@@ -80,14 +80,14 @@ def test_a_decision_added_at_the_centre_changes_the_next_due_date_not_earlier_on
     first = receive(c.desk)
     assert first.due.date() == date(2026, 1, 2)
     assert c.engine.sync_once()
-    tag_before = c.store.cached_catalog()[1]
+    tag_before = c.store.catalog.cached()[1]
     # The operator records the decision: 2 January off, Saturday 10 January worked.
     added = cli(db, "holidays", "add", "off", "2026-01-02", "--source", SOURCE,
                 "--reason", "Nghỉ Tết Dương lịch 2026")  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert cli(db, "holidays", "add", "work", "2026-01-10", "--source", SOURCE).returncode == 0
     assert c.engine.sync_once()
-    assert c.store.cached_catalog()[1] != tag_before  # a new ETag: fetched again
+    assert c.store.catalog.cached()[1] != tag_before  # a new ETag: fetched again
     c.clock.now = datetime(2025, 12, 31, 10, 0)
     second = receive(c.desk)
     assert second.due.date() == date(2026, 1, 5)

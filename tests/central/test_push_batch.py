@@ -38,7 +38,7 @@ def _ops(tmp_path, slot: int) -> list[dict]:
         c.desk.act(a.uid, Action.TRANSFER, data={"unit": "Tư pháp"})
         c.desk.act(a.uid, Action.EDIT_CONTACT, data={"phone": "0987654321"})
         c.desk.act(b.uid, Action.WITHDRAW, note="Công dân rút hồ sơ")
-        ops = [{k: v for k, v in op.items() if k in PUSH_FIELDS} for op in c.store.pending_ops()]
+        ops = [{k: v for k, v in op.items() if k in PUSH_FIELDS} for op in c.store.outbox.pending()]
     finally:
         c.close()
     seq = ops[-1]["seq"]

@@ -134,8 +134,8 @@ def test_a_dossier_received_for_another_office_is_handled_there_and_handed_back_
     assert a.desk.dossier(for_b.uid).status == Status.READY
     a.desk.act(for_b.uid, Action.HAND_OVER, data={"receiver_name": "Trần Thị Liênxã", "fee": 0})
     assert a.engine.sync_once()
-    assert a.store.pending_count() == 0
-    assert not [op for op in a.store.rejected_ops() if op["uid"] == for_b.uid]
+    assert a.store.outbox.pending_count() == 0
+    assert not [op for op in a.store.outbox.rejected() if op["uid"] == for_b.uid]
     at_centre, _ = central.db.dossiers.by_code(OFFICE, for_b.code)
     assert at_centre["status"] == Status.RETURNED
     # B's counter sees the hand-over too.
@@ -252,7 +252,7 @@ def test_a_dossier_for_an_office_not_yet_registered_reaches_it_once_registered(
     )
     d = receive_for(a, later, "Võ Thị Chờ", "079185000033")
     assert a.engine.sync_once()
-    assert not a.store.rejected_ops()  # saved at the counter, accepted at the centre
+    assert not a.store.outbox.rejected()  # saved at the counter, accepted at the centre
     central.db.offices.add(later, "Sở Nội vụ")
     _q, token = central.db.clients.add(later, "SoNoiVu")
     changes, _ = pull_all(token, central.url)

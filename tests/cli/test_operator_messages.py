@@ -54,12 +54,12 @@ def test_clerk_add_is_audited_by_the_sign_in_use_case(tmp_path, config, capsys, 
     assert (code, err) == (0, "")
     assert "cán bộ minh: đã đặt mã PIN trên máy này" in out
     with LocalStore(data, background=False) as store:
-        [entry] = [e for e in store.audit_entries() if e["action"] == "clerk.set_local"]
+        [entry] = [e for e in store.audit.entries() if e["action"] == "clerk.set_local"]
         # The use case's audit entry: who, what, when and at which counter (the command
         # wrote only the first three before).
         assert entry["actor"] == "operator" and entry["target"] == "minh"
         assert entry["counter"] == "Q1" and datetime.fromisoformat(entry["at"])
-        assert store.verify_audit()[1] is None
+        assert store.audit.verify()[1] is None
         clerk = SignIn(store, lambda: datetime(2026, 12, 7, 9, 0)).sign_in("minh", "13579135")
         assert clerk.name == "Trần Văn Minh"
 
@@ -67,17 +67,17 @@ def test_clerk_add_is_audited_by_the_sign_in_use_case(tmp_path, config, capsys, 
 def test_add_local_clerk_writes_the_account_and_its_audit_entry_together(tmp_path):
     with LocalStore(tmp_path / "c", background=False) as store:
         signin = SignIn(store, lambda: datetime(2026, 12, 7, 9, 0), counter="Q2")
-        before = len(store.audit_entries())
+        before = len(store.audit.entries())
         added = signin.add_local_clerk("LAN", "Nguyễn Thị Lan", hash_pin("24681012"))
         assert (added.username, added.name) == ("lan", "Nguyễn Thị Lan")
         assert [a["username"] for a in signin.accounts()] == ["lan"]
-        entries = store.audit_entries()
+        entries = store.audit.entries()
         assert len(entries) == before + 1
         assert entries[-1]["action"] == "clerk.set_local"
         assert entries[-1]["at"] == "2026-12-07T09:00:00" and entries[-1]["counter"] == "Q2"
         # A new PIN for the same clerk replaces the account, and is audited again.
         signin.add_local_clerk("lan", "Nguyễn Thị Lan", hash_pin("11223344"))
-        assert len(signin.accounts()) == 1 and len(store.audit_entries()) == before + 2
+        assert len(signin.accounts()) == 1 and len(store.audit.entries()) == before + 2
         assert signin.sign_in("lan", "11223344").username == "lan"
 
 
@@ -142,7 +142,7 @@ def test_a_cache_the_app_holds_is_said_once_for_every_command_with_exit_3(
 def seeded(data, n: int) -> None:
     with LocalStore(data, background=False) as store, store.transaction():
         for i in range(n):
-            store.audit({"action": "receive", "actor": "canbo01", "n": i})
+            store.audit.append({"action": "receive", "actor": "canbo01", "n": i})
 
 
 def test_audit_verify_in_both_languages(tmp_path, config, capsys, monkeypatch):

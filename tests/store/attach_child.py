@@ -39,13 +39,13 @@ def main() -> None:
         clock=lambda: datetime(2026, 11, 25, 9, 0),
     )
     scans = Scans(desk, store.files)
-    uid = store.get_meta("crash_uid")
+    uid = store.meta.get("crash_uid")
     if uid is None:
         d = desk.draft("1.004873", Applicant("Nguyễn Văn An", citizen_id="001203012345"))
         for item in d.documents:
             item.received = True
         uid = desk.receive(d).uid
-        store.set_meta("crash_uid", uid)
+        store.meta.set("crash_uid", uid)
     src = path / f"scan-{seed}.png"
     i = 0
     while True:

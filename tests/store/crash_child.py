@@ -30,7 +30,7 @@ def main() -> None:
         cache_shards=16,
         cipher=cipher,
     )
-    known = [d for d in store.all_summaries()][:200]
+    known = [d for d in store.dossiers.all_summaries()][:200]
     mine: list[dict] = []
     i = 0
     while True:
@@ -41,7 +41,7 @@ def main() -> None:
             doc["status"] = rng.choice([2, 4, 5, 9, 10])
         elif known and rng.random() < 0.1:
             s = known.pop()
-            doc = store.get_dossier(s.uid)
+            doc = store.dossiers.get(s.uid)
             doc["rev"] = doc.get("rev", 0) + 1
             mine.append(doc)
         else:
@@ -49,8 +49,8 @@ def main() -> None:
             doc["rev"] = 1
             mine.append(doc)
         with store.transaction():
-            store.put_dossier(doc)
-            store.enqueue({"type": "dossier.put", "uid": doc["uid"], "rev": doc["rev"]})
+            store.dossiers.put(doc)
+            store.outbox.enqueue({"type": "dossier.put", "uid": doc["uid"], "rev": doc["rev"]})
         sys.stdout.write(f"ACK {doc['uid']} {doc['rev']}\n")
         sys.stdout.flush()
 

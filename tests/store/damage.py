@@ -115,8 +115,8 @@ CASES = [(k, d) for k in KINDS for d in DAMAGES]
 
 
 def _last_data_shard(path: Path) -> str:
+    from counter_tui.store.dossiers import DATA_SHARDS, shard_key_of
     from counter_tui.store.engine.shard_format import crc_shard
-    from counter_tui.store.local import DATA_SHARDS, shard_key_of
 
     doc = _LAST[str(path)]
     return f"d-{crc_shard(shard_key_of(doc), DATA_SHARDS):04d}.json"
@@ -130,11 +130,11 @@ def receive(store: LocalStore, doc: dict[str, Any], actor: str = "canbo01") -> d
     from counter_tui.domain.codes import make_code
 
     with store.transaction():
-        n = store.next_code_number(DAY, SLOT)
+        n = store.dossiers.next_code_number(DAY, SLOT)
         doc = dict(doc, code=str(make_code(OFFICE, DAY, SLOT, n)))
-        store.put_dossier(doc)
-        store.enqueue({"type": "dossier.create", "uid": doc["uid"], "code": doc["code"]})
-        store.audit({"action": "receive", "actor": actor, "uid": doc["uid"]})
+        store.dossiers.put(doc)
+        store.outbox.enqueue({"type": "dossier.create", "uid": doc["uid"], "code": doc["code"]})
+        store.audit.append({"action": "receive", "actor": actor, "uid": doc["uid"]})
     return doc
 
 
@@ -151,22 +151,22 @@ def build(path: Path, seed: int = 1, n: int = 60) -> Built:
     store = LocalStore(path, background=False, full_checkpoint_bytes=1 << 40)
     docs: dict[str, dict[str, Any]] = {}
     try:
-        store.save_catalog([{"code": "1.001193", "name": "Đăng ký khai sinh"}], "etag-1")
+        store.catalog.save([{"code": "1.001193", "name": "Đăng ký khai sinh"}], "etag-1")
         for i in range(n):
             d = receive(store, dossier(rng, i))
             docs[d["uid"]] = d
         results = [{"seq": s, "status": "applied"} for s in range(1, n // 3)]
         results.append({"seq": n // 3, "status": "rejected", "reason": "Thiếu giấy tờ"})
-        store.ack_ops(results)
-        store.set_meta("cursor", "1:4242")
+        store.outbox.ack(results)
+        store.meta.set("cursor", "1:4242")
         store.checkpoint(full=True)  # the segment with ops 21..60 is kept: they are unsent
         for i in range(n, n + n // 3):
             d = receive(store, dossier(rng, i))
             docs[d["uid"]] = d
         store.checkpoint(full=False)
         _LAST[str(path)] = d
-        unsent = [(int(o["seq"]), str(o["uid"])) for o in store.pending_ops(limit=10**6)]
-        codes = {s.code for s in store.all_summaries()}
+        unsent = [(int(o["seq"]), str(o["uid"])) for o in store.outbox.pending(limit=10**6)]
+        codes = {s.code for s in store.dossiers.all_summaries()}
     finally:
         store.close()
     return Built(unsent, docs, codes, [n // 3])
@@ -196,19 +196,19 @@ def run_case(root: Path, kind: str, damage: str, seed: int = 1) -> Outcome:
     problems: list[str] = []
     store = LocalStore(path, background=False)
     try:
-        pending = {(int(o["seq"]), str(o["uid"])) for o in store.pending_ops(limit=10**6)}
+        pending = {(int(o["seq"]), str(o["uid"])) for o in store.outbox.pending(limit=10**6)}
         lost = [u for u in built.unsent if u not in pending]
         if lost:
             problems.append(f"{len(lost)} unsent operations lost")
         for _seq, uid in built.unsent:
-            got = store.get_dossier(uid)
+            got = store.dossiers.get(uid)
             if got is None or got != built.docs[uid]:
                 problems.append(f"dossier {uid} with unsent changes is not as saved")
                 break
-        procs, etag = store.cached_catalog()  # as the app does when it starts
+        procs, etag = store.catalog.cached()  # as the app does when it starts
         if not procs and etag is not None:
             problems.append("the catalog is gone but its version stays: never downloaded again")
-        if not any(r.get("seq") in built.rejected for r in store.rejected_ops()):
+        if not any(r.get("seq") in built.rejected for r in store.outbox.rejected()):
             problems.append("the refused operation is no longer listed")
         blocked = None
         code_reused = False
@@ -233,7 +233,7 @@ def run_case(root: Path, kind: str, damage: str, seed: int = 1) -> Outcome:
     if new is not None:
         store = LocalStore(path, background=False)
         try:
-            if store.dossier_by_code(new["code"]) is None:
+            if store.dossiers.by_code(new["code"]) is None:
                 problems.append("the write after the damage did not survive a reopen")
         finally:
             store.close()

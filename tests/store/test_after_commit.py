@@ -22,7 +22,7 @@ def test_shard_loads_in_another_thread_never_fail_a_committed_transaction(tmp_pa
     # Files on disk for the loader to pull in and the LRU to push out.
     for i in range(300):
         with store.transaction():
-            store.put_dossier(dossier(rng, i))
+            store.dossiers.put(dossier(rng, i))
     store.checkpoint(full=True)
     names = store.store.shard_names("d/")
     stop = threading.Event()
@@ -50,8 +50,8 @@ def test_shard_loads_in_another_thread_never_fail_a_committed_transaction(tmp_pa
             doc = dossier(rng, 10_000 + i)
             try:
                 with store.transaction():
-                    store.put_dossier(doc)
-                    store.enqueue({"type": "dossier.create", "uid": doc["uid"]})
+                    store.dossiers.put(doc)
+                    store.outbox.enqueue({"type": "dossier.create", "uid": doc["uid"]})
             except BaseException as exc:
                 failures.append(exc)
             else:
@@ -64,8 +64,8 @@ def test_shard_loads_in_another_thread_never_fail_a_committed_transaction(tmp_pa
     store.abandon()  # as a crash: what was acknowledged must come back from the log
     store = LocalStore(path, background=False)
     try:
-        assert store.pending_count() == 1500
-        assert all(store.dossier_by_code(d["code"]) is not None for d in committed)
+        assert store.outbox.pending_count() == 1500
+        assert all(store.dossiers.by_code(d["code"]) is not None for d in committed)
     finally:
         store.close()
 
@@ -80,9 +80,9 @@ def test_a_failing_index_listener_does_not_undo_or_fail_a_durable_commit(tmp_pat
         store.store.on_change(broken)
         doc = dossier(random.Random(1), 1)
         with store.transaction():
-            store.put_dossier(doc)
-            store.enqueue({"type": "dossier.create", "uid": doc["uid"]})
-        assert store.dossier_by_code(doc["code"]) is not None
-        assert store.pending_count() == 1
+            store.dossiers.put(doc)
+            store.outbox.enqueue({"type": "dossier.create", "uid": doc["uid"]})
+        assert store.dossiers.by_code(doc["code"]) is not None
+        assert store.outbox.pending_count() == 1
     finally:
         store.close()

@@ -68,8 +68,8 @@ def test_kill_mid_attach_leaves_nothing_half_there_and_loses_nothing(tmp_path, e
     for kill in range(KILLS):
         acked += _run_and_kill(tmp_path, kill, rng.uniform(0.05, 0.6), encrypted)
         with LocalStore(tmp_path / "cache", background=False, cipher=cipher) as store:
-            uid = store.get_meta("crash_uid")
-            doc = store.get_dossier(uid)
+            uid = store.meta.get("crash_uid")
+            doc = store.dossiers.get(uid)
             named = [f["sha"] for item in doc["documents"] for f in item["files"]]
             assert set(acked) <= set(named), "an acknowledged attach was lost"
             held = {p.name for p in (tmp_path / "cache" / "files").rglob("*") if p.is_file()}

@@ -36,14 +36,14 @@ def test_a_citizen_id_is_answered_from_the_index_with_no_shard_read(tmp_path):
     docs = _seeded(tmp_path / "c", 300)
     store = LocalStore(tmp_path / "c", background=False, cache_shards=4)
     try:
-        assert store.wait_indexes()
+        assert store.dossiers.wait_indexes()
         reads = count_shard_reads(store)
         for cid in {d["applicant"]["citizen_id"] for d in docs}:
-            got = store.citizen_summaries(cid)
+            got = store.dossiers.citizen_summaries(cid)
             assert [s.uid for s in got] == _expected(docs, cid)
             assert all(s.citizen_id == cid for s in got)
         assert reads == []
-        assert store.citizen_summaries("001099000000") == []
+        assert store.dossiers.citizen_summaries("001099000000") == []
     finally:
         store.close()
 
@@ -56,10 +56,10 @@ def test_before_the_index_is_built_the_shard_gives_the_same_answer(tmp_path):
     try:
         assert not store.directory.secondary_ready.is_set()  # built only when asked
         cid = docs[10]["applicant"]["citizen_id"]
-        early = store.citizen_summaries(cid)
+        early = store.dossiers.citizen_summaries(cid)
         assert [s.uid for s in early] == _expected(docs, cid)
-        assert store.wait_indexes()
-        assert store.citizen_summaries(cid) == early
+        assert store.dossiers.wait_indexes()
+        assert store.dossiers.citizen_summaries(cid) == early
     finally:
         store.close()
 
@@ -68,30 +68,36 @@ def test_a_receive_and_a_corrected_citizen_id_show_at_once(tmp_path):
     docs = _seeded(tmp_path / "c", 60)
     store = LocalStore(tmp_path / "c", background=False)
     try:
-        assert store.wait_indexes()
+        assert store.dossiers.wait_indexes()
         old_cid = docs[20]["applicant"]["citizen_id"]
         new_cid = "079204001234"
         fixed = copy.deepcopy(docs[21])
         fixed["applicant"]["citizen_id"] = new_cid
         with store.transaction():
-            store.put_dossier(fixed)
+            store.dossiers.put(fixed)
         docs[21] = fixed
-        assert [s.uid for s in store.citizen_summaries(new_cid)] == [fixed["uid"]]
-        assert [s.uid for s in store.citizen_summaries(old_cid)] == _expected(docs, old_cid)
-        assert fixed["uid"] not in [s.uid for s in store.citizen_summaries(old_cid)]
+        assert [s.uid for s in store.dossiers.citizen_summaries(new_cid)] == [fixed["uid"]]
+        assert [s.uid for s in store.dossiers.citizen_summaries(old_cid)] == _expected(
+            docs, old_cid
+        )
+        assert fixed["uid"] not in [s.uid for s in store.dossiers.citizen_summaries(old_cid)]
         fresh = dossier(random.Random(3), 999)
         fresh["applicant"]["citizen_id"] = old_cid
         with store.transaction():
-            store.put_dossier(fresh)
+            store.dossiers.put(fresh)
         docs.append(fresh)
-        assert [s.uid for s in store.citizen_summaries(old_cid)] == _expected(docs, old_cid)
+        assert [s.uid for s in store.dossiers.citizen_summaries(old_cid)] == _expected(
+            docs, old_cid
+        )
     finally:
         store.close()
     # And after a reopen (the index is derived again from the saved rows).
     store = LocalStore(tmp_path / "c", background=False)
     try:
-        assert store.wait_indexes()
-        assert [s.uid for s in store.citizen_summaries(old_cid)] == _expected(docs, old_cid)
-        assert [s.uid for s in store.citizen_summaries(new_cid)] == [fixed["uid"]]
+        assert store.dossiers.wait_indexes()
+        assert [s.uid for s in store.dossiers.citizen_summaries(old_cid)] == _expected(
+            docs, old_cid
+        )
+        assert [s.uid for s in store.dossiers.citizen_summaries(new_cid)] == [fixed["uid"]]
     finally:
         store.close()

@@ -30,11 +30,11 @@ def _both_ways(path, cid: str) -> tuple[list[str], list[str]]:
     store = LocalStore(path, background=False, build_indexes=False)
     try:
         assert not store.directory.secondary_ready.is_set()
-        early = [s.uid for s in store.citizen_summaries(cid)]
-        assert store.wait_indexes()
-        late = [s.uid for s in store.citizen_summaries(cid)]
+        early = [s.uid for s in store.dossiers.citizen_summaries(cid)]
+        assert store.dossiers.wait_indexes()
+        late = [s.uid for s in store.dossiers.citizen_summaries(cid)]
         # The hand-over lists the citizen's dossiers from the shard: in the same order.
-        assert [d["uid"] for d in store.dossiers_by_citizen(cid)] == late
+        assert [d["uid"] for d in store.dossiers.of_citizen(cid)] == late
     finally:
         store.close()
     return early, late

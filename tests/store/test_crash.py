@@ -65,18 +65,18 @@ def _check(path: Path, acked: dict[str, int], cipher: Cipher | None = None) -> N
     try:
         # every acknowledged write is there
         for uid, rev in acked.items():
-            doc = store.get_dossier(uid)
+            doc = store.dossiers.get(uid)
             assert doc is not None, f"acknowledged dossier {uid} lost"
             assert doc["rev"] >= rev, f"{uid}: rev {doc['rev']} < acknowledged {rev}"
         # nothing half there: each dossier's revision has its outbox entry, and vice versa
         latest: dict[str, int] = {}
-        ops = store.pending_ops(limit=10**9)
-        assert [o["seq"] for o in ops] == list(range(1, store.last_seq() + 1))
+        ops = store.outbox.pending(limit=10**9)
+        assert [o["seq"] for o in ops] == list(range(1, store.outbox.last_seq() + 1))
         for op in ops:
             latest[op["uid"]] = max(latest.get(op["uid"], 0), op["rev"])
-        assert store.dossier_count() == len(latest)
+        assert store.dossiers.count() == len(latest)
         for uid, rev in latest.items():
-            assert store.get_dossier(uid)["rev"] == rev
+            assert store.dossiers.get(uid)["rev"] == rev
     finally:
         store.close()
 

@@ -24,17 +24,17 @@ def test_name_search_lists_the_newest_first_after_the_index_is_rebuilt(tmp_path)
     s = LocalStore(tmp_path / "c", background=False)
     with s.transaction():
         for d in docs:
-            s.put_dossier(d)
+            s.dossiers.put(d)
     s.close()
     (tmp_path / "c" / INDEX_FILE).unlink()
     s = LocalStore(tmp_path / "c", background=False)
     try:
         newest = sorted((d["received_at"] for d in docs), reverse=True)
         for query in ("Nguyễn", "nguyen van", "Văn"):
-            found, count = s.search_names(query, limit=10)
+            found, count = s.dossiers.search_names(query, limit=10)
             assert [r.received_at for r in found] == newest[: len(found)], query
             assert len(found) == 10 and count >= 10
-        found, _count = s.search_names("Nguyễn Văn Anh", limit=5)
+        found, _count = s.dossiers.search_names("Nguyễn Văn Anh", limit=5)
         anh = sorted(
             (d["received_at"] for d in docs if d["applicant"]["full_name"] == "Nguyễn Văn Anh"),
             reverse=True,
@@ -73,9 +73,9 @@ def test_a_lost_code_counter_never_reissues_a_national_shape_code(tmp_path):
     try:
         for i in range(3):
             with s.transaction():
-                n = s.next_code_number(day, slot)
+                n = s.dossiers.next_code_number(day, slot)
                 code = str(make_national_code("000.00.00.H56", day, "38", slot, n))
-                s.put_dossier(dict(dossier(rng, i), code=code))
+                s.dossiers.put(dict(dossier(rng, i), code=code))
             issued.add(code)
         s.checkpoint(full=True)
     finally:
@@ -84,7 +84,7 @@ def test_a_lost_code_counter_never_reissues_a_national_shape_code(tmp_path):
     s = LocalStore(path, background=False)
     try:
         with s.transaction():
-            n = s.next_code_number(day, slot)
+            n = s.dossiers.next_code_number(day, slot)
         assert str(make_national_code("000.00.00.H56", day, "38", slot, n)) not in issued
         assert n == 4
     finally:

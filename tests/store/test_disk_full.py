@@ -24,8 +24,8 @@ from tests.store.faulty_disk import faulty_disk
 
 def receive(store: LocalStore, doc: dict) -> None:
     with store.transaction():
-        store.put_dossier(doc)
-        store.enqueue({"type": "dossier.create", "uid": doc["uid"]})
+        store.dossiers.put(doc)
+        store.outbox.enqueue({"type": "dossier.create", "uid": doc["uid"]})
 
 
 def test_refused_writes_leave_the_log_as_it_was_and_later_writes_survive_a_crash(
@@ -48,7 +48,7 @@ def test_refused_writes_leave_the_log_as_it_was_and_later_writes_survive_a_crash
                 receive(store, d)
             assert "Không ghi được xuống đĩa" in info.value.msg.vi
         assert log.stat().st_size == size  # no partial record left behind
-        assert store.pending_count() == 5  # and nothing changed in memory
+        assert store.outbox.pending_count() == 5  # and nothing changed in memory
         disk.free()
         for d in later:
             receive(store, d)
@@ -56,10 +56,12 @@ def test_refused_writes_leave_the_log_as_it_was_and_later_writes_survive_a_crash
     store = LocalStore(path, background=False)
     try:
         assert [n.code for n in store.notices] == []  # nothing damaged, nothing to claim
-        assert all(store.dossier_by_code(d["code"]) == d for d in first + later)
-        assert all(store.summary(d["uid"]) is None for d in refused)
-        assert store.pending_count() == 15
-        assert [o["uid"] for o in store.pending_ops(limit=100)] == [d["uid"] for d in first + later]
+        assert all(store.dossiers.by_code(d["code"]) == d for d in first + later)
+        assert all(store.dossiers.summary(d["uid"]) is None for d in refused)
+        assert store.outbox.pending_count() == 15
+        assert [o["uid"] for o in store.outbox.pending(limit=100)] == [
+            d["uid"] for d in first + later
+        ]
     finally:
         store.close()
 
@@ -84,8 +86,8 @@ def test_a_failed_append_whose_cut_back_also_failed_is_cut_before_the_next(tmp_p
     store = LocalStore(path, background=False)
     try:
         assert store.notices == []
-        assert store.dossier_by_code(kept["code"]) == kept
-        assert store.pending_count() == 2
+        assert store.dossiers.by_code(kept["code"]) == kept
+        assert store.outbox.pending_count() == 2
     finally:
         store.close()
 
@@ -141,7 +143,7 @@ def test_a_store_on_a_full_3mb_disk_opens_and_says_so(tmp_path):
             assert [n.code for n in store.notices] == ["log.damaged_tail"]
             assert "đĩa đầy" in store.notices[0].msg.vi
             assert "Every acknowledged operation is intact" in store.notices[0].msg.en
-            assert all(store.dossier_by_code(d["code"]) == d for d in docs)
+            assert all(store.dossiers.by_code(d["code"]) == d for d in docs)
             with pytest.raises(StoreError):
                 receive(store, dossier(rng, 50))
             filler.unlink()
@@ -152,8 +154,8 @@ def test_a_store_on_a_full_3mb_disk_opens_and_says_so(tmp_path):
         store = LocalStore(path, background=False)
         try:
             assert store.notices == []
-            assert store.pending_count() == 21
-            assert store.dossier_by_code(extra["code"]) == extra
+            assert store.outbox.pending_count() == 21
+            assert store.dossiers.by_code(extra["code"]) == extra
             side = list(path.glob("log-*.wal.damaged-*"))
             assert [p.read_bytes() for p in side] == [torn]
         finally:

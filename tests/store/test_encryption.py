@@ -26,12 +26,12 @@ def fill(path: Path, cipher: Cipher | None, n: int = 40) -> list[dict]:
     docs = [dossier(rng, i) for i in range(n)]
     for d in docs:
         with store.transaction():
-            store.put_dossier(d)
+            store.dossiers.put(d)
     store.checkpoint(full=True)
     for d in docs[-5:]:  # and some only in the commit log, as after a power cut
         d["applicant"]["address"] = "Số 9 phố Lê Thánh Tông, phường Hoàn Kiếm"
         with store.transaction():
-            store.put_dossier(d)
+            store.dossiers.put(d)
     store.abandon()  # no clean close: the next open must replay the sealed log
     return docs
 
@@ -57,11 +57,11 @@ def test_the_right_key_opens_everything_including_the_log_tail(tmp_path):
     docs = fill(tmp_path / "enc", KEY)
     store = LocalStore(tmp_path / "enc", background=False, cipher=KEY)
     try:
-        assert store.dossier_count() == len(docs)
-        last = store.get_dossier(docs[-1]["uid"])
+        assert store.dossiers.count() == len(docs)
+        last = store.dossiers.get(docs[-1]["uid"])
         assert last["applicant"]["address"] == "Số 9 phố Lê Thánh Tông, phường Hoàn Kiếm"
         assert [
-            x["uid"] for x in store.dossiers_by_citizen(docs[3]["applicant"]["citizen_id"])
+            x["uid"] for x in store.dossiers.of_citizen(docs[3]["applicant"]["citizen_id"])
         ] == [docs[3]["uid"]]
         assert store.notices == []
     finally:
@@ -95,8 +95,8 @@ def test_a_changed_byte_in_a_sealed_shard_is_caught_as_damage(tmp_path):
     shard.write_bytes(bytes(data))
     store = LocalStore(tmp_path / "enc", background=False, cipher=KEY)
     try:
-        for s in store.all_summaries():  # shards are read when first needed
-            store.get_dossier(s.uid)
+        for s in store.dossiers.all_summaries():  # shards are read when first needed
+            store.dossiers.get(s.uid)
         assert [n.code for n in store.notices] == ["shard.damaged"]
         assert any(p.name.startswith(shard.name + ".damaged") for p in shard.parent.iterdir())
     finally:

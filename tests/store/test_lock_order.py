@@ -20,7 +20,7 @@ def test_close_during_checkpoints_returns(tmp_path):
         store = LocalStore(tmp_path / f"c{round_}", background=False)
         for i in range(40):
             with store.transaction():
-                store.put_dossier(dossier(rng, i))
+                store.dossiers.put(dossier(rng, i))
         started = threading.Event()
 
         def checkpoints(store: LocalStore = store, started: threading.Event = started) -> None:
@@ -38,5 +38,5 @@ def test_close_during_checkpoints_returns(tmp_path):
         assert not closer.is_alive(), "close() and a checkpoint wait on each other"
         assert not t.is_alive()
         reopened = LocalStore(tmp_path / f"c{round_}", background=False)
-        assert reopened.dossier_count() == 40
+        assert reopened.dossiers.count() == 40
         reopened.close()

@@ -12,8 +12,8 @@ def _receive(store: LocalStore, rng: random.Random, n: int, start: int = 0) -> N
     for i in range(start, start + n):
         d = dossier(rng, i)
         with store.transaction():
-            store.put_dossier(d)
-            store.enqueue({"type": "dossier.create", "uid": d["uid"]})
+            store.dossiers.put(d)
+            store.outbox.enqueue({"type": "dossier.create", "uid": d["uid"]})
 
 
 def test_segments_with_unsent_operations_stay_until_acknowledged(tmp_path):
@@ -27,7 +27,7 @@ def test_segments_with_unsent_operations_stay_until_acknowledged(tmp_path):
         store.checkpoint(full=True)
         kept = sorted(p.name for p in path.glob("log-*.wal"))
         assert set(first) <= set(kept)  # ops 1-30 are unsent: their segment stays
-        store.ack_through(30)
+        store.outbox.ack_through(30)
         store.checkpoint(full=True)
         assert not set(first) & {p.name for p in path.glob("log-*.wal")}
     finally:
@@ -44,6 +44,6 @@ def test_a_counter_that_never_syncs_keeps_a_bounded_log(tmp_path):
             store.checkpoint(full=True)
         old = [p for p in path.glob("log-*.wal") if p != store.store._log.path]
         assert sum(p.stat().st_size for p in old) <= 64 * 1024
-        assert store.pending_count() == 240  # the outbox itself keeps everything
+        assert store.outbox.pending_count() == 240  # the outbox itself keeps everything
     finally:
         store.close()

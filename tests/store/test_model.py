@@ -44,8 +44,8 @@ class StoreVsModel(RuleBasedStateMachine):
         d["applicant"]["citizen_id"] = cid
         d["applicant"]["full_name"] = name
         with self.store.transaction():
-            self.store.put_dossier(d)
-            self.store.enqueue({"type": "create", "uid": d["uid"]})
+            self.store.dossiers.put(d)
+            self.store.outbox.enqueue({"type": "create", "uid": d["uid"]})
         self.model[d["uid"]] = d
         self.ops += 1
         return d["uid"]
@@ -61,14 +61,14 @@ class StoreVsModel(RuleBasedStateMachine):
         d["status"] = status
         d["applicant"] = dict(d["applicant"], citizen_id=cid, full_name=name)
         with self.store.transaction():
-            self.store.put_dossier(d)
-            self.store.enqueue({"type": "patch", "uid": uid})
+            self.store.dossiers.put(d)
+            self.store.outbox.enqueue({"type": "patch", "uid": uid})
         self.model[uid] = d
         self.ops += 1
 
     @rule(key=st.sampled_from(["a", "b"]), value=st.integers(0, 100))
     def set_meta(self, key, value):
-        self.store.set_meta(key, value)
+        self.store.meta.set(key, value)
         self.meta[key] = value
 
     @rule(full=st.booleans())
@@ -89,28 +89,28 @@ class StoreVsModel(RuleBasedStateMachine):
     @rule(uid=uids)
     def lookups_agree(self, uid):
         d = self.model[uid]
-        assert self.store.get_dossier(uid) == d
-        assert self.store.dossier_by_code(d["code"])["uid"] in {
+        assert self.store.dossiers.get(uid) == d
+        assert self.store.dossiers.by_code(d["code"])["uid"] in {
             u for u, x in self.model.items() if x["code"] == d["code"]
         }
         cid = d["applicant"]["citizen_id"]
         if cid:
-            got = sorted(x["uid"] for x in self.store.dossiers_by_citizen(cid))
+            got = sorted(x["uid"] for x in self.store.dossiers.of_citizen(cid))
             want = sorted(u for u, x in self.model.items() if x["applicant"]["citizen_id"] == cid)
             assert got == want
 
     @rule(name=st.sampled_from(NAMES))
     def name_search_agrees(self, name):
-        got = {s.uid for s in self.store.search_names(name, limit=10_000)[0]}
+        got = {s.uid for s in self.store.dossiers.search_names(name, limit=10_000)[0]}
         want = {u for u, x in self.model.items() if fold(x["applicant"]["full_name"]) == fold(name)}
         assert got == want
 
     @invariant()
     def counts_agree(self):
-        assert self.store.dossier_count() == len(self.model)
-        assert self.store.pending_count() == self.ops
+        assert self.store.dossiers.count() == len(self.model)
+        assert self.store.outbox.pending_count() == self.ops
         for k, v in self.meta.items():
-            assert self.store.get_meta(k) == v
+            assert self.store.meta.get(k) == v
 
 
 StoreVsModel.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from counter_tui.store.dossiers import data_shard
 from counter_tui.store.local import LocalStore
 from tests.factories import dossier
 
@@ -20,7 +21,7 @@ def _seeded(path, n: int) -> list[dict]:
     try:
         for d in docs:
             with store.transaction():
-                store.put_dossier(d)
+                store.dossiers.put(d)
     finally:
         store.close()
     return docs
@@ -31,10 +32,10 @@ def test_a_scan_reads_exactly_the_dossiers_asked_and_caches_none_of_their_shards
     store = LocalStore(tmp_path / "c", background=False, cache_shards=8)
     try:
         cached_before = len(store.store._shards)
-        summaries = store.all_summaries()
-        assert len({store._data_shard(s.shard_key) for s in summaries}) > 100  # many shards
+        summaries = store.dossiers.all_summaries()
+        assert len({data_shard(s.shard_key) for s in summaries}) > 100  # many shards
         asked = summaries[::3]
-        got = list(store.dossiers_of(asked))
+        got = list(store.dossiers.of_summaries(asked))
         assert sorted(d["uid"] for d in got) == sorted(s.uid for s in asked)
         by_uid = {d["uid"]: d for d in docs}
         assert all(d == by_uid[d["uid"]] for d in got)  # as saved
@@ -49,8 +50,8 @@ def test_a_scan_inside_a_transaction_sees_its_writes_and_caches_no_more(tmp_path
     try:
         changed = dict(docs[7], note="sửa trong giao dịch")
         with store.transaction():
-            store.put_dossier(changed)
-            got = {d["uid"]: d for d in store.dossiers_of(store.all_summaries())}
+            store.dossiers.put(changed)
+            got = {d["uid"]: d for d in store.dossiers.of_summaries(store.dossiers.all_summaries())}
             assert len(store.store._shards) <= 8
         assert len(got) == 200
         assert got[changed["uid"]]["note"] == "sửa trong giao dịch"
@@ -67,7 +68,7 @@ def test_lookups_keep_the_cached_documents_under_the_budget_whatever_the_store_s
         biggest = 0
         for d in docs:
             cid = d["applicant"]["citizen_id"]
-            found = store.dossiers_by_citizen(cid)
+            found = store.dossiers.of_citizen(cid)
             assert d["uid"] in [f["uid"] for f in found]
             cached = [sh for n, sh in store.store._shards.items() if n.startswith("d/")]
             held = sum(len(sh.data.get("dossiers", {})) for sh in cached)

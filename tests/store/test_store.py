@@ -28,22 +28,22 @@ def seed(store: LocalStore, n: int, seed: int = 1, start: int = 0) -> list[dict]
     docs = [dossier(rng, i) for i in range(start, start + n)]
     for d in docs:
         with store.transaction():
-            store.put_dossier(d)
-            store.enqueue({"type": "dossier.create", "uid": d["uid"]})
+            store.dossiers.put(d)
+            store.outbox.enqueue({"type": "dossier.create", "uid": d["uid"]})
     return docs
 
 
 def test_lookups_by_every_key(store):
     docs = seed(store, 300)
     d = docs[123]
-    assert store.dossier_by_code(d["code"])["uid"] == d["uid"]
-    assert d["uid"] in [x["uid"] for x in store.dossiers_by_citizen(d["applicant"]["citizen_id"])]
-    assert d["uid"] in [s.uid for s in store.dossiers_by_phone(d["applicant"]["phone"])]
+    assert store.dossiers.by_code(d["code"])["uid"] == d["uid"]
+    assert d["uid"] in [x["uid"] for x in store.dossiers.of_citizen(d["applicant"]["citizen_id"])]
+    assert d["uid"] in [s.uid for s in store.dossiers.by_phone(d["applicant"]["phone"])]
     # +84 form of the same phone number finds it too
-    assert d["uid"] in [s.uid for s in store.dossiers_by_phone("+84" + d["applicant"]["phone"][1:])]
+    assert d["uid"] in [s.uid for s in store.dossiers.by_phone("+84" + d["applicant"]["phone"][1:])]
     from counter_tui.domain.text import fold
 
-    results, count = store.search_names(fold(d["applicant"]["full_name"]), limit=500)
+    results, count = store.dossiers.search_names(fold(d["applicant"]["full_name"]), limit=500)
     assert d["uid"] in [s.uid for s in results]
     expected = sum(
         fold(x["applicant"]["full_name"]) == fold(d["applicant"]["full_name"]) for x in docs
@@ -57,10 +57,10 @@ def test_name_search_ignores_diacritics_and_case(store):
     doc = dossier(random.Random(9), 999)
     doc["applicant"]["full_name"] = "Đặng Thị Ánh Tuyết"
     with store.transaction():
-        store.put_dossier(doc)
+        store.dossiers.put(doc)
     for q in ("dang thi anh tuyet", "ĐẶNG THỊ ÁNH TUYẾT", "Đặng Thị Ánh Tuy", "anh tuyet"):
-        assert doc["uid"] in [s.uid for s in store.search_names(q)[0]], q
-    assert store.search_names("dang thi anh x")[0] == []
+        assert doc["uid"] in [s.uid for s in store.dossiers.search_names(q)[0]], q
+    assert store.dossiers.search_names("dang thi anh x")[0] == []
 
 
 def test_open_lists_follow_status_changes(store):
@@ -74,45 +74,45 @@ def test_open_lists_follow_status_changes(store):
     done = dossier(rng, 5, status=10)
     for d in (ready, supp, due, late, done):
         with store.transaction():
-            store.put_dossier(d)
-    lists = store.open_lists(date(2026, 11, 28))
+            store.dossiers.put(d)
+    lists = store.dossiers.open_lists(date(2026, 11, 28))
     assert [s.uid for s in lists["ready"]] == [ready["uid"]]
     assert [s.uid for s in lists["awaiting_supplement"]] == [supp["uid"]]
     assert [s.uid for s in lists["due_today"]] == [due["uid"]]
     assert [s.uid for s in lists["overdue"]] == [late["uid"]]
     ready["status"] = 10
     with store.transaction():
-        store.put_dossier(ready)
-    assert store.open_lists(date(2026, 11, 28))["ready"] == []
+        store.dossiers.put(ready)
+    assert store.dossiers.open_lists(date(2026, 11, 28))["ready"] == []
 
 
 def test_results_are_copies(store):
     d = seed(store, 5)[2]
-    got = store.dossier_by_code(d["code"])
+    got = store.dossiers.by_code(d["code"])
     got["applicant"]["full_name"] = "changed"
     got["documents"].clear()
-    again = store.dossier_by_code(d["code"])
+    again = store.dossiers.by_code(d["code"])
     assert again["applicant"]["full_name"] == d["applicant"]["full_name"]
     assert len(again["documents"]) == len(d["documents"])
     # and the caller's object written in is not aliased either
     d["applicant"]["full_name"] = "caller changed it"
-    assert store.dossier_by_code(d["code"])["applicant"]["full_name"] != "caller changed it"
+    assert store.dossiers.by_code(d["code"])["applicant"]["full_name"] != "caller changed it"
 
 
 def test_a_failed_transaction_changes_nothing(store):
     d = seed(store, 3)[0]
-    before = store.dossier_by_code(d["code"])
-    pending = store.pending_count()
+    before = store.dossiers.by_code(d["code"])
+    pending = store.outbox.pending_count()
     bad = dict(before, status=4, note=object())  # not JSON: refused before anything is written
     with pytest.raises(TypeError), store.transaction():
-        store.put_dossier(bad)
-        store.enqueue({"type": "x"})
-    assert store.dossier_by_code(d["code"]) == before
-    assert store.pending_count() == pending
+        store.dossiers.put(bad)
+        store.outbox.enqueue({"type": "x"})
+    assert store.dossiers.by_code(d["code"]) == before
+    assert store.outbox.pending_count() == pending
     with pytest.raises(RuntimeError), store.transaction():
-        store.put_dossier(dict(before, status=9))
+        store.dossiers.put(dict(before, status=9))
         raise RuntimeError("clerk pressed Esc mid-way")
-    assert store.dossier_by_code(d["code"])["status"] == before["status"]
+    assert store.dossiers.by_code(d["code"])["status"] == before["status"]
 
 
 def test_changing_the_citizen_id_moves_the_dossier(store):
@@ -120,10 +120,10 @@ def test_changing_the_citizen_id_moves_the_dossier(store):
     old = d["applicant"]["citizen_id"]
     d["applicant"]["citizen_id"] = "079185000001"
     with store.transaction():
-        store.put_dossier(d)
-    assert store.dossiers_by_citizen(old) == []
-    assert [x["uid"] for x in store.dossiers_by_citizen("079185000001")] == [d["uid"]]
-    assert store.dossier_by_code(d["code"])["applicant"]["citizen_id"] == "079185000001"
+        store.dossiers.put(d)
+    assert store.dossiers.of_citizen(old) == []
+    assert [x["uid"] for x in store.dossiers.of_citizen("079185000001")] == [d["uid"]]
+    assert store.dossiers.by_code(d["code"])["applicant"]["citizen_id"] == "079185000001"
 
 
 def test_everything_survives_reopen_with_and_without_checkpoint(tmp_path):
@@ -134,41 +134,41 @@ def test_everything_survives_reopen_with_and_without_checkpoint(tmp_path):
     more = seed(s, 50, seed=2, start=200)
     s.abandon()  # as a crash: no final checkpoint
     s = LocalStore(path, background=False)
-    assert s.dossier_count() == 250
-    assert s.pending_count() == 250
+    assert s.dossiers.count() == 250
+    assert s.outbox.pending_count() == 250
     for d in docs[::17] + more[::7]:
-        assert s.dossier_by_code(d["code"]) == d
+        assert s.dossiers.by_code(d["code"]) == d
     s.close()
     s = LocalStore(path, background=False)
-    assert s.dossier_count() == 250
+    assert s.dossiers.count() == 250
     s.close()
 
 
 def test_outbox_acks_and_rejections(store):
     seed(store, 4)
-    ops = store.pending_ops()
+    ops = store.outbox.pending()
     assert [o["seq"] for o in ops] == [1, 2, 3, 4]
-    store.ack_ops(
+    store.outbox.ack(
         [
             {"seq": 1, "status": "applied"},
             {"seq": 2, "status": "rejected", "reason": "Hồ sơ chưa có kết quả"},
         ]
     )
-    assert store.pending_count() == 2
-    assert [o["seq"] for o in store.pending_ops()] == [3, 4]
-    rejected = store.rejected_ops()
+    assert store.outbox.pending_count() == 2
+    assert [o["seq"] for o in store.outbox.pending()] == [3, 4]
+    rejected = store.outbox.rejected()
     assert [(r["seq"], r["result"]["reason"]) for r in rejected] == [(2, "Hồ sơ chưa có kết quả")]
-    store.resolve_rejected(2, "đã gọi điện cho công dân")
-    assert store.rejected_ops() == []
-    store.ack_through(4)
-    assert store.pending_count() == 0
+    store.outbox.resolve_rejected(2, "đã gọi điện cho công dân")
+    assert store.outbox.rejected() == []
+    store.outbox.ack_through(4)
+    assert store.outbox.pending_count() == 0
 
 
 def test_audit_entries_are_chained(store):
     for i in range(3):
         with store.transaction():
-            store.audit({"action": "receive", "actor": "canbo01", "n": i})
-    entries = store.audit_entries()
+            store.audit.append({"action": "receive", "actor": "canbo01", "n": i})
+    entries = store.audit.entries()
     assert [e["seq"] for e in entries] == [1, 2, 3]
     assert entries[1]["prev"] == entries[0]["hash"] and entries[2]["prev"] == entries[1]["hash"]
 
@@ -185,8 +185,8 @@ def test_torn_and_zero_filled_log_tails_are_quarantined(tmp_path):
         s = LocalStore(path, background=False)
         assert [n.code for n in s.notices] == ["log.damaged_tail"]
         assert "mất điện" in s.notices[0].msg.vi
-        assert s.dossier_count() == 20 and s.pending_count() == 20
-        assert all(s.dossier_by_code(d["code"]) == d for d in docs)
+        assert s.dossiers.count() == 20 and s.outbox.pending_count() == 20
+        assert all(s.dossiers.by_code(d["code"]) == d for d in docs)
         side = list(path.glob("log-*.wal.damaged-*"))
         assert len(side) == 1 and side[0].read_bytes() == garbage
         s.close()
@@ -206,7 +206,7 @@ def test_truncated_shard_file_is_detected_on_open(tmp_path):
     assert any(n.needs_resync for n in s.notices)
     assert list((path / "shards").glob(victim.name + ".damaged-*"))
     # the rest is still there
-    assert sum(s.dossier_by_code(d["code"]) is not None for d in docs) >= 30
+    assert sum(s.dossiers.by_code(d["code"]) is not None for d in docs) >= 30
     s.close()
 
 
@@ -224,7 +224,7 @@ def test_an_index_saved_by_an_earlier_version_is_rebuilt_and_not_called_damaged(
     s = LocalStore(path, background=False)
     assert [n.code for n in s.notices] == ["index.upgraded"]
     assert "phiên bản mới" in s.notices[0].msg.vi and "hỏng" not in s.notices[0].msg.vi
-    assert all(s.dossier_by_code(d["code"])["uid"] == d["uid"] for d in docs)
+    assert all(s.dossiers.by_code(d["code"])["uid"] == d["uid"] for d in docs)
     s.close()
 
 
@@ -239,7 +239,7 @@ def test_damaged_index_is_rebuilt(tmp_path):
     idx.write_bytes(bytes(raw))
     s = LocalStore(path, background=False)
     assert [n.code for n in s.notices] == ["index.rebuilt"]
-    assert all(s.dossier_by_code(d["code"])["uid"] == d["uid"] for d in docs)
+    assert all(s.dossiers.by_code(d["code"])["uid"] == d["uid"] for d in docs)
     s.close()
 
 
@@ -318,8 +318,8 @@ def test_audit_chain_verifies_and_a_tampered_entry_is_found(tmp_path):
     s = LocalStore(path, background=False)
     for i in range(5):
         with s.transaction():
-            s.audit({"action": "receive", "actor": "canbo01", "n": i})
-    assert s.verify_audit() == (5, None)
+            s.audit.append({"action": "receive", "actor": "canbo01", "n": i})
+    assert s.audit.verify() == (5, None)
     s.close()
     # edit entry 3 in the file, as someone with access to the disk might
     shard = path / "shards" / "a-000000.json"

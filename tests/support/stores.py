@@ -14,7 +14,7 @@ def seed(path: Path, docs: list[dict[str, Any]]) -> None:
     try:
         with store.transaction():
             for d in docs:
-                store.put_dossier(d)
+                store.dossiers.put(d)
     finally:
         store.close()
 

@@ -31,13 +31,13 @@ def test_the_demo_world_signs_in_with_the_printed_pins_and_reports_sensibly(tmp_
             user, name, pin = DEMO_CLERKS[0]
             assert services.signin is not None
             assert services.signin.sign_in(user, pin).name == name
-            assert services.store.dossier_count() == 60
+            assert services.store.dossiers.count() == 60
             today = datetime.now().date()
             report = services.paperwork.report(date(2000, 1, 1), today, OFFICE)
             t = report.total
             assert t.received > 40 and t.resolved > 10
             assert t.on_time_rate is not None and t.on_time_rate > 60  # mostly on time
-            assert services.store.rejected_ops() == []
+            assert services.store.outbox.rejected() == []
         finally:
             services.close()
     finally:

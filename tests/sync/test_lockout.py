@@ -36,7 +36,7 @@ class Clocks:
 def store_path(tmp_path) -> Path:
     path = tmp_path / "cache"
     store = LocalStore(path, background=False)
-    store.save_clerks(
+    store.clerks.save(
         [{"username": "lan", "name": "Nguyễn Thị Lan", "pin_hash": hash_pin(PIN), "active": 1}]
     )
     store.close()
@@ -116,7 +116,7 @@ def test_a_successful_sign_in_resets_the_count(store_path):
         err = fail(s, 4)  # four more are four, not eight: not locked
         assert err.code == "signin.wrong" and "còn 1 lần thử" in err.msg.vi
         assert s.sign_in("lan", PIN).username == "lan"
-        actions = [e["action"] for e in store.audit_entries()]
+        actions = [e["action"] for e in store.audit.entries()]
         assert actions.count("sign_in_failed") == 8 and actions.count("sign_in") == 2
 
 
@@ -147,7 +147,7 @@ def test_operator_unlock_command_resets_a_locked_clerk(store_path, tmp_path, cap
         s = signin(store, clocks)
         assert s.failures("lan") == 0 and s.locked_until("lan") is None
         assert s.sign_in("lan", PIN).username == "lan"
-        unlock = [e for e in store.audit_entries() if e["action"] == "clerk.unlock"]
+        unlock = [e for e in store.audit.entries() if e["action"] == "clerk.unlock"]
         assert unlock and unlock[0]["target"] == "lan" and unlock[0]["actor"] == "operator"
     assert main(["--lang=en", *args]) == 0
     assert "no failed attempts" in capsys.readouterr().out
@@ -157,7 +157,7 @@ def test_a_lock_recorded_by_an_older_version_still_holds(store_path):
     """Stores written before this change say {"count": 0, "locked_until": ISO time}."""
     clocks = Clocks()
     with LocalStore(store_path, background=False) as store:
-        store.set_meta(
+        store.meta.set(
             "signin_failures", {"lan": {"count": 0, "locked_until": "2026-11-25T09:35:00"}}
         )
         s = signin(store, clocks)

@@ -67,7 +67,7 @@ def assert_complete(path: Path, url: str, token: str, uids: set[str]) -> None:
         got = stored_uids(store)
         assert len(got) == len(set(got)), "a dossier is stored twice"
         assert set(got) == uids
-        assert store.dossier_count() == len(uids)
+        assert store.dossiers.count() == len(uids)
     finally:
         client.close()
         store.close()
@@ -84,7 +84,7 @@ def test_a_page_failing_to_store_drops_the_page_fetched_ahead_and_resumes_there(
     # The write of the third page is refused (as a full disk would refuse it; mocked here,
     # the disk-full tests of tests/store use the real fault-injecting file layer), while
     # the fourth page has already been fetched ahead.
-    real = store.adopt_dossiers
+    real = store.dossiers.adopt
     calls = 0
 
     def refusing(docs):
@@ -94,7 +94,7 @@ def test_a_page_failing_to_store_drops_the_page_fetched_ahead_and_resumes_there(
             raise StoreError(Msg("Đĩa đầy.", "Disk full."))
         real(docs)
 
-    store.adopt_dossiers = refusing  # type: ignore[method-assign]
+    store.dossiers.adopt = refusing  # type: ignore[method-assign]
     try:
         assert engine_for(store, client).sync_once() is False
         # Two pages stored; the refused one and the one fetched ahead are not.

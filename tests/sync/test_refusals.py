@@ -62,7 +62,7 @@ def gap(w: World) -> Counter:
     """Operations 1-40 are gone from the outbox (the issue deleted the outbox shard; here
     the sequence is moved on through the store's public meta, independent of its files)."""
     c = w.counter()
-    c.store.set_meta("op_seq", 40)
+    c.store.meta.set("op_seq", 40)
     for n, cid in names(3):
         c.receive(n, cid)
     return c
@@ -112,7 +112,7 @@ def huge_operation(w: World) -> Counter:
     c = w.counter()
     for n, cid in names(2):
         c.receive(n, cid)
-    c.store.enqueue(
+    c.store.outbox.enqueue(
         {
             "op_id": "huge",
             "type": "dossier.receive",
@@ -127,7 +127,7 @@ def huge_operation(w: World) -> Counter:
 def malformed_operation(w: World) -> Counter:
     """An operation of a type this centre does not know (a newer app, a bug): 422."""
     c = w.counter()
-    c.store.enqueue(
+    c.store.outbox.enqueue(
         {"op_id": "odd", "type": "dossier.teleport", "uid": "u-odd", "at": "2026-11-25T08:00:00"}
     )
     return c
@@ -177,7 +177,7 @@ KINDS: list[tuple[str, Callable[[World], Counter], Connection, str, str]] = [
 )
 def test_every_refusal_is_bounded_and_says_what_is_wrong(world, setup, state, code, words):
     c = setup(world)
-    pending = c.store.pending_count()
+    pending = c.store.outbox.pending_count()
     at_centre = world.central.db.dossiers.count()
     world.proxy.reset()
     steps = run_loop(c, world.clock, 10.0)
@@ -194,9 +194,9 @@ def test_every_refusal_is_bounded_and_says_what_is_wrong(world, setup, state, co
     # and nothing the counter holds is lost or half-sent
     if code == "too_large":
         # the batch was split down until only the oversized operation was left
-        assert c.store.pending_count() == 1 and world.central.db.dossiers.count() == 2
+        assert c.store.outbox.pending_count() == 1 and world.central.db.dossiers.count() == 2
     else:
-        assert c.store.pending_count() == pending
+        assert c.store.outbox.pending_count() == pending
         if code != "timeout":  # a request that timed out may have arrived: no answer, no ack
             assert world.central.db.dossiers.count() == at_centre
     c.close()
@@ -295,7 +295,7 @@ def test_operator_repairs_a_gap_and_the_rest_is_sent(world, capsys):
     c = world.counter()
     before = [c.receive(n, cid) for n, cid in names(2)]
     assert c.engine.sync_once() is True  # operations 1-2 reached the centre
-    c.store.set_meta("op_seq", 40)  # 3-40 lost from the outbox
+    c.store.meta.set("op_seq", 40)  # 3-40 lost from the outbox
     held = [c.receive(n, cid) for n, cid in names(3, start=10)]  # 41-43
     assert c.engine.sync_once() is False
     assert c.engine.status().problem.code == "gap"
@@ -314,10 +314,10 @@ def test_operator_repairs_a_gap_and_the_rest_is_sent(world, capsys):
     assert "no gap" in capsys.readouterr().out
 
     c = world.counter()
-    entry = c.store.audit_entries()[-1]
+    entry = c.store.audit.entries()[-1]
     assert entry["action"] == "sync.repair_gap" and entry["lost"] == 38
     assert c.engine.sync_once() is True
-    assert c.store.pending_count() == 0
+    assert c.store.outbox.pending_count() == 0
     for d in before + held:
         assert world.central.db.dossiers.by_code(OFFICE, d.code) is not None
     # new work goes on from the repaired numbering
@@ -357,7 +357,7 @@ def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
     the cycle fails visibly as the counter's own fault, and the next one recovers."""
     c = world.counter()
     d = c.receive("Trần Thị Bình", "079185000001")
-    real_ack = c.store.ack_ops
+    real_ack = c.store.outbox.ack
     calls = []
 
     def ack_once_broken(results):
@@ -366,7 +366,7 @@ def test_a_fault_in_the_counter_itself_is_shown_and_retried_not_fatal(world):
             raise RuntimeError("OrderedDict mutated during iteration")
         return real_ack(results)
 
-    c.store.ack_ops = ack_once_broken
+    c.store.outbox.ack = ack_once_broken
     c.engine.step()
     st = c.engine.status()
     assert st.state is Connection.ERROR and st.problem.code == "internal"
@@ -384,10 +384,10 @@ def test_a_damaged_cursor_restarts_the_feed_instead_of_stopping(world):
     c = world.counter()
     d = c.receive("Trần Thị Bình", "079185000001")
     assert c.engine.sync_once() is True
-    c.store.set_meta("cursor", "x:not-a-number")
+    c.store.meta.set("cursor", "x:not-a-number")
     assert c.engine.sync_once() is True
     st = c.engine.status()
     assert st.resyncs == 1 and st.state is Connection.ONLINE
-    assert c.store.get_meta("cursor") != "x:not-a-number"
-    assert c.store.get_dossier(d.uid)["_sync"]["confirmed"] is True
+    assert c.store.meta.get("cursor") != "x:not-a-number"
+    assert c.store.dossiers.get(d.uid)["_sync"]["confirmed"] is True
     c.close()

@@ -89,7 +89,7 @@ def test_clerks_reach_the_counter_and_sign_in_works_offline(tmp_path, central, t
     q1, token = tokens["q1"]
     c = make_counter(tmp_path / "q1", central.url, token, q1.slot)
     assert c.engine.sync_once() is True
-    cached = c.store.clerks()
+    cached = c.store.clerks.all()
     assert [a["username"] for a in cached] == ["lan"]  # only this office's clerks
     assert "246810" not in repr(cached) and cached[0]["pin_hash"].startswith("$argon2id$")
     central.stop()  # the network is gone: sign-in still works from the cache

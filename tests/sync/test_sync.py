@@ -37,7 +37,7 @@ def test_offline_receive_then_sync_arrives_once_with_the_counters_code(tmp_path,
     # pushing again changes nothing; the local copy is now confirmed by the centre
     assert c.engine.sync_once() is True
     assert central.db.dossiers.count() == 1
-    assert c.store.get_dossier(d.uid)["_sync"]["confirmed"] is True
+    assert c.store.dossiers.get(d.uid)["_sync"]["confirmed"] is True
     c.close()
 
 
@@ -49,10 +49,10 @@ def test_lost_push_response_is_retried_and_applied_once(tmp_path, central, token
     proxy.set("cut_response")
     assert c.engine.sync_once() is False  # the server applied the batch, the answer was lost
     assert central.db.dossiers.count() == 5
-    assert c.store.pending_count() == 5
+    assert c.store.outbox.pending_count() == 5
     proxy.set("pass")
     assert c.engine.sync_once() is True
-    assert c.store.pending_count() == 0
+    assert c.store.outbox.pending_count() == 0
     assert central.db.dossiers.count() == 5
     assert {central.db.dossiers.by_code(OFFICE, d.code)[0]["uid"] for d in received} == {
         d.uid for d in received
@@ -78,12 +78,12 @@ def test_503_and_timeouts_lose_nothing(tmp_path, central, tokens, proxy):
     assert c.engine.status().state is Connection.OFFLINE
     proxy.set("delay", 4.0)
     assert c.engine.sync_once() is False
-    assert c.store.pending_count() == 3
+    assert c.store.outbox.pending_count() == 3
     proxy.set("pass")
     # a timed-out request may still have reached the server: no double application either way
     assert c.engine.sync_once() is True
     assert central.db.dossiers.count() == 3
-    assert c.store.pending_count() == 0
+    assert c.store.outbox.pending_count() == 0
     c.close()
 
 
@@ -112,7 +112,7 @@ def test_server_killed_mid_push_and_restarted(tmp_path, central, tokens):
     central.start()
     assert c.engine.sync_once() is True
     assert central.db.dossiers.count() == 300
-    assert c.store.pending_count() == 0
+    assert c.store.outbox.pending_count() == 0
     codes = {central.db.dossiers.by_code(OFFICE, d.code)[0]["uid"] for d in received}
     assert len(codes) == 300
     c.close()
@@ -135,7 +135,7 @@ def test_two_offline_counters_never_collide(tmp_path, central, tokens):
     assert central.db.dossiers.count() == 80
     assert all(central.db.dossiers.by_code(OFFICE, code) for code in codes)
     # and each counter now has the other's dossiers too
-    assert a.store.dossier_count() == 80 and b.store.dossier_count() == 80
+    assert a.store.dossiers.count() == 80 and b.store.dossiers.count() == 80
     for x in (a, b):
         x.close()
 
@@ -149,7 +149,7 @@ def test_back_office_supplement_vs_offline_handover_conflict(tmp_path, central, 
     assert bo.back_office(d.code, "start_processing").status_code == 200
     assert bo.back_office(d.code, "result_ready").status_code == 200
     assert c.engine.sync_once()
-    assert c.store.get_dossier(d.uid)["status"] == Status.READY
+    assert c.store.dossiers.get(d.uid)["status"] == Status.READY
     # the counter goes offline and hands the result over ...
     proxy.set("refuse")
     c.desk.act(d.uid, Action.HAND_OVER, data={"receiver_name": "Lê Văn Cường", "fee": 0})
@@ -161,11 +161,11 @@ def test_back_office_supplement_vs_offline_handover_conflict(tmp_path, central, 
     assert c.engine.sync_once()
     st = c.engine.status()
     assert st.pending == 0 and st.conflicts == 1
-    rejected = c.store.rejected_ops()
+    rejected = c.store.outbox.rejected()
     assert rejected[0]["action"] == "hand_over"
     assert rejected[0]["result"]["status"] == "conflict"
     assert "Yêu cầu bổ sung" in rejected[0]["result"]["reason"]
-    local = c.store.get_dossier(d.uid)
+    local = c.store.dossiers.get(d.uid)
     assert local["status"] == Status.AWAITING_SUPPLEMENT  # the centre's fact stands
     # ... and the counter's fact is kept in the history, at the counter and at the centre
     assert any(e["action"] == "conflict" and "hand_over" in str(e["data"]) for e in local["events"])
@@ -213,7 +213,7 @@ def test_expired_cursor_triggers_full_resync_keeping_the_outbox(tmp_path, centra
     c = make_counter(tmp_path / "q1", central.url, token, slot)
     c.receive("Võ Thị Giang", "048190000001")
     assert c.engine.sync_once()
-    c.store.set_meta("cursor", "oldepoch:12")
+    c.store.meta.set("cursor", "oldepoch:12")
     pending_doc = c.receive("Võ Văn Hải", "048090000002")
     assert c.engine.sync_once()
     st = c.engine.status()
@@ -246,7 +246,7 @@ def test_the_counters_cycle_actions_reach_the_centre(tmp_path, central, tokens):
     c.desk.act(d.uid, Action.RESCHEDULE, note="Chờ xác minh", data={"new_due": new_due.isoformat()})
     c.desk.act(d.uid, Action.RESULT_BACK, data={"unit": "Tư pháp", "person": "Đỗ Văn Bảy"})
     assert c.engine.sync_once() is True
-    assert c.engine.status().conflicts == 0 and c.store.rejected_ops() == []
+    assert c.engine.status().conflicts == 0 and c.store.outbox.rejected() == []
     at_centre = central.db.dossiers.by_code(OFFICE, d.code)[0]
     assert at_centre["status"] == Status.READY
     assert at_centre["due_at"] == "2026-12-04T16:00:00" and at_centre["reschedules"] == 1
@@ -284,5 +284,5 @@ def test_an_action_saved_while_a_page_is_pulled_is_never_undone(tmp_path, centra
     assert not armed[0]  # the action did run in the window
     assert c.desk.dossier(d.uid).status == Status.PROCESSING
     assert c.desk.sync_state(d.uid).confirmed is False
-    assert c.store.pending_count() == 1
+    assert c.store.outbox.pending_count() == 1
     c.close()

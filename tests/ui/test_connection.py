@@ -77,7 +77,7 @@ async def test_marking_a_refused_operation_handled_lowers_the_conflict_count_at_
     )
     (d,) = seed(s.desk, clock, [ROW])
     # The centre's answer, as the engine records it (tests/sync covers the real push).
-    s.store.ack_ops([{"seq": 1, "status": "rejected", "reason": "hồ sơ trùng"}])
+    s.store.outbox.ack([{"seq": 1, "status": "rejected", "reason": "hồ sơ trùng"}])
     s.sync.refresh_conflicts()
     app = build_app(s)
     try:
@@ -95,7 +95,7 @@ async def test_marking_a_refused_operation_handled_lowers_the_conflict_count_at_
             assert "Cần xử lý: 0" in text(app, "#sync_state")
     finally:
         s.close()
-    assert s.store.audit_entries()[-1]["action"] == "resolve_rejected"
+    assert s.store.audit.entries()[-1]["action"] == "resolve_rejected"
 
 
 def test_the_link_tells_each_listener_until_it_stops_watching(services, clock):
@@ -103,7 +103,7 @@ def test_the_link_tells_each_listener_until_it_stops_watching(services, clock):
     link = services.link
     assert not link.configured() and link.status() is None and link.sync_now() is False
     seed(services.desk, clock, [ROW, ("Đỗ Thị Chín", "001190000009", "", "1.004873", NOW, 1)])
-    services.store.ack_ops(
+    services.store.outbox.ack(
         [{"seq": n, "status": "rejected", "reason": "hồ sơ trùng"} for n in (1, 2)]
     )
     heard: list[Changed] = []

@@ -180,10 +180,10 @@ async def test_the_dossier_header_follows_the_centres_confirmation(app, services
         assert "chưa xác nhận với trung tâm" in text(app, "#summary")
         # What the sync engine writes when the centre confirms (engine.py, _apply_change);
         # the engine itself has its own tests against a real central service.
-        doc = services.store.get_dossier(dossier.uid)
+        doc = services.store.dossiers.get(dossier.uid)
         doc[SYNC_KEY] = {"version": 1, "confirmed": True}
         with services.store.transaction():
-            services.store.put_dossier(doc)
+            services.store.dossiers.put(doc)
         await pilot.pause(1.3)
         assert "Đã xác nhận với trung tâm" in text(app, "#summary")
 
@@ -388,7 +388,7 @@ async def test_sign_in_with_the_centre_unreachable_names_the_centre(tmp_path, cl
             await pilot.pause()
             assert "Sai tên đăng nhập" not in text(app, "#si_msg")
             assert "không phải sai mã PIN" in text(app, "#si_msg")
-        assert not s.store.get_meta("signin_failures")  # not counted against "lan"
+        assert not s.store.meta.get("signin_failures")  # not counted against "lan"
     finally:
         s.close()
 
@@ -669,7 +669,7 @@ async def test_pasted_text_is_one_line_and_long_or_unprintable_values_are_refuse
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)
         assert "không in được" in text(app, "#name_msg") and "😀" in text(app, "#name_msg")
-    assert services.store.dossier_count() == 0
+    assert services.store.dossiers.count() == 0
 
 
 # --- 11. help shows the app's keys first, in words, and scrolls at once ----------------------
@@ -714,7 +714,7 @@ async def test_after_f12_a_second_clerk_types_into_the_name_box(tmp_path, clock)
     from tests.ui.conftest import settings
 
     s = make_services(settings(sign_in=True), clock=clock, data=tmp_path / "c", start_sync=False)
-    s.store.save_clerks(
+    s.store.clerks.save(
         [
             {"username": "lan", "name": "Lan", "pin_hash": hash_pin("246810"), "active": 1},
             {"username": "minh", "name": "Minh", "pin_hash": hash_pin("135790"), "active": 1},
@@ -738,7 +738,7 @@ async def test_after_f12_a_second_clerk_types_into_the_name_box(tmp_path, clock)
             await pilot.pause()
             assert isinstance(app.screen, LookupScreen)
             assert s.desk.identity.clerk == "minh"
-        assert not (s.store.get_meta("signin_failures") or {}).get("lan")
+        assert not (s.store.meta.get("signin_failures") or {}).get("lan")
     finally:
         s.close()
 
@@ -785,7 +785,7 @@ async def test_a_pc_clock_off_by_hours_asks_and_records_both_times(tmp_path, clo
             bar = str(app.screen.query_one("StatusBar").render())
             assert "Chờ gửi: 1" in bar and "⚠" in bar
             assert len(bar) <= 78
-        (doc,) = s.store.dossiers_by_citizen("079185000001")
+        (doc,) = s.store.dossiers.of_citizen("079185000001")
         event = doc["events"][0]
         assert event["at"].startswith("2026-11-25T09:30")
         assert event["data"]["clock"]["centre_time"] == "2026-11-25T07:30"
@@ -965,7 +965,7 @@ async def test_an_unconfigured_counter_refuses_to_receive_and_says_what_to_set(t
             await pilot.press("ctrl+a", "ctrl+s")
             await pilot.pause()
             assert "chưa cấu hình cơ quan" in text(app, "#save_msg")
-        assert s.store.dossier_count() == 0
+        assert s.store.dossiers.count() == 0
     finally:
         s.close()
 

@@ -165,7 +165,7 @@ async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_pat
     s = settings(sign_in=True, print_folder=str(tmp_path / "out"))
     first = make_services(s, clock=clock, data=tmp_path / "cache", start_sync=False)
     lan = {"username": "lan", "name": "Nguyễn Thị Lan", "pin_hash": hash_pin("246810")}
-    first.store.save_clerks([{**lan, "active": 1}])
+    first.store.clerks.save([{**lan, "active": 1}])
     first.close()
     gate = threading.Event()
 
@@ -193,7 +193,7 @@ async def test_sign_in_typed_while_the_store_opens_is_checked_once_it_is(tmp_pat
             await pilot.pause()
             assert "· lan" in app.status_line()[0][0]
             assert opening.services is not None
-            actions = [e["action"] for e in opening.services.store.audit_entries()]
+            actions = [e["action"] for e in opening.services.store.audit.entries()]
             assert actions == ["sign_in"]
     finally:
         gate.set()

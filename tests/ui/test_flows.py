@@ -70,9 +70,9 @@ async def test_receive_with_a_typed_id(app, services):
         await pilot.pause()
         assert app.screen.query_one("#cid", Input).value == ""
     store = services.store
-    doc = store.dossier_by_code("000.00.00.H56-261125-10001")
+    doc = store.dossiers.by_code("000.00.00.H56-261125-10001")
     assert doc["status"] == Status.RECEIVED and doc["applicant"]["full_name"] == "Trần Thị Bình"
-    assert store.pending_count() == 1
+    assert store.outbox.pending_count() == 1
 
 
 async def test_receive_with_a_card_qr_scan(app, services):
@@ -95,7 +95,7 @@ async def test_receive_with_a_card_qr_scan(app, services):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, SlipScreen)
-    doc = services.store.dossiers_by_citizen("001203012345")[0]
+    doc = services.store.dossiers.of_citizen("001203012345")[0]
     assert doc["applicant"]["birth_date"] == "2003-04-15"
     assert doc["applicant"]["gender"] == "male"
     assert doc["due_at"] == "2026-11-25T17:00:00"  # same-day procedure before 15:00
@@ -123,7 +123,7 @@ async def test_incomplete_checklist_offers_the_supplement_request(app, services)
         slip = str(app.screen.query_one("#slip_text", Static).render())
         assert "PHIẾU YÊU CẦU BỔ SUNG" in slip
         assert "Lý do: Bản sao chưa được chứng thực" in " ".join(slip.split())
-    doc = services.store.dossiers_by_citizen("031090123456")[0]
+    doc = services.store.dossiers.of_citizen("031090123456")[0]
     assert doc["status"] == Status.AWAITING_SUPPLEMENT
     assert doc["missing"] and doc["due_at"] is None
 
@@ -150,8 +150,8 @@ async def test_bad_input_shows_a_message_and_saves_nothing(app, services):
         await pilot.press("ctrl+r")  # refusing needs valid input too
         await pilot.pause()
         assert isinstance(app.screen, ReceiveScreen)
-    assert services.store.dossier_count() == 0
-    assert services.store.pending_count() == 0
+    assert services.store.dossiers.count() == 0
+    assert services.store.outbox.pending_count() == 0
 
 
 async def _lookup(pilot, query: str) -> list[str]:
@@ -282,9 +282,9 @@ async def test_hand_over_on_time_and_late(app, services, clock):
         await pilot.pause()
         assert "Chưa trả" in text(app, "#ho_msg")
     store = services.store
-    assert store.dossier_by_code(on_time.code)["status"] == Status.RETURNED
-    assert store.dossier_by_code(late.code)["handover"]["receiver_name"] == "Võ Văn Em"
-    assert store.dossier_by_code(not_ready.code)["status"] == Status.PROCESSING
+    assert store.dossiers.by_code(on_time.code)["status"] == Status.RETURNED
+    assert store.dossiers.by_code(late.code)["handover"]["receiver_name"] == "Võ Văn Em"
+    assert store.dossiers.by_code(not_ready.code)["status"] == Status.PROCESSING
 
 
 async def test_help_is_generated_from_the_real_bindings(app):
@@ -437,14 +437,14 @@ async def test_a_lookup_that_misses_locally_asks_the_centre_when_online(tmp_path
     other = make_counter(tmp_path / "q2", central.url, t2, q2.slot, name="Q2")
     theirs = other.receive("Mai Thị Xuân", "001185000777")
     assert other.engine.sync_once()  # ... and Q2's new dossier is at the centre, not yet at Q1
-    assert s.store.dossier_by_code(theirs.code) is None
+    assert s.store.dossiers.by_code(theirs.code) is None
     app = build_app(s)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("f3")
             assert await _lookup(pilot, theirs.code) == [theirs.code]
             assert "trung tâm" in text(app, "#lookup_msg")
-        assert s.store.dossier_by_code(theirs.code)["_sync"]["confirmed"] is True
+        assert s.store.dossiers.by_code(theirs.code)["_sync"]["confirmed"] is True
     finally:
         other.close()
         central.stop()

@@ -145,7 +145,7 @@ async def test_apology_once_with_a_checked_new_date_and_its_slip(app, services, 
         assert isinstance(app.screen, DossierScreen)
         assert services.desk.dossier(d.uid).reschedules == 1
         assert "Ctrl+R" not in text(app, "#actions")
-        pending = services.store.pending_ops()
+        pending = services.store.outbox.pending()
         assert pending[-1]["action"] == Action.RESCHEDULE.value
 
 

@@ -75,8 +75,8 @@ async def test_random_input_on_every_screen_never_crashes(app, services):
                         await pilot.press("escape")
                         await pilot.pause()
             assert app.is_running
-    assert services.store.dossier_count() == 0
-    assert services.store.pending_count() == 0
+    assert services.store.dossiers.count() == 0
+    assert services.store.outbox.pending_count() == 0
 
 
 async def test_names_that_look_like_markup_are_shown_as_typed(app, services, clock):

@@ -60,13 +60,13 @@ def test_the_tracking_book_numbers_per_year_never_reused_and_recoverable(service
     back = desk.act(waiting.uid, Action.SUPPLEMENT_RECEIVED)
     assert back.tracking.number == 3
     # The centre, applying the same two operations, records the same book line.
-    ops = services.store.pending_ops()
+    ops = services.store.outbox.pending()
     receive_op, action_op = ops[-2], ops[-1]
     at_centre = apply_op(None, receive_op, catalog=desk.catalog, calendar=desk.calendar)
     at_centre = apply_op(at_centre, action_op, catalog=desk.catalog, calendar=desk.calendar)
     assert at_centre["tracking"] == {"book": "1", "year": 2026, "number": 3}
     # The counter kept in the cache's meta is lost: the next number still follows the data.
-    services.store.set_meta("book:1:2026", None)
+    services.store.meta.set("book:1:2026", None)
     assert receive(desk).tracking.number == 4
     clock.now = datetime(2027, 1, 4, 9, 0)
     assert receive(desk).tracking.number == 1  # a new year opens a new numbering
@@ -328,7 +328,7 @@ def test_the_book_restarts_from_this_years_dossiers_without_loading_the_cache(tm
         data_loads = [n for n in loads if n.startswith("d/")]
         assert len(data_loads) <= 2, data_loads  # the new dossier's own, not last year's 60
         clock.now = datetime(2027, 1, 4, 9, 5)
-        store.set_meta("book:1:2027", None)  # the counter lost mid-year: the data still tells
+        store.meta.set("book:1:2027", None)  # the counter lost mid-year: the data still tells
         assert receive(desk).tracking.number == 2
     finally:
         clock.now = NOW

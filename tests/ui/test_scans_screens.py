@@ -80,7 +80,7 @@ async def test_f2_attach_from_scanner_folder_and_by_path_refusal_and_reason(svc,
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SlipScreen)
-    doc = svc.store.dossier_by_code("000.00.00.H56-261125-10001")
+    doc = svc.store.dossiers.by_code("000.00.00.H56-261125-10001")
     assert doc["documents"][required[0]]["files"][0]["name"] == "scan0001.pdf"
     assert doc["events"][-1]["data"]["digitisation"]["reason"] == "Máy quét hỏng"
     assert len(svc.store.files.pending_files()) == 1

@@ -31,7 +31,7 @@ def test_receipt_with_a_scan_per_required_item_saves_files_and_dossier_together(
     assert files[0].description.startswith("PDF, 1 trang")
     assert {s for s, _ in svc.store.files.pending_files()} == {f.sha for f in files}
     # The receive operation carries the entries to the centre.
-    op = svc.store.pending_ops()[-1]
+    op = svc.store.outbox.pending()[-1]
     assert op["doc"]["documents"][0]["files"][0]["sha"] == files[0].sha
 
 
@@ -69,7 +69,7 @@ def test_attach_later_and_at_hand_over_each_an_event_with_clerk_and_time(svc, tm
     done = svc.scans.attach(d.uid, "result", [r])
     assert done.result_files[0]["role"] == "result" and done.status == 10
     assert [f.item for f in svc.scans.files_of(done)] == ["1", "result"]
-    ops = svc.store.pending_ops()
+    ops = svc.store.outbox.pending()
     assert ops[-1]["action"] == "attach" and ops[-1]["data"]["files"][0]["sha"] == r.sha
 
 

@@ -26,7 +26,7 @@ def secured(tmp_path, clock):
         data=tmp_path / "cache",
         start_sync=False,
     )
-    s.store.save_clerks(
+    s.store.clerks.save(
         [
             {
                 "username": "lan",
@@ -79,7 +79,7 @@ async def test_the_app_opens_on_sign_in_and_a_wrong_pin_gets_nowhere(secured):
         await sign_in(pilot, "lan", PINS["lan"])
         assert isinstance(app.screen, LookupScreen)
         assert "· lan" in app.status_line()[0][0]
-    actions = [(e["action"], e["actor"]) for e in secured.store.audit_entries()]
+    actions = [(e["action"], e["actor"]) for e in secured.store.audit.entries()]
     assert actions == [("sign_in_failed", "lan"), ("sign_in", "lan")]
 
 
@@ -133,11 +133,11 @@ async def test_lock_key_and_idle_lock_and_a_second_clerk_takes_over(secured, clo
         await sign_in(pilot, "minh", PINS["minh"])
         assert isinstance(app.screen, LookupScreen)
     store = secured.store
-    assert store.get_dossier(first.uid)["events"][0]["actor"] == "lan"
-    assert store.get_dossier(second.uid)["events"][0]["actor"] == "minh"
-    ops = store.pending_ops()
+    assert store.dossiers.get(first.uid)["events"][0]["actor"] == "lan"
+    assert store.dossiers.get(second.uid)["events"][0]["actor"] == "minh"
+    ops = store.outbox.pending()
     assert [op["actor"] for op in ops] == ["lan", "minh"]
-    trail = [(e["action"], e["actor"]) for e in store.audit_entries()]
+    trail = [(e["action"], e["actor"]) for e in store.audit.entries()]
     assert trail == [
         ("sign_in", "lan"),
         ("receive", "lan"),
@@ -148,7 +148,7 @@ async def test_lock_key_and_idle_lock_and_a_second_clerk_takes_over(secured, clo
         ("lock", "minh"),
         ("sign_in", "minh"),
     ]
-    assert store.verify_audit() == (8, None)
+    assert store.audit.verify() == (8, None)
 
 
 async def test_no_accounts_yet_says_what_to_do(tmp_path, clock):
@@ -161,5 +161,5 @@ async def test_no_accounts_yet_says_what_to_do(tmp_path, clock):
         # Not a wrong PIN (issue 15.7): nobody can match, and nothing is counted.
         assert "không phải sai mã PIN" in msg(app)
         assert "counter-tui clerk add" in str(app.screen.query_one("#si_hint", Static).render())
-    assert not s.store.get_meta("signin_failures")
+    assert not s.store.meta.get("signin_failures")
     s.close()

@@ -94,7 +94,7 @@ def test_dossier_screen(snap_compare, seeded):
 
 
 def test_hand_over_screen(snap_compare, seeded, services):
-    code = services.store.dossiers_by_citizen("079185000001")[0]["code"]
+    code = services.store.dossiers.of_citizen("079185000001")[0]["code"]
 
     async def run(pilot):
         await pilot.press("f4")
@@ -137,7 +137,7 @@ def test_sign_in_screen(snap_compare, tmp_path, clock):
     from tests.ui.conftest import settings
 
     s = make_services(settings(sign_in=True), clock=clock, data=tmp_path / "c", start_sync=False)
-    s.store.save_clerks([{"username": "lan", "name": "Lan", "pin_hash": "x", "active": 1}])
+    s.store.clerks.save([{"username": "lan", "name": "Lan", "pin_hash": "x", "active": 1}])
     try:
         assert snap_compare(build_app(s), terminal_size=(120, 40), run_before=settle)
     finally:

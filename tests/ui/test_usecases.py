@@ -15,7 +15,7 @@ async def test_marking_a_rejected_operation_handled_is_audited_under_the_signed_
 ):
     (d,) = seed(services.desk, clock, [("Lê Văn Tám", "001090000008", "", "1.004873", NOW, 1)])
     # The centre's answer, as the sync engine records it (tests/sync covers the real push).
-    services.store.ack_ops([{"seq": 1, "status": "rejected", "reason": "hồ sơ trùng"}])
+    services.store.outbox.ack([{"seq": 1, "status": "rejected", "reason": "hồ sơ trùng"}])
     services.desk.sign_in("minh")  # another clerk than the settings' "canbo01"
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f5")
@@ -29,9 +29,9 @@ async def test_marking_a_rejected_operation_handled_is_audited_under_the_signed_
         await pilot.pause()
         assert table.row_count == 0
     assert services.desk.rejected() == []
-    resolved = services.store.rejected_ops(include_resolved=True)
+    resolved = services.store.outbox.rejected(include_resolved=True)
     assert resolved[0]["resolution"] == "đã xử lý bởi minh"
-    last = services.store.audit_entries()[-1]
+    last = services.store.audit.entries()[-1]
     assert (last["action"], last["actor"], last["op_seq"]) == ("resolve_rejected", "minh", 1)
 
 
@@ -52,7 +52,7 @@ def test_a_failing_after_save_hook_never_undoes_or_fails_the_save(services, cloc
     moved = desk.act(saved.uid, Action.TRANSFER, data={"unit": "Tư pháp"})
     assert moved.state is Status.PROCESSING
     assert desk.dossier(saved.uid) == moved
-    assert services.store.pending_count() == 2
+    assert services.store.outbox.pending_count() == 2
 
 
 async def test_a_slip_that_cannot_be_made_after_a_save_still_says_saved(app, services):
@@ -79,7 +79,7 @@ async def test_a_slip_that_cannot_be_made_after_a_save_still_says_saved(app, ser
         assert any("Đã lưu hồ sơ 000.00.00.H56-261125-10001" in n for n in notes)
     saved = services.desk.find("000.00.00.H56-261125-10001")[0]
     assert [s.name for s in saved] == ["Trần Thị Bình"]
-    assert services.store.pending_count() == 1
+    assert services.store.outbox.pending_count() == 1
 
 
 async def test_a_full_disk_on_the_dossier_screen_says_not_saved_and_changes_nothing(
