@@ -468,7 +468,7 @@ class Desk:
         if key.kind is KeyKind.NAME:
             return self._store.dossiers.search_names(key.value, limit=limit)
         if key.kind in (KeyKind.CITIZEN_ID, KeyKind.PHONE, KeyKind.DIGITS) and len(key.value) >= 5:
-            # The store's word search takes part of a number too (store/directory.py).
+            # The store's word search takes part of a number too (store/index/directory.py).
             return self._store.dossiers.search_names(key.value, limit=limit)
         return [], 0
 

@@ -4,7 +4,7 @@ Textual's Footer rebuilds its keys on every focus move and screen switch, and ea
 watched the footer through a watcher Textual never dropped: a 5-minute Pilot loop of
 lookups at 100k dossiers grew by about 2 MB a round, all in removed footer keys
 (counter_tui/ui/widgets/footer.py). The store no longer freezes the GC on every shard
-load either (store/gc_policy.py), which had kept every closed dossier screen alive.
+load either (store/engine/gc_policy.py), which had kept every closed dossier screen alive.
 """
 
 from __future__ import annotations
