@@ -64,7 +64,7 @@ def counter(tmp_path: Path) -> Counter:
     clock = FixedClock(datetime(2026, 11, 25, 9, 30))
     s = make_services(load_settings(config), clock=clock, start_sync=False)
     try:
-        s.store.save_clerks(
+        s.store.clerks.save(
             [{"username": "lan", "name": "Nguyễn Thị Lan", "pin_hash": hash_pin(PIN), "active": 1}]
         )
         (d,) = seed(
